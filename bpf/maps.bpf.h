@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps.bpf.h - the maps of the XDP program. Layouts come from
+ * include/siplb_maps.h; every map is pinned by name so that a program
+ * attached with `ip link ... xdp obj` and the user-space tools share them.
+ */
+#ifndef SIPLB_MAPS_BPF_H
+#define SIPLB_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "siplb_maps.h"
+
+/* VIP endpoint -> struct siplb_vip (which VIP, which Maglev table is live) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_MAX_VIPS);
+	__type(key, struct siplb_endpoint);
+	__type(value, struct siplb_vip);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_vips SEC(".maps");
+
+/* backend id -> struct siplb_backend (address, VIP, state, weight) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SIPLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct siplb_backend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_backends SEC(".maps");
+
+/* ring_id * SIPLB_RING_SIZE + slot -> backend id (0: empty). Two tables
+ * per VIP so that user space fills the standby one and flips ring_id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SIPLB_MAX_VIPS * SIPLB_RINGS_PER_VIP *
+				    SIPLB_RING_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_rings SEC(".maps");
+
+/* (Call-ID hash, VIP) -> backend id. Shared LRU, not per-CPU: the two legs
+ * of a call arrive on different CPUs and must find the same entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SIPLB_AFFINITY_SIZE);
+	__type(key, struct siplb_affinity_key);
+	__type(value, struct siplb_affinity);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_affinity SEC(".maps");
+
+/* backend endpoint -> VIP endpoint: source rewrite of backend traffic */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_MAX_BACKENDS);
+	__type(key, struct siplb_endpoint);
+	__type(value, struct siplb_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_snat SEC(".maps");
+
+/* 0 -> struct siplb_config (the hash key) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct siplb_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_config SEC(".maps");
+
+/* enum siplb_stat -> packets (per CPU) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIPLB_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_stats SEC(".maps");
+
+/* backend id -> packets and bytes steered to it (per CPU) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIPLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct siplb_backend_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_be_stats SEC(".maps");
+
+/*
+ * The SIP payload copied out of the packet (per CPU). Offsets into buf are
+ * masked with SCRATCH_MASK so the verifier can bound every access; the
+ * slack after the mask covers an 8-byte load at the last masked offset and
+ * a Call-ID of SIPLB_CALLID_MAX bytes hashed in place.
+ */
+#define SCRATCH_MASK 2047
+_Static_assert(SIPLB_SCAN_MAX <= SCRATCH_MASK, "scan window fits the mask");
+
+struct scratch {
+	__u8 buf[SCRATCH_MASK + 1 + SIPLB_CALLID_MAX + 16];
+};
+
+/* 0 -> struct scratch (per CPU; holds no state between packets) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_scratch SEC(".maps");
+
+static __always_inline void count(enum siplb_stat stat)
+{
+	__u32 key = stat;
+	__u64 *value = bpf_map_lookup_elem(&siplb_stats, &key);
+
+	if (value)
+		*value += 1;
+}
+
+#endif /* SIPLB_MAPS_BPF_H */

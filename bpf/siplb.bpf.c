@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * siplb.bpf.c - the XDP fast path of siplb.
+ *
+ * For a UDP datagram to a VIP: parse -> classify the SIP message -> choose
+ * the backend by the keyed hash of its Call-ID (affinity LRU, else the
+ * VIP's Maglev table) -> rewrite the destination -> send (XDP_TX,
+ * XDP_REDIRECT, or XDP_PASS for a local backend). REGISTER, keep-alives and
+ * whatever cannot be steered safely go up to the local stack (siplbd);
+ * what is not SIP is dropped. Every packet is counted under one reason.
+ *
+ * For a datagram from a backend's endpoint (siplb_snat): rewrite the source
+ * to the VIP the backend serves and forward it, so that clients only ever
+ * see the VIP as their peer. Everything else passes untouched.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "siplb_maps.h"
+#include "siplb_hash.h"
+#include "maps.bpf.h"
+#include "parse_hdrs.bpf.h"
+#include "sip_scan.bpf.h"
+#include "forward.bpf.h"
+
+static __always_inline bool backend_usable(const struct siplb_backend *be,
+					   const struct siplb_vip *vip,
+					   __u8 family, bool existing_call)
+{
+	if (be->vip_id != vip->vip_id || be->ep.family != family)
+		return false;
+	/* A draining backend keeps the calls it has but gets no new ones. */
+	return be->state == SIPLB_BACKEND_UP ||
+	       (existing_call && be->state == SIPLB_BACKEND_DRAINING);
+}
+
+/* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
+static __always_inline struct siplb_backend *
+choose_backend(const struct siplb_vip *vip, __u64 hash, __u8 family,
+	       __u32 *backend_id)
+{
+	struct siplb_affinity_key key = {
+		.callid_hash = hash,
+		.vip_id = vip->vip_id,
+	};
+	struct siplb_affinity *aff, fresh = {};
+	struct siplb_backend *be;
+	__u32 idx, *id;
+
+	aff = bpf_map_lookup_elem(&siplb_affinity, &key);
+	if (aff) {
+		be = bpf_map_lookup_elem(&siplb_backends, &aff->backend_id);
+		if (be && backend_usable(be, vip, family, true)) {
+			*backend_id = aff->backend_id;
+			return be;
+		}
+	}
+
+	idx = siplb_ring_index(vip->ring_id, siplb_maglev_slot(hash));
+	id = bpf_map_lookup_elem(&siplb_rings, &idx);
+	if (!id || *id == 0)
+		return NULL;
+	be = bpf_map_lookup_elem(&siplb_backends, id);
+	if (!be || !backend_usable(be, vip, family, false))
+		return NULL;
+
+	fresh.backend_id = *id;
+	bpf_map_update_elem(&siplb_affinity, &key, &fresh, BPF_ANY);
+	*backend_id = *id;
+	return be;
+}
+
+static __always_inline void count_backend(__u32 backend_id, __u64 bytes)
+{
+	struct siplb_backend_stats *st;
+
+	st = bpf_map_lookup_elem(&siplb_be_stats, &backend_id);
+	if (st) {
+		st->packets++;
+		st->bytes += bytes;
+	}
+}
+
+/* Copy the payload and scan it. Returns 0 or a counter. */
+static __always_inline int scan_payload(struct xdp_md *ctx, struct pkt *pkt,
+					struct scratch **sp,
+					struct sip_scan *scan)
+{
+	__u32 zero = 0, len = pkt->payload_len;
+	struct scratch *s;
+
+	if (len == 0)
+		return SIPLB_STAT_DROP_NOT_SIP;
+	s = bpf_map_lookup_elem(&siplb_scratch, &zero);
+	if (!s)
+		return SIPLB_STAT_PASS_INTERNAL;
+	if (len > SIPLB_SCAN_MAX)
+		len = SIPLB_SCAN_MAX;
+	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, s->buf, len))
+		return SIPLB_STAT_PASS_INTERNAL;
+	/* Zero the word after the message: the 8-byte loads of the scan may
+	 * read up to 7 bytes past its end, and must not see an old packet. */
+	*(__u64 *)&s->buf[len] = 0;
+	*sp = s;
+	return sip_scan(s, len, pkt->payload_len > len, scan);
+}
+
+/* A datagram to a VIP. Returns the counter; sets *action. */
+static __always_inline int handle_vip_packet(struct xdp_md *ctx,
+					     struct pkt *pkt,
+					     const struct siplb_vip *vip,
+					     int *action)
+{
+	struct sip_scan scan = {};
+	struct bpf_fib_lookup fib;
+	struct siplb_config *cfg;
+	struct siplb_backend *be;
+	struct scratch *s = NULL;
+	__u32 zero = 0, backend_id = 0;
+	__u64 hash;
+	int err, rc;
+
+	if (pkt->udp_cut) {
+		*action = XDP_DROP;
+		return SIPLB_STAT_DROP_TRUNCATED;
+	}
+	err = scan_payload(ctx, pkt, &s, &scan);
+	if (err || !s) {
+		*action = siplb_stat_is_drop(err) ? XDP_DROP : XDP_PASS;
+		return err ? err : SIPLB_STAT_PASS_INTERNAL;
+	}
+
+	cfg = bpf_map_lookup_elem(&siplb_config, &zero);
+	if (!cfg)
+		return SIPLB_STAT_PASS_INTERNAL;
+	hash = sip_hash_callid(s, scan.callid_off, scan.callid_len,
+			       cfg->hash_key[0], cfg->hash_key[1]);
+	be = choose_backend(vip, hash, pkt->dst.family, &backend_id);
+	if (!be)
+		return SIPLB_STAT_PASS_NO_BACKEND;
+
+	rewrite_endpoint(pkt, true, &be->ep);
+	count_backend(backend_id, pkt->data_end - (void *)pkt->eth);
+
+	rc = fib_next_hop(ctx, pkt, &fib);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)	/* backend on this host */
+		return SIPLB_STAT_STEER_LOCAL;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)	/* no neighbour yet, ... */
+		return SIPLB_STAT_STEER_KERNEL;
+	return SIPLB_STAT_STEER_TX + send_to_next_hop(ctx, pkt, &fib, action);
+}
+
+/* A datagram that is not to a VIP: from a backend, show it as the VIP's. */
+static __always_inline int handle_backend_packet(struct xdp_md *ctx,
+						 struct pkt *pkt, int *action)
+{
+	struct siplb_endpoint *vip_ep;
+	struct bpf_fib_lookup fib;
+	int rc;
+
+	vip_ep = bpf_map_lookup_elem(&siplb_snat, &pkt->src);
+	if (!vip_ep)
+		return SIPLB_STAT_PASS_NOT_VIP;
+	if (pkt->udp_cut || vip_ep->family != pkt->src.family)
+		return SIPLB_STAT_PASS_UNPARSED;
+
+	/* Traffic between a backend and this host (health checks, the
+	 * registrar) keeps the backend's address: look before rewriting. */
+	rc = fib_next_hop(ctx, pkt, &fib);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return SIPLB_STAT_SNAT_TO_HOST;
+
+	rewrite_endpoint(pkt, false, vip_ep);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return SIPLB_STAT_SNAT_KERNEL;
+	return SIPLB_STAT_SNAT_TX + send_to_next_hop(ctx, pkt, &fib, action);
+}
+
+SEC("xdp")
+int siplb_xdp(struct xdp_md *ctx)
+{
+	struct siplb_vip *vip;
+	struct pkt pkt = {};
+	int action = XDP_PASS;
+	int stat;
+
+	stat = parse_packet(ctx, &pkt);
+	if (stat == 0) {
+		vip = bpf_map_lookup_elem(&siplb_vips, &pkt.dst);
+		if (vip)
+			stat = handle_vip_packet(ctx, &pkt, vip, &action);
+		else
+			stat = handle_backend_packet(ctx, &pkt, &action);
+	}
+	count(stat);
+	return action;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install every Debian package siplb needs to build, test and demo.
+# Idempotent: packages already present are skipped, so running it again
+# (as `make demo` and `make check` both do) costs one dpkg query.
+set -eu
+
+PACKAGES="
+	make gcc clang llvm libc6-dev pkg-config
+	libbpf-dev libelf-dev zlib1g-dev bpftool
+	libssl-dev
+	iproute2 sip-tester python3
+"
+
+missing=""
+for pkg in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing="$missing $pkg"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing

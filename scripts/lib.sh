@@ -1,0 +1,426 @@
+# shellcheck shell=bash
+# lib.sh - shell functions shared by the demo and the end-to-end tests:
+# bring up the namespace testbed (scripts/testbed.sh), drive the data plane
+# with siplbctl, run sipp peers and a client-side capture, and read back
+# what happened. Sourced, not run:
+#
+#   . "$ROOT/scripts/lib.sh"
+#   lib_init steer            # work directory, prefix, cleanup traps
+#   tb_up 3                   # testbed with 3 backends; sets the TB_* names
+#   lb_setup                  # attach XDP, add the VIP and every backend
+#   ...
+#
+# Every process started here is started through lib_bg, which records its
+# PID; the EXIT/INT/TERM trap ends exactly those PIDs, then removes the
+# testbed and the work directory (kept if SIPLB_KEEP_LOGS=1).
+
+LIB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIPLBCTL=${SIPLBCTL:-$LIB_ROOT/build/siplbctl}
+TESTBED=$LIB_ROOT/scripts/testbed.sh
+LIB_PIDS=""
+LIB_NAME=${0##*/}
+LIB_WORK=""
+LIB_TB_UP=0
+LIB_FAILURES=0
+
+log() {
+	printf '%s: %s\n' "$LIB_NAME" "$*"
+}
+
+die() {
+	printf '%s: %s\n' "$LIB_NAME" "$*" >&2
+	exit 1
+}
+
+# Record a failed check and go on, so one run reports every failure.
+fail() {
+	printf '%s: FAIL: %s\n' "$LIB_NAME" "$*" >&2
+	LIB_FAILURES=$((LIB_FAILURES + 1))
+}
+
+pass() {
+	printf '%s: ok: %s\n' "$LIB_NAME" "$*"
+}
+
+# lib_init NAME: check the basics, make the work directory, set the traps.
+lib_init() {
+	local name=$1 tool
+	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
+	for tool in sipp ip ethtool ping tcpdump python3 timeout ss; do
+		command -v "$tool" >/dev/null ||
+			die "$tool not found: run scripts/deps.sh"
+	done
+	SIPLB_TB_PREFIX=${SIPLB_TB_PREFIX:-${name}$$}
+	trap lib_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	LIB_WORK=$(mktemp -d "/tmp/siplb-$name.XXXXXX")
+}
+
+# lib_bg VAR CMD...: run CMD in the background and store its PID in VAR.
+lib_bg() {
+	local var=$1
+	shift
+	"$@" &
+	LIB_PIDS="$LIB_PIDS $!"
+	printf -v "$var" '%s' "$!"
+}
+
+# lib_forget PID: a process we have reaped; the cleanup leaves it alone.
+lib_forget() {
+	local p kept=""
+	for p in $LIB_PIDS; do
+		[ "$p" = "$1" ] || kept="$kept $p"
+	done
+	LIB_PIDS=$kept
+}
+
+# lib_stop PID [SIGNAL] [SECONDS]: signal one of our processes (SIGNAL NONE:
+# just wait for it) and reap it, with SIGKILL if it is still there after
+# SECONDS. Returns its exit status.
+lib_stop() {
+	local pid=$1 sig=${2:-TERM} secs=${3:-5} i rc=0
+	if [ "$sig" != NONE ] && kill -0 "$pid" 2>/dev/null; then
+		kill "-$sig" "$pid" 2>/dev/null || true
+	fi
+	for i in $(seq 1 $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	lib_forget "$pid"
+	return "$rc"
+}
+
+lib_cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	for pid in $LIB_PIDS; do
+		lib_stop "$pid" TERM 3 || true
+	done
+	if [ "$LIB_TB_UP" = 1 ]; then
+		"$TESTBED" -p "$SIPLB_TB_PREFIX" down ||
+			echo "$LIB_NAME: testbed '$SIPLB_TB_PREFIX' not fully removed" >&2
+	fi
+	if [ -n "$LIB_WORK" ]; then
+		if [ "${SIPLB_KEEP_LOGS:-0}" = 1 ]; then
+			echo "$LIB_NAME: logs kept in $LIB_WORK"
+		else
+			rm -rf "$LIB_WORK"
+		fi
+	fi
+	exit "$rc"
+}
+
+# tb_up N: build the testbed with N backends and import its TB_* names.
+tb_up() {
+	local envs rc=0
+	# Set before: a signal during setup must still tear down what exists.
+	LIB_TB_UP=1
+	envs=$("$TESTBED" -p "$SIPLB_TB_PREFIX" -n "$1" up) || rc=$?
+	if [ "$rc" -eq 3 ]; then
+		LIB_TB_UP=0	# someone else's testbed: leave it alone
+		die "a testbed named $SIPLB_TB_PREFIX exists already"
+	fi
+	[ "$rc" -eq 0 ] || die "testbed setup failed"
+	eval "$envs"
+	lib_family "${LIB_FAMILY:-4}"
+}
+
+# ep ADDR PORT: an endpoint as sipp and siplbctl write it ([v6]:port).
+ep() {
+	case $1 in
+	*:*) printf '[%s]:%s\n' "$1" "$2" ;;
+	*) printf '%s:%s\n' "$1" "$2" ;;
+	esac
+}
+
+# lib_family 4|6: which addresses of the testbed the helpers below use:
+# sets VIP, VIP_EP, CLIENT_IP and BACKEND_IPS.
+lib_family() {
+	case $1 in
+	4) VIP=$TB_VIP4 CLIENT_IP=$TB_CLIENT_IP4 BACKEND_IPS=$TB_BACKEND_IP4S ;;
+	6) VIP=$TB_VIP6 CLIENT_IP=$TB_CLIENT_IP6 BACKEND_IPS=$TB_BACKEND_IP6S ;;
+	*) die "address family must be 4 or 6, not '$1'" ;;
+	esac
+	LIB_FAMILY=$1
+	VIP_EP=$(ep "$VIP" "$TB_SIP_PORT")
+}
+
+# lb_ctl ARGS...: siplbctl inside the balancer namespace, on our pin dir.
+lb_ctl() {
+	ip netns exec "$TB_NS_LB" "$SIPLBCTL" -P "$TB_PINDIR" "$@"
+}
+
+# The i-th word (1-based) of a list.
+nth() {
+	printf '%s\n' "$2" | awk -v i="$1" '{ print $i }'
+}
+
+# lb_setup: attach the XDP program to every balancer port, add the VIP
+# (of the family lib_family chose) and every backend to it.
+lb_setup() {
+	local dev ip
+	[ -x "$SIPLBCTL" ] || die "$SIPLBCTL not found: run 'make' first"
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		lb_ctl attach "$dev" >"$LIB_WORK/attach-$dev.log" 2>&1 ||
+			die "siplbctl attach $dev failed: $(cat "$LIB_WORK/attach-$dev.log")"
+	done
+	lb_ctl vip add "$VIP_EP" || die "siplbctl vip add $VIP_EP failed"
+	for ip in $BACKEND_IPS; do
+		lb_ctl backend add "$VIP_EP" "$(ep "$ip" "$TB_SIP_PORT")" ||
+			die "siplbctl backend add $ip failed"
+	done
+}
+
+# wait_udp_port NS PORT: until something listens there (5 s at most).
+wait_udp_port() {
+	local i
+	for i in $(seq 1 50); do
+		ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q . &&
+			return 0
+		sleep 0.1
+	done
+	die "nothing listens on UDP port $2 in namespace $1"
+}
+
+# uas_start: a sipp UAS on every backend, port TB_SIP_PORT, recording the
+# messages it receives in $LIB_WORK/uas<i>.tsv (sipp's -trace_shortmsg:
+# date, time, epoch, R|S, Call-ID, CSeq, start line; tab-separated).
+UAS_PIDS=""
+uas_start() {
+	local i ns ip pid
+	for i in $(seq 1 "$TB_N"); do
+		ns=$(nth "$i" "$TB_NS_BACKENDS")
+		ip=$(nth "$i" "$BACKEND_IPS")
+		lib_bg pid ip netns exec "$ns" sipp -sn uas -i "$ip" \
+			-p "$TB_SIP_PORT" -nostdin -buff_size 4194304 \
+			-trace_shortmsg -shortmessage_file "$LIB_WORK/uas$i.tsv" \
+			-trace_err -error_file "$LIB_WORK/uas$i.err" \
+			>"$LIB_WORK/uas$i.out" 2>&1
+		UAS_PIDS="$UAS_PIDS $pid"
+	done
+	for i in $(seq 1 "$TB_N"); do
+		wait_udp_port "$(nth "$i" "$TB_NS_BACKENDS")" "$TB_SIP_PORT"
+	done
+}
+
+# uas_stop: SIGUSR1 asks sipp to quit once its calls are done.
+uas_stop() {
+	local pid
+	for pid in $UAS_PIDS; do
+		lib_stop "$pid" USR1 5 || true
+	done
+	UAS_PIDS=""
+}
+
+# capture_start: tcpdump of the UDP packets the client receives.
+CAPTURE_PID=""
+capture_start() {
+	local i
+	# -Z root: Debian's tcpdump otherwise drops to user tcpdump before
+	# opening the file in our root-only work directory.
+	lib_bg CAPTURE_PID ip netns exec "$TB_NS_CLIENT" tcpdump -i "$TB_CLIENT_DEV" \
+		-Q in -nn -U -Z root -w "$LIB_WORK/client.pcap" udp \
+		2>"$LIB_WORK/tcpdump.err"
+	for i in $(seq 1 50); do
+		grep -q 'listening on' "$LIB_WORK/tcpdump.err" && return 0
+		kill -0 "$CAPTURE_PID" 2>/dev/null ||
+			die "tcpdump failed: $(cat "$LIB_WORK/tcpdump.err")"
+		sleep 0.1
+	done
+	die "tcpdump did not start: $(cat "$LIB_WORK/tcpdump.err")"
+}
+
+capture_stop() {
+	[ -n "$CAPTURE_PID" ] || return 0
+	lib_stop "$CAPTURE_PID" TERM 5 || true
+	CAPTURE_PID=""
+}
+
+# capture_sources: "count source.port" for every source the client heard.
+capture_sources() {
+	tcpdump -nn -q -r "$LIB_WORK/client.pcap" 2>/dev/null |
+		awk '$2 == "IP" || $2 == "IP6" { print $3 }' | sort | uniq -c
+}
+
+# uac_run CALLS RATE [TARGET]: sipp UAC in the client namespace, CALLS
+# calls at RATE calls/s to TARGET (default VIP_EP); its statistics go
+# to $LIB_WORK/uac.csv. Returns sipp's exit status (0: every call
+# succeeded).
+uac_run() {
+	local calls=$1 rate=$2 target=${3:-$VIP_EP} secs pid rc=0
+	secs=$((calls / rate + 20))
+	lib_bg pid ip netns exec "$TB_NS_CLIENT" \
+		timeout -s INT -k 10 $((secs + 10)) \
+		sipp -sn uac "$target" -i "$CLIENT_IP" -p 5070 \
+		-m "$calls" -r "$rate" -nostdin -buff_size 4194304 \
+		-recv_timeout 15s -timeout "${secs}s" \
+		-trace_stat -stf "$LIB_WORK/uac.csv" -fd 1 \
+		-trace_err -error_file "$LIB_WORK/uac.err" \
+		>"$LIB_WORK/uac.out" 2>&1
+	wait "$pid" || rc=$?
+	lib_forget "$pid"
+	return "$rc"
+}
+
+# uac_stats: "created successful failed" from the last line of uac.csv.
+uac_stats() {
+	python3 - "$LIB_WORK/uac.csv" <<'EOF'
+import csv, sys
+try:
+    rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
+    head, last = rows[0], rows[-1]
+    print(*(last[head.index(k)] for k in
+            ('TotalCallCreated', 'SuccessfulCall(C)', 'FailedCall(C)')))
+except (OSError, IndexError, ValueError) as e:
+    print('0 0 0')
+    sys.exit('no sipp statistics in %s: %s' % (sys.argv[1], e))
+EOF
+}
+
+# steering_report: read every backend's message log and print one line per
+# backend ("backend <i> <addr> calls <n> messages <n> INVITE <n> ACK <n>
+# BYE <n> other <n>"), then one "callids <n>" line, then "error ..." lines
+# for every Call-ID whose requests did not all reach one backend or whose
+# INVITE, ACK or BYE is missing.
+steering_report() {
+	python3 - "$LIB_WORK" "$TB_N" "$BACKEND_IPS" "$TB_SIP_PORT" <<'EOF'
+import sys, collections
+work, n, addrs, port = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
+addrs = ['[%s]' % a if ':' in a else a for a in addrs]
+where = collections.defaultdict(set)          # Call-ID -> backends
+methods = collections.defaultdict(set)        # Call-ID -> methods seen
+errors = []
+for i in range(1, n + 1):
+    calls, msgs, per = set(), 0, collections.Counter()
+    try:
+        lines = open('%s/uas%d.tsv' % (work, i)).read().splitlines()
+    except OSError:
+        lines = []
+        errors.append('backend %d: no message log' % i)
+    for line in lines:
+        f = line.split('\t')
+        if len(f) < 7 or f[3] != 'R':
+            continue
+        method = f[6].split(' ', 1)[0]
+        msgs += 1
+        per[method if method in ('INVITE', 'ACK', 'BYE') else 'other'] += 1
+        calls.add(f[4])
+        where[f[4]].add(i)
+        methods[f[4]].add(method)
+    print('backend %d %s:%s calls %d messages %d INVITE %d ACK %d BYE %d other %d'
+          % (i, addrs[i - 1], port, len(calls), msgs, per['INVITE'],
+             per['ACK'], per['BYE'], per['other']))
+print('callids %d' % len(where))
+for cid in sorted(where):
+    if len(where[cid]) != 1:
+        errors.append('Call-ID %s reached backends %s'
+                      % (cid, ','.join(map(str, sorted(where[cid])))))
+    missing = {'INVITE', 'ACK', 'BYE'} - methods[cid]
+    if missing:
+        errors.append('Call-ID %s: no %s at its backend'
+                      % (cid, '/'.join(sorted(missing))))
+for e in errors:
+    print('error ' + e)
+EOF
+}
+
+# stats_json: siplbctl -j stats into $LIB_WORK/stats.json.
+stats_json() {
+	lb_ctl -j stats >"$LIB_WORK/stats.json" 2>"$LIB_WORK/stats.err" ||
+		die "siplbctl -j stats failed: $(cat "$LIB_WORK/stats.err")"
+}
+
+# stats_get NAME: one counter from $LIB_WORK/stats.json ("" if absent).
+stats_get() {
+	python3 - "$LIB_WORK/stats.json" "$1" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])).get('counters', {})
+print(c.get(sys.argv[2], ''))
+EOF
+}
+
+# stats_sum PATTERN: sum of the counters whose names match the regex.
+stats_sum() {
+	python3 - "$LIB_WORK/stats.json" "$1" <<'EOF'
+import json, re, sys
+c = json.load(open(sys.argv[1])).get('counters', {})
+print(sum(v for k, v in c.items() if re.fullmatch(sys.argv[2], k)))
+EOF
+}
+
+# stats_report: the non-zero counters and the per-backend counters.
+stats_report() {
+	python3 - "$LIB_WORK/stats.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s.get('counters', {})
+print('  %-22s %10s' % ('reason', 'packets'))
+for k, v in c.items():
+    if v:
+        print('  %-22s %10d' % (k, v))
+zero = [k for k, v in c.items() if not v]
+if zero:
+    print('  (zero: %s)' % ', '.join(zero))
+print('  %-3s %-22s %-6s %10s %10s' % ('id', 'backend', 'state', 'packets', 'bytes'))
+for b in s.get('backends', []):
+    print('  %-3s %-22s %-6s %10s %10s' % (b.get('id'), b.get('addr'),
+          b.get('state'), b.get('packets'), b.get('bytes')))
+EOF
+}
+
+# register_check: send one REGISTER from the client to the VIP and receive
+# it on a UDP socket bound to VIP:port in the balancer namespace. Prints
+# what the socket got: "<source address> <source port> <start line>", or
+# "timeout".
+register_check() {
+	local pid i ready=$LIB_WORK/register.ready
+	rm -f "$ready"
+	cat >"$LIB_WORK/register_recv.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+open(sys.argv[3], 'w').close()
+s.settimeout(5)
+try:
+    data, addr = s.recvfrom(65535)
+    print(addr[0], addr[1], data.split(b'\r\n', 1)[0].decode(errors='replace'))
+except socket.timeout:
+    print('timeout')
+EOF
+	lib_bg pid ip netns exec "$TB_NS_LB" python3 "$LIB_WORK/register_recv.py" \
+		"$VIP" "$TB_SIP_PORT" "$ready" >"$LIB_WORK/register.out" 2>&1
+	for i in $(seq 1 50); do
+		[ -e "$ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$ready" ] || die "REGISTER receiver did not start: $(cat "$LIB_WORK/register.out")"
+	ip netns exec "$TB_NS_CLIENT" python3 - "$CLIENT_IP" 5071 \
+		"$VIP" "$TB_SIP_PORT" <<'EOF'
+import socket, sys
+me, port, vip, vport = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+fam = socket.AF_INET6 if ':' in me else socket.AF_INET
+vip_h, me_h = ('[%s]' % vip, '[%s]' % me) if ':' in me else (vip, me)
+msg = ('REGISTER sip:%s:%s SIP/2.0\r\n'
+       'Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-e2e-reg-1\r\n'
+       'Max-Forwards: 70\r\n'
+       'From: <sip:alice@%s>;tag=e2e1\r\n'
+       'To: <sip:alice@%s>\r\n'
+       'Call-ID: e2e-register-1@%s\r\n'
+       'CSeq: 1 REGISTER\r\n'
+       'Contact: <sip:alice@%s:%d>\r\n'
+       'Expires: 60\r\n'
+       'Content-Length: 0\r\n\r\n'
+       % (vip_h, vport, me_h, port, vip_h, vip_h, me_h, me_h, port))
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((me, port))
+s.sendto(msg.encode(), (vip, int(vport)))
+EOF
+	lib_stop "$pid" NONE 8 || true
+	cat "$LIB_WORK/register.out"
+}

@@ -1,0 +1,262 @@
+#!/bin/bash
+# testbed.sh - the network-namespace testbed of siplb: one client, one
+# balancer and N backends, each in a namespace of its own, joined by veth
+# pairs (no bridge: XDP_REDIRECT cannot send into one). The demo, the
+# end-to-end tests and the benchmarks all build on it.
+#
+#   testbed.sh [-p PREFIX] [-n BACKENDS] up     build it; prints `env` output
+#                                               (exit 3: PREFIX exists already)
+#   testbed.sh [-p PREFIX] [-n BACKENDS] env    print names/addresses as shell
+#                                               assignments (for eval)
+#   testbed.sh [-p PREFIX] down                 remove it (idempotent)
+#
+# PREFIX (or $SIPLB_TB_PREFIX) names this instance: namespaces are
+# PREFIX-client, PREFIX-lb and PREFIX-b1..PREFIX-bN, the BPF pin directory
+# is /sys/fs/bpf/siplb-tb-PREFIX. `up` defaults to "sltb<pid>", so two runs
+# never collide; `down` and `env` need the prefix `up` printed, e.g.
+#
+#   eval "$(scripts/testbed.sh up)"; ...; scripts/testbed.sh -p "$TB_PREFIX" down
+#
+# Address plan (same in every instance; namespaces keep instances apart):
+#   VIP                10.99.0.10/32   fd00:99::10/128   on the balancer's lo
+#   client link        10.99.1.0/24    fd00:99:1::/64    client .2, balancer .1
+#   backend i link     10.99.(10+i).0/24  fd00:99:(10+i)::/64  backend .2, lb .1
+#   Interfaces: client "lb0"; balancer "cli0" (to the client) and "be1".."beN";
+#   backend i "lb0". Client and backends route by default via the balancer.
+#
+# Why the knobs below:
+#  - rp_filter=0 and accept_local=1 on the balancer's backend-facing links:
+#    the XDP program rewrites the source of backend replies to the VIP, a
+#    local address, and may hand such a packet to the kernel to forward when
+#    the next hop is unresolved; the kernel would drop it as a martian.
+#  - TX checksum offload off on every veth end: XDP on veth sees
+#    CHECKSUM_PARTIAL packets whose UDP checksum holds only the pseudo-header
+#    sum, and the XDP program updates checksums incrementally, which needs
+#    complete ones.
+#  - build/xdp_pass.bpf.o on the far end of every veth: a veth drops frames
+#    that XDP_TX/XDP_REDIRECT send to it unless its peer runs XDP.
+set -eu
+
+SELF=${0##*/}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+XDP_PASS_OBJ=${SIPLB_XDP_PASS_OBJ:-$ROOT/build/xdp_pass.bpf.o}
+BPFFS=/sys/fs/bpf
+
+die() {
+	echo "$SELF: $*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+# Run a command inside namespace $1, saying which command failed if it does.
+nsrun() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" || die "in namespace $ns: '$*' failed"
+}
+
+# The names and addresses of the instance, as shell assignments.
+tb_env() {
+	local i backends="" b_ip4="" b_ip6="" lb_devs="" lb_ip4s=""
+	for i in $(seq 1 "$N"); do
+		backends="$backends $PREFIX-b$i"
+		b_ip4="$b_ip4 10.99.$((10 + i)).2"
+		b_ip6="$b_ip6 fd00:99:$((10 + i))::2"
+		lb_devs="$lb_devs be$i"
+		lb_ip4s="$lb_ip4s 10.99.$((10 + i)).1"
+	done
+	cat <<EOF
+TB_PREFIX='$PREFIX'
+TB_N=$N
+TB_PINDIR='$BPFFS/siplb-tb-$PREFIX'
+TB_NS_CLIENT='$PREFIX-client'
+TB_NS_LB='$PREFIX-lb'
+TB_NS_BACKENDS='${backends# }'
+TB_VIP4=10.99.0.10
+TB_VIP6=fd00:99::10
+TB_SIP_PORT=5060
+TB_CLIENT_DEV=lb0
+TB_CLIENT_IP4=10.99.1.2
+TB_CLIENT_IP6=fd00:99:1::2
+TB_LB_CLIENT_DEV=cli0
+TB_LB_CLIENT_IP4=10.99.1.1
+TB_LB_CLIENT_IP6=fd00:99:1::1
+TB_LB_BACKEND_DEVS='${lb_devs# }'
+TB_LB_BACKEND_IP4S='${lb_ip4s# }'
+TB_BACKEND_DEV=lb0
+TB_BACKEND_IP4S='${b_ip4# }'
+TB_BACKEND_IP6S='${b_ip6# }'
+EOF
+}
+
+# Namespaces of this instance that exist now.
+tb_namespaces() {
+	ip netns list | awk '{print $1}' |
+		grep -E "^$PREFIX-(client|lb|b[0-9]+)\$" || true
+}
+
+# Create namespace $1 with loopback up.
+make_ns() {
+	ip netns add "$1" || die "cannot create namespace $1 (left over from" \
+		"an earlier run? try: $SELF -p $PREFIX down)"
+	nsrun "$1" ip link set dev lo up
+}
+
+# Link namespace $1 (device $2, addresses $3 $4) with $5 (device $6,
+# addresses $7 $8); $1 is the far end and gets the XDP_PASS program.
+make_link() {
+	local far_ns=$1 far_dev=$2 far4=$3 far6=$4
+	local lb_ns=$5 lb_dev=$6 lb4=$7 lb6=$8 ns dev
+	ip link add name "$far_dev" netns "$far_ns" type veth \
+		peer name "$lb_dev" netns "$lb_ns" ||
+		die "cannot create veth $far_ns/$far_dev <-> $lb_ns/$lb_dev"
+	nsrun "$far_ns" ip addr add "$far4/24" dev "$far_dev"
+	nsrun "$far_ns" ip -6 addr add "$far6/64" dev "$far_dev" nodad
+	nsrun "$lb_ns" ip addr add "$lb4/24" dev "$lb_dev"
+	nsrun "$lb_ns" ip -6 addr add "$lb6/64" dev "$lb_dev" nodad
+	for ns in "$far_ns" "$lb_ns"; do
+		[ "$ns" = "$far_ns" ] && dev=$far_dev || dev=$lb_dev
+		nsrun "$ns" ethtool -K "$dev" tx off >/dev/null
+		nsrun "$ns" ip link set dev "$dev" up
+	done
+	nsrun "$far_ns" ip link set dev "$far_dev" xdp obj "$XDP_PASS_OBJ" sec xdp
+	nsrun "$far_ns" ip route add default via "${lb4}"
+	nsrun "$far_ns" ip -6 route add default via "${lb6}"
+}
+
+tb_up() {
+	local i ns4 ns6 b
+	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
+	command -v ethtool >/dev/null || die "ethtool not found (apt-get install ethtool)"
+	command -v ping >/dev/null || die "ping not found (apt-get install iputils-ping)"
+	[ -f "$XDP_PASS_OBJ" ] || die "$XDP_PASS_OBJ not found: run 'make' first"
+	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS" ||
+		die "cannot mount bpffs on $BPFFS"
+	if [ -n "$(tb_namespaces)" ]; then
+		echo "$SELF: testbed '$PREFIX' already exists; run: $SELF -p $PREFIX down" >&2
+		exit 3
+	fi
+
+	# From here on, a failure removes whatever was built.
+	trap 'tb_down >/dev/null 2>&1' EXIT
+	trap 'exit 130' INT TERM
+
+	local lb=$PREFIX-lb client=$PREFIX-client
+	make_ns "$lb"
+	make_ns "$client"
+	for i in $(seq 1 "$N"); do
+		make_ns "$PREFIX-b$i"
+	done
+
+	# Balancer: forwarding router that owns the VIPs.
+	nsrun "$lb" ip addr add 10.99.0.10/32 dev lo
+	nsrun "$lb" ip -6 addr add fd00:99::10/128 dev lo nodad
+	nsrun "$lb" sysctl -qw net.ipv4.conf.all.rp_filter=0
+	nsrun "$lb" sysctl -qw net.ipv4.conf.default.rp_filter=0
+
+	make_link "$client" lb0 10.99.1.2 fd00:99:1::2 \
+		"$lb" cli0 10.99.1.1 fd00:99:1::1
+	nsrun "$lb" sysctl -qw net.ipv4.conf.cli0.rp_filter=0
+	for i in $(seq 1 "$N"); do
+		make_link "$PREFIX-b$i" lb0 "10.99.$((10 + i)).2" \
+			"fd00:99:$((10 + i))::2" \
+			"$lb" "be$i" "10.99.$((10 + i)).1" "fd00:99:$((10 + i))::1"
+		nsrun "$lb" sysctl -qw "net.ipv4.conf.be$i.rp_filter=0"
+		nsrun "$lb" sysctl -qw "net.ipv4.conf.be$i.accept_local=1"
+	done
+
+	# After the links exist, so that every interface forwards.
+	nsrun "$lb" sysctl -qw net.ipv4.ip_forward=1
+	nsrun "$lb" sysctl -qw net.ipv6.conf.all.forwarding=1
+
+	# Resolve every neighbour now, so the XDP program finds next hops.
+	ns4="10.99.1.2"
+	ns6="fd00:99:1::2"
+	for i in $(seq 1 "$N"); do
+		ns4="$ns4 10.99.$((10 + i)).2"
+		ns6="$ns6 fd00:99:$((10 + i))::2"
+	done
+	for b in $ns4 $ns6; do
+		ip netns exec "$lb" ping -c 1 -W 2 "$b" >/dev/null ||
+			die "balancer cannot ping neighbour $b"
+	done
+
+	# The instance's own pin directory: pinned names are global to the
+	# machine, so instances must not share /sys/fs/bpf/tc/globals.
+	mkdir -p "$BPFFS/siplb-tb-$PREFIX" ||
+		die "cannot create pin directory $BPFFS/siplb-tb-$PREFIX"
+
+	trap - EXIT INT TERM
+	tb_env
+}
+
+tb_down() {
+	local ns pids pindir=$BPFFS/siplb-tb-$PREFIX
+	for ns in $(tb_namespaces); do
+		# A namespace lives on while a process is inside it; its
+		# callers should have ended theirs, so a process here is one
+		# this instance left behind (never anyone else's: the
+		# namespace is ours).
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086 # one line of PIDs
+			echo "$SELF: ending processes left in $ns:" $pids >&2
+			# shellcheck disable=SC2086
+			kill -KILL $pids 2>/dev/null || true
+		fi
+		# Deleting the namespace destroys its veths (and both ends of
+		# each pair) and detaches their XDP programs.
+		ip netns del "$ns" || echo "$SELF: cannot delete namespace $ns" >&2
+	done
+	if [ -e "$pindir" ]; then
+		rm -rf "$pindir" || die "cannot remove pin directory $pindir"
+	fi
+}
+
+PREFIX=${SIPLB_TB_PREFIX:-}
+N=${SIPLB_TB_BACKENDS:-3}
+while getopts p:n:h opt; do
+	case $opt in
+	p) PREFIX=$OPTARG ;;
+	n) N=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage
+CMD=$1
+case $CMD in
+up | down | env) ;;
+*) usage ;;
+esac
+
+case $N in
+'' | *[!0-9]*) die "backend count must be a number 1..200, not '$N'" ;;
+esac
+if [ "$N" -lt 1 ] || [ "$N" -gt 200 ]; then
+	die "backend count must be 1..200, not $N"
+fi
+
+if [ -z "$PREFIX" ]; then
+	[ "$CMD" = up ] || die "$CMD: which testbed? give -p PREFIX (as printed by 'up')"
+	PREFIX=sltb$$
+fi
+case $PREFIX in
+'' | *[!A-Za-z0-9_]*) die "prefix may hold only letters, digits and '_': '$PREFIX'" ;;
+esac
+[ ${#PREFIX} -le 32 ] || die "prefix longer than 32 characters: '$PREFIX'"
+
+case $CMD in
+up) tb_up ;;
+down) tb_down ;;
+env)
+	# An instance that exists says how many backends it has.
+	n=$(tb_namespaces | grep -c -- '-b[0-9]*$' || true)
+	[ "$n" -eq 0 ] || N=$n
+	tb_env
+	;;
+esac
