@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * endpoint.h - text <-> struct siplb_endpoint: "192.0.2.1:5060",
+ * "[2001:db8::1]:5060" (the port is required; 5060 is not assumed).
+ */
+#ifndef SIPLB_ENDPOINT_H
+#define SIPLB_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "siplb_maps.h"
+
+/* "[v6addr]:65535" and the terminating NUL. */
+#define ENDPOINT_STRLEN 56
+
+int endpoint_parse(const char *text, struct siplb_endpoint *ep);
+const char *endpoint_format(const struct siplb_endpoint *ep, char *buf,
+			    size_t size);
+bool endpoint_equal(const struct siplb_endpoint *a,
+		    const struct siplb_endpoint *b);
+
+#endif /* SIPLB_ENDPOINT_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * lb_maps.h - the pinned maps of a running siplb data plane, opened by the
+ * names the skeleton gives them, under one pin directory.
+ */
+#ifndef SIPLB_LB_MAPS_H
+#define SIPLB_LB_MAPS_H
+
+struct lb_maps {
+	int vips;
+	int backends;
+	int rings;
+	int affinity;
+	int snat;
+	int config;
+	int stats;
+	int be_stats;
+};
+
+int lb_maps_open(struct lb_maps *maps, const char *pin_dir);
+void lb_maps_close(struct lb_maps *maps);
+int lb_maps_unpin(const char *pin_dir);
+
+#endif /* SIPLB_LB_MAPS_H */

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * lb_table.c - manage VIPs and backends in the pinned maps (lb_table.h).
+ *
+ * A change to a VIP's backends rebuilds its Maglev table into the VIP's
+ * standby ring and then flips siplb_vip.ring_id in one map update, so the
+ * XDP program never sees a half-written table. Calls in progress keep
+ * their backend through the affinity LRU.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "lb_table.h"
+#include "log.h"
+#include "maglev.h"
+#include "siplb_hash.h"
+
+static int map_max_entries(int fd, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*max = info.max_entries;
+	return 0;
+}
+
+const char *lb_backend_state_name(__u32 state)
+{
+	switch (state) {
+	case SIPLB_BACKEND_UP:
+		return "up";
+	case SIPLB_BACKEND_DRAINING:
+		return "draining";
+	case SIPLB_BACKEND_DOWN:
+		return "down";
+	default:
+		return "unused";
+	}
+}
+
+static int vip_lookup(const struct lb_maps *m, const struct siplb_endpoint *ep,
+		      struct siplb_vip *vip)
+{
+	if (bpf_map_lookup_elem(m->vips, ep, vip))
+		return -errno;
+	return 0;
+}
+
+/* Write one whole table into ring ring_id with a single batch update. */
+static int ring_write(const struct lb_maps *m, __u32 ring_id,
+		      const __u32 *table)
+{
+	__u32 count = SIPLB_RING_SIZE, *keys, i;
+	int err = 0;
+
+	keys = calloc(SIPLB_RING_SIZE, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < SIPLB_RING_SIZE; i++)
+		keys[i] = siplb_ring_index(ring_id, i);
+	if (bpf_map_update_batch(m->rings, keys, table, &count, NULL))
+		err = -errno;
+	free(keys);
+	return err;
+}
+
+static int ring_clear(const struct lb_maps *m, __u32 ring_id)
+{
+	__u32 *empty = calloc(SIPLB_RING_SIZE, sizeof(*empty));
+	int err;
+
+	if (!empty)
+		return -ENOMEM;
+	err = ring_write(m, ring_id, empty);
+	free(empty);
+	return err;
+}
+
+/* Rebuild the Maglev table of a VIP from its UP backends and flip to it. */
+static int ring_rebuild(const struct lb_maps *m,
+			const struct siplb_endpoint *vip_ep)
+{
+	struct maglev_backend *mb = NULL;
+	struct siplb_backend *bes = NULL;
+	__u32 *table = NULL, max = 0, id;
+	struct siplb_vip vip;
+	size_t n = 0;
+	int err;
+
+	err = vip_lookup(m, vip_ep, &vip);
+	if (err)
+		return err;
+	err = map_max_entries(m->backends, &max);
+	if (err)
+		return err;
+	mb = calloc(max, sizeof(*mb));
+	bes = calloc(max, sizeof(*bes));
+	table = calloc(SIPLB_RING_SIZE, sizeof(*table));
+	if (!mb || !bes || !table) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (id = 1; id < max; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &bes[id])) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (bes[id].vip_id != vip.vip_id ||
+		    bes[id].state != SIPLB_BACKEND_UP)
+			continue;
+		mb[n].id = id;
+		mb[n].weight = bes[id].weight;
+		mb[n].key = &bes[id].ep;
+		mb[n].key_len = sizeof(bes[id].ep);
+		n++;
+	}
+	err = maglev_build(mb, n, table, SIPLB_RING_SIZE);
+	if (err)
+		goto cleanup;
+
+	/* Fill the standby table, then make it the live one. */
+	vip.ring_id = vip.vip_id * SIPLB_RINGS_PER_VIP +
+		      (vip.ring_id % SIPLB_RINGS_PER_VIP + 1) %
+			      SIPLB_RINGS_PER_VIP;
+	err = ring_write(m, vip.ring_id, table);
+	if (err)
+		goto cleanup;
+	if (bpf_map_update_elem(m->vips, vip_ep, &vip, BPF_EXIST))
+		err = -errno;
+cleanup:
+	free(table);
+	free(bes);
+	free(mb);
+	return err;
+}
+
+int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
+{
+	struct siplb_endpoint key, next;
+	bool used[SIPLB_MAX_VIPS] = { false };
+	struct siplb_vip vip = {};
+	__u32 id;
+	int err;
+
+	if (vip_lookup(m, ep, &vip) == 0)
+		return -EEXIST;
+	/* Walk the VIPs to find a free vip_id. */
+	err = bpf_map_get_next_key(m->vips, NULL, &next);
+	while (!err) {
+		key = next;
+		if (vip_lookup(m, &key, &vip) == 0 &&
+		    vip.vip_id < SIPLB_MAX_VIPS)
+			used[vip.vip_id] = true;
+		err = bpf_map_get_next_key(m->vips, &key, &next);
+	}
+	for (id = 0; id < SIPLB_MAX_VIPS && used[id]; id++)
+		;
+	if (id == SIPLB_MAX_VIPS)
+		return -ENOSPC;
+
+	/* The VIP starts with an empty table (packets go to the slow path
+	 * with pass_no_backend until a backend is added); clear what an
+	 * earlier VIP with this id may have left in it. */
+	vip.vip_id = id;
+	vip.ring_id = id * SIPLB_RINGS_PER_VIP;
+	err = ring_clear(m, vip.ring_id);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m->vips, ep, &vip, BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+/* Find the backend with endpoint be; id 0 when there is none. */
+int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
+		    __u32 *found, struct siplb_backend *out)
+{
+	struct siplb_backend b;
+	__u32 max = 0, id;
+	int err;
+
+	*found = 0;
+	err = map_max_entries(m->backends, &max);
+	if (err)
+		return err;
+	for (id = 1; id < max; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &b))
+			return -errno;
+		if (b.state != SIPLB_BACKEND_UNUSED &&
+		    memcmp(&b.ep, be, sizeof(*be)) == 0) {
+			*found = id;
+			if (out)
+				*out = b;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int lb_backend_count(const struct lb_maps *m, __u32 *count)
+{
+	struct siplb_backend b;
+	__u32 max = 0, id;
+	int err;
+
+	*count = 0;
+	err = map_max_entries(m->backends, &max);
+	if (err)
+		return err;
+	for (id = 1; id < max; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &b))
+			return -errno;
+		if (b.state != SIPLB_BACKEND_UNUSED)
+			(*count)++;
+	}
+	return 0;
+}
+
+static int free_backend_id(const struct lb_maps *m, __u32 *free_id)
+{
+	struct siplb_backend b;
+	__u32 max = 0, id;
+	int err;
+
+	err = map_max_entries(m->backends, &max);
+	if (err)
+		return err;
+	for (id = 1; id < max; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &b))
+			return -errno;
+		if (b.state == SIPLB_BACKEND_UNUSED) {
+			*free_id = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
+		   const struct siplb_endpoint *be_ep, __u32 weight)
+{
+	struct siplb_backend be = {};
+	struct siplb_vip vip;
+	__u32 id;
+	int err;
+
+	if (weight == 0)
+		return -EINVAL;
+	err = vip_lookup(m, vip_ep, &vip);
+	if (err)
+		return err;
+	if (be_ep->family != vip_ep->family)
+		return -EAFNOSUPPORT;	/* no NAT64 */
+	err = lb_backend_find(m, be_ep, &id, NULL);
+	if (err)
+		return err;
+	if (id)
+		return -EEXIST;	/* an endpoint serves one VIP (siplb_snat) */
+	err = free_backend_id(m, &id);
+	if (err)
+		return err;
+
+	be.ep = *be_ep;
+	be.vip_id = vip.vip_id;
+	be.state = SIPLB_BACKEND_UP;
+	be.weight = weight;
+	if (bpf_map_update_elem(m->snat, be_ep, vip_ep, BPF_ANY) ||
+	    bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
+		return -errno;
+	return ring_rebuild(m, vip_ep);
+}
+
+/* The backend with endpoint be_ep, checked to belong to vip_ep. */
+static int backend_of_vip(const struct lb_maps *m,
+			  const struct siplb_endpoint *vip_ep,
+			  const struct siplb_endpoint *be_ep, __u32 *id,
+			  struct siplb_backend *be)
+{
+	struct siplb_vip vip;
+	int err;
+
+	err = vip_lookup(m, vip_ep, &vip);
+	if (err)
+		return err;
+	err = lb_backend_find(m, be_ep, id, be);
+	if (err)
+		return err;
+	if (!*id || be->vip_id != vip.vip_id)
+		return -ENOENT;
+	return 0;
+}
+
+int lb_backend_set_state(const struct lb_maps *m,
+			 const struct siplb_endpoint *vip_ep,
+			 const struct siplb_endpoint *be_ep,
+			 enum siplb_backend_state state)
+{
+	struct siplb_backend be;
+	__u32 id;
+	int err;
+
+	if (state == SIPLB_BACKEND_UNUSED)
+		return -EINVAL;
+	err = backend_of_vip(m, vip_ep, be_ep, &id, &be);
+	if (err)
+		return err;
+	be.state = state;
+	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
+		return -errno;
+	return ring_rebuild(m, vip_ep);
+}
+
+int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
+		   const struct siplb_endpoint *be_ep)
+{
+	struct siplb_backend be;
+	__u32 id;
+	int err;
+
+	err = backend_of_vip(m, vip_ep, be_ep, &id, &be);
+	if (err)
+		return err;
+	/* Out of the table first, then gone: no packet finds a slot that
+	 * names a backend which no longer exists. */
+	be.state = SIPLB_BACKEND_DOWN;
+	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
+		return -errno;
+	err = ring_rebuild(m, vip_ep);
+	if (err)
+		return err;
+	memset(&be, 0, sizeof(be));
+	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
+		return -errno;
+	if (bpf_map_delete_elem(m->snat, be_ep) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep)
+{
+	struct siplb_backend be, none = {};
+	struct siplb_vip vip;
+	__u32 max = 0, id;
+	int err;
+
+	err = vip_lookup(m, vip_ep, &vip);
+	if (err)
+		return err;
+	/* The VIP goes first, so no packet is steered to what follows. */
+	if (bpf_map_delete_elem(m->vips, vip_ep))
+		return -errno;
+	err = map_max_entries(m->backends, &max);
+	if (err)
+		return err;
+	for (id = 1; id < max; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &be))
+			return -errno;
+		if (be.state == SIPLB_BACKEND_UNUSED || be.vip_id != vip.vip_id)
+			continue;
+		bpf_map_delete_elem(m->snat, &be.ep);
+		if (bpf_map_update_elem(m->backends, &id, &none, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int lb_maglev_choice(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
+		     const void *callid, size_t len, __u32 *backend_id)
+{
+	struct siplb_config cfg;
+	struct siplb_vip vip;
+	__u32 zero = 0, idx;
+	__u64 hash;
+	int err;
+
+	if (len > SIPLB_CALLID_MAX)
+		return -E2BIG;
+	err = vip_lookup(m, vip_ep, &vip);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
+		return -errno;
+	hash = siplb_callid_hash(callid, len, cfg.hash_key);
+	idx = siplb_ring_index(vip.ring_id, siplb_maglev_slot(hash));
+	if (bpf_map_lookup_elem(m->rings, &idx, backend_id))
+		return -errno;
+	return 0;
+}

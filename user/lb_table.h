@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * lb_table.h - VIPs, backends and their Maglev tables in the pinned maps:
+ * what an operator changes, and the same choice of backend the XDP program
+ * makes, computed in user space with the shared code.
+ */
+#ifndef SIPLB_LB_TABLE_H
+#define SIPLB_LB_TABLE_H
+
+#include <stddef.h>
+#include "lb_maps.h"
+#include "siplb_maps.h"
+
+int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *vip);
+int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip);
+int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip,
+		   const struct siplb_endpoint *be, __u32 weight);
+int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip,
+		   const struct siplb_endpoint *be);
+int lb_backend_set_state(const struct lb_maps *m,
+			 const struct siplb_endpoint *vip,
+			 const struct siplb_endpoint *be,
+			 enum siplb_backend_state state);
+int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
+		    __u32 *id, struct siplb_backend *out);
+int lb_backend_count(const struct lb_maps *m, __u32 *count);
+
+/* The backend id the Maglev table of vip gives a Call-ID (0: none). */
+int lb_maglev_choice(const struct lb_maps *m, const struct siplb_endpoint *vip,
+		     const void *callid, size_t len, __u32 *backend_id);
+
+const char *lb_backend_state_name(__u32 state);
+
+#endif /* SIPLB_LB_TABLE_H */

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* log.c - leveled logging to stderr (see log.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_progname = "siplb";
+static enum log_level log_max = LOG_LEVEL_INFO;
+
+void log_init(const char *progname, enum log_level level)
+{
+	log_progname = progname;
+	log_max = level;
+}
+
+static void log_vprint(const char *fmt, va_list ap, int err)
+{
+	fprintf(stderr, "%s: ", log_progname);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(fmt, ap, err);
+	va_end(ap);
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_max < LOG_LEVEL_INFO)
+		return;
+	va_start(ap, fmt);
+	log_vprint(fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_max < LOG_LEVEL_DEBUG)
+		return;
+	va_start(ap, fmt);
+	log_vprint(fmt, ap, 0);
+	va_end(ap);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}

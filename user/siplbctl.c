@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * siplbctl - attach siplb's XDP program and drive its pinned maps:
+ * VIPs, backends (Maglev tables), counters.
+ *
+ * Every command works on the maps pinned in one directory (-P, default
+ * iproute2's /sys/fs/bpf/tc/globals), so it equally drives a program that
+ * `siplbctl attach` loaded and one an operator attached with
+ * `ip link set dev DEV xdp obj siplb.bpf.o sec xdp`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+#include "endpoint.h"
+#include "lb_maps.h"
+#include "lb_table.h"
+#include "log.h"
+#include "stats.h"
+
+struct ctl {
+	const char *pin_dir;
+	bool json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: siplbctl [-P PINDIR] [-j] [-v] COMMAND [ARGS]\n"
+"  -P PINDIR   pin directory of the maps (default $SIPLB_PIN_DIR or\n"
+"              " SIPLB_PIN_DIR_DEFAULT ")\n"
+"  -j          JSON output\n"
+"  -v          verbose\n"
+"commands:\n"
+"  attach DEV [--mode native|generic] [--affinity-size N]\n"
+"  detach DEV\n"
+"  vip add|del ADDR:PORT                      (IPv6: [ADDR]:PORT)\n"
+"  backend add VIP BACKEND [--weight N]\n"
+"  backend del VIP BACKEND\n"
+"  backend up|drain|down VIP BACKEND\n"
+"  list                                       VIPs and backends\n"
+"  stats                                      counters, per backend too\n"
+"  unpin                                      remove the pinned maps\n");
+}
+
+static int parse_u32(const char *text, const char *what, __u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || end == text || v > 0xffffffffUL) {
+		log_warnx("Bad %s '%s': expected a number", what, text);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_endpoint(const char *text, const char *what,
+			  struct siplb_endpoint *ep)
+{
+	int err = endpoint_parse(text, ep);
+
+	if (err)
+		log_warnx("Bad %s '%s': expected ADDR:PORT or [IPV6]:PORT",
+			  what, text);
+	return err;
+}
+
+static int cmd_attach(const struct ctl *ctl, int argc, char **argv)
+{
+	struct attach_opts o = { .pin_dir = ctl->pin_dir };
+	int i;
+
+	if (argc < 1) {
+		log_warnx("attach: which device?");
+		return -EINVAL;
+	}
+	o.ifname = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			const char *mode = argv[++i];
+
+			if (!strcmp(mode, "native"))
+				o.mode = ATTACH_NATIVE;
+			else if (!strcmp(mode, "generic"))
+				o.mode = ATTACH_GENERIC;
+			else {
+				log_warnx("Bad mode '%s': native or generic",
+					  mode);
+				return -EINVAL;
+			}
+		} else if (!strcmp(argv[i], "--affinity-size") &&
+			   i + 1 < argc) {
+			if (parse_u32(argv[++i], "affinity size",
+				      &o.affinity_size))
+				return -EINVAL;
+			if (o.affinity_size == 0) {
+				log_warnx("The affinity size must be > 0");
+				return -EINVAL;
+			}
+		} else {
+			log_warnx("attach: unknown argument '%s'", argv[i]);
+			return -EINVAL;
+		}
+	}
+	return lb_attach(&o);
+}
+
+static int with_maps(const struct ctl *ctl, struct lb_maps *m)
+{
+	return lb_maps_open(m, ctl->pin_dir);
+}
+
+static int cmd_vip(const struct ctl *ctl, int argc, char **argv)
+{
+	struct siplb_endpoint vip;
+	struct lb_maps m;
+	int err;
+
+	if (argc != 2 || (strcmp(argv[0], "add") && strcmp(argv[0], "del"))) {
+		log_warnx("usage: vip add|del ADDR:PORT");
+		return -EINVAL;
+	}
+	err = parse_endpoint(argv[1], "VIP", &vip);
+	if (err)
+		return err;
+	err = with_maps(ctl, &m);
+	if (err)
+		return err;
+	err = !strcmp(argv[0], "add") ? lb_vip_add(&m, &vip) :
+					 lb_vip_del(&m, &vip);
+	if (err == -EEXIST)
+		log_warnx("VIP %s exists already", argv[1]);
+	else if (err == -ENOENT)
+		log_warnx("No VIP %s", argv[1]);
+	else if (err == -ENOSPC)
+		log_warnx("No room for another VIP (at most %d)",
+			  SIPLB_MAX_VIPS);
+	else if (err)
+		log_warnx("vip %s %s failed: %s", argv[0], argv[1],
+			  strerror(-err));
+	lb_maps_close(&m);
+	return err;
+}
+
+static void backend_error(const char *verb, const char *vip, const char *be,
+			  int err)
+{
+	switch (err) {
+	case -ENOENT:
+		log_warnx("No VIP %s, or %s is not one of its backends", vip,
+			  be);
+		break;
+	case -EEXIST:
+		log_warnx("Backend %s exists already (an endpoint serves one "
+			  "VIP)", be);
+		break;
+	case -EAFNOSUPPORT:
+		log_warnx("Backend %s and VIP %s must be of one address family",
+			  be, vip);
+		break;
+	case -ENOSPC:
+		log_warnx("No room for another backend (at most %d)",
+			  SIPLB_MAX_BACKENDS - 1);
+		break;
+	default:
+		log_warnx("backend %s %s %s failed: %s", verb, vip, be,
+			  strerror(-err));
+	}
+}
+
+static int cmd_backend(const struct ctl *ctl, int argc, char **argv)
+{
+	struct siplb_endpoint vip, be;
+	const char *verb;
+	__u32 weight = 1;
+	struct lb_maps m;
+	int err;
+
+	if (argc < 3) {
+		log_warnx("usage: backend add|del|up|drain|down VIP BACKEND");
+		return -EINVAL;
+	}
+	verb = argv[0];
+	if (argc == 5 && !strcmp(verb, "add") && !strcmp(argv[3], "--weight")) {
+		if (parse_u32(argv[4], "weight", &weight))
+			return -EINVAL;
+		if (weight == 0) {
+			log_warnx("The weight must be >= 1 (use `backend "
+				  "drain` to stop new calls)");
+			return -EINVAL;
+		}
+	} else if (argc != 3) {
+		log_warnx("backend %s: unexpected argument '%s'", verb,
+			  argv[3]);
+		return -EINVAL;
+	}
+	if (parse_endpoint(argv[1], "VIP", &vip) ||
+	    parse_endpoint(argv[2], "backend", &be))
+		return -EINVAL;
+
+	err = with_maps(ctl, &m);
+	if (err)
+		return err;
+	if (!strcmp(verb, "add"))
+		err = lb_backend_add(&m, &vip, &be, weight);
+	else if (!strcmp(verb, "del"))
+		err = lb_backend_del(&m, &vip, &be);
+	else if (!strcmp(verb, "up"))
+		err = lb_backend_set_state(&m, &vip, &be, SIPLB_BACKEND_UP);
+	else if (!strcmp(verb, "drain"))
+		err = lb_backend_set_state(&m, &vip, &be,
+					   SIPLB_BACKEND_DRAINING);
+	else if (!strcmp(verb, "down"))
+		err = lb_backend_set_state(&m, &vip, &be, SIPLB_BACKEND_DOWN);
+	else {
+		log_warnx("Unknown backend command '%s'", verb);
+		err = -EINVAL;
+		goto out;
+	}
+	if (err)
+		backend_error(verb, argv[1], argv[2], err);
+out:
+	lb_maps_close(&m);
+	return err;
+}
+
+static int cmd_show(const struct ctl *ctl, bool stats)
+{
+	struct lb_maps m;
+	int err;
+
+	err = with_maps(ctl, &m);
+	if (err)
+		return err;
+	err = stats ? stats_print(&m, stdout, ctl->json) :
+		      list_print(&m, stdout, ctl->json);
+	if (err)
+		log_warnx("Couldn't read the maps: %s", strerror(-err));
+	lb_maps_close(&m);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { .pin_dir = getenv("SIPLB_PIN_DIR") };
+	enum log_level level = LOG_LEVEL_INFO;
+	const char *cmd;
+	int opt, err;
+
+	if (!ctl.pin_dir || !*ctl.pin_dir)
+		ctl.pin_dir = SIPLB_PIN_DIR_DEFAULT;
+	while ((opt = getopt(argc, argv, "+P:jvh")) != -1) {
+		switch (opt) {
+		case 'P':
+			ctl.pin_dir = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'v':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_init("siplbctl", level);
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+
+	if (!strcmp(cmd, "attach"))
+		err = cmd_attach(&ctl, argc, argv);
+	else if (!strcmp(cmd, "detach") && argc == 1)
+		err = lb_detach(argv[0]);
+	else if (!strcmp(cmd, "vip"))
+		err = cmd_vip(&ctl, argc, argv);
+	else if (!strcmp(cmd, "backend"))
+		err = cmd_backend(&ctl, argc, argv);
+	else if (!strcmp(cmd, "list") && argc == 0)
+		err = cmd_show(&ctl, false);
+	else if (!strcmp(cmd, "stats") && argc == 0)
+		err = cmd_show(&ctl, true);
+	else if (!strcmp(cmd, "unpin") && argc == 0)
+		err = lb_maps_unpin(ctl.pin_dir);
+	else if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	} else {
+		log_warnx("Unknown command or arguments: %s", cmd);
+		usage(stderr);
+		return 2;
+	}
+	return err ? 1 : 0;
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * stats.c - counters and the VIP/backend listing for siplbctl (stats.h).
+ * Per-CPU values are summed here; the BPF side never takes a lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "endpoint.h"
+#include "lb_table.h"
+#include "stats.h"
+
+const char *const siplb_stat_names[SIPLB_STAT_MAX] = {
+#define SIPLB_STAT_NAME(id, name, help) [SIPLB_STAT_##id] = name,
+	SIPLB_STATS(SIPLB_STAT_NAME)
+#undef SIPLB_STAT_NAME
+};
+
+const char *const siplb_stat_help[SIPLB_STAT_MAX] = {
+#define SIPLB_STAT_HELP(id, name, help) [SIPLB_STAT_##id] = help,
+	SIPLB_STATS(SIPLB_STAT_HELP)
+#undef SIPLB_STAT_HELP
+};
+
+int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *percpu;
+	__u32 key;
+	int cpu, err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (key = 0; key < SIPLB_STAT_MAX; key++) {
+		if (bpf_map_lookup_elem(m->stats, &key, percpu)) {
+			err = -errno;
+			break;
+		}
+		counters[key] = 0;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			counters[key] += percpu[cpu];
+	}
+	free(percpu);
+	return err;
+}
+
+int stats_read_backend(const struct lb_maps *m, __u32 id,
+		       struct siplb_backend_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct siplb_backend_stats *percpu;
+	int cpu, err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(m->be_stats, &id, percpu)) {
+		err = -errno;
+	} else {
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			out->packets += percpu[cpu].packets;
+			out->bytes += percpu[cpu].bytes;
+		}
+	}
+	free(percpu);
+	return err;
+}
+
+/* The VIP endpoint whose vip_id is id, for printing. */
+static int vip_by_id(const struct lb_maps *m, __u32 id,
+		     struct siplb_endpoint *out)
+{
+	struct siplb_endpoint key, next;
+	struct siplb_vip vip;
+	int err;
+
+	err = bpf_map_get_next_key(m->vips, NULL, &next);
+	while (!err) {
+		key = next;
+		if (!bpf_map_lookup_elem(m->vips, &key, &vip) &&
+		    vip.vip_id == id) {
+			*out = key;
+			return 0;
+		}
+		err = bpf_map_get_next_key(m->vips, &key, &next);
+	}
+	return -ENOENT;
+}
+
+/* Print each backend (with its counters when with_stats). */
+static int backends_print(const struct lb_maps *m, FILE *out, bool json,
+			  bool with_stats)
+{
+	char vip_s[ENDPOINT_STRLEN], be_s[ENDPOINT_STRLEN];
+	struct siplb_backend_stats bst = {};
+	struct siplb_endpoint vip_ep;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), id;
+	struct siplb_backend be;
+	bool first = true;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(m->backends, &info, &len))
+		return -errno;
+	if (!json)
+		fprintf(out, "%-4s %-24s %-24s %-9s %6s %12s %14s\n", "id",
+			"vip", "backend", "state", "weight", "packets",
+			"bytes");
+	for (id = 1; id < info.max_entries; id++) {
+		if (bpf_map_lookup_elem(m->backends, &id, &be))
+			return -errno;
+		if (be.state == SIPLB_BACKEND_UNUSED)
+			continue;
+		if (vip_by_id(m, be.vip_id, &vip_ep))
+			snprintf(vip_s, sizeof(vip_s), "?");
+		else
+			endpoint_format(&vip_ep, vip_s, sizeof(vip_s));
+		endpoint_format(&be.ep, be_s, sizeof(be_s));
+		if (with_stats) {
+			err = stats_read_backend(m, id, &bst);
+			if (err)
+				return err;
+		}
+		if (json)
+			fprintf(out,
+				"%s{\"id\":%u,\"vip\":\"%s\",\"addr\":\"%s\","
+				"\"state\":\"%s\",\"weight\":%u,"
+				"\"packets\":%llu,\"bytes\":%llu}",
+				first ? "" : ",", id, vip_s, be_s,
+				lb_backend_state_name(be.state), be.weight,
+				(unsigned long long)bst.packets,
+				(unsigned long long)bst.bytes);
+		else
+			fprintf(out, "%-4u %-24s %-24s %-9s %6u %12llu %14llu\n",
+				id, vip_s, be_s,
+				lb_backend_state_name(be.state), be.weight,
+				(unsigned long long)bst.packets,
+				(unsigned long long)bst.bytes);
+		first = false;
+	}
+	return 0;
+}
+
+int stats_print(const struct lb_maps *m, FILE *out, bool json)
+{
+	__u64 counters[SIPLB_STAT_MAX];
+	int i, err;
+
+	err = stats_read(m, counters);
+	if (err)
+		return err;
+	if (json) {
+		fprintf(out, "{\"counters\":{");
+		for (i = 0; i < SIPLB_STAT_MAX; i++)
+			fprintf(out, "%s\"%s\":%llu", i ? "," : "",
+				siplb_stat_names[i],
+				(unsigned long long)counters[i]);
+		fprintf(out, "},\"backends\":[");
+		err = backends_print(m, out, true, true);
+		fprintf(out, "]}\n");
+		return err;
+	}
+	for (i = 0; i < SIPLB_STAT_MAX; i++)
+		fprintf(out, "%-20s %12llu  %s\n", siplb_stat_names[i],
+			(unsigned long long)counters[i], siplb_stat_help[i]);
+	fputc('\n', out);
+	return backends_print(m, out, false, true);
+}
+
+int list_print(const struct lb_maps *m, FILE *out, bool json)
+{
+	char vip_s[ENDPOINT_STRLEN];
+	struct siplb_endpoint key, next;
+	struct siplb_vip vip;
+	bool first = true;
+	int err;
+
+	fprintf(out, json ? "{\"vips\":[" : "VIPs:\n");
+	err = bpf_map_get_next_key(m->vips, NULL, &next);
+	while (!err) {
+		key = next;
+		if (!bpf_map_lookup_elem(m->vips, &key, &vip)) {
+			endpoint_format(&key, vip_s, sizeof(vip_s));
+			if (json)
+				fprintf(out, "%s{\"vip\":\"%s\",\"id\":%u,"
+					"\"ring\":%u}", first ? "" : ",",
+					vip_s, vip.vip_id, vip.ring_id);
+			else
+				fprintf(out, "  %-24s id %u, table %u\n", vip_s,
+					vip.vip_id, vip.ring_id);
+			first = false;
+		}
+		err = bpf_map_get_next_key(m->vips, &key, &next);
+	}
+	fprintf(out, json ? "],\"backends\":[" : "\nBackends:\n");
+	err = backends_print(m, out, json, false);
+	if (json)
+		fprintf(out, "]}\n");
+	return err;
+}
