@@ -20,6 +20,7 @@ lib_init demo
 log "building the testbed ($BACKENDS backends) and attaching XDP"
 tb_up "$BACKENDS"
 lb_setup
+sed 's/^/  /' "$LIB_WORK/attach.log"
 
 cat <<EOF
 
@@ -62,7 +63,7 @@ echo "Sources of the UDP packets the client received:"
 capture_sources | awk '{ printf "  %-24s %d packets\n", $2, $1 }'
 echo
 echo "Data plane counters (siplbctl stats):"
-stats_report
+stats_report nonzero
 echo
 if [ "$uac_rc" -ne 0 ] || [ "$errors" -ne 0 ]; then
 	log "some calls failed or were split (SIPLB_KEEP_LOGS=1 keeps the logs)"

@@ -46,7 +46,7 @@ pass() {
 lib_init() {
 	local name=$1 tool
 	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
-	for tool in sipp ip ethtool ping tcpdump python3 timeout ss; do
+	for tool in sipp ip ethtool ping tcpdump python3 timeout ss nsenter; do
 		command -v "$tool" >/dev/null ||
 			die "$tool not found: run scripts/deps.sh"
 	done
@@ -151,8 +151,10 @@ lib_family() {
 }
 
 # lb_ctl ARGS...: siplbctl inside the balancer namespace, on our pin dir.
+# nsenter, not `ip netns exec`: the latter mounts a fresh /sys for the
+# namespace, which hides the bpf filesystem at /sys/fs/bpf.
 lb_ctl() {
-	ip netns exec "$TB_NS_LB" "$SIPLBCTL" -P "$TB_PINDIR" "$@"
+	nsenter --net="/run/netns/$TB_NS_LB" "$SIPLBCTL" -P "$TB_PINDIR" "$@"
 }
 
 # The i-th word (1-based) of a list.
@@ -165,15 +167,37 @@ nth() {
 lb_setup() {
 	local dev ip
 	[ -x "$SIPLBCTL" ] || die "$SIPLBCTL not found: run 'make' first"
+	# What siplbctl says (mode, fallbacks) goes to $LIB_WORK/attach.log.
 	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
 		lb_ctl attach "$dev" >"$LIB_WORK/attach-$dev.log" 2>&1 ||
 			die "siplbctl attach $dev failed: $(cat "$LIB_WORK/attach-$dev.log")"
+		cat "$LIB_WORK/attach-$dev.log" >>"$LIB_WORK/attach.log"
 	done
+	# Attaching XDP to a veth can take its carrier down for a few hundred
+	# milliseconds (seen on 6.18); traffic sent then is lost.
+	# shellcheck disable=SC2086 # lists of device names
+	wait_links_up "$TB_NS_LB" $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS
 	lb_ctl vip add "$VIP_EP" || die "siplbctl vip add $VIP_EP failed"
 	for ip in $BACKEND_IPS; do
 		lb_ctl backend add "$VIP_EP" "$(ep "$ip" "$TB_SIP_PORT")" ||
 			die "siplbctl backend add $ip failed"
 	done
+}
+
+# wait_links_up NS DEV...: until every DEV is operationally up (3 s at most).
+wait_links_up() {
+	local ns=$1 i dev down
+	shift
+	for i in $(seq 1 30); do
+		down=""
+		for dev in "$@"; do
+			ip -n "$ns" -br link show dev "$dev" | grep -q ' UP ' ||
+				down="$down $dev"
+		done
+		[ -n "$down" ] || return 0
+		sleep 0.1
+	done
+	die "links still down in namespace $ns:$down"
 }
 
 # wait_udp_port NS PORT: until something listens there (5 s at most).
@@ -241,10 +265,15 @@ capture_stop() {
 	CAPTURE_PID=""
 }
 
-# capture_sources: "count source.port" for every source the client heard.
+# capture_sources: "count source" for every source (as ep prints it) the
+# client heard UDP from.
 capture_sources() {
 	tcpdump -nn -q -r "$LIB_WORK/client.pcap" 2>/dev/null |
-		awk '$2 == "IP" || $2 == "IP6" { print $3 }' | sort | uniq -c
+		awk '$2 == "IP" || $2 == "IP6" {
+			# tcpdump writes ADDR.PORT
+			i = match($3, /\.[0-9]+$/)
+			a = substr($3, 1, i - 1); p = substr($3, i + 1)
+			print (a ~ /:/ ? "[" a "]:" p : a ":" p) }' | sort | uniq -c
 }
 
 # uac_run CALLS RATE [TARGET]: sipp UAC in the client namespace, CALLS
@@ -353,20 +382,22 @@ print(sum(v for k, v in c.items() if re.fullmatch(sys.argv[2], k)))
 EOF
 }
 
-# stats_report: the non-zero counters and the per-backend counters.
+# stats_report nonzero|all: the non-zero counters (all: and the names of the
+# others) and the per-backend counters.
 stats_report() {
-	python3 - "$LIB_WORK/stats.json" <<'EOF'
-import json, sys
+	python3 - "$LIB_WORK/stats.json" "${1:-}" <<'EOF'
+import json, sys, textwrap
 s = json.load(open(sys.argv[1]))
 c = s.get('counters', {})
-print('  %-22s %10s' % ('reason', 'packets'))
+print('  %-22s %10s' % ('verdict/reason', 'packets'))
 for k, v in c.items():
     if v:
         print('  %-22s %10d' % (k, v))
 zero = [k for k, v in c.items() if not v]
-if zero:
-    print('  (zero: %s)' % ', '.join(zero))
-print('  %-3s %-22s %-6s %10s %10s' % ('id', 'backend', 'state', 'packets', 'bytes'))
+if zero and sys.argv[2] == 'all':
+    print(textwrap.fill('zero: ' + ', '.join(zero), 76,
+                        initial_indent='  ', subsequent_indent='    '))
+print('  %-3s %-22s %-6s %10s %10s' % ('id', 'backend', 'state', 'steered', 'bytes'))
 for b in s.get('backends', []):
     print('  %-3s %-22s %-6s %10s %10s' % (b.get('id'), b.get('addr'),
           b.get('state'), b.get('packets'), b.get('bytes')))

@@ -181,7 +181,11 @@ tb_up() {
 		ns6="$ns6 fd00:99:$((10 + i))::2"
 	done
 	for b in $ns4 $ns6; do
-		ip netns exec "$lb" ping -c 1 -W 2 "$b" >/dev/null ||
+		# Up to 3 tries: a link can still be settling (XDP attach
+		# blips a veth's carrier).
+		ip netns exec "$lb" ping -c 1 -W 1 "$b" >/dev/null ||
+			ip netns exec "$lb" ping -c 1 -W 1 "$b" >/dev/null ||
+			ip netns exec "$lb" ping -c 1 -W 1 "$b" >/dev/null ||
 			die "balancer cannot ping neighbour $b"
 	done
 

@@ -80,9 +80,9 @@ fi
 sources=$(capture_sources)
 printf '%s\n' "$sources" | awk 'NF == 2 { printf "    %d packets from %s\n", $1, $2 }'
 from_vip=$(printf '%s\n' "$sources" |
-	awk -v vip="$VIP.$TB_SIP_PORT" '$2 == vip { n += $1 } END { print n + 0 }')
+	awk -v vip="$VIP_EP" '$2 == vip { n += $1 } END { print n + 0 }')
 from_other=$(printf '%s\n' "$sources" |
-	awk -v vip="$VIP.$TB_SIP_PORT" 'NF == 2 && $2 != vip { n += $1 } END { print n + 0 }')
+	awk -v vip="$VIP_EP" 'NF == 2 && $2 != vip { n += $1 } END { print n + 0 }')
 if [ "$from_other" -eq 0 ] && [ "$from_vip" -gt 0 ]; then
 	pass "client received $from_vip UDP packets, all from $VIP_EP"
 else
@@ -103,7 +103,7 @@ fi
 
 # 5. The data plane's own account.
 stats_json
-stats_report
+stats_report all
 steered=$(stats_sum 'steer_.*')
 snat=$(stats_sum 'snat_(tx|redirect|kernel)')
 drops=$(stats_sum 'drop_.*')
