@@ -44,7 +44,8 @@
 #define STATUS_PREFIX	W8('s', 'i', 'p', '/', '2', '.', '0', ' ')
 #define WORD_REGISTER	W8('R', 'E', 'G', 'I', 'S', 'T', 'E', 'R')
 
-#define METHOD_MAX	32	/* longest request method we accept */
+#define METHOD_MAX	64	/* longest request method we accept (RFC 4475
+				 * "intmeth" has 42 characters) */
 #define STUN_MAGIC	0x2112a442
 
 enum sip_kind {
