@@ -13,7 +13,6 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/if_link.h>
@@ -22,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "lb_table.h"
 #include "log.h"
 #include "siplb_maps.h"
 #include "siplb.skel.h"
@@ -74,26 +74,6 @@ int lb_pin_dir_prepare(const char *pin_dir)
 		if (saved == '\0')
 			break;
 	}
-	return 0;
-}
-
-/* A hash key of zero is predictable: draw a secret one the first time. */
-static int ensure_hash_key(struct siplb *skel)
-{
-	int fd = bpf_map__fd(skel->maps.siplb_config);
-	struct siplb_config cfg;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(fd, &zero, &cfg))
-		return -errno;
-	if (cfg.hash_key[0] || cfg.hash_key[1])
-		return 0;
-	if (getrandom(cfg.hash_key, sizeof(cfg.hash_key), 0) !=
-	    sizeof(cfg.hash_key))
-		return -errno;
-	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
-		return -errno;
-	log_info("set a new random Call-ID hash key");
 	return 0;
 }
 
@@ -158,7 +138,7 @@ int lb_attach(const struct attach_opts *o)
 			  strerror(-err), o->pin_dir, o->pin_dir);
 		goto cleanup;
 	}
-	err = ensure_hash_key(skel);
+	err = lb_hash_key_ensure(bpf_map__fd(skel->maps.siplb_config));
 	if (err) {
 		log_warnx("Couldn't set the hash key: %s", strerror(-err));
 		goto cleanup;

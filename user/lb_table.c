@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 
 #include "lb_table.h"
@@ -26,6 +27,29 @@ static int map_max_entries(int fd, __u32 *max)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	*max = info.max_entries;
+	return 0;
+}
+
+/*
+ * A zero hash key is predictable, so a client could aim Call-IDs at one
+ * backend: draw a secret key the first time. (A program attached with
+ * `ip link` starts with zero maps; attach and `vip add` both call this.)
+ */
+int lb_hash_key_ensure(int config_fd)
+{
+	struct siplb_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(config_fd, &zero, &cfg))
+		return -errno;
+	if (cfg.hash_key[0] || cfg.hash_key[1])
+		return 0;
+	if (getrandom(cfg.hash_key, sizeof(cfg.hash_key), 0) !=
+	    sizeof(cfg.hash_key))
+		return -errno;
+	if (bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY))
+		return -errno;
+	log_info("set a new random Call-ID hash key");
 	return 0;
 }
 
@@ -149,6 +173,9 @@ int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
 
 	if (vip_lookup(m, ep, &vip) == 0)
 		return -EEXIST;
+	err = lb_hash_key_ensure(m->config);
+	if (err)
+		return err;
 	/* Walk the VIPs to find a free vip_id. */
 	err = bpf_map_get_next_key(m->vips, NULL, &next);
 	while (!err) {

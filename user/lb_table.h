@@ -11,6 +11,7 @@
 #include "lb_maps.h"
 #include "siplb_maps.h"
 
+int lb_hash_key_ensure(int config_fd);
 int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *vip);
 int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip);
 int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip,
