@@ -33,7 +33,7 @@ WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
 	     -I$(OUT) -I$(ARCH_INC)
-LDLIBS    += -lbpf -lelf -lz
+LDLIBS    += -lbpf -lelf -lz -lcrypto
 
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I$(ARCH_INC)
 
