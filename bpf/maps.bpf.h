@@ -10,6 +10,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "siplb_maps.h"
+#include "siplb_location.h"
 
 /* VIP endpoint -> struct siplb_vip (which VIP, which Maglev table is live) */
 struct {
@@ -19,6 +20,16 @@ struct {
 	__type(value, struct siplb_vip);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_vips SEC(".maps");
+
+/* VIP address (no port) -> how many VIPs use it: lets fragments and IPv6
+ * extension-header packets, whose port XDP cannot see, be told apart */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_MAX_VIPS);
+	__type(key, struct siplb_addr);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_vip_addrs SEC(".maps");
 
 /* backend id -> struct siplb_backend (address, VIP, state, weight) */
 struct {
@@ -85,6 +96,37 @@ struct {
 	__type(value, struct siplb_backend_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_be_stats SEC(".maps");
+
+/* (AOR, slot) -> binding: written by siplbd's registrar, read by workers.
+ * Not preallocated: memory follows the number of bindings. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_LOCATION_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct siplb_location_key);
+	__type(value, struct siplb_binding);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_location SEC(".maps");
+
+/* source address -> its registrations (for per-source policy in XDP) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_SOURCES_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct siplb_addr);
+	__type(value, struct siplb_source);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_sources SEC(".maps");
+
+/* source address -> blocked until; LRU so a flood of sources cannot fill
+ * it and stop new blocks */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SIPLB_BLOCKED_SIZE);
+	__type(key, struct siplb_addr);
+	__type(value, struct siplb_block);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_blocked SEC(".maps");
 
 /*
  * The SIP payload copied out of the packet (per CPU). Offsets into buf are

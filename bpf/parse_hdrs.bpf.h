@@ -82,6 +82,9 @@ static __always_inline int parse_ipv4(void **pos, struct pkt *pkt,
 		return SIPLB_STAT_PASS_UNPARSED;
 	if (*pos + hdr_len > pkt->data_end)
 		return SIPLB_STAT_PASS_UNPARSED;
+	pkt->src.family = pkt->dst.family = SIPLB_AF_INET;
+	pkt->src.addr[0] = ip->saddr;
+	pkt->dst.addr[0] = ip->daddr;
 	/* MF set or a non-zero offset: no complete UDP datagram here. */
 	if (ip->frag_off & bpf_htons(0x3fff))
 		return SIPLB_STAT_PASS_FRAGMENT;
@@ -91,9 +94,6 @@ static __always_inline int parse_ipv4(void **pos, struct pkt *pkt,
 		return SIPLB_STAT_PASS_UNPARSED;
 
 	pkt->ip4 = ip;
-	pkt->src.family = pkt->dst.family = SIPLB_AF_INET;
-	pkt->src.addr[0] = ip->saddr;
-	pkt->dst.addr[0] = ip->daddr;
 	*l4_len = bpf_ntohs(ip->tot_len) - hdr_len;
 	*pos += hdr_len;
 	return 0;
@@ -106,6 +106,9 @@ static __always_inline int parse_ipv6(void **pos, struct pkt *pkt,
 
 	if ((void *)(ip6 + 1) > pkt->data_end)
 		return SIPLB_STAT_PASS_UNPARSED;
+	pkt->src.family = pkt->dst.family = SIPLB_AF_INET6;
+	__builtin_memcpy(pkt->src.addr, &ip6->saddr, sizeof(pkt->src.addr));
+	__builtin_memcpy(pkt->dst.addr, &ip6->daddr, sizeof(pkt->dst.addr));
 	switch (ip6->nexthdr) {
 	case IPPROTO_UDP:
 		break;
@@ -124,9 +127,6 @@ static __always_inline int parse_ipv6(void **pos, struct pkt *pkt,
 	}
 
 	pkt->ip6 = ip6;
-	pkt->src.family = pkt->dst.family = SIPLB_AF_INET6;
-	__builtin_memcpy(pkt->src.addr, &ip6->saddr, sizeof(pkt->src.addr));
-	__builtin_memcpy(pkt->dst.addr, &ip6->daddr, sizeof(pkt->dst.addr));
 	*l4_len = bpf_ntohs(ip6->payload_len);
 	*pos = ip6 + 1;
 	return 0;

@@ -176,6 +176,25 @@ static __always_inline int handle_backend_packet(struct xdp_md *ctx,
 	return SIPLB_STAT_SNAT_TX + send_to_next_hop(ctx, pkt, &fib, action);
 }
 
+/*
+ * Fragments and packets with IPv6 extension headers go up unchanged either
+ * way; they are counted as the slow path's only when addressed to a VIP
+ * address (XDP cannot see their port), else as not ours.
+ */
+static __always_inline int classify_unparsed(const struct pkt *pkt, int stat)
+{
+	struct siplb_addr dst = {};
+
+	if (stat != SIPLB_STAT_PASS_FRAGMENT &&
+	    stat != SIPLB_STAT_PASS_IPV6_EXTHDR)
+		return stat;
+	__builtin_memcpy(dst.addr, pkt->dst.addr, sizeof(dst.addr));
+	dst.family = pkt->dst.family;
+	if (!bpf_map_lookup_elem(&siplb_vip_addrs, &dst))
+		return SIPLB_STAT_PASS_NOT_VIP;
+	return stat;
+}
+
 SEC("xdp")
 int siplb_xdp(struct xdp_md *ctx)
 {
@@ -185,7 +204,9 @@ int siplb_xdp(struct xdp_md *ctx)
 	int stat;
 
 	stat = parse_packet(ctx, &pkt);
-	if (stat == 0) {
+	if (stat) {
+		stat = classify_unparsed(&pkt, stat);
+	} else {
 		vip = bpf_map_lookup_elem(&siplb_vips, &pkt.dst);
 		if (vip)
 			stat = handle_vip_packet(ctx, &pkt, vip, &action);

@@ -45,6 +45,14 @@ struct siplb_endpoint {
 };
 _Static_assert(sizeof(struct siplb_endpoint) == 20, "endpoint layout");
 
+/* An IP address alone (no port), for per-source maps. */
+struct siplb_addr {
+	__be32 addr[4];		/* IPv4 in addr[0], rest zero */
+	__u8 family;		/* SIPLB_AF_INET or SIPLB_AF_INET6 */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct siplb_addr) == 20, "addr layout");
+
 /* siplb_vips: VIP endpoint -> which service it is and its active table. */
 struct siplb_vip {
 	__u32 vip_id;	/* 0..SIPLB_MAX_VIPS-1, names the VIP in affinity */
@@ -107,8 +115,8 @@ struct siplb_backend_stats {
 	X(PASS_REGISTER, "pass_register", "REGISTER: to the registrar")       \
 	X(PASS_KEEPALIVE, "pass_keepalive", "CRLF keep-alive: to the control plane") \
 	X(PASS_STUN, "pass_stun", "STUN binding request (RFC 5626): to the control plane") \
-	X(PASS_FRAGMENT, "pass_fragment", "IP fragment: slow path")           \
-	X(PASS_IPV6_EXTHDR, "pass_ipv6_exthdr", "IPv6 extension header: slow path") \
+	X(PASS_FRAGMENT, "pass_fragment", "IP fragment to a VIP address: slow path")           \
+	X(PASS_IPV6_EXTHDR, "pass_ipv6_exthdr", "IPv6 extension header, to a VIP address: slow path") \
 	X(PASS_NO_CALLID, "pass_no_callid", "headers end without a Call-ID: slow path") \
 	X(PASS_SCAN_LIMIT, "pass_scan_limit", "Call-ID not within the scan window: slow path") \
 	X(PASS_CALLID_FOLDED, "pass_callid_folded", "Call-ID on a folded line: slow path") \

@@ -50,12 +50,16 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	struct siplb *skel;
 	int err;
 
-	maps->vips = maps->backends = maps->rings = maps->affinity = -1;
+	maps->vips = maps->vip_addrs = -1;
+	maps->backends = maps->rings = maps->affinity = -1;
 	maps->snat = maps->config = maps->stats = maps->be_stats = -1;
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
 	err = open_one(pin_dir, skel->maps.siplb_vips, &maps->vips);
+	if (!err)
+		err = open_one(pin_dir, skel->maps.siplb_vip_addrs,
+			       &maps->vip_addrs);
 	if (!err)
 		err = open_one(pin_dir, skel->maps.siplb_backends,
 			       &maps->backends);
@@ -82,7 +86,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 
 void lb_maps_close(struct lb_maps *maps)
 {
-	int *fds[] = { &maps->vips,  &maps->backends, &maps->rings,
+	int *fds[] = { &maps->vips, &maps->vip_addrs, &maps->backends, &maps->rings,
 		       &maps->affinity, &maps->snat, &maps->config,
 		       &maps->stats, &maps->be_stats };
 	size_t i;

@@ -8,6 +8,7 @@
 
 struct lb_maps {
 	int vips;
+	int vip_addrs;
 	int backends;
 	int rings;
 	int affinity;

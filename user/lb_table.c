@@ -163,6 +163,26 @@ cleanup:
 	return err;
 }
 
+/* Count the VIPs on an address (siplb_vip_addrs): delta +1 or -1. */
+static int vip_addr_count(const struct lb_maps *m,
+			  const struct siplb_endpoint *ep, int delta)
+{
+	struct siplb_addr addr = { .family = ep->family };
+	__u32 count = 0;
+
+	memcpy(addr.addr, ep->addr, sizeof(addr.addr));
+	bpf_map_lookup_elem(m->vip_addrs, &addr, &count);
+	count += delta;
+	if (count == 0) {
+		if (bpf_map_delete_elem(m->vip_addrs, &addr) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (bpf_map_update_elem(m->vip_addrs, &addr, &count, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
 {
 	struct siplb_endpoint key, next;
@@ -200,7 +220,7 @@ int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
 		return err;
 	if (bpf_map_update_elem(m->vips, ep, &vip, BPF_NOEXIST))
 		return -errno;
-	return 0;
+	return vip_addr_count(m, ep, +1);
 }
 
 /* Find the backend with endpoint be; id 0 when there is none. */
@@ -381,6 +401,9 @@ int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep)
 	/* The VIP goes first, so no packet is steered to what follows. */
 	if (bpf_map_delete_elem(m->vips, vip_ep))
 		return -errno;
+	err = vip_addr_count(m, vip_ep, -1);
+	if (err)
+		return err;
 	err = map_max_entries(m->backends, &max);
 	if (err)
 		return err;

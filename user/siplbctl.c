@@ -256,6 +256,10 @@ int main(int argc, char **argv)
 
 	if (!ctl.pin_dir || !*ctl.pin_dir)
 		ctl.pin_dir = SIPLB_PIN_DIR_DEFAULT;
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "+P:jvh")) != -1) {
 		switch (opt) {
 		case 'P':
