@@ -81,6 +81,20 @@ static __always_inline void count_backend(__u32 backend_id, __u64 bytes)
 	}
 }
 
+/* Blocked by siplbd for failing authentication too often (and not yet
+ * expired): dropped before any parsing, so a password-guessing tool costs
+ * the host almost nothing. */
+static __always_inline bool source_blocked(const struct pkt *pkt)
+{
+	struct siplb_addr src = {};
+	struct siplb_block *block;
+
+	__builtin_memcpy(src.addr, pkt->src.addr, sizeof(src.addr));
+	src.family = pkt->src.family;
+	block = bpf_map_lookup_elem(&siplb_blocked, &src);
+	return block && bpf_ktime_get_ns() < block->until_ns;
+}
+
 /* Copy the payload and scan it. Returns 0 or a counter. */
 static __always_inline int scan_payload(struct xdp_md *ctx, struct pkt *pkt,
 					struct scratch **sp,
@@ -123,6 +137,10 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 	if (pkt->udp_cut) {
 		*action = XDP_DROP;
 		return SIPLB_STAT_DROP_TRUNCATED;
+	}
+	if (source_blocked(pkt)) {
+		*action = XDP_DROP;
+		return SIPLB_STAT_DROP_BLOCKED;
 	}
 	err = scan_payload(ctx, pkt, &s, &scan);
 	if (err || !s) {

@@ -134,7 +134,8 @@ struct siplb_backend_stats {
 	X(SNAT_TO_HOST, "snat_to_host", "from a backend to this host: untouched") \
 	X(DROP_TRUNCATED, "drop_truncated", "IP/UDP length beyond the packet (to a VIP)") \
 	X(DROP_SIP_TRUNCATED, "drop_sip_truncated", "SIP message cut short")  \
-	X(DROP_NOT_SIP, "drop_not_sip", "payload to a VIP is not SIP")
+	X(DROP_NOT_SIP, "drop_not_sip", "payload to a VIP is not SIP")          \
+	X(DROP_BLOCKED, "drop_blocked", "source blocked for failed authentication")
 
 enum siplb_stat {
 #define SIPLB_STAT_ENUM(id, name, help) SIPLB_STAT_##id,

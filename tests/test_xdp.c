@@ -17,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "lb_table.h"
+#include "siplb.skel.h"
 #include "packet.h"
 #include "siplb_hash.h"
+#include "siplb_location.h"
 #include "sip_samples.h"
 #include "stats.h"
 #include "testlib.h"
@@ -774,6 +778,38 @@ TEST(local_backend_unresolved_next_hop_no_backend)
 			     "10.10.2.9", FIX_SIP_PORT, "next hop unresolved");
 	steer_to_special_vip(FIX_VIP_EMPTY, SIPLB_STAT_PASS_NO_BACKEND, NULL, 0,
 			     "VIP without backends");
+}
+
+TEST(blocked_source_is_dropped_until_its_time)
+{
+	struct siplb_addr src = { .family = SIPLB_AF_INET };
+	struct siplb_block block = { .failures = 5 };
+	char payload[1024];
+	__u8 frame[PKT_MAX];
+	struct xdp_result res;
+	struct timespec now;
+	size_t len, flen;
+
+	inet_pton(AF_INET, FIX_CLIENT4, src.addr);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	block.until_ns = (now.tv_sec + 60) * 1000000000ULL;
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(fix.skel->maps.siplb_blocked),
+					   &src, &block, BPF_ANY), "block"))
+		return;
+	len = sip_sample(payload, sizeof(payload),
+			 "INVITE sip:bob@example.com SIP/2.0",
+			 "Call-ID: from-a-blocked-source");
+	flen = client_frame(frame, 4, FIX_VIP4, FIX_SIP_PORT, payload, len);
+	run_expect(fix.ifindex_client, frame, flen, XDP_DROP,
+		   SIPLB_STAT_DROP_BLOCKED, &res, "blocked source");
+
+	/* The block has a time limit: an expired entry blocks nothing. */
+	block.until_ns = (now.tv_sec - 1) * 1000000000ULL;
+	bpf_map_update_elem(bpf_map__fd(fix.skel->maps.siplb_blocked), &src,
+			    &block, BPF_ANY);
+	run_expect(fix.ifindex_client, frame, flen, XDP_REDIRECT,
+		   SIPLB_STAT_STEER_REDIRECT, &res, "block expired");
+	bpf_map_delete_elem(bpf_map__fd(fix.skel->maps.siplb_blocked), &src);
 }
 
 /* Steer one Call-ID; returns the backend id (0 on failure). */

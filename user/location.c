@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * location.c - bindings in the pinned maps (location.h).
+ *
+ * The map is the only copy: siplbd keeps no binding in memory, so a
+ * restarted daemon sees exactly what the workers see, and nothing has to be
+ * reloaded. Expired bindings are ignored when read and removed by
+ * location_sweep(), which walks the map in batches.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "location.h"
+
+int location_key(const char *aor, size_t len, struct siplb_location_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (len == 0 || len >= sizeof(key->aor) || memchr(aor, '\0', len))
+		return -EINVAL;
+	memcpy(key->aor, aor, len);
+	return 0;
+}
+
+static void source_of(const struct siplb_binding *b, struct siplb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->addr, b->source.addr, sizeof(a->addr));
+	a->family = b->source.family;
+}
+
+/* Count a binding in (+1) or out (-1) of its source address's entry. */
+static int source_count(const struct location *loc,
+			const struct siplb_binding *b, int delta)
+{
+	struct siplb_source src = {};
+	struct siplb_addr addr;
+
+	source_of(b, &addr);
+	bpf_map_lookup_elem(loc->sources_fd, &addr, &src);
+	if (delta < 0 && src.bindings <= 1) {
+		if (bpf_map_delete_elem(loc->sources_fd, &addr) &&
+		    errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	src.bindings += delta;
+	if (delta > 0 && b->expires_at > src.expires_at)
+		src.expires_at = b->expires_at;
+	if (bpf_map_update_elem(loc->sources_fd, &addr, &src, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int location_read(const struct location *loc, const char *aor, size_t len,
+		  __u64 now, struct location_set *set)
+{
+	struct siplb_location_key key;
+	__u32 slot;
+	int err;
+
+	set->n = 0;
+	set->free_slots = 0;
+	err = location_key(aor, len, &key);
+	if (err)
+		return err;
+	for (slot = 0; slot < loc->max_contacts; slot++) {
+		key.slot = slot;
+		if (bpf_map_lookup_elem(loc->bindings_fd, &key,
+					&set->b[set->n])) {
+			if (errno != ENOENT)
+				return -errno;
+			set->free_slots++;
+			continue;
+		}
+		if (set->b[set->n].expires_at <= now) {
+			set->free_slots++;	/* expired: the sweep removes it */
+			continue;
+		}
+		set->slot[set->n++] = slot;
+	}
+	return 0;
+}
+
+/* Store b in slot (new or replacing an expired or older binding). */
+int location_put(const struct location *loc, const char *aor, size_t len,
+		 __u32 slot, const struct siplb_binding *b)
+{
+	struct siplb_location_key key;
+	struct siplb_binding old;
+	bool had_old;
+	int err;
+
+	err = location_key(aor, len, &key);
+	if (err)
+		return err;
+	key.slot = slot;
+	had_old = !bpf_map_lookup_elem(loc->bindings_fd, &key, &old);
+	if (bpf_map_update_elem(loc->bindings_fd, &key, b, BPF_ANY))
+		return -errno;	/* -E2BIG when the map is full */
+	if (had_old)
+		source_count(loc, &old, -1);
+	return source_count(loc, b, +1);
+}
+
+int location_remove(const struct location *loc, const char *aor, size_t len,
+		    __u32 slot, const struct siplb_binding *b)
+{
+	struct siplb_location_key key;
+	int err;
+
+	err = location_key(aor, len, &key);
+	if (err)
+		return err;
+	key.slot = slot;
+	if (bpf_map_delete_elem(loc->bindings_fd, &key))
+		return errno == ENOENT ? 0 : -errno;
+	return source_count(loc, b, -1);
+}
+
+#define SWEEP_BATCH 4096
+
+/* Remove every binding with expires_at <= now; *removed counts them. */
+int location_sweep(const struct location *loc, __u64 now, __u64 *removed)
+{
+	struct siplb_location_key *keys, *dead;
+	struct siplb_binding *vals;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count, ndead, i, token = 0;
+	bool first = true, done = false;
+	int err = 0;
+
+	*removed = 0;
+	keys = calloc(SWEEP_BATCH, sizeof(*keys));
+	dead = calloc(SWEEP_BATCH, sizeof(*dead));
+	vals = calloc(SWEEP_BATCH, sizeof(*vals));
+	if (!keys || !dead || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		count = SWEEP_BATCH;
+		if (bpf_map_lookup_batch(loc->bindings_fd,
+					 first ? NULL : &token, &token, keys,
+					 vals, &count, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true;	/* ENOENT: this was the last batch */
+		}
+		first = false;
+		for (i = 0, ndead = 0; i < count; i++) {
+			if (vals[i].expires_at > now)
+				continue;
+			dead[ndead++] = keys[i];
+			source_count(loc, &vals[i], -1);
+		}
+		/* Deleting entries already returned does not disturb the
+		 * walk: the token names the next bucket. */
+		if (ndead &&
+		    bpf_map_delete_batch(loc->bindings_fd, dead, &ndead,
+					 &opts)) {
+			err = -errno;
+			goto out;
+		}
+		*removed += ndead;
+	}
+out:
+	free(vals);
+	free(dead);
+	free(keys);
+	return err;
+}
+
+int location_count(const struct location *loc, __u64 *count)
+{
+	struct siplb_location_key key, next;
+	int err;
+
+	*count = 0;
+	err = bpf_map_get_next_key(loc->bindings_fd, NULL, &next);
+	while (!err) {
+		(*count)++;
+		key = next;
+		err = bpf_map_get_next_key(loc->bindings_fd, &key, &next);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * location.h - the registrar's bindings in the pinned siplb_location map
+ * (layouts in include/siplb_location.h), and the per-source count in
+ * siplb_sources. An AOR's bindings occupy slots 0..max_contacts-1.
+ */
+#ifndef SIPLB_LOCATION_USER_H
+#define SIPLB_LOCATION_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "siplb_location.h"
+
+struct location {
+	int bindings_fd;	/* siplb_location */
+	int sources_fd;		/* siplb_sources */
+	__u32 max_contacts;	/* slots per AOR, <= SIPLB_CONTACTS_MAX */
+};
+
+/* One AOR's bindings as read from the map (expired ones left out). */
+struct location_set {
+	size_t n;
+	__u32 slot[SIPLB_CONTACTS_MAX];
+	struct siplb_binding b[SIPLB_CONTACTS_MAX];
+	__u32 free_slots;	/* slots without a live binding */
+};
+
+int location_key(const char *aor, size_t len, struct siplb_location_key *key);
+int location_read(const struct location *loc, const char *aor, size_t len,
+		  __u64 now, struct location_set *set);
+int location_put(const struct location *loc, const char *aor, size_t len,
+		 __u32 slot, const struct siplb_binding *b);
+int location_remove(const struct location *loc, const char *aor, size_t len,
+		    __u32 slot, const struct siplb_binding *b);
+int location_sweep(const struct location *loc, __u64 now, __u64 *removed);
+int location_count(const struct location *loc, __u64 *count);
+
+#endif /* SIPLB_LOCATION_USER_H */
