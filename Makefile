@@ -43,12 +43,12 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
 
 # User-space modules shared by the programs (every user/*.c without main).
-USER_MAINS := user/siplbctl.c
+USER_MAINS := user/siplbctl.c user/siplbd.c
 USER_LIB_SRCS := $(filter-out $(USER_MAINS),$(wildcard user/*.c))
 USER_LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_LIB_SRCS))
 USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(OUT)/siplb.skel.h
 
-PROGS     := $(OUT)/siplbctl
+PROGS     := $(OUT)/siplbctl $(OUT)/siplbd
 
 # C tests: tests/test_<name>.c -> build/tests/test_<name>, linked with the
 # user-space modules, tests/testlib.c and tests/packet.c.
@@ -94,7 +94,7 @@ $(OUT)/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/siplbctl: $(OUT)/user/siplbctl.o $(USER_LIB_OBJS)
+$(OUT)/siplbctl $(OUT)/siplbd: $(OUT)/%: $(OUT)/user/%.o $(USER_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -114,6 +114,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(BPFOBJDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(OUT)/siplb.bpf.o $(DESTDIR)$(BPFOBJDIR)/siplb.bpf.o
+	install -d $(DESTDIR)$(PREFIX)/share/doc/siplb
+	install -m 0644 etc/siplb.conf $(DESTDIR)$(PREFIX)/share/doc/siplb/siplb.conf.example
 
 clean:
 	rm -rf $(OUT)

@@ -65,6 +65,8 @@ enum siplb_backend_state {
 	SIPLB_BACKEND_UP,		/* takes new and existing calls */
 	SIPLB_BACKEND_DRAINING,		/* existing Call-IDs only */
 	SIPLB_BACKEND_DOWN,		/* takes nothing; calls are re-hashed */
+	SIPLB_BACKEND_UNHEALTHY,	/* as DOWN, set by health checks: they
+					 * bring it back, never an admin DOWN */
 };
 
 /* siplb_backends: backend id -> where to send and whether it may be used. */

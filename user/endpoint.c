@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* endpoint.c - parse and print VIP and backend endpoints (endpoint.h). */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,47 @@ const char *endpoint_format(const struct siplb_endpoint *ep, char *buf,
 	snprintf(buf, size, af == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
 		 ntohs(ep->port));
 	return buf;
+}
+
+/* The socket address of an endpoint; returns its length. */
+unsigned int endpoint_to_sockaddr(const struct siplb_endpoint *ep,
+				  struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == SIPLB_AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, ep->addr, 16);
+		s6->sin6_port = ep->port;
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = ep->addr[0];
+		s4->sin_port = ep->port;
+		return sizeof(*s4);
+	}
+}
+
+void endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+			    struct siplb_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		ep->family = SIPLB_AF_INET6;
+		memcpy(ep->addr, &s6->sin6_addr, 16);
+		ep->port = s6->sin6_port;
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		ep->family = SIPLB_AF_INET;
+		ep->addr[0] = s4->sin_addr.s_addr;
+		ep->port = s4->sin_port;
+	}
 }
 
 bool endpoint_equal(const struct siplb_endpoint *a,

@@ -16,6 +16,11 @@
 int endpoint_parse(const char *text, struct siplb_endpoint *ep);
 const char *endpoint_format(const struct siplb_endpoint *ep, char *buf,
 			    size_t size);
+struct sockaddr_storage;
+unsigned int endpoint_to_sockaddr(const struct siplb_endpoint *ep,
+				  struct sockaddr_storage *ss);
+void endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+			    struct siplb_endpoint *ep);
 bool endpoint_equal(const struct siplb_endpoint *a,
 		    const struct siplb_endpoint *b);
 

@@ -53,6 +53,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->vips = maps->vip_addrs = -1;
 	maps->backends = maps->rings = maps->affinity = -1;
 	maps->snat = maps->config = maps->stats = maps->be_stats = -1;
+	maps->location = maps->sources = maps->blocked = -1;
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
@@ -78,6 +79,15 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	if (!err)
 		err = open_one(pin_dir, skel->maps.siplb_be_stats,
 			       &maps->be_stats);
+	if (!err)
+		err = open_one(pin_dir, skel->maps.siplb_location,
+			       &maps->location);
+	if (!err)
+		err = open_one(pin_dir, skel->maps.siplb_sources,
+			       &maps->sources);
+	if (!err)
+		err = open_one(pin_dir, skel->maps.siplb_blocked,
+			       &maps->blocked);
 	siplb__destroy(skel);
 	if (err)
 		lb_maps_close(maps);
@@ -88,7 +98,8 @@ void lb_maps_close(struct lb_maps *maps)
 {
 	int *fds[] = { &maps->vips, &maps->vip_addrs, &maps->backends, &maps->rings,
 		       &maps->affinity, &maps->snat, &maps->config,
-		       &maps->stats, &maps->be_stats };
+		       &maps->stats, &maps->be_stats, &maps->location,
+		       &maps->sources, &maps->blocked };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

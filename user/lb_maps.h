@@ -16,6 +16,9 @@ struct lb_maps {
 	int config;
 	int stats;
 	int be_stats;
+	int location;
+	int sources;
+	int blocked;
 };
 
 int lb_maps_open(struct lb_maps *maps, const char *pin_dir);

@@ -62,6 +62,8 @@ const char *lb_backend_state_name(__u32 state)
 		return "draining";
 	case SIPLB_BACKEND_DOWN:
 		return "down";
+	case SIPLB_BACKEND_UNHEALTHY:
+		return "unhealthy";
 	default:
 		return "unused";
 	}
@@ -249,6 +251,26 @@ int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
 	return 0;
 }
 
+/* The VIP endpoint whose vip_id is id, or -ENOENT. */
+int lb_vip_by_id(const struct lb_maps *m, __u32 id, struct siplb_endpoint *out)
+{
+	struct siplb_endpoint key, next;
+	struct siplb_vip vip;
+	int err;
+
+	err = bpf_map_get_next_key(m->vips, NULL, &next);
+	while (!err) {
+		key = next;
+		if (!bpf_map_lookup_elem(m->vips, &key, &vip) &&
+		    vip.vip_id == id) {
+			*out = key;
+			return 0;
+		}
+		err = bpf_map_get_next_key(m->vips, &key, &next);
+	}
+	return -ENOENT;
+}
+
 int lb_backend_count(const struct lb_maps *m, __u32 *count)
 {
 	struct siplb_backend b;
@@ -357,6 +379,27 @@ int lb_backend_set_state(const struct lb_maps *m,
 	if (err)
 		return err;
 	be.state = state;
+	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
+		return -errno;
+	return ring_rebuild(m, vip_ep);
+}
+
+int lb_backend_set_weight(const struct lb_maps *m,
+			  const struct siplb_endpoint *vip_ep,
+			  const struct siplb_endpoint *be_ep, __u32 weight)
+{
+	struct siplb_backend be;
+	__u32 id;
+	int err;
+
+	if (weight == 0)
+		return -EINVAL;
+	err = backend_of_vip(m, vip_ep, be_ep, &id, &be);
+	if (err)
+		return err;
+	if (be.weight == weight)
+		return 0;
+	be.weight = weight;
 	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
 	return ring_rebuild(m, vip_ep);

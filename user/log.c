@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* log.c - leveled logging to stderr (see log.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "log.h"
 
 static const char *log_progname = "siplb";
 static enum log_level log_max = LOG_LEVEL_INFO;
+static bool log_syslog;
 
 void log_init(const char *progname, enum log_level level)
 {
@@ -17,8 +20,24 @@ void log_init(const char *progname, enum log_level level)
 	log_max = level;
 }
 
-static void log_vprint(const char *fmt, va_list ap, int err)
+void log_to_syslog(void)
 {
+	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = true;
+}
+
+static void log_vprint(int prio, const char *fmt, va_list ap, int err)
+{
+	char msg[1024];
+
+	if (log_syslog) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		if (err)
+			syslog(prio, "%s: %s", msg, strerror(err));
+		else
+			syslog(prio, "%s", msg);
+		return;
+	}
 	fprintf(stderr, "%s: ", log_progname);
 	vfprintf(stderr, fmt, ap);
 	if (err)
@@ -32,7 +51,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vprint(fmt, ap, err);
+	log_vprint(LOG_WARNING, fmt, ap, err);
 	va_end(ap);
 }
 
@@ -41,7 +60,7 @@ void log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vprint(fmt, ap, 0);
+	log_vprint(LOG_WARNING, fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -52,7 +71,7 @@ void log_info(const char *fmt, ...)
 	if (log_max < LOG_LEVEL_INFO)
 		return;
 	va_start(ap, fmt);
-	log_vprint(fmt, ap, 0);
+	log_vprint(LOG_INFO, fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -63,7 +82,7 @@ void log_debug(const char *fmt, ...)
 	if (log_max < LOG_LEVEL_DEBUG)
 		return;
 	va_start(ap, fmt);
-	log_vprint(fmt, ap, 0);
+	log_vprint(LOG_DEBUG, fmt, ap, 0);
 	va_end(ap);
 }
 
@@ -72,7 +91,7 @@ void fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vprint(fmt, ap, 0);
+	log_vprint(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);
 	exit(1);
 }

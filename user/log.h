@@ -13,6 +13,8 @@ enum log_level {
 };
 
 void log_init(const char *progname, enum log_level level);
+/* From now on to syslog (daemon facility) instead of stderr. */
+void log_to_syslog(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,25 +13,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attach.h"
+#include "control.h"
+#include "ctl_tables.h"
 #include "endpoint.h"
 #include "lb_maps.h"
 #include "lb_table.h"
 #include "log.h"
 #include "stats.h"
 
+#define CONTROL_SOCKET_DEFAULT "/run/siplb/siplbd.sock"
+
 struct ctl {
 	const char *pin_dir;
+	const char *socket;	/* siplbd's control socket */
 	bool json;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-"usage: siplbctl [-P PINDIR] [-j] [-v] COMMAND [ARGS]\n"
+"usage: siplbctl [-P PINDIR] [-S SOCKET] [-j] [-v] COMMAND [ARGS]\n"
 "  -P PINDIR   pin directory of the maps (default $SIPLB_PIN_DIR or\n"
 "              " SIPLB_PIN_DIR_DEFAULT ")\n"
+"  -S SOCKET   siplbd's control socket (default $SIPLB_SOCKET or\n"
+"              " CONTROL_SOCKET_DEFAULT "); backend changes go\n"
+"              through siplbd when it runs, else to the maps directly\n"
 "  -j          JSON output\n"
 "  -v          verbose\n"
 "commands:\n"
@@ -41,8 +50,12 @@ static void usage(FILE *out)
 "  backend add VIP BACKEND [--weight N]\n"
 "  backend del VIP BACKEND\n"
 "  backend up|drain|down VIP BACKEND\n"
-"  list                                       VIPs and backends\n"
-"  stats                                      counters, per backend too\n"
+"  backend weight VIP BACKEND N\n"
+"  list | backends                            VIPs and backends\n"
+"  bindings [AOR]                             registered contacts\n"
+"  block [del ADDR]                           sources blocked in XDP\n"
+"  stats                                      counters (and siplbd's)\n"
+"  reload                                     siplbd re-reads its config\n"
 "  unpin                                      remove the pinned maps\n");
 }
 
@@ -175,20 +188,58 @@ static void backend_error(const char *verb, const char *vip, const char *be,
 	}
 }
 
+/*
+ * Ask siplbd. Its reply is "ok" or "error: why" and maybe a JSON line,
+ * which goes to *json (NULL: printed). -ECONNREFUSED or -ENOENT when it is
+ * not running; -EIO when it refused.
+ */
+static int via_daemon(const struct ctl *ctl, const char *line, char *json,
+		      size_t size)
+{
+	char reply[8192], *rest;
+	int err;
+
+	err = control_request(ctl->socket, line, reply, sizeof(reply));
+	if (err)
+		return err;
+	if (strncmp(reply, "ok", 2)) {
+		log_warnx("siplbd: %.*s", (int)strcspn(reply, "\n"), reply);
+		return -EIO;
+	}
+	rest = strchr(reply, '\n');
+	rest = rest ? rest + 1 : reply + strlen(reply);
+	rest[strcspn(rest, "\n")] = '\0';
+	if (json)
+		snprintf(json, size, "%s", rest);
+	else if (*rest)
+		printf("%s\n", rest);
+	return 0;
+}
+
 static int cmd_backend(const struct ctl *ctl, int argc, char **argv)
 {
 	struct siplb_endpoint vip, be;
+	char line[256];
 	const char *verb;
 	__u32 weight = 1;
 	struct lb_maps m;
 	int err;
 
 	if (argc < 3) {
-		log_warnx("usage: backend add|del|up|drain|down VIP BACKEND");
+		log_warnx("usage: backend add|del|up|drain|down|weight VIP "
+			  "BACKEND");
 		return -EINVAL;
 	}
 	verb = argv[0];
-	if (argc == 5 && !strcmp(verb, "add") && !strcmp(argv[3], "--weight")) {
+	if (argc == 4 && !strcmp(verb, "weight")) {
+		if (parse_u32(argv[3], "weight", &weight))
+			return -EINVAL;
+		if (weight == 0 || weight > 1000) {
+			log_warnx("The weight must be 1..1000");
+			return -EINVAL;
+		}
+	} else if (argc == 5 && !strcmp(verb, "add") &&
+		   !strcmp(argv[3], "--weight")) {
 		if (parse_u32(argv[4], "weight", &weight))
 			return -EINVAL;
 		if (weight == 0) {
@@ -205,10 +256,25 @@ static int cmd_backend(const struct ctl *ctl, int argc, char **argv)
 	    parse_endpoint(argv[2], "backend", &be))
 		return -EINVAL;
 
+	snprintf(line, sizeof(line), "backend %s %s %s %u", verb, argv[1],
+		 argv[2], weight);
+	if (strcmp(verb, "add") && strcmp(verb, "weight"))
+		snprintf(line, sizeof(line), "backend %s %s %s", verb, argv[1],
+			 argv[2]);
+	else if (!strcmp(verb, "add"))
+		snprintf(line, sizeof(line), "backend add %s %s weight %u",
+			 argv[1], argv[2], weight);
+	err = via_daemon(ctl, line, NULL, 0);
+	if (err != -ECONNREFUSED && err != -ENOENT)
+		return err;
+	log_debug("siplbd is not running: changing the maps directly");
+
 	err = with_maps(ctl, &m);
 	if (err)
 		return err;
-	if (!strcmp(verb, "add"))
+	if (!strcmp(verb, "weight"))
+		err = lb_backend_set_weight(&m, &vip, &be, weight);
+	else if (!strcmp(verb, "add"))
 		err = lb_backend_add(&m, &vip, &be, weight);
 	else if (!strcmp(verb, "del"))
 		err = lb_backend_del(&m, &vip, &be);
@@ -231,39 +297,95 @@ out:
 	return err;
 }
 
-static int cmd_show(const struct ctl *ctl, bool stats)
+enum show_what {
+	SHOW_LIST,
+	SHOW_STATS,
+	SHOW_BINDINGS,
+	SHOW_BLOCKED,
+};
+
+static int cmd_show(const struct ctl *ctl, enum show_what what,
+		    const char *arg)
 {
+	char daemon_json[8192];
+	bool have_daemon = false;
 	struct lb_maps m;
 	int err;
 
+	if (what == SHOW_STATS)
+		have_daemon = via_daemon(ctl, "stats", daemon_json,
+					 sizeof(daemon_json)) == 0 &&
+			      daemon_json[0] == '{';
 	err = with_maps(ctl, &m);
 	if (err)
 		return err;
-	err = stats ? stats_print(&m, stdout, ctl->json) :
-		      list_print(&m, stdout, ctl->json);
+	switch (what) {
+	case SHOW_LIST:
+		err = list_print(&m, stdout, ctl->json);
+		break;
+	case SHOW_STATS:
+		err = stats_print(&m, stdout, ctl->json,
+				  have_daemon ? daemon_json : NULL);
+		break;
+	case SHOW_BINDINGS:
+		err = bindings_print(&m, stdout, ctl->json, arg);
+		break;
+	case SHOW_BLOCKED:
+		err = blocked_print(&m, stdout, ctl->json);
+		break;
+	}
 	if (err)
 		log_warnx("Couldn't read the maps: %s", strerror(-err));
 	lb_maps_close(&m);
 	return err;
 }
 
+static int cmd_block(const struct ctl *ctl, int argc, char **argv)
+{
+	struct lb_maps m;
+	int err;
+
+	if (argc == 0)
+		return cmd_show(ctl, SHOW_BLOCKED, NULL);
+	if (argc != 2 || strcmp(argv[0], "del")) {
+		log_warnx("usage: block [del ADDR]");
+		return -EINVAL;
+	}
+	err = with_maps(ctl, &m);
+	if (err)
+		return err;
+	err = blocked_delete(&m, argv[1]);
+	if (err)
+		log_warnx("Couldn't unblock %s: %s", argv[1], strerror(-err));
+	lb_maps_close(&m);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
-	struct ctl ctl = { .pin_dir = getenv("SIPLB_PIN_DIR") };
+	struct ctl ctl = {
+		.pin_dir = getenv("SIPLB_PIN_DIR"),
+		.socket = getenv("SIPLB_SOCKET"),
+	};
 	enum log_level level = LOG_LEVEL_INFO;
 	const char *cmd;
 	int opt, err;
 
 	if (!ctl.pin_dir || !*ctl.pin_dir)
 		ctl.pin_dir = SIPLB_PIN_DIR_DEFAULT;
+	if (!ctl.socket || !*ctl.socket)
+		ctl.socket = CONTROL_SOCKET_DEFAULT;
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
 	}
-	while ((opt = getopt(argc, argv, "+P:jvh")) != -1) {
+	while ((opt = getopt(argc, argv, "+P:S:jvh")) != -1) {
 		switch (opt) {
 		case 'P':
 			ctl.pin_dir = optarg;
+			break;
+		case 'S':
+			ctl.socket = optarg;
 			break;
 		case 'j':
 			ctl.json = true;
@@ -296,10 +418,17 @@ int main(int argc, char **argv)
 		err = cmd_vip(&ctl, argc, argv);
 	else if (!strcmp(cmd, "backend"))
 		err = cmd_backend(&ctl, argc, argv);
-	else if (!strcmp(cmd, "list") && argc == 0)
-		err = cmd_show(&ctl, false);
+	else if ((!strcmp(cmd, "list") || !strcmp(cmd, "backends")) &&
+		 argc == 0)
+		err = cmd_show(&ctl, SHOW_LIST, NULL);
 	else if (!strcmp(cmd, "stats") && argc == 0)
-		err = cmd_show(&ctl, true);
+		err = cmd_show(&ctl, SHOW_STATS, NULL);
+	else if (!strcmp(cmd, "bindings") && argc <= 1)
+		err = cmd_show(&ctl, SHOW_BINDINGS, argc ? argv[0] : NULL);
+	else if (!strcmp(cmd, "block"))
+		err = cmd_block(&ctl, argc, argv);
+	else if (!strcmp(cmd, "reload") && argc == 0)
+		err = via_daemon(&ctl, "reload", NULL, 0);
 	else if (!strcmp(cmd, "unpin") && argc == 0)
 		err = lb_maps_unpin(ctl.pin_dir);
 	else if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {

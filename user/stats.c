@@ -75,27 +75,6 @@ int stats_read_backend(const struct lb_maps *m, __u32 id,
 	return err;
 }
 
-/* The VIP endpoint whose vip_id is id, for printing. */
-static int vip_by_id(const struct lb_maps *m, __u32 id,
-		     struct siplb_endpoint *out)
-{
-	struct siplb_endpoint key, next;
-	struct siplb_vip vip;
-	int err;
-
-	err = bpf_map_get_next_key(m->vips, NULL, &next);
-	while (!err) {
-		key = next;
-		if (!bpf_map_lookup_elem(m->vips, &key, &vip) &&
-		    vip.vip_id == id) {
-			*out = key;
-			return 0;
-		}
-		err = bpf_map_get_next_key(m->vips, &key, &next);
-	}
-	return -ENOENT;
-}
-
 /* Print each backend (with its counters when with_stats). */
 static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 			  bool with_stats)
@@ -120,7 +99,7 @@ static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 			return -errno;
 		if (be.state == SIPLB_BACKEND_UNUSED)
 			continue;
-		if (vip_by_id(m, be.vip_id, &vip_ep))
+		if (lb_vip_by_id(m, be.vip_id, &vip_ep))
 			snprintf(vip_s, sizeof(vip_s), "?");
 		else
 			endpoint_format(&vip_ep, vip_s, sizeof(vip_s));
@@ -150,7 +129,8 @@ static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 	return 0;
 }
 
-int stats_print(const struct lb_maps *m, FILE *out, bool json)
+int stats_print(const struct lb_maps *m, FILE *out, bool json,
+		const char *daemon_json)
 {
 	__u64 counters[SIPLB_STAT_MAX];
 	int i, err;
@@ -166,14 +146,20 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json)
 				(unsigned long long)counters[i]);
 		fprintf(out, "},\"backends\":[");
 		err = backends_print(m, out, true, true);
-		fprintf(out, "]}\n");
+		fprintf(out, "]");
+		if (daemon_json)
+			fprintf(out, ",\"daemon\":%s", daemon_json);
+		fprintf(out, "}\n");
 		return err;
 	}
 	for (i = 0; i < SIPLB_STAT_MAX; i++)
 		fprintf(out, "%-20s %12llu  %s\n", siplb_stat_names[i],
 			(unsigned long long)counters[i], siplb_stat_help[i]);
 	fputc('\n', out);
-	return backends_print(m, out, false, true);
+	err = backends_print(m, out, false, true);
+	if (daemon_json)
+		fprintf(out, "\nsiplbd: %s\n", daemon_json);
+	return err;
 }
 
 int list_print(const struct lb_maps *m, FILE *out, bool json)

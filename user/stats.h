@@ -17,7 +17,9 @@ extern const char *const siplb_stat_help[SIPLB_STAT_MAX];
 int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX]);
 int stats_read_backend(const struct lb_maps *m, __u32 id,
 		       struct siplb_backend_stats *out);
-int stats_print(const struct lb_maps *m, FILE *out, bool json);
+/* daemon_json: siplbd's counters (one JSON object) or NULL. */
+int stats_print(const struct lb_maps *m, FILE *out, bool json,
+		const char *daemon_json);
 int list_print(const struct lb_maps *m, FILE *out, bool json);
 
 #endif /* SIPLB_STATS_H */

@@ -1,0 +1,879 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_config.c - siplbd's configuration parser (user/config.c).
+ *
+ * Most cases are one table: a config text and either "valid" or the line
+ * and a part of the message its first error must have, so every rule of
+ * the format has a case that breaks it (and, where there is a limit, one
+ * that sits exactly on it). The other tests check what a valid file turns
+ * into: defaults, every value stored, users paths, the shipped
+ * etc/siplb.conf (SIPLB_ETC overrides "etc"), files on disk, limits that
+ * need generated text, and buffers without a terminating NUL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "endpoint.h"
+#include "testlib.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NAME "test.conf"
+
+/* The required directives (lines 1-2) and one VIP (lines 3-5). */
+#define REQ "realm example.com\nusers /etc/siplb/users\n"
+#define VIP4 "vip 192.0.2.1:5060 {\n\tbackend 10.0.0.1:5060\n}\n"
+#define MIN REQ VIP4
+/* A VIP block opened at line 3, its backend line next (line 4). */
+#define IN_VIP4 REQ "vip 192.0.2.1:5060 {\n"
+
+struct conf_case {
+	const char *what;
+	const char *text;
+	unsigned int line;	/* of the first error */
+	const char *msg;	/* part of its message; NULL: valid text */
+};
+
+static const struct conf_case cases[] = {
+	/* Syntax */
+	{ "minimal", MIN, 0, NULL },
+	{ "comments, blank lines, tabs and CRLF",
+	  "# siplb\n\n \t \nrealm example.com # the realm\r\n"
+	  "\tusers\t/u\r\n" VIP4 "# the end\n", 0, NULL },
+	{ "no newline at the end",
+	  IN_VIP4 "backend 10.0.0.1:5060\n}", 0, NULL },
+	{ "comments after '{' and '}'",
+	  REQ "vip 192.0.2.1:5060 { # v\nbackend 10.0.0.1:5060\n} # end\n",
+	  0, NULL },
+	{ "non-ASCII realm",
+	  "realm b\xc3\xa4r.example\nusers /u\n" VIP4, 0, NULL },
+	{ "unknown directive", "frobnicate 1\n" MIN, 1,
+	  "unknown directive 'frobnicate'" },
+	{ "keywords are case-sensitive", "Realm x\n" MIN, 1,
+	  "unknown directive 'Realm'" },
+	{ "missing argument", "pin-dir\n" MIN, 1,
+	  "pin-dir: takes 1 argument, got 0" },
+	{ "extra argument", "xdp-mode native generic\n" MIN, 1,
+	  "xdp-mode: takes 1 argument, got 2" },
+	{ "block that takes no argument", "auth now {\n}\n" MIN, 1,
+	  "auth: takes no arguments, got 1" },
+	{ "vip without its endpoint", "vip {\n}\n" MIN, 1,
+	  "vip: takes 1 argument, got 0" },
+	{ "backend with 4 arguments",
+	  IN_VIP4 "backend 10.0.0.1:5060 weight 2 3\n}\n", 4,
+	  "backend: takes 1 to 3 arguments, got 4" },
+	{ "backend weight without value",
+	  IN_VIP4 "backend 10.0.0.1:5060 weight\n}\n", 4,
+	  "backend 10.0.0.1:5060: weight: missing value" },
+	{ "backend unknown option",
+	  IN_VIP4 "backend 10.0.0.1:5060 prio 2\n}\n", 4,
+	  "backend 10.0.0.1:5060: unknown option 'prio'" },
+	{ "too many words", "realm a b c d e f g h i\n" MIN, 1,
+	  "realm: too many words on the line" },
+	{ "control character", "realm ex\x01" "ample\n" MIN, 1,
+	  "control character 0x01 in the line" },
+	{ "DEL", "# \x7f\n" MIN, 1, "control character 0x7f" },
+	{ "'#' ends a word", "realm r#x\nusers /u\n" VIP4, 0, NULL },
+
+	/* Numbers */
+	{ "not a number", "affinity-size many\n" MIN, 1,
+	  "affinity-size: 'many' is not a number" },
+	{ "negative", "affinity-size -1\n" MIN, 1, "'-1' is not a number" },
+	{ "plus sign", "affinity-size +1\n" MIN, 1, "'+1' is not a number" },
+	{ "hexadecimal", "affinity-size 0x10\n" MIN, 1,
+	  "'0x10' is not a number" },
+	{ "unit suffix", "affinity-size 1k\n" MIN, 1, "'1k' is not a number" },
+	{ "below range", "affinity-size 0\n" MIN, 1,
+	  "affinity-size: 0 is out of range 1..67108864" },
+	{ "above range", "affinity-size 67108865\n" MIN, 1,
+	  "affinity-size: 67108865 is out of range 1..67108864" },
+	{ "2^32", "affinity-size 4294967296\n" MIN, 1,
+	  "4294967296 is out of range" },
+	{ "beyond 64 bits", "affinity-size 99999999999999999999999\n" MIN, 1,
+	  "99999999999999999999999 is out of range" },
+	{ "upper bound", "affinity-size 67108864\n" MIN, 0, NULL },
+	{ "leading zeros", "affinity-size 007\n" MIN, 0, NULL },
+
+	/* Once only */
+	{ "realm twice", "realm a\n" MIN, 2,
+	  "realm: given twice (first at line 1)" },
+	{ "users twice", MIN "users /v\n", 6,
+	  "users: given twice (first at line 2)" },
+	{ "pin-dir twice", "pin-dir /a\npin-dir /a\n" MIN, 2,
+	  "pin-dir: given twice (first at line 1)" },
+	{ "block twice", "registrar {\n}\nregistrar {\n}\n" MIN, 3,
+	  "registrar: given twice (first at line 1)" },
+	{ "block option twice", "health {\ninterval 5\ninterval 6\n}\n" MIN, 3,
+	  "interval: given twice (first at line 2)" },
+	{ "interface twice", "interface eth0\ninterface eth0\n" MIN, 2,
+	  "interface eth0: given twice (first at line 1)" },
+	{ "xdp-mode twice", "xdp-mode auto\nxdp-mode auto\n" MIN, 2,
+	  "xdp-mode: given twice (first at line 1)" },
+
+	/* VIPs and backends */
+	{ "vip twice", MIN VIP4, 6,
+	  "vip 192.0.2.1:5060: given twice (first at line 3)" },
+	{ "IPv6 vip twice, spelt differently",
+	  REQ "vip [2001:db8::1]:5060 {\nbackend [2001:db8::2]:5060\n}\n"
+	  "vip [2001:db8:0:0::1]:5060 {\n", 6,
+	  "vip [2001:db8:0:0::1]:5060: given twice (first at line 3)" },
+	{ "same address, other port: another vip",
+	  MIN "vip 192.0.2.1:5061 {\nbackend 10.0.0.2:5060\n}\n", 0, NULL },
+	{ "two IPv4 and one IPv6 vip",
+	  MIN "vip 192.0.2.2:5060 {\nbackend 10.0.0.2:5060\n}\n"
+	  "vip [2001:db8::1]:5060 {\nbackend [2001:db8::2]:5060\n}\n",
+	  0, NULL },
+	{ "backend twice in a vip",
+	  IN_VIP4 "backend 10.0.0.1:5060\nbackend 10.0.0.1:5060 weight 2\n}\n",
+	  5, "backend 10.0.0.1:5060: already a backend of vip 192.0.2.1:5060 "
+	  "(line 4)" },
+	{ "backend of two vips",
+	  MIN "vip 192.0.2.2:5060 {\nbackend 10.0.0.1:5060\n}\n", 7,
+	  "backend 10.0.0.1:5060: already a backend of vip 192.0.2.1:5060 "
+	  "(line 4)" },
+	{ "backend is a vip",
+	  MIN "vip 192.0.2.2:5060 {\nbackend 192.0.2.1:5060\n}\n", 7,
+	  "backend 192.0.2.1:5060: is a VIP (line 3)" },
+	{ "vip is a backend", MIN "vip 10.0.0.1:5060 {\n", 6,
+	  "vip 10.0.0.1:5060: already a backend (line 4)" },
+	{ "IPv6 backend of an IPv4 vip",
+	  IN_VIP4 "backend [2001:db8::1]:5060\n}\n", 4,
+	  "backend [2001:db8::1]:5060: address family differs from its VIP's" },
+	{ "IPv4 backend of an IPv6 vip",
+	  REQ "vip [2001:db8::1]:5060 {\nbackend 10.0.0.1:5060\n}\n", 4,
+	  "backend 10.0.0.1:5060: address family differs from its VIP's" },
+	{ "vip without backend", REQ "vip 192.0.2.9:5060 {\n}\n" VIP4, 3,
+	  "vip 192.0.2.9:5060: no backend" },
+	{ "vip without port", "vip 192.0.2.1 {\n}\n" MIN, 1,
+	  "vip: '192.0.2.1' is not ADDRESS:PORT or [IPV6]:PORT" },
+	{ "vip host name", "vip sip.example.com:5060 {\n}\n" MIN, 1,
+	  "vip: 'sip.example.com:5060' is not ADDRESS:PORT" },
+	{ "vip IPv6 without brackets", "vip 2001:db8::1:5060 {\n}\n" MIN, 1,
+	  "is not ADDRESS:PORT" },
+	{ "backend port out of range",
+	  IN_VIP4 "backend 10.0.0.1:65536\n}\n", 4,
+	  "backend: '10.0.0.1:65536' is not ADDRESS:PORT" },
+	{ "weight 0", IN_VIP4 "backend 10.0.0.1:5060 weight 0\n}\n", 4,
+	  "weight: 0 is out of range 1..1000" },
+	{ "weight 1001", IN_VIP4 "backend 10.0.0.1:5060 weight 1001\n}\n", 4,
+	  "weight: 1001 is out of range 1..1000" },
+	{ "weight not a number",
+	  IN_VIP4 "backend 10.0.0.1:5060 weight heavy\n}\n", 4,
+	  "weight: 'heavy' is not a number" },
+	{ "weight 1000", IN_VIP4 "backend 10.0.0.1:5060 weight 1000\n}\n",
+	  0, NULL },
+
+	/* Interfaces */
+	{ "8 interfaces",
+	  "interface e1\ninterface e2\ninterface e3\ninterface e4\n"
+	  "interface e5\ninterface e6\ninterface e7\ninterface e8\n" MIN,
+	  0, NULL },
+	{ "9 interfaces",
+	  "interface e1\ninterface e2\ninterface e3\ninterface e4\n"
+	  "interface e5\ninterface e6\ninterface e7\ninterface e8\n"
+	  "interface e9\n" MIN, 9, "interface e9: more than 8 interfaces" },
+	{ "interface name of 15 characters", "interface abcdefghijklmno\n" MIN,
+	  0, NULL },
+	{ "interface name of 16 characters", "interface abcdefghijklmnop\n" MIN,
+	  1, "interface: 'abcdefghijklmnop' is longer than 15 characters" },
+	{ "interface name with '/'", "interface a/b\n" MIN, 1,
+	  "interface: 'a/b' is not a valid interface name" },
+	{ "interface name with ':'", "interface eth0:1\n" MIN, 1,
+	  "is not a valid interface name" },
+	{ "interface named ..", "interface ..\n" MIN, 1,
+	  "is not a valid interface name" },
+
+	/* Blocks */
+	{ "vip block not closed", IN_VIP4 "backend 10.0.0.1:5060\n", 3,
+	  "vip block not closed (missing '}')" },
+	{ "registrar block not closed", MIN "registrar {\nmin-expires 60\n",
+	  6, "registrar block not closed (missing '}')" },
+	{ "'}' without a block", "}\n" MIN, 1, "'}' without an open block" },
+	{ "'}' once too often", MIN "}\n", 6, "'}' without an open block" },
+	{ "'}' after a directive", IN_VIP4 "backend 10.0.0.1:5060 }\n", 4,
+	  "'}' must be alone on its line" },
+	{ "'}' before a directive", IN_VIP4 "backend 10.0.0.1:5060\n} health\n",
+	  5, "'}' must be alone on its line" },
+	{ "block on one line", "registrar { min-expires 60 }\n" MIN, 1,
+	  "'{' must end the line" },
+	{ "'{' alone", "{\n" MIN, 1, "'{' without a directive" },
+	{ "'{' glued to the keyword", "registrar{\n}\n" MIN, 1,
+	  "unknown directive 'registrar{'" },
+	{ "block without '{'", "registrar\n" MIN, 1,
+	  "registrar: expected '{' at the end of the line" },
+	{ "'{' on the next line", "health\n{\n}\n" MIN, 1,
+	  "health: expected '{' at the end of the line" },
+	{ "'{' after a plain directive", "realm r {\n" MIN, 1,
+	  "realm: does not open a block" },
+	{ "nested blocks", "registrar {\nauth {\n}\n}\n" MIN, 2,
+	  "auth: blocks do not nest (inside the registrar block of line 1)" },
+	{ "vip inside vip", IN_VIP4 "vip 192.0.2.2:5060 {\n", 4,
+	  "vip: blocks do not nest (inside the vip block of line 3)" },
+	{ "top-level directive in a block", "registrar {\nrealm r\n}\n" MIN,
+	  2, "realm: not allowed inside a registrar block" },
+	{ "block option at top level", "min-expires 60\n" MIN, 1,
+	  "min-expires: only allowed inside a registrar block" },
+	{ "block option in another block", "auth {\nmin-expires 60\n}\n" MIN,
+	  2, "min-expires: only allowed inside a registrar block" },
+	{ "backend at top level", "backend 10.0.0.1:5060\n" MIN, 1,
+	  "backend: only allowed inside a vip block" },
+	{ "health option in a vip", IN_VIP4 "interval 2\n", 4,
+	  "interval: only allowed inside a health block" },
+	{ "empty blocks", "registrar {\n}\nauth {\n}\nhealth {\n}\n" MIN,
+	  0, NULL },
+
+	/* Required */
+	{ "empty file", "", 0, "realm: missing (required)" },
+	{ "only comments", "# nothing\n\n", 0, "realm: missing (required)" },
+	{ "no users", "realm r\n" VIP4, 0, "users: missing (required)" },
+	{ "no vip", REQ, 0, "vip: missing (at least one is required)" },
+
+	/* Strings and paths */
+	{ "xdp-mode native", "xdp-mode native\n" MIN, 0, NULL },
+	{ "xdp-mode generic", "xdp-mode generic\n" MIN, 0, NULL },
+	{ "xdp-mode unknown", "xdp-mode turbo\n" MIN, 1,
+	  "xdp-mode: 'turbo' is not auto, native or generic" },
+	{ "relative pin-dir", "pin-dir bpf/siplb\n" MIN, 1,
+	  "pin-dir: 'bpf/siplb' is not an absolute path" },
+	{ "relative control-socket", "control-socket siplbd.sock\n" MIN, 1,
+	  "control-socket: 'siplbd.sock' is not an absolute path" },
+	{ "realm with '\"'", "realm ex\"ample\n" MIN, 1,
+	  "realm: 'ex\"ample' contains '\"' or '\\'" },
+	{ "realm with '\\'", "realm ex\\ample\n" MIN, 1,
+	  "contains '\"' or '\\'" },
+
+	/* registrar */
+	{ "min-expires above default", "registrar {\nmin-expires 3601\n}\n" MIN,
+	  2, "registrar: min-expires 3601 is greater than "
+	  "default-expires 3600" },
+	{ "max-expires below default", "registrar {\nmax-expires 1800\n}\n" MIN,
+	  2, "registrar: default-expires 3600 is greater than "
+	  "max-expires 1800" },
+	{ "expires conflict blamed on the later line",
+	  "registrar {\ndefault-expires 100\nmax-contacts 5\n"
+	  "min-expires 200\n}\n" MIN,
+	  4, "min-expires 200 is greater than default-expires 100" },
+	{ "min = default = max",
+	  "registrar {\nmin-expires 600\ndefault-expires 600\n"
+	  "max-expires 600\n}\n" MIN, 0, NULL },
+	{ "default-expires 0", "registrar {\ndefault-expires 0\n}\n" MIN, 2,
+	  "default-expires: 0 is out of range 1..2147483647" },
+	{ "min-expires 0", "registrar {\nmin-expires 0\n}\n" MIN, 2,
+	  "min-expires: 0 is out of range 1..2147483647" },
+	{ "max-expires 2^31", "registrar {\nmax-expires 2147483648\n}\n" MIN, 2,
+	  "max-expires: 2147483648 is out of range 1..2147483647" },
+	{ "max-expires 2^31-1", "registrar {\nmax-expires 2147483647\n}\n" MIN,
+	  0, NULL },
+	{ "max-contacts 0", "registrar {\nmax-contacts 0\n}\n" MIN, 2,
+	  "max-contacts: 0 is out of range 1..100" },
+	{ "max-contacts 101", "registrar {\nmax-contacts 101\n}\n" MIN, 2,
+	  "max-contacts: 101 is out of range 1..100" },
+	{ "max-contacts 100", "registrar {\nmax-contacts 100\n}\n" MIN,
+	  0, NULL },
+	{ "max-bindings 0", "registrar {\nmax-bindings 0\n}\n" MIN, 2,
+	  "max-bindings: 0 is out of range 1..16777216" },
+	{ "max-bindings 2^24+1", "registrar {\nmax-bindings 16777217\n}\n" MIN,
+	  2, "max-bindings: 16777217 is out of range 1..16777216" },
+	{ "max-bindings 2^24", "registrar {\nmax-bindings 16777216\n}\n" MIN,
+	  0, NULL },
+
+	/* auth */
+	{ "block-time 0: never block", "auth {\nblock-time 0\n}\n" MIN, 0,
+	  NULL },
+	{ "block-time 2^31", "auth {\nblock-time 2147483648\n}\n" MIN, 2,
+	  "block-time: 2147483648 is out of range 0..2147483647" },
+	{ "block-time 2^32 (not 0 modulo 2^32)",
+	  "auth {\nblock-time 4294967296\n}\n" MIN, 2,
+	  "block-time: 4294967296 is out of range 0..2147483647" },
+	{ "block-threshold 0", "auth {\nblock-threshold 0\n}\n" MIN, 2,
+	  "block-threshold: 0 is out of range 1..1000" },
+	{ "block-threshold 1001", "auth {\nblock-threshold 1001\n}\n" MIN, 2,
+	  "block-threshold: 1001 is out of range 1..1000" },
+	{ "block-window 0", "auth {\nblock-window 0\n}\n" MIN, 2,
+	  "block-window: 0 is out of range 1..86400" },
+	{ "nonce-lifetime 0", "auth {\nnonce-lifetime 0\n}\n" MIN, 2,
+	  "nonce-lifetime: 0 is out of range 1..86400" },
+	{ "nonce-lifetime 86401", "auth {\nnonce-lifetime 86401\n}\n" MIN, 2,
+	  "nonce-lifetime: 86401 is out of range 1..86400" },
+
+	/* health */
+	{ "timeout equal to interval",
+	  "health {\ninterval 3\ntimeout 3\n}\n" MIN, 3,
+	  "health: timeout 3 must be shorter than interval 3" },
+	{ "interval at the default timeout", "health {\ninterval 1\n}\n" MIN, 2,
+	  "health: timeout 1 must be shorter than interval 1" },
+	{ "interval 0", "health {\ninterval 0\n}\n" MIN, 2,
+	  "interval: 0 is out of range 1..3600" },
+	{ "timeout 0", "health {\ntimeout 0\n}\n" MIN, 2,
+	  "timeout: 0 is out of range 1..3600" },
+	{ "interval 3601", "health {\ninterval 3601\n}\n" MIN, 2,
+	  "interval: 3601 is out of range 1..3600" },
+	{ "down-after 0", "health {\ndown-after 0\n}\n" MIN, 2,
+	  "down-after: 0 is out of range 1..100" },
+	{ "up-after 101", "health {\nup-after 101\n}\n" MIN, 2,
+	  "up-after: 101 is out of range 1..100" },
+	{ "health at its limits",
+	  "health {\ninterval 3600\ntimeout 3599\ndown-after 100\n"
+	  "up-after 1\n}\n" MIN, 0, NULL },
+};
+
+/*
+ * Parse and compare with what is expected: valid, or the exact
+ * "NAME:LINE: " prefix and a part of the message. Returns the config of a
+ * valid text (for the caller to conf_free()), else NULL.
+ */
+static struct siplb_conf *check_parse(const char *what, const char *name,
+				      const char *text, size_t len,
+				      unsigned int line, const char *msg)
+{
+	struct siplb_conf *conf = (struct siplb_conf *)1;
+	char err[512], prefix[64];
+	int ret;
+
+	ret = conf_parse_buffer(name, text, len, &conf, err, sizeof(err));
+	if (!msg) {
+		if (!ASSERT_OK(ret, what) || !ASSERT_TRUE(conf, what))
+			fprintf(stderr, "  error: %s\n", err);
+		ASSERT_EQ(err[0], '\0', "no message for a valid text");
+		return conf;
+	}
+	ASSERT_EQ(ret, -EINVAL, what);
+	ASSERT_TRUE(conf == NULL, "no config on error");
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", name, line);
+	if (!ASSERT_TRUE(strncmp(err, prefix, strlen(prefix)) == 0, what) ||
+	    !ASSERT_TRUE(strstr(err + strlen(prefix), msg), what))
+		fprintf(stderr, "  got      \"%s\"\n  expected \"%s%s\"\n", err,
+			prefix, msg);
+	conf_free(conf);
+	return NULL;
+}
+
+static void check_case(const struct conf_case *c)
+{
+	conf_free(check_parse(c->what, NAME, c->text, strlen(c->text), c->line,
+			      c->msg));
+}
+
+TEST(config_table)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		check_case(&cases[i]);
+}
+
+TEST(config_error_format_is_file_line_message)
+{
+	static const char text[] = IN_VIP4 "backend [2001:db8::1]:5060\n}\n";
+	char err[256];
+	struct siplb_conf *conf;
+	int ret;
+
+	ret = conf_parse_buffer("siplb.conf", text, strlen(text), &conf, err,
+				sizeof(err));
+	ASSERT_EQ(ret, -EINVAL, "family mismatch is an error");
+	ASSERT_TRUE(!strcmp(err, "siplb.conf:4: backend [2001:db8::1]:5060: "
+				 "address family differs from its VIP's"),
+		    "the whole message");
+	ret = conf_parse_buffer("/etc/siplb/siplb.conf", REQ, strlen(REQ),
+				&conf, err, sizeof(err));
+	ASSERT_EQ(ret, -EINVAL, "no vip is an error");
+	ASSERT_TRUE(!strcmp(err, "/etc/siplb/siplb.conf:0: vip: missing "
+				 "(at least one is required)"),
+		    "a missing directive is reported at line 0");
+}
+
+TEST(config_defaults_when_blocks_absent)
+{
+	struct siplb_conf *c;
+
+	c = check_parse("minimal", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(!strcmp(c->path, NAME), "path as given");
+	ASSERT_TRUE(!strcmp(c->pin_dir, SIPLB_PIN_DIR_DEFAULT), "pin-dir");
+	ASSERT_EQ(c->ninterfaces, 0, "no interface: adopt");
+	ASSERT_EQ(c->xdp_mode, ATTACH_AUTO, "xdp-mode");
+	ASSERT_EQ(c->affinity_size, SIPLB_AFFINITY_SIZE, "affinity-size");
+	ASSERT_TRUE(!strcmp(c->control_socket, "/run/siplb/siplbd.sock"),
+		    "control-socket");
+	ASSERT_TRUE(!strcmp(c->realm, "example.com"), "realm");
+	ASSERT_TRUE(!strcmp(c->users_path, "/etc/siplb/users"), "users");
+	ASSERT_EQ(c->registrar.default_expires, 3600, "default-expires");
+	ASSERT_EQ(c->registrar.min_expires, 60, "min-expires");
+	ASSERT_EQ(c->registrar.max_expires, 7200, "max-expires");
+	ASSERT_EQ(c->registrar.max_contacts, 10, "max-contacts");
+	ASSERT_EQ(c->registrar.max_bindings, 1000000, "max-bindings");
+	ASSERT_EQ(c->auth.nonce_lifetime, 300, "nonce-lifetime");
+	ASSERT_EQ(c->auth.block_threshold, 5, "block-threshold");
+	ASSERT_EQ(c->auth.block_window, 60, "block-window");
+	ASSERT_EQ(c->auth.block_time, 600, "block-time");
+	ASSERT_EQ(c->health.interval, 2, "interval");
+	ASSERT_EQ(c->health.timeout, 1, "timeout");
+	ASSERT_EQ(c->health.down_after, 3, "down-after");
+	ASSERT_EQ(c->health.up_after, 2, "up-after");
+	if (ASSERT_EQ(c->nvips, 1, "one vip") &&
+	    ASSERT_EQ(c->vips[0].nbackends, 1, "one backend"))
+		ASSERT_EQ(c->vips[0].backends[0].weight, 1, "weight 1");
+	conf_free(c);
+}
+
+static const char full[] =
+	"pin-dir /sys/fs/bpf/siplb\n"			/* 1 */
+	"interface eth0\n"
+	"interface eth1\n"
+	"xdp-mode generic\n"
+	"affinity-size 4096\n"				/* 5 */
+	"control-socket /tmp/siplbd.sock\n"
+	"realm sip.example.org\n"
+	"users users.htdigest\n"
+	"vip 192.0.2.1:5060 {\n"
+	"\tbackend 10.0.0.1:5060\n"			/* 10 */
+	"\tbackend 10.0.0.2:5080 weight 1000\n"
+	"}\n"
+	"vip [2001:db8::1]:5060 {\n"
+	"\tbackend [2001:db8::11]:5060 weight 3\n"
+	"}\n"						/* 15 */
+	"registrar {\n"
+	"\tdefault-expires 1200\n"
+	"\tmin-expires 30\n"
+	"\tmax-expires 86400\n"
+	"\tmax-contacts 100\n"				/* 20 */
+	"\tmax-bindings 16777216\n"
+	"}\n"
+	"auth {\n"
+	"\tnonce-lifetime 60\n"
+	"\tblock-threshold 10\n"			/* 25 */
+	"\tblock-window 120\n"
+	"\tblock-time 0\n"
+	"}\n"
+	"health {\n"
+	"\tinterval 5\n"				/* 30 */
+	"\ttimeout 4\n"
+	"\tdown-after 1\n"
+	"\tup-after 7\n"
+	"}\n";
+
+static bool endpoint_is(const struct siplb_endpoint *ep, const char *text)
+{
+	char buf[ENDPOINT_STRLEN];
+
+	return !strcmp(endpoint_format(ep, buf, sizeof(buf)), text);
+}
+
+static void check_full_vips(const struct siplb_conf *c)
+{
+	const struct conf_vip *v = c->vips;
+
+	if (!ASSERT_EQ(c->nvips, 2, "two vips") ||
+	    !ASSERT_EQ(v[0].nbackends, 2, "vip 1 has two backends") ||
+	    !ASSERT_EQ(v[1].nbackends, 1, "vip 2 has one backend"))
+		return;
+	ASSERT_TRUE(endpoint_is(&v[0].ep, "192.0.2.1:5060"), "vip 1");
+	ASSERT_EQ(v[0].line, 9, "vip 1 line");
+	ASSERT_TRUE(endpoint_is(&v[0].backends[0].ep, "10.0.0.1:5060"),
+		    "backend 1");
+	ASSERT_EQ(v[0].backends[0].weight, 1, "default weight");
+	ASSERT_EQ(v[0].backends[0].line, 10, "backend 1 line");
+	ASSERT_TRUE(endpoint_is(&v[0].backends[1].ep, "10.0.0.2:5080"),
+		    "backend 2");
+	ASSERT_EQ(v[0].backends[1].weight, 1000, "weight 1000");
+	ASSERT_TRUE(endpoint_is(&v[1].ep, "[2001:db8::1]:5060"), "IPv6 vip");
+	ASSERT_EQ(v[1].ep.family, SIPLB_AF_INET6, "IPv6 family");
+	ASSERT_TRUE(endpoint_is(&v[1].backends[0].ep, "[2001:db8::11]:5060"),
+		    "IPv6 backend");
+	ASSERT_EQ(v[1].backends[0].weight, 3, "weight 3");
+}
+
+TEST(config_every_directive_stored)
+{
+	struct siplb_conf *c;
+
+	c = check_parse("full", "/etc/siplb/siplb.conf", full, strlen(full), 0,
+			NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(!strcmp(c->pin_dir, "/sys/fs/bpf/siplb"), "pin-dir");
+	if (ASSERT_EQ(c->ninterfaces, 2, "two interfaces")) {
+		ASSERT_TRUE(!strcmp(c->interfaces[0], "eth0"), "eth0");
+		ASSERT_TRUE(!strcmp(c->interfaces[1], "eth1"), "eth1");
+	}
+	ASSERT_EQ(c->xdp_mode, ATTACH_GENERIC, "xdp-mode");
+	ASSERT_EQ(c->affinity_size, 4096, "affinity-size");
+	ASSERT_TRUE(!strcmp(c->control_socket, "/tmp/siplbd.sock"),
+		    "control-socket");
+	ASSERT_TRUE(!strcmp(c->realm, "sip.example.org"), "realm");
+	ASSERT_TRUE(!strcmp(c->users_path, "/etc/siplb/users.htdigest"),
+		    "users next to the config");
+	check_full_vips(c);
+	ASSERT_EQ(c->registrar.default_expires, 1200, "default-expires");
+	ASSERT_EQ(c->registrar.min_expires, 30, "min-expires");
+	ASSERT_EQ(c->registrar.max_expires, 86400, "max-expires");
+	ASSERT_EQ(c->registrar.max_contacts, 100, "max-contacts");
+	ASSERT_EQ(c->registrar.max_bindings, 16777216, "max-bindings");
+	ASSERT_EQ(c->auth.nonce_lifetime, 60, "nonce-lifetime");
+	ASSERT_EQ(c->auth.block_threshold, 10, "block-threshold");
+	ASSERT_EQ(c->auth.block_window, 120, "block-window");
+	ASSERT_EQ(c->auth.block_time, 0, "block-time");
+	ASSERT_EQ(c->health.interval, 5, "interval");
+	ASSERT_EQ(c->health.timeout, 4, "timeout");
+	ASSERT_EQ(c->health.down_after, 1, "down-after");
+	ASSERT_EQ(c->health.up_after, 7, "up-after");
+	conf_free(c);
+}
+
+TEST(config_users_path_relative_to_config)
+{
+	static const struct {
+		const char *config, *users, *want;
+	} cases_[] = {
+		{ "/etc/siplb/siplb.conf", "users.htdigest",
+		  "/etc/siplb/users.htdigest" },
+		{ "/etc/siplb/siplb.conf", "/srv/users", "/srv/users" },
+		{ "/etc/siplb/siplb.conf", "../users", "/etc/siplb/../users" },
+		{ "conf/siplb.conf", "sub/users", "conf/sub/users" },
+		{ "siplb.conf", "users", "users" },	/* dir "." = cwd */
+		{ "/siplb.conf", "users", "/users" },
+	};
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases_); i++) {
+		struct siplb_conf *c;
+
+		snprintf(text, sizeof(text), "realm r\nusers %s\n" VIP4,
+			 cases_[i].users);
+		c = check_parse(cases_[i].config, cases_[i].config, text,
+				strlen(text), 0, NULL);
+		if (c && !ASSERT_TRUE(!strcmp(c->users_path, cases_[i].want),
+				      cases_[i].config))
+			fprintf(stderr, "  got %s, expected %s\n",
+				c->users_path, cases_[i].want);
+		conf_free(c);
+	}
+}
+
+/*
+ * The shipped example parses, and every tunable it shows has the value
+ * the parser uses when it is left out: its comments say "default" and
+ * this keeps them true.
+ */
+TEST(config_example_file)
+{
+	const char *etc = getenv("SIPLB_ETC");
+	struct siplb_conf *ex = NULL, *dflt;
+	char path[512], err[512];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/siplb.conf", etc ? etc : "etc");
+	ret = conf_load(path, &ex, err, sizeof(err));
+	if (!ASSERT_OK(ret, path)) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	dflt = check_parse("minimal", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!dflt) {
+		conf_free(ex);
+		return;
+	}
+	ASSERT_TRUE(ex->realm[0] && ex->users_path[0], "required given");
+	ASSERT_GE(ex->nvips, 1, "a vip");
+	ASSERT_TRUE(!strcmp(ex->pin_dir, dflt->pin_dir), "pin-dir default");
+	ASSERT_EQ(ex->xdp_mode, dflt->xdp_mode, "xdp-mode default");
+	ASSERT_EQ(ex->affinity_size, dflt->affinity_size, "affinity default");
+	ASSERT_TRUE(!strcmp(ex->control_socket, dflt->control_socket),
+		    "control-socket default");
+	ASSERT_MEM_EQ(&ex->registrar, &dflt->registrar,
+		      sizeof(ex->registrar), "registrar defaults");
+	ASSERT_MEM_EQ(&ex->auth, &dflt->auth, sizeof(ex->auth),
+		      "auth defaults");
+	ASSERT_MEM_EQ(&ex->health, &dflt->health, sizeof(ex->health),
+		      "health defaults");
+	conf_free(dflt);
+	conf_free(ex);
+}
+
+static int write_file(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+TEST(config_load_from_file)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], want[128];
+	char err[512];
+	struct siplb_conf *c = NULL;
+	const char *text = "realm r\nusers users.htdigest\n" VIP4;
+	int ret;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/siplb.conf", dir);
+	if (ASSERT_OK(write_file(path, text, strlen(text)), "write")) {
+		ret = conf_load(path, &c, err, sizeof(err));
+		if (ASSERT_OK(ret, "load") && c) {
+			snprintf(want, sizeof(want), "%s/users.htdigest", dir);
+			ASSERT_TRUE(!strcmp(c->users_path, want),
+				    "users next to the config file");
+			ASSERT_TRUE(!strcmp(c->path, path), "path kept");
+		}
+		conf_free(c);
+		/* An error in a file names the file as given. */
+		write_file(path, "realm r\nbogus\n", 14);
+		ret = conf_load(path, &c, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:2: unknown directive 'bogus'",
+			 path);
+		ASSERT_EQ(ret, -EINVAL, "bad file");
+		ASSERT_TRUE(!strcmp(err, want), "file:line in the message");
+		unlink(path);
+	}
+	/* A directory is not a config file. */
+	ret = conf_load(dir, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -EISDIR, "directory");
+	ASSERT_TRUE(c == NULL, "no config");
+	rmdir(dir);
+}
+
+TEST(config_missing_file)
+{
+	const char *path = "/nonexistent/siplb/siplb.conf";
+	struct siplb_conf *c = (struct siplb_conf *)1;
+	char err[512];
+	int ret;
+
+	ret = conf_load(path, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -ENOENT, "missing file");
+	ASSERT_TRUE(c == NULL, "no config");
+	ASSERT_TRUE(!strcmp(err, "/nonexistent/siplb/siplb.conf: can't read: "
+				 "No such file or directory"),
+		    "message names the file and the reason");
+}
+
+TEST(config_file_too_large)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], err[256];
+	struct siplb_conf *c = (struct siplb_conf *)1;
+	size_t len = CONF_FILE_MAX + 1, i;
+	char *text = malloc(len);
+
+	if (!ASSERT_TRUE(text, "malloc") ||
+	    !ASSERT_TRUE(mkdtemp(dir), "mkdtemp")) {
+		free(text);
+		return;
+	}
+	/* Comment lines: valid in every way but their number. */
+	for (i = 0; i < len; i++)
+		text[i] = i % 64 == 63 ? '\n' : '#';
+	snprintf(path, sizeof(path), "%s/big.conf", dir);
+	if (ASSERT_OK(write_file(path, text, len), "write")) {
+		ASSERT_EQ(conf_load(path, &c, err, sizeof(err)), -EFBIG,
+			  "more than CONF_FILE_MAX bytes");
+		ASSERT_TRUE(strstr(err, "big.conf: can't read: file too large"),
+			    "message");
+		ASSERT_TRUE(c == NULL, "no config");
+		/* Exactly CONF_FILE_MAX: read whole, fails on what it lacks. */
+		write_file(path, text, len - 1);
+		ASSERT_EQ(conf_load(path, &c, err, sizeof(err)), -EINVAL,
+			  "CONF_FILE_MAX bytes are read");
+		ASSERT_TRUE(strstr(err, ":0: realm: missing"),
+			    "parsed to the end");
+		unlink(path);
+	}
+	rmdir(dir);
+	free(text);
+}
+
+/* REQ and n VIPs 192.0.x.y:5060, each with a backend 10.1.x.y:5060. */
+static char *many_vips(int n)
+{
+	char *text = malloc(sizeof(REQ) + (size_t)n * 64), *p;
+	int i;
+
+	if (!text)
+		return NULL;
+	p = text + sprintf(text, "%s", REQ);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "vip 192.0.%d.%d:5060 {\n"
+			     "backend 10.1.%d.%d:5060\n}\n",
+			     i / 256, i % 256, i / 256, i % 256);
+	return text;
+}
+
+/*
+ * Two VIPs, one backend for the first and n for the second (10.1.x.y),
+ * so that the limit is seen to be on backends in all.
+ */
+static char *many_backends(int n)
+{
+	static const char head[] = IN_VIP4 "backend 10.2.0.1:5060\n}\n"
+				   "vip 192.0.2.2:5060 {\n";
+	char *text = malloc(sizeof(head) + (size_t)n * 32 + 8), *p;
+	int i;
+
+	if (!text)
+		return NULL;
+	p = text + sprintf(text, "%s", head);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "backend 10.1.%d.%d:5060\n", i / 256, i % 256);
+	strcpy(p, "}\n");
+	return text;
+}
+
+TEST(config_vip_limit)
+{
+	char *ok = many_vips(SIPLB_MAX_VIPS);
+	char *bad = many_vips(SIPLB_MAX_VIPS + 1);
+
+	if (ASSERT_TRUE(ok && bad, "malloc")) {
+		conf_free(check_parse("16 vips", NAME, ok, strlen(ok), 0,
+				      NULL));
+		check_parse("17 vips", NAME, bad, strlen(bad),
+			    3 + 3 * SIPLB_MAX_VIPS,
+			    "vip 192.0.0.16:5060: more than 16 VIPs");
+	}
+	free(ok);
+	free(bad);
+}
+
+TEST(config_backend_limit)
+{
+	char *ok = many_backends(SIPLB_MAX_BACKENDS - 2);
+	char *bad = many_backends(SIPLB_MAX_BACKENDS - 1);
+
+	if (ASSERT_TRUE(ok && bad, "malloc")) {
+		conf_free(check_parse("1023 backends", NAME, ok, strlen(ok), 0,
+				      NULL));
+		/* Line 7 has the second VIP's first backend. */
+		check_parse("1024 backends", NAME, bad, strlen(bad),
+			    7 + SIPLB_MAX_BACKENDS - 2,
+			    "backend 10.1.3.254:5060: more than 1023 backends");
+	}
+	free(ok);
+	free(bad);
+}
+
+/* A line of exactly n bytes before its newline: "realm xxx...". */
+static void check_long_line(size_t n, const char *msg)
+{
+	char *text = malloc(n + sizeof(MIN) + 1);
+	char what[64];
+
+	if (!ASSERT_TRUE(text, "malloc"))
+		return;
+	memset(text, 'x', n);
+	memcpy(text, "# ", 2);
+	text[n] = '\n';
+	strcpy(text + n + 1, MIN);
+	snprintf(what, sizeof(what), "line of %zu bytes", n);
+	conf_free(check_parse(what, NAME, text, strlen(text), 1, msg));
+	free(text);
+}
+
+TEST(config_line_length)
+{
+	check_long_line(CONF_LINE_MAX - 1, NULL);
+	check_long_line(CONF_LINE_MAX, "line longer than 1023 bytes");
+	check_long_line(CONF_LINE_MAX * 4, "line longer than 1023 bytes");
+}
+
+/* "DIRECTIVE xxx...x" with a value of n bytes after the prefix. */
+static void check_string_length(const char *directive, const char *prefix,
+				size_t n, const char *msg)
+{
+	char value[256], text[512], what[64];
+
+	memset(value, 'x', n);
+	memcpy(value, prefix, strlen(prefix));
+	value[n] = '\0';
+	snprintf(text, sizeof(text), "%s %s\n" MIN, directive, value);
+	snprintf(what, sizeof(what), "%s of %zu bytes", directive, n);
+	conf_free(check_parse(what, NAME, text, strlen(text), 1, msg));
+}
+
+TEST(config_string_lengths)
+{
+	check_string_length("control-socket", "/", CONF_SOCKET_MAX - 1, NULL);
+	check_string_length("control-socket", "/", CONF_SOCKET_MAX,
+			    "control-socket: longer than 107 bytes");
+	/* Refused before MIN's own realm could count as a second one. */
+	check_string_length("realm", "", CONF_REALM_MAX,
+			    "realm: longer than 127 bytes");
+}
+
+TEST(config_realm_length_limit)
+{
+	char text[512];
+	size_t n = CONF_REALM_MAX - 1;
+
+	memset(text, 'r', sizeof(text));
+	memcpy(text, "realm ", 6);
+	snprintf(text + 6 + n, sizeof(text) - 6 - n, "\nusers /u\n" VIP4);
+	conf_free(check_parse("realm of 127 bytes", NAME, text, strlen(text),
+			      0, NULL));
+}
+
+TEST(config_buffer_is_not_a_string)
+{
+	size_t len = strlen(MIN);
+	char *text = malloc(len);
+
+	/* Exactly len bytes, no NUL: ASan catches a read past the end. */
+	if (!ASSERT_TRUE(text, "malloc"))
+		return;
+	memcpy(text, MIN, len);
+	conf_free(check_parse("unterminated buffer", NAME, text, len, 0, NULL));
+	/* The length is what counts: a prefix is a (broken) config. */
+	check_parse("prefix", NAME, text, len - 2, 3, "vip block not closed");
+	free(text);
+}
+
+TEST(config_nul_byte)
+{
+	static const char text[] = "realm a\0b\n" MIN;
+
+	check_parse("NUL in a line", NAME, text, sizeof(text) - 1, 1,
+		    "control character 0x00 in the line");
+}
+
+TEST(config_error_buffer_edge_cases)
+{
+	struct siplb_conf *c;
+	char small[12];
+
+	ASSERT_EQ(conf_parse_buffer(NAME, "bogus\n", 6, &c, NULL, 0), -EINVAL,
+		  "no error buffer");
+	ASSERT_EQ(conf_parse_buffer(NAME, "bogus\n", 6, &c, small, 0), -EINVAL,
+		  "error buffer of size 0");
+	ASSERT_EQ(conf_parse_buffer(NAME, "bogus\n", 6, &c, small,
+				    sizeof(small)),
+		  -EINVAL, "small error buffer");
+	ASSERT_TRUE(!strcmp(small, "test.conf:1"), "truncated, terminated");
+	ASSERT_EQ(conf_load("/nonexistent", &c, NULL, 0), -ENOENT,
+		  "no error buffer for a missing file");
+	conf_free(NULL);
+}
+
+TEST(config_xdp_mode_names)
+{
+	ASSERT_TRUE(!strcmp(conf_xdp_mode_name(ATTACH_AUTO), "auto"), "auto");
+	ASSERT_TRUE(!strcmp(conf_xdp_mode_name(ATTACH_NATIVE), "native"),
+		    "native");
+	ASSERT_TRUE(!strcmp(conf_xdp_mode_name(ATTACH_GENERIC), "generic"),
+		    "generic");
+}
+
+int main(int argc, char **argv)
+{
+	return testlib_main(argc, argv);
+}

@@ -1,0 +1,858 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * config.c - parse and validate siplbd's configuration (config.h; the
+ * format is documented by example in etc/siplb.conf).
+ *
+ * The file is read whole and split into lines, each line into words. A
+ * table says, for every directive, where it may appear, how many words it
+ * takes, whether it opens a block and whether it may be repeated, so those
+ * rules are checked in one place; the handlers only parse their arguments.
+ * Numeric directives are table entries too: a field offset and a range.
+ * Rules that relate several directives (min <= default <= max) are checked
+ * when their block closes, and what is required when the file ends.
+ *
+ * The first error stops the parse: a missing '}' or a bad VIP would make
+ * every later message misleading.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "endpoint.h"
+#include "siplb_location.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CONF_MAX_WORDS 8	/* no directive takes more than 3 */
+
+enum conf_ctx {
+	CTX_TOP,
+	CTX_VIP,
+	CTX_REGISTRAR,
+	CTX_AUTH,
+	CTX_HEALTH,
+};
+
+static const char *const ctx_names[] = {
+	[CTX_TOP] = "top level",
+	[CTX_VIP] = "vip",
+	[CTX_REGISTRAR] = "registrar",
+	[CTX_AUTH] = "auth",
+	[CTX_HEALTH] = "health",
+};
+
+struct directive;
+
+struct parser {
+	const char *name;		/* the file, for messages */
+	struct siplb_conf *conf;
+	char *err;
+	size_t errlen;
+	unsigned int line;
+	enum conf_ctx ctx;
+	unsigned int block_line;	/* where the open block began */
+	unsigned int seen[32];		/* per directive: first line, 0 = no */
+	unsigned int iface_line[CONF_MAX_INTERFACES];
+	size_t nbackends;		/* in all VIPs: one id space */
+	const struct directive *dir;	/* the directive being handled... */
+	char **argv;			/* ...its arguments */
+	int argc;
+};
+
+/* A handler parses p->argv[0..p->argc-1], the words after the keyword. */
+typedef int (*directive_fn)(struct parser *p);
+
+struct directive {
+	const char *keyword;
+	enum conf_ctx ctx;		/* where it may appear */
+	unsigned char min_args, max_args;
+	bool block;			/* opens a block: `keyword args {` */
+	enum conf_ctx opens;		/* block: the context inside it */
+	bool repeatable;
+	directive_fn handle;		/* NULL: nothing to do but open */
+	size_t field;			/* numbers: offset in siplb_conf */
+	__u32 min, max;			/* numbers: the range, inclusive */
+};
+
+static int fail_at(struct parser *p, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct parser *p, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!p->err || !p->errlen)
+		return -EINVAL;
+	n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+#define fail(p, ...) fail_at((p), (p)->line, __VA_ARGS__)
+
+/* Decimal digits only: "0x10", "+5", "-1" and "1e3" are typos here. */
+static int parse_u32(const char *s, __u32 *out)
+{
+	unsigned long long val = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		val = val * 10 + (unsigned)(*s - '0');
+		if (val > 0xffffffffULL)
+			return -ERANGE;
+	}
+	*out = (__u32)val;
+	return 0;
+}
+
+static int parse_number(struct parser *p, const char *what, const char *s,
+			__u32 min, __u32 max, __u32 *out)
+{
+	__u32 val;
+	int err = parse_u32(s, &val);
+
+	if (err == -EINVAL)
+		return fail(p, "%s: '%s' is not a number", what, s);
+	if (err || val < min || val > max)
+		return fail(p, "%s: %s is out of range %u..%u", what, s, min,
+			    max);
+	*out = val;
+	return 0;
+}
+
+static int copy_string(struct parser *p, const char *what, const char *s,
+		       char *dst, size_t size)
+{
+	size_t len = strlen(s);
+
+	if (len >= size)
+		return fail(p, "%s: longer than %zu bytes", what, size - 1);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* A number directive: the table gives the field and its range. */
+static int handle_number(struct parser *p)
+{
+	const struct directive *d = p->dir;
+	__u32 *field = (__u32 *)((char *)p->conf + d->field);
+
+	return parse_number(p, d->keyword, p->argv[0], d->min, d->max, field);
+}
+
+/* Absolute, because the daemon changes to "/" once it is running. */
+static int copy_absolute(struct parser *p, const char *what, const char *s,
+			 char *dst, size_t size)
+{
+	if (s[0] != '/')
+		return fail(p, "%s: '%s' is not an absolute path", what, s);
+	return copy_string(p, what, s, dst, size);
+}
+
+static int handle_pin_dir(struct parser *p)
+{
+	return copy_absolute(p, "pin-dir", p->argv[0], p->conf->pin_dir,
+			     sizeof(p->conf->pin_dir));
+}
+
+static int handle_control_socket(struct parser *p)
+{
+	return copy_absolute(p, "control-socket", p->argv[0],
+			     p->conf->control_socket,
+			     sizeof(p->conf->control_socket));
+}
+
+/* The kernel's dev_valid_name(): such a name could never be attached. */
+static bool ifname_valid(const char *name)
+{
+	return strcmp(name, ".") && strcmp(name, "..") &&
+	       !strpbrk(name, "/:");
+}
+
+static int handle_interface(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	const char *name = p->argv[0];
+	size_t i;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return fail(p, "interface: '%s' is longer than %d characters",
+			    name, IFNAMSIZ - 1);
+	if (!ifname_valid(name))
+		return fail(p, "interface: '%s' is not a valid interface name",
+			    name);
+	for (i = 0; i < c->ninterfaces; i++)
+		if (!strcmp(c->interfaces[i], name))
+			return fail(p, "interface %s: given twice "
+				    "(first at line %u)", name,
+				    p->iface_line[i]);
+	if (c->ninterfaces == CONF_MAX_INTERFACES)
+		return fail(p, "interface %s: more than %d interfaces", name,
+			    CONF_MAX_INTERFACES);
+	strcpy(c->interfaces[c->ninterfaces], name);
+	p->iface_line[c->ninterfaces++] = p->line;
+	return 0;
+}
+
+static int handle_xdp_mode(struct parser *p)
+{
+	static const enum attach_mode modes[] = {
+		ATTACH_AUTO, ATTACH_NATIVE, ATTACH_GENERIC
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!strcmp(p->argv[0], conf_xdp_mode_name(modes[i]))) {
+			p->conf->xdp_mode = modes[i];
+			return 0;
+		}
+	}
+	return fail(p, "xdp-mode: '%s' is not auto, native or generic",
+		    p->argv[0]);
+}
+
+/*
+ * The realm is sent inside a quoted-string (WWW-Authenticate: Digest
+ * realm="..."), where '"' and '\' would need escaping that clients get
+ * wrong; control characters never reach here (see check_bytes()).
+ */
+static int handle_realm(struct parser *p)
+{
+	const char *realm = p->argv[0];
+
+	if (strpbrk(realm, "\"\\"))
+		return fail(p, "realm: '%s' contains '\"' or '\\'", realm);
+	return copy_string(p, "realm", realm, p->conf->realm,
+			   sizeof(p->conf->realm));
+}
+
+/* A relative users file is next to the config, not in the cwd. */
+static int handle_users(struct parser *p)
+{
+	const char *file = p->argv[0], *slash = strrchr(p->name, '/');
+	size_t size = sizeof(p->conf->users_path);
+	int dirlen, n;
+
+	if (file[0] == '/' || !slash)
+		return copy_string(p, "users", file, p->conf->users_path,
+				   size);
+	dirlen = (int)(slash - p->name);
+	n = snprintf(p->conf->users_path, size, "%.*s/%s", dirlen, p->name,
+		     file);
+	if (n < 0 || (size_t)n >= size)
+		return fail(p, "users: path longer than %zu bytes", size - 1);
+	return 0;
+}
+
+/* Where an endpoint is already used, as a VIP or a backend; or NULL. */
+static const struct conf_vip *find_vip(const struct siplb_conf *c,
+				       const struct siplb_endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvips; i++)
+		if (endpoint_equal(&c->vips[i].ep, ep))
+			return &c->vips[i];
+	return NULL;
+}
+
+static const struct conf_backend *find_backend(const struct siplb_conf *c,
+					       const struct siplb_endpoint *ep,
+					       const struct conf_vip **vip)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nvips; i++) {
+		for (j = 0; j < c->vips[i].nbackends; j++) {
+			if (endpoint_equal(&c->vips[i].backends[j].ep, ep)) {
+				*vip = &c->vips[i];
+				return &c->vips[i].backends[j];
+			}
+		}
+	}
+	return NULL;
+}
+
+static int handle_vip(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	const struct conf_backend *be;
+	const struct conf_vip *other;
+	struct siplb_endpoint ep;
+	struct conf_vip *vips;
+	const char *text = p->argv[0];
+
+	if (endpoint_parse(text, &ep))
+		return fail(p, "vip: '%s' is not ADDRESS:PORT or [IPV6]:PORT",
+			    text);
+	other = find_vip(c, &ep);
+	if (other)
+		return fail(p, "vip %s: given twice (first at line %u)",
+			    text, other->line);
+	be = find_backend(c, &ep, &other);
+	if (be)
+		return fail(p, "vip %s: already a backend (line %u)", text,
+			    be->line);
+	if (c->nvips == SIPLB_MAX_VIPS)
+		return fail(p, "vip %s: more than %d VIPs", text,
+			    SIPLB_MAX_VIPS);
+	vips = reallocarray(c->vips, c->nvips + 1, sizeof(*vips));
+	if (!vips)
+		return -ENOMEM;
+	c->vips = vips;
+	memset(&vips[c->nvips], 0, sizeof(vips[0]));
+	vips[c->nvips].ep = ep;
+	vips[c->nvips].line = p->line;
+	c->nvips++;
+	return 0;
+}
+
+/* `backend EP` or `backend EP weight N`. */
+static int parse_weight(struct parser *p, __u32 *weight)
+{
+	char **argv = p->argv;
+
+	*weight = 1;
+	if (p->argc == 1)
+		return 0;
+	if (strcmp(argv[1], "weight"))
+		return fail(p, "backend %s: unknown option '%s' "
+			    "(expected weight)", argv[0], argv[1]);
+	if (p->argc == 2)
+		return fail(p, "backend %s: weight: missing value", argv[0]);
+	return parse_number(p, "weight", argv[2], 1, CONF_WEIGHT_MAX, weight);
+}
+
+/* A backend endpoint belongs to one VIP: replies are SNATed to it. */
+static int check_backend_unique(struct parser *p, const char *text,
+				const struct siplb_endpoint *ep)
+{
+	const struct conf_backend *be;
+	const struct conf_vip *vip;
+	char buf[ENDPOINT_STRLEN];
+
+	be = find_backend(p->conf, ep, &vip);
+	if (be)
+		return fail(p, "backend %s: already a backend of vip %s "
+			    "(line %u)", text,
+			    endpoint_format(&vip->ep, buf, sizeof(buf)),
+			    be->line);
+	vip = find_vip(p->conf, ep);
+	if (vip)
+		return fail(p, "backend %s: is a VIP (line %u)", text,
+			    vip->line);
+	return 0;
+}
+
+static int handle_backend(struct parser *p)
+{
+	struct conf_vip *vip = &p->conf->vips[p->conf->nvips - 1];
+	struct conf_backend *bes;
+	struct siplb_endpoint ep;
+	const char *text = p->argv[0];
+	__u32 weight;
+	int err;
+
+	if (endpoint_parse(text, &ep))
+		return fail(p, "backend: '%s' is not ADDRESS:PORT or "
+			    "[IPV6]:PORT", text);
+	err = parse_weight(p, &weight);
+	if (err)
+		return err;
+	if (ep.family != vip->ep.family)
+		return fail(p, "backend %s: address family differs from "
+			    "its VIP's", text);
+	err = check_backend_unique(p, text, &ep);
+	if (err)
+		return err;
+	/* Backend id 0 means "none" in the maps. */
+	if (p->nbackends == SIPLB_MAX_BACKENDS - 1)
+		return fail(p, "backend %s: more than %d backends in all",
+			    text, SIPLB_MAX_BACKENDS - 1);
+	bes = reallocarray(vip->backends, vip->nbackends + 1, sizeof(*bes));
+	if (!bes)
+		return -ENOMEM;
+	vip->backends = bes;
+	bes[vip->nbackends].ep = ep;
+	bes[vip->nbackends].weight = weight;
+	bes[vip->nbackends].line = p->line;
+	vip->nbackends++;
+	p->nbackends++;
+	return 0;
+}
+
+#define NUMBER(kw, where, member, lo, hi)                                     \
+	{ .keyword = kw, .ctx = where, .min_args = 1, .max_args = 1,          \
+	  .handle = handle_number,                                            \
+	  .field = offsetof(struct siplb_conf, member), .min = lo, .max = hi }
+#define STRING(kw, fn)                                                        \
+	{ .keyword = kw, .ctx = CTX_TOP, .min_args = 1, .max_args = 1,        \
+	  .handle = fn }
+#define BLOCK(kw, nargs, inside, repeat, fn)                                  \
+	{ .keyword = kw, .ctx = CTX_TOP, .min_args = nargs,                   \
+	  .max_args = nargs, .block = true, .opens = inside,                  \
+	  .repeatable = repeat, .handle = fn }
+
+static const struct directive directives[] = {
+	STRING("pin-dir", handle_pin_dir),
+	{ .keyword = "interface", .ctx = CTX_TOP, .min_args = 1, .max_args = 1,
+	  .repeatable = true, .handle = handle_interface },
+	STRING("xdp-mode", handle_xdp_mode),
+	NUMBER("affinity-size", CTX_TOP, affinity_size, 1, CONF_AFFINITY_MAX),
+	STRING("control-socket", handle_control_socket),
+	STRING("realm", handle_realm),
+	STRING("users", handle_users),
+	BLOCK("vip", 1, CTX_VIP, true, handle_vip),
+	{ .keyword = "backend", .ctx = CTX_VIP, .min_args = 1, .max_args = 3,
+	  .repeatable = true, .handle = handle_backend },
+	BLOCK("registrar", 0, CTX_REGISTRAR, false, NULL),
+	NUMBER("default-expires", CTX_REGISTRAR, registrar.default_expires,
+	       1, CONF_EXPIRES_MAX),
+	NUMBER("min-expires", CTX_REGISTRAR, registrar.min_expires,
+	       1, CONF_EXPIRES_MAX),
+	NUMBER("max-expires", CTX_REGISTRAR, registrar.max_expires,
+	       1, CONF_EXPIRES_MAX),
+	NUMBER("max-contacts", CTX_REGISTRAR, registrar.max_contacts,
+	       1, SIPLB_CONTACTS_MAX),
+	NUMBER("max-bindings", CTX_REGISTRAR, registrar.max_bindings,
+	       1, CONF_BINDINGS_MAX),
+	BLOCK("auth", 0, CTX_AUTH, false, NULL),
+	NUMBER("nonce-lifetime", CTX_AUTH, auth.nonce_lifetime,
+	       1, CONF_SECONDS_MAX),
+	NUMBER("block-threshold", CTX_AUTH, auth.block_threshold,
+	       1, CONF_THRESHOLD_MAX),
+	NUMBER("block-window", CTX_AUTH, auth.block_window,
+	       1, CONF_SECONDS_MAX),
+	NUMBER("block-time", CTX_AUTH, auth.block_time, 0, CONF_EXPIRES_MAX),
+	BLOCK("health", 0, CTX_HEALTH, false, NULL),
+	NUMBER("interval", CTX_HEALTH, health.interval,
+	       1, CONF_HEALTH_SECONDS_MAX),
+	NUMBER("timeout", CTX_HEALTH, health.timeout,
+	       1, CONF_HEALTH_SECONDS_MAX),
+	NUMBER("down-after", CTX_HEALTH, health.down_after,
+	       1, CONF_HEALTH_COUNT_MAX),
+	NUMBER("up-after", CTX_HEALTH, health.up_after,
+	       1, CONF_HEALTH_COUNT_MAX),
+};
+
+_Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
+	       "parser.seen has a slot per directive");
+
+static const struct directive *find_directive(const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(directives); i++)
+		if (!strcmp(directives[i].keyword, keyword))
+			return &directives[i];
+	return NULL;
+}
+
+/* The line a directive was given on, or 0 if it was left to default. */
+static unsigned int seen_line(const struct parser *p, const char *keyword)
+{
+	return p->seen[find_directive(keyword) - directives];
+}
+
+static unsigned int later(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
+
+/* min <= default <= max, blamed on whichever was given last. */
+static int close_registrar(struct parser *p)
+{
+	const typeof(p->conf->registrar) *r = &p->conf->registrar;
+	unsigned int dflt = seen_line(p, "default-expires");
+
+	if (r->min_expires > r->default_expires)
+		return fail_at(p, later(seen_line(p, "min-expires"), dflt),
+			       "registrar: min-expires %u is greater than "
+			       "default-expires %u", r->min_expires,
+			       r->default_expires);
+	if (r->default_expires > r->max_expires)
+		return fail_at(p, later(seen_line(p, "max-expires"), dflt),
+			       "registrar: default-expires %u is greater than "
+			       "max-expires %u", r->default_expires,
+			       r->max_expires);
+	return 0;
+}
+
+/* A probe must be answered or given up before the next is sent. */
+static int close_health(struct parser *p)
+{
+	const typeof(p->conf->health) *h = &p->conf->health;
+
+	if (h->timeout >= h->interval)
+		return fail_at(p, later(seen_line(p, "timeout"),
+					seen_line(p, "interval")),
+			       "health: timeout %u must be shorter than "
+			       "interval %u", h->timeout, h->interval);
+	return 0;
+}
+
+static int close_block(struct parser *p)
+{
+	const struct conf_vip *vip;
+	char buf[ENDPOINT_STRLEN];
+	enum conf_ctx ctx = p->ctx;
+
+	if (ctx == CTX_TOP)
+		return fail(p, "'}' without an open block");
+	p->ctx = CTX_TOP;
+	switch (ctx) {
+	case CTX_VIP:
+		vip = &p->conf->vips[p->conf->nvips - 1];
+		if (!vip->nbackends)
+			return fail_at(p, vip->line, "vip %s: no backend",
+				       endpoint_format(&vip->ep, buf,
+						       sizeof(buf)));
+		return 0;
+	case CTX_REGISTRAR:
+		return close_registrar(p);
+	case CTX_HEALTH:
+		return close_health(p);
+	default:
+		return 0;
+	}
+}
+
+/* Is the directive allowed here? Messages say where it belongs instead. */
+static int check_context(struct parser *p, const struct directive *d)
+{
+	if (d->ctx == p->ctx)
+		return 0;
+	if (d->block)
+		return fail(p, "%s: blocks do not nest (inside the %s block "
+			    "of line %u)", d->keyword, ctx_names[p->ctx],
+			    p->block_line);
+	if (d->ctx == CTX_TOP)
+		return fail(p, "%s: not allowed inside a %s block", d->keyword,
+			    ctx_names[p->ctx]);
+	return fail(p, "%s: only allowed inside a %s block", d->keyword,
+		    ctx_names[d->ctx]);
+}
+
+static int check_args(struct parser *p, const struct directive *d, int argc,
+		      bool block)
+{
+	if (d->block && !block)
+		return fail(p, "%s: expected '{' at the end of the line",
+			    d->keyword);
+	if (!d->block && block)
+		return fail(p, "%s: does not open a block", d->keyword);
+	if (argc >= d->min_args && argc <= d->max_args)
+		return 0;
+	if (d->max_args == 0)
+		return fail(p, "%s: takes no arguments, got %d", d->keyword,
+			    argc);
+	if (d->min_args == d->max_args)
+		return fail(p, "%s: takes %u argument%s, got %d", d->keyword,
+			    d->min_args, d->min_args == 1 ? "" : "s", argc);
+	return fail(p, "%s: takes %u to %u arguments, got %d", d->keyword,
+		    d->min_args, d->max_args, argc);
+}
+
+static int run_directive(struct parser *p, char **words, int nwords,
+			 bool block)
+{
+	const struct directive *d = find_directive(words[0]);
+	unsigned int *seen;
+	int err;
+
+	if (!d)
+		return fail(p, "unknown directive '%s'", words[0]);
+	err = check_context(p, d);
+	if (!err)
+		err = check_args(p, d, nwords - 1, block);
+	if (err)
+		return err;
+	seen = &p->seen[d - directives];
+	if (*seen && !d->repeatable)
+		return fail(p, "%s: given twice (first at line %u)", d->keyword,
+			    *seen);
+	if (!*seen)
+		*seen = p->line;
+	if (block)
+		p->block_line = p->line;
+	p->dir = d;
+	p->argv = words + 1;
+	p->argc = nwords - 1;
+	err = d->handle ? d->handle(p) : 0;
+	if (!err && d->block)
+		p->ctx = d->opens;
+	return err;
+}
+
+/* Split in place at blanks, up to the comment. */
+static int split_words(struct parser *p, char *line, char **words)
+{
+	char *save = NULL, *word;
+	int n = 0;
+
+	line[strcspn(line, "#")] = '\0';
+	for (word = strtok_r(line, " \t\r\v\f", &save); word;
+	     word = strtok_r(NULL, " \t\r\v\f", &save)) {
+		if (n == CONF_MAX_WORDS)
+			return fail(p, "%s: too many words on the line",
+				    words[0]);
+		words[n++] = word;
+	}
+	return n;
+}
+
+static int parse_line(struct parser *p, char *line)
+{
+	char *words[CONF_MAX_WORDS];
+	bool block = false;
+	int n, i;
+
+	n = split_words(p, line, words);
+	if (n <= 0)
+		return n;
+	if (!strcmp(words[0], "}") && n == 1)
+		return close_block(p);
+	if (!strcmp(words[n - 1], "{")) {
+		block = true;
+		n--;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(words[i], "}"))
+			return fail(p, "'}' must be alone on its line");
+		if (!strcmp(words[i], "{"))
+			return fail(p, "'{' must end the line");
+	}
+	if (n == 0)
+		return fail(p, "'{' without a directive");
+	return run_directive(p, words, n, block);
+}
+
+static bool is_blank(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' ||
+	       ch == '\f';
+}
+
+/*
+ * A NUL would end the line early for strtok and strcmp and hide what
+ * follows it; other control characters are invisible in an editor and
+ * would end up in a path or the realm.
+ */
+static int check_bytes(struct parser *p, const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if ((ch < 0x20 && !is_blank(ch)) || ch == 0x7f)
+			return fail(p, "control character 0x%02x in the line",
+				    ch);
+	}
+	return 0;
+}
+
+/* After the last line: every block closed and everything required given. */
+static int check_complete(struct parser *p)
+{
+	if (p->ctx != CTX_TOP)
+		return fail_at(p, p->block_line,
+			       "%s block not closed (missing '}')",
+			       ctx_names[p->ctx]);
+	if (!p->conf->realm[0])
+		return fail_at(p, 0, "realm: missing (required)");
+	if (!p->conf->users_path[0])
+		return fail_at(p, 0, "users: missing (required)");
+	if (!p->conf->nvips)
+		return fail_at(p, 0, "vip: missing (at least one is required)");
+	return 0;
+}
+
+static int parse_text(struct parser *p, const char *text, size_t len)
+{
+	const char *pos = text, *end = text + len;
+	char line[CONF_LINE_MAX];
+	int err;
+
+	for (p->line = 1; pos < end; p->line++) {
+		const char *nl = memchr(pos, '\n', end - pos);
+		size_t n = (nl ? nl : end) - pos;
+
+		if (n >= CONF_LINE_MAX)
+			return fail(p, "line longer than %d bytes",
+				    CONF_LINE_MAX - 1);
+		err = check_bytes(p, pos, n);
+		if (err)
+			return err;
+		memcpy(line, pos, n);
+		line[n] = '\0';
+		err = parse_line(p, line);
+		if (err)
+			return err;
+		pos = nl ? nl + 1 : end;
+	}
+	return check_complete(p);
+}
+
+static struct siplb_conf *conf_new(const char *path)
+{
+	struct siplb_conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->path = strdup(path);
+	if (!c->path) {
+		free(c);
+		return NULL;
+	}
+	strcpy(c->pin_dir, SIPLB_PIN_DIR_DEFAULT);
+	c->xdp_mode = ATTACH_AUTO;
+	c->affinity_size = SIPLB_AFFINITY_SIZE;
+	strcpy(c->control_socket, CONF_DEFAULT_CONTROL_SOCKET);
+	c->registrar.default_expires = CONF_DEFAULT_EXPIRES;
+	c->registrar.min_expires = CONF_DEFAULT_MIN_EXPIRES;
+	c->registrar.max_expires = CONF_DEFAULT_MAX_EXPIRES;
+	c->registrar.max_contacts = CONF_DEFAULT_MAX_CONTACTS;
+	c->registrar.max_bindings = CONF_DEFAULT_MAX_BINDINGS;
+	c->auth.nonce_lifetime = CONF_DEFAULT_NONCE_LIFETIME;
+	c->auth.block_threshold = CONF_DEFAULT_BLOCK_THRESHOLD;
+	c->auth.block_window = CONF_DEFAULT_BLOCK_WINDOW;
+	c->auth.block_time = CONF_DEFAULT_BLOCK_TIME;
+	c->health.interval = CONF_DEFAULT_HEALTH_INTERVAL;
+	c->health.timeout = CONF_DEFAULT_HEALTH_TIMEOUT;
+	c->health.down_after = CONF_DEFAULT_DOWN_AFTER;
+	c->health.up_after = CONF_DEFAULT_UP_AFTER;
+	return c;
+}
+
+/*
+ * Parse len bytes of text (NUL-terminated or not) as a config file called
+ * name: name is used in messages and to resolve a relative users path.
+ * On success *out is the new config (conf_free() it); on error *out is NULL.
+ */
+int conf_parse_buffer(const char *name, const char *text, size_t len,
+		      struct siplb_conf **out, char *err, size_t errlen)
+{
+	struct parser p = {
+		.name = name, .err = err, .errlen = errlen, .ctx = CTX_TOP,
+	};
+	int ret;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	p.conf = conf_new(name);
+	if (!p.conf)
+		return -ENOMEM;
+	ret = parse_text(&p, text, len);
+	if (ret == -ENOMEM && err && errlen)
+		snprintf(err, errlen, "%s: out of memory", name);
+	if (ret) {
+		conf_free(p.conf);
+		return ret;
+	}
+	*out = p.conf;
+	return 0;
+}
+
+/* The whole file, or -errno; more than CONF_FILE_MAX bytes is -EFBIG. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+	size_t size = 4096, n = 0;
+	char *buf, *bigger;
+	ssize_t got;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(size);
+	while (buf && n <= CONF_FILE_MAX) {
+		if (n == size) {
+			bigger = realloc(buf, size * 2);
+			if (!bigger)
+				break;
+			buf = bigger;
+			size *= 2;
+		}
+		got = read(fd, buf + n, size - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			err = got < 0 ? -errno : 0;
+			goto out;
+		}
+		n += (size_t)got;
+	}
+	err = n > CONF_FILE_MAX ? -EFBIG : -ENOMEM;
+out:
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/* Read and parse the file at path (see conf_parse_buffer()). */
+int conf_load(const char *path, struct siplb_conf **out, char *err,
+	      size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	*out = NULL;
+	ret = read_file(path, &text, &len);
+	if (ret) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: can't read: %s", path,
+				 ret == -EFBIG ? "file too large"
+					       : strerror(-ret));
+		return ret;
+	}
+	ret = conf_parse_buffer(path, text, len, out, err, errlen);
+	free(text);
+	return ret;
+}
+
+void conf_free(struct siplb_conf *conf)
+{
+	size_t i;
+
+	if (!conf)
+		return;
+	for (i = 0; i < conf->nvips; i++)
+		free(conf->vips[i].backends);
+	free(conf->vips);
+	free(conf->path);
+	free(conf);
+}
+
+const char *conf_xdp_mode_name(enum attach_mode mode)
+{
+	switch (mode) {
+	case ATTACH_AUTO:
+		return "auto";
+	case ATTACH_NATIVE:
+		return "native";
+	case ATTACH_GENERIC:
+		return "generic";
+	}
+	return "?";
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * daemon.c - siplbd's state: start-up, the datagrams XDP passes up, the
+ * periodic tick and SIGHUP reload (daemon.h).
+ *
+ * A datagram on a VIP socket is one of: a CRLFCRLF keep-alive (answered
+ * with CRLF, RFC 5626 4.4.1), a STUN binding request (answered), a REGISTER
+ * (the registrar), another SIP message XDP could not steer (the slow path),
+ * or junk (a 400/505 where the RFC asks for one, else counted and dropped).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "attach.h"
+#include "control.h"
+#include "daemon.h"
+#include "endpoint.h"
+#include "lb_apply.h"
+#include "lb_table.h"
+#include "log.h"
+#include "sip_msg.h"
+#include "stun.h"
+#include "users.h"
+
+#define DATAGRAM_MAX	65535
+#define SWEEP_EVERY	10	/* seconds between sweeps of expired state */
+
+static char rx_buf[DATAGRAM_MAX + 1];
+static char tx_buf[DATAGRAM_MAX + 1];
+
+size_t daemon_user_count(const struct siplbd *d)
+{
+	return d->users ? users_count(d->users) : 0;
+}
+
+/* Read and check the configuration and the users file; touch nothing. */
+static int load_conf(const char *path, struct siplb_conf **conf,
+		     struct users **users)
+{
+	char err[512];
+	int ret;
+
+	ret = conf_load(path, conf, err, sizeof(err));
+	if (ret) {
+		log_warnx("%s", err);
+		return ret;
+	}
+	ret = users_load((*conf)->users_path, users, err, sizeof(err));
+	if (ret) {
+		log_warnx("%s", err);
+		conf_free(*conf);
+		*conf = NULL;
+	}
+	return ret;
+}
+
+int daemon_init(struct siplbd *d, const char *conf_path)
+{
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	d->sig_fd = d->tick_fd = d->ep_fd = d->ctl_fd = -1;
+	for (i = 0; i < SIPLB_MAX_VIPS; i++)
+		d->sip_fd[i] = -1;
+	/* Absolute, so that relative paths inside it survive daemon(). */
+	if (!realpath(conf_path, d->conf_path)) {
+		log_warn("Couldn't read the configuration %s", conf_path);
+		return -errno;
+	}
+	return load_conf(d->conf_path, &d->conf, &d->users);
+}
+
+static void health_conf_from(const struct siplb_conf *conf,
+			     struct health_conf *hc)
+{
+	hc->interval = conf->health.interval;
+	hc->timeout = conf->health.timeout;
+	hc->down_after = conf->health.down_after;
+	hc->up_after = conf->health.up_after;
+}
+
+static void registrar_conf_from(const struct siplb_conf *conf,
+				struct registrar_conf *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	snprintf(rc->realm, sizeof(rc->realm), "%s", conf->realm);
+	rc->default_expires = conf->registrar.default_expires;
+	rc->min_expires = conf->registrar.min_expires;
+	rc->max_expires = conf->registrar.max_expires;
+	rc->max_contacts = conf->registrar.max_contacts;
+	rc->nonce_lifetime = conf->auth.nonce_lifetime;
+}
+
+/* Attach to the configured interfaces, or adopt what `ip link` attached. */
+static int data_plane_start(struct siplbd *d)
+{
+	const struct siplb_conf *c = d->conf;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->ninterfaces; i++) {
+		struct attach_opts o = {
+			.pin_dir = c->pin_dir,
+			.ifname = c->interfaces[i],
+			.mode = c->xdp_mode,
+			.affinity_size = c->affinity_size,
+		};
+
+		err = lb_attach(&o);
+		if (err)
+			return err;
+	}
+	err = lb_maps_open(&d->maps, c->pin_dir);
+	if (err) {
+		if (!c->ninterfaces)
+			log_warnx("No `interface` configured and no program "
+				  "attached with its maps in %s: attach one "
+				  "with `ip link set dev DEV xdp obj "
+				  "siplb.bpf.o sec xdp` or add an interface "
+				  "line", c->pin_dir);
+		return err;
+	}
+	d->maps_open = true;
+	if (!c->ninterfaces)
+		log_info("adopted the XDP program whose maps are in %s",
+			 c->pin_dir);
+	err = lb_hash_key_ensure(d->maps.config);
+	if (!err)
+		err = lb_apply_conf(&d->maps, c);
+	return err;
+}
+
+int daemon_watch(struct siplbd *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* A UDP socket on the VIP: REGISTER and whatever else XDP passes up. */
+static int open_vip_socket(const struct siplb_endpoint *vip)
+{
+	int v6 = vip->family == SIPLB_AF_INET6, one = 1, fd;
+	char text[ENDPOINT_STRLEN];
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	len = endpoint_to_sockaddr(vip, &ss);
+	fd = socket(v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* FREEBIND: the VIP may be added to the host after we start. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP,
+		       v6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof(one)) ||
+	    (v6 && setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		log_warn("Couldn't listen on %s",
+			 endpoint_format(vip, text, sizeof(text)));
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void close_vip_sockets(struct siplbd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsip; i++) {
+		if (d->sip_fd[i] >= 0)
+			close(d->sip_fd[i]);	/* leaves the epoll set too */
+		d->sip_fd[i] = -1;
+	}
+	d->nsip = 0;
+}
+
+static int open_vip_sockets(struct siplbd *d)
+{
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < d->conf->nvips; i++) {
+		fd = open_vip_socket(&d->conf->vips[i].ep);
+		if (fd < 0)
+			return fd;
+		d->sip_fd[i] = fd;
+		d->nsip = i + 1;
+		err = daemon_watch(d, fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int daemon_start(struct siplbd *d)
+{
+	struct registrar_conf rc;
+	struct health_conf hc;
+	int err;
+
+	d->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->ep_fd < 0)
+		return -errno;
+	err = data_plane_start(d);
+	if (err)
+		return err;
+	d->loc.bindings_fd = d->maps.location;
+	d->loc.sources_fd = d->maps.sources;
+	d->loc.max_contacts = d->conf->registrar.max_contacts;
+	err = auth_guard_init(&d->guard, d->maps.blocked,
+			      d->conf->auth.block_threshold,
+			      d->conf->auth.block_window,
+			      d->conf->auth.block_time);
+	if (err)
+		return err;
+	registrar_conf_from(d->conf, &rc);
+	err = registrar_init(&d->reg, &rc, d->users, &d->loc, &d->guard);
+	if (err)
+		return err;
+	d->reg_ready = true;
+	d->slow.maps = &d->maps;
+	health_conf_from(d->conf, &hc);
+	err = health_init(&d->health, &d->maps, &hc);
+	if (err)
+		return err;
+	d->health_ready = true;
+	d->ctl_fd = control_open(d->conf->control_socket);
+	if (d->ctl_fd < 0)
+		return d->ctl_fd;
+	err = daemon_watch(d, d->ctl_fd);
+	if (err)
+		return err;
+	return open_vip_sockets(d);
+}
+
+static void now_of(struct registrar_now *now)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	now->real_s = rt.tv_sec;
+	now->mono_s = mt.tv_sec;
+	now->mono_ns = mt.tv_sec * 1000000000ULL + mt.tv_nsec;
+}
+
+static void send_to(int fd, const void *buf, size_t len,
+		    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen) < 0)
+		log_debug("sendto: %s", strerror(errno));
+}
+
+static bool is_double_crlf(const char *buf, size_t len)
+{
+	return len == 4 && !memcmp(buf, "\r\n\r\n", 4);
+}
+
+/* One datagram that arrived on the socket of VIP vip. */
+static void handle_datagram(struct siplbd *d, int fd,
+			    const struct siplb_endpoint *vip, size_t len,
+			    const struct sockaddr_storage *from,
+			    socklen_t fromlen)
+{
+	struct siplb_endpoint source;
+	struct registrar_now now;
+	static struct sip_msg msg;
+	int err, n;
+
+	d->stats.datagrams++;
+	endpoint_from_sockaddr(from, &source);
+	if (is_double_crlf(rx_buf, len)) {
+		d->stats.keepalives++;
+		send_to(fd, "\r\n", 2, from, fromlen);
+		return;
+	}
+	n = stun_binding_response(rx_buf, len, &source, tx_buf, sizeof(tx_buf));
+	if (n > 0) {
+		d->stats.stun++;
+		send_to(fd, tx_buf, n, from, fromlen);
+		return;
+	}
+
+	err = sip_msg_parse(&msg, rx_buf, len);
+	if (err == -ENODATA)
+		return;	/* a bare CRLF: a pong, nothing to answer */
+	if (err) {
+		/* RFC 3261 8.2.1/16.3: answer a bad request; drop the rest. */
+		n = -EINVAL;
+		if (msg.request)
+			n = sip_build_response(&msg,
+					       err == -EPROTONOSUPPORT ? 505 :
+									 400,
+					       err == -EPROTONOSUPPORT ?
+						       NULL : msg.error,
+					       NULL, NULL, tx_buf,
+					       sizeof(tx_buf));
+		if (n > 0) {
+			d->stats.bad_requests++;
+			send_to(fd, tx_buf, n, from, fromlen);
+		} else {
+			d->stats.bad_dropped++;
+		}
+		return;
+	}
+	if (msg.request && sip_slice_eq_str(msg.method, "REGISTER")) {
+		now_of(&now);
+		n = registrar_handle(&d->reg, &msg, &source, &now, tx_buf,
+				     sizeof(tx_buf));
+		if (n > 0)
+			send_to(fd, tx_buf, n, from, fromlen);
+		else
+			log_warnx("no answer to a REGISTER: %s", strerror(-n));
+		return;
+	}
+	slowpath_forward(&d->slow, vip, msg.call_id.p, msg.call_id.len,
+			 rx_buf, len, &source);
+}
+
+void daemon_event(struct siplbd *d, int fd)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	size_t i;
+	ssize_t n;
+	int batch;
+
+	if (fd == d->ctl_fd) {
+		control_serve(d, fd);
+		return;
+	}
+	for (i = 0; i < d->nsip && d->sip_fd[i] != fd; i++)
+		;
+	if (i == d->nsip)
+		return;
+	/* A bounded batch per wake-up keeps the other sockets served. */
+	for (batch = 0; batch < 64; batch++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, rx_buf, DATAGRAM_MAX, 0,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;	/* EAGAIN, or an ICMP error: nothing to do */
+		handle_datagram(d, fd, &d->conf->vips[i].ep, n, &from,
+				fromlen);
+	}
+}
+
+void daemon_tick(struct siplbd *d)
+{
+	struct registrar_now now;
+	__u64 removed = 0;
+	int err;
+
+	d->ticks++;
+	now_of(&now);
+	health_tick(&d->health, now.mono_ns / 1000000);
+	if (d->ticks % SWEEP_EVERY)
+		return;
+	err = location_sweep(&d->loc, now.real_s, &removed);
+	if (err)
+		log_warnx("sweeping expired bindings failed: %s",
+			  strerror(-err));
+	d->stats.sweeps_removed += removed;
+	if (removed)
+		log_debug("swept %llu expired bindings",
+			  (unsigned long long)removed);
+	auth_guard_sweep(&d->guard, now.mono_ns, &removed);
+}
+
+/*
+ * SIGHUP: a new configuration and users file, checked completely first; on
+ * any error the old ones stay in force. The interfaces and the pin
+ * directory are fixed for the life of the process.
+ */
+void daemon_reload(struct siplbd *d)
+{
+	struct siplb_conf *conf = NULL;
+	struct users *users = NULL;
+	struct registrar_conf rc;
+	int err;
+
+	log_info("reloading %s", d->conf_path);
+	if (load_conf(d->conf_path, &conf, &users)) {
+		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	if (strcmp(conf->pin_dir, d->conf->pin_dir) ||
+	    conf->ninterfaces != d->conf->ninterfaces ||
+	    memcmp(conf->interfaces, d->conf->interfaces,
+		   sizeof(conf->interfaces)))
+		log_warnx("reload: interface and pin-dir changes need a "
+			  "restart; ignoring them");
+	if (strcmp(conf->control_socket, d->conf->control_socket))
+		log_warnx("reload: a new control-socket path needs a restart");
+	err = lb_apply_conf(&d->maps, conf);
+	if (err) {
+		log_warnx("reload: applying VIPs and backends failed: %s",
+			  strerror(-err));
+		conf_free(conf);
+		users_free(users);
+		return;
+	}
+	close_vip_sockets(d);
+	users_free(d->users);
+	conf_free(d->conf);
+	d->users = users;
+	d->conf = conf;
+	registrar_conf_from(conf, &rc);
+	d->reg.conf = rc;
+	d->reg.users = users;
+	d->loc.max_contacts = conf->registrar.max_contacts;
+	auth_guard_configure(&d->guard, conf->auth.block_threshold,
+			     conf->auth.block_window, conf->auth.block_time);
+	health_conf_from(conf, &d->health.conf);
+	err = open_vip_sockets(d);
+	if (err)
+		log_warnx("reload: reopening the VIP sockets failed: %s",
+			  strerror(-err));
+	log_info("reloaded: %zu VIPs, %zu users", conf->nvips,
+		 users_count(users));
+}
+
+void daemon_free(struct siplbd *d)
+{
+	close_vip_sockets(d);
+	if (d->health_ready)
+		health_free(&d->health);
+	if (d->reg_ready)
+		registrar_free(&d->reg);
+	auth_guard_free(&d->guard);
+	if (d->maps_open)
+		lb_maps_close(&d->maps);
+	if (d->ctl_fd >= 0)
+		close(d->ctl_fd);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	if (d->tick_fd >= 0)
+		close(d->tick_fd);
+	if (d->ep_fd >= 0)
+		close(d->ep_fd);
+	users_free(d->users);
+	conf_free(d->conf);
+	d->users = NULL;
+	d->conf = NULL;
+}

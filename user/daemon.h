@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * daemon.h - siplbd's state and what the event loop asks of it.
+ */
+#ifndef SIPLB_DAEMON_H
+#define SIPLB_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth_guard.h"
+#include "config.h"
+#include "health.h"
+#include "lb_maps.h"
+#include "location.h"
+#include "registrar.h"
+#include "slowpath.h"
+
+#define SIPLBD_CONF_DEFAULT "/etc/siplb/siplb.conf"
+
+#define DAEMON_STATS(X)                                                       \
+	X(datagrams, "datagrams received on the VIPs")                       \
+	X(keepalives, "CRLFCRLF pings answered")                              \
+	X(stun, "STUN binding requests answered")                             \
+	X(bad_requests, "malformed requests answered 400/505")                \
+	X(bad_dropped, "malformed responses and junk dropped")                \
+	X(sweeps_removed, "expired bindings removed")
+
+struct daemon_stats {
+#define DAEMON_STAT_FIELD(name, help) __u64 name;
+	DAEMON_STATS(DAEMON_STAT_FIELD)
+#undef DAEMON_STAT_FIELD
+};
+
+struct siplbd {
+	char conf_path[PATH_MAX];
+	struct siplb_conf *conf;
+	struct users *users;
+	struct lb_maps maps;
+	bool maps_open;
+	struct location loc;
+	struct auth_guard guard;
+	struct registrar reg;
+	bool reg_ready;
+	struct slowpath slow;
+	struct health health;
+	bool health_ready;
+	int sip_fd[SIPLB_MAX_VIPS];
+	size_t nsip;
+	int sig_fd, tick_fd, ep_fd, ctl_fd;
+	__u64 ticks;
+	bool running;
+	struct daemon_stats stats;
+};
+
+int daemon_init(struct siplbd *d, const char *conf_path);
+int daemon_start(struct siplbd *d);
+int daemon_watch(struct siplbd *d, int fd);
+void daemon_event(struct siplbd *d, int fd);
+void daemon_tick(struct siplbd *d);
+void daemon_reload(struct siplbd *d);
+void daemon_free(struct siplbd *d);
+size_t daemon_user_count(const struct siplbd *d);
+
+#endif /* SIPLB_DAEMON_H */

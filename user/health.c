@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * health.c - OPTIONS probes (health.h).
+ *
+ * One connected UDP socket per backend: connect() picks the local address
+ * that routes to the backend (the Via of the probe), and ICMP port
+ * unreachable comes back on it as ECONNREFUSED, an immediate miss. Any
+ * SIP response carrying the probe's Call-ID counts as an answer -- even a
+ * 404 or 503 shows a SIP stack that is alive; RFC 3261 11 makes OPTIONS the
+ * way to ask. Everything runs from the one-second tick, so there is no
+ * timer per backend.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+
+#include "endpoint.h"
+#include "health.h"
+#include "lb_table.h"
+#include "log.h"
+
+struct health_target {
+	struct siplb_endpoint ep;	/* what the socket is connected to */
+	int fd;
+	__u32 seq;
+	bool waiting;
+	__u64 sent_ms, next_ms;
+	__u32 misses, answers;		/* in a row */
+	char call_id[64];
+};
+
+int health_init(struct health *h, const struct lb_maps *maps,
+		const struct health_conf *conf)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), i;
+
+	memset(h, 0, sizeof(*h));
+	if (bpf_obj_get_info_by_fd(maps->backends, &info, &len))
+		return -errno;
+	h->t = calloc(info.max_entries, sizeof(*h->t));
+	if (!h->t)
+		return -ENOMEM;
+	for (i = 0; i < info.max_entries; i++)
+		h->t[i].fd = -1;
+	h->ntargets = info.max_entries;
+	h->maps = maps;
+	h->conf = *conf;
+	return 0;
+}
+
+static void target_close(struct health_target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
+void health_free(struct health *h)
+{
+	__u32 i;
+
+	for (i = 0; h->t && i < h->ntargets; i++)
+		target_close(&h->t[i]);
+	free(h->t);
+	h->t = NULL;
+}
+
+static int target_open(struct health_target *t, const struct siplb_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	target_close(t);
+	len = endpoint_to_sockaddr(ep, &ss);
+	t->fd = socket(ep->family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET,
+		       SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (t->fd < 0)
+		return -errno;
+	if (connect(t->fd, (struct sockaddr *)&ss, len)) {
+		target_close(t);
+		return -errno;
+	}
+	t->ep = *ep;
+	return 0;
+}
+
+static int send_probe(struct health_target *t, __u32 id)
+{
+	char local_text[ENDPOINT_STRLEN], be_text[ENDPOINT_STRLEN], msg[768];
+	struct sockaddr_storage local;
+	struct siplb_endpoint local_ep;
+	socklen_t len = sizeof(local);
+	int n;
+
+	if (getsockname(t->fd, (struct sockaddr *)&local, &len))
+		return -errno;
+	endpoint_from_sockaddr(&local, &local_ep);
+	endpoint_format(&local_ep, local_text, sizeof(local_text));
+	endpoint_format(&t->ep, be_text, sizeof(be_text));
+	t->seq++;
+	snprintf(t->call_id, sizeof(t->call_id), "siplb-health-%u-%u", id,
+		 t->seq);
+	n = snprintf(msg, sizeof(msg),
+		     "OPTIONS sip:%s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP %s;branch=z9hG4bK-siplb-hc-%u-%u;rport\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <sip:siplb@%s>;tag=siplb-hc\r\n"
+		     "To: <sip:%s>\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: %u OPTIONS\r\n"
+		     "Accept: application/sdp\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     be_text, local_text, id, t->seq, local_text, be_text,
+		     t->call_id, t->seq);
+	if (send(t->fd, msg, n, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Did an answer to the outstanding probe arrive? -1: refused (ICMP). */
+static int read_answers(struct health_target *t)
+{
+	char buf[4096], needle[96];
+	int got = 0;
+	ssize_t n;
+
+	snprintf(needle, sizeof(needle), "%s\r\n", t->call_id);
+	for (;;) {
+		n = recv(t->fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return errno == ECONNREFUSED ? -1 : got;
+		buf[n] = '\0';
+		if (n > 8 && !memcmp(buf, "SIP/2.0 ", 8) && strstr(buf, needle))
+			got = 1;
+	}
+}
+
+/* Move a backend between up and unhealthy, leaving admin states alone. */
+static void judge(struct health *h, struct siplb_backend *be,
+		  struct health_target *t)
+{
+	char text[ENDPOINT_STRLEN];
+	struct siplb_endpoint vip;
+	int err;
+
+	if (lb_vip_by_id(h->maps, be->vip_id, &vip))
+		return;
+	endpoint_format(&be->ep, text, sizeof(text));
+	if (be->state == SIPLB_BACKEND_UP && t->misses >= h->conf.down_after) {
+		err = lb_backend_set_state(h->maps, &vip, &be->ep,
+					   SIPLB_BACKEND_UNHEALTHY);
+		if (!err) {
+			h->marked_unhealthy++;
+			log_warnx("backend %s is unhealthy: %u probes "
+				  "unanswered; its calls move", text,
+				  t->misses);
+		}
+	} else if (be->state == SIPLB_BACKEND_UNHEALTHY &&
+		   t->answers >= h->conf.up_after) {
+		err = lb_backend_set_state(h->maps, &vip, &be->ep,
+					   SIPLB_BACKEND_UP);
+		if (!err) {
+			h->marked_up++;
+			log_info("backend %s answers again: up", text);
+		}
+	}
+}
+
+static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
+		      __u64 now_ms)
+{
+	struct health_target *t = &h->t[id];
+	int answer;
+
+	if (t->fd < 0 || memcmp(&t->ep, &be->ep, sizeof(be->ep))) {
+		if (target_open(t, &be->ep))
+			return;
+	}
+	if (t->waiting) {
+		answer = read_answers(t);
+		if (answer > 0) {
+			t->waiting = false;
+			t->answers++;
+			t->misses = 0;
+			h->answers++;
+		} else if (answer < 0 ||
+			   now_ms - t->sent_ms >= h->conf.timeout * 1000ULL) {
+			t->waiting = false;
+			t->misses++;
+			t->answers = 0;
+			h->misses++;
+		}
+	}
+	judge(h, be, t);
+	if (!t->waiting && now_ms >= t->next_ms) {
+		if (send_probe(t, id) == 0) {
+			t->waiting = true;
+			t->sent_ms = now_ms;
+			h->probes++;
+		}
+		t->next_ms = now_ms + h->conf.interval * 1000ULL;
+	}
+}
+
+void health_tick(struct health *h, __u64 now_ms)
+{
+	struct siplb_backend be;
+	__u32 id;
+
+	for (id = 1; id < h->ntargets; id++) {
+		if (bpf_map_lookup_elem(h->maps->backends, &id, &be))
+			return;
+		if (be.state == SIPLB_BACKEND_UNUSED) {
+			if (h->t[id].fd >= 0)
+				target_close(&h->t[id]);
+			continue;
+		}
+		probe_one(h, id, &be, now_ms);
+	}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * registrar.h - REGISTER handling (RFC 3261 section 10.3) with digest
+ * authentication; bindings live in the pinned location map (location.h).
+ */
+#ifndef SIPLB_REGISTRAR_H
+#define SIPLB_REGISTRAR_H
+
+#include <stddef.h>
+#include "auth_guard.h"
+#include "location.h"
+#include "siplb_maps.h"
+#include "sip_msg.h"
+
+struct nonce_issuer;
+struct nonce_replay;
+struct users;
+
+/* What the registrar needs from the configuration (copied at reload). */
+struct registrar_conf {
+	char realm[128];
+	__u32 default_expires, min_expires, max_expires, max_contacts;
+	__u32 nonce_lifetime;
+};
+
+#define REGISTRAR_STATS(X)                                                    \
+	X(requests, "REGISTER requests handled")                              \
+	X(ok, "answered 200 (registered, refreshed, removed or queried)")     \
+	X(challenged, "answered 401 with a challenge")                        \
+	X(auth_failed, "wrong credentials (401, counted by the guard)")       \
+	X(stale, "expired nonce (401 stale=true)")                            \
+	X(replayed, "nonce count reused (refused with a new challenge)")      \
+	X(forbidden, "answered 403")                                          \
+	X(bad_request, "answered 400, 416 or 505")                            \
+	X(too_brief, "answered 423 Interval Too Brief")                       \
+	X(out_of_order, "answered 500: CSeq not above the binding's")         \
+	X(full, "answered 503: location map full")
+
+struct registrar_stats {
+#define REGISTRAR_STAT_FIELD(name, help) __u64 name;
+	REGISTRAR_STATS(REGISTRAR_STAT_FIELD)
+#undef REGISTRAR_STAT_FIELD
+};
+
+struct registrar {
+	struct registrar_conf conf;
+	const struct users *users;	/* owned by the daemon (reloaded) */
+	struct nonce_issuer *nonces;
+	struct nonce_replay *replay;
+	struct location *loc;
+	struct auth_guard *guard;
+	struct registrar_stats stats;
+};
+
+/* The clocks a request is judged by. */
+struct registrar_now {
+	__u64 real_s;		/* CLOCK_REALTIME: binding expiry */
+	__u64 mono_s;		/* CLOCK_MONOTONIC: nonces */
+	__u64 mono_ns;		/* CLOCK_MONOTONIC: blocks (bpf_ktime_get_ns) */
+};
+
+int registrar_init(struct registrar *r, const struct registrar_conf *conf,
+		   const struct users *users, struct location *loc,
+		   struct auth_guard *guard);
+void registrar_free(struct registrar *r);
+
+/*
+ * Answer one parsed REGISTER from source. Returns the length of the
+ * response written to out, or -errno if none could be built.
+ */
+int registrar_handle(struct registrar *r, const struct sip_msg *req,
+		     const struct siplb_endpoint *source,
+		     const struct registrar_now *now, char *out, size_t size);
+
+#endif /* SIPLB_REGISTRAR_H */

@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * sip_uri.c - slices, character classes, SIP URIs, parameters, name-addr
+ * and the Contact list (see sip_uri.h).
+ *
+ * The grammar is RFC 3261 section 25.1. Where the RFC's own torture tests
+ * (RFC 4475, RFC 5118) allow either a strict or a liberal reading, we take
+ * the strict one and say so beside the check: these values are stored by
+ * the registrar and echoed by the proxy, so a value we half-understand is
+ * worse than a 400.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_uri.h"
+
+#define CC_ALNUM (SIP_CC_TOKEN | SIP_CC_UNRESERVED | SIP_CC_WORD | \
+		  SIP_CC_HOST | SIP_CC_URIC)
+#define CC_MARK (SIP_CC_UNRESERVED | SIP_CC_URIC)
+
+/* Each character appears once: -Woverride-init forbids overlaps. */
+const uint16_t sip_ctype[256] = {
+	['a' ... 'z'] = CC_ALNUM,
+	['A' ... 'Z'] = CC_ALNUM,
+	['0' ... '9'] = CC_ALNUM | SIP_CC_DIGIT,
+	['-'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_HOST,
+	['.'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_HOST,
+	['!'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
+	['*'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
+	['_'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
+	['~'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
+	['\''] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
+	['('] = CC_MARK | SIP_CC_WORD,
+	[')'] = CC_MARK | SIP_CC_WORD,
+	['%'] = SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_URIC,
+	['+'] = SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_USER | SIP_CC_PASSWORD |
+		SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
+	['`'] = SIP_CC_TOKEN | SIP_CC_WORD,
+	['<'] = SIP_CC_WORD,
+	['>'] = SIP_CC_WORD,
+	['\\'] = SIP_CC_WORD,
+	['"'] = SIP_CC_WORD,
+	['{'] = SIP_CC_WORD,
+	['}'] = SIP_CC_WORD,
+	[':'] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
+	['/'] = SIP_CC_WORD | SIP_CC_USER | SIP_CC_PARAM | SIP_CC_HNV |
+		SIP_CC_URIC,
+	['['] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
+	[']'] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
+	['?'] = SIP_CC_WORD | SIP_CC_USER | SIP_CC_HNV | SIP_CC_URIC,
+	['&'] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_PARAM | SIP_CC_URIC,
+	['$'] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_PARAM | SIP_CC_HNV |
+		SIP_CC_URIC,
+	['='] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_URIC,
+	[','] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_URIC,
+	[';'] = SIP_CC_USER | SIP_CC_URIC,
+	['@'] = SIP_CC_URIC,
+	['#'] = SIP_CC_URIC,
+};
+
+/* ---- slices ------------------------------------------------------- */
+
+struct sip_slice sip_slice_str(const char *s)
+{
+	return sip_slice_make(s, strlen(s));
+}
+
+bool sip_slice_eq(struct sip_slice a, struct sip_slice b)
+{
+	return a.len == b.len && (a.len == 0 || !memcmp(a.p, b.p, a.len));
+}
+
+bool sip_slice_caseeq(struct sip_slice a, struct sip_slice b)
+{
+	return a.len == b.len && (a.len == 0 || !strncasecmp(a.p, b.p, a.len));
+}
+
+bool sip_slice_eq_str(struct sip_slice a, const char *s)
+{
+	return sip_slice_eq(a, sip_slice_str(s));
+}
+
+bool sip_slice_caseeq_str(struct sip_slice a, const char *s)
+{
+	return sip_slice_caseeq(a, sip_slice_str(s));
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_lws_char(char c)
+{
+	return is_ws(c) || c == '\r' || c == '\n';
+}
+
+static bool is_hex(unsigned char c)
+{
+	return sip_char_is(c, SIP_CC_DIGIT) || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+struct sip_slice sip_slice_trim(struct sip_slice s)
+{
+	while (s.len && is_lws_char(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && is_lws_char(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+int sip_slice_to_uint(struct sip_slice s, uint64_t max, uint64_t *val)
+{
+	bool range = false;
+	uint64_t v = 0;
+	size_t i;
+
+	if (!s.len)
+		return -EINVAL;
+	for (i = 0; i < s.len; i++) {
+		unsigned int d;
+
+		if (!sip_char_is(s.p[i], SIP_CC_DIGIT))
+			return -EINVAL;
+		d = s.p[i] - '0';
+		/* Keep scanning after an overflow so that "99..9x" is
+		 * reported as not a number rather than as too large. */
+		if (v > (max - d) / 10)
+			range = true;
+		else
+			v = v * 10 + d;
+	}
+	if (range)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+int sip_slice_to_u32(struct sip_slice s, uint32_t *val)
+{
+	uint64_t v;
+	int err;
+
+	err = sip_slice_to_uint(s, UINT32_MAX, &v);
+	if (!err)
+		*val = (uint32_t)v;
+	return err;
+}
+
+static void slice_advance(struct sip_slice *s, size_t n)
+{
+	s->p += n;
+	s->len -= n;
+}
+
+/* Length of a line fold at p (the line break only), or 0 if none. */
+static size_t fold_len(const char *p, size_t n)
+{
+	if (n >= 3 && p[0] == '\r' && p[1] == '\n' && is_ws(p[2]))
+		return 2;
+	if (n >= 2 && p[0] == '\n' && is_ws(p[1]))
+		return 1;
+	return 0;
+}
+
+void sip_slice_skip_lws(struct sip_slice *s)
+{
+	size_t i = 0, nl;
+
+	while (i < s->len) {
+		if (is_ws(s->p[i])) {
+			i++;
+			continue;
+		}
+		nl = fold_len(s->p + i, s->len - i);
+		if (!nl)
+			break;
+		i += nl;
+	}
+	slice_advance(s, i);
+}
+
+struct sip_slice sip_slice_take(struct sip_slice *s, unsigned int classes)
+{
+	size_t i = 0;
+
+	while (i < s->len && sip_char_is(s->p[i], classes))
+		i++;
+	slice_advance(s, i);
+	return sip_slice_make(s->p - i, i);
+}
+
+bool sip_slice_take_char(struct sip_slice *s, char c)
+{
+	if (!s->len || s->p[0] != c)
+		return false;
+	slice_advance(s, 1);
+	return true;
+}
+
+/* ---- URIs --------------------------------------------------------- */
+
+/* Every character in classes or a %HH escape; empty only if allowed. */
+static bool uri_part_ok(struct sip_slice s, unsigned int classes,
+			bool allow_empty)
+{
+	size_t i = 0;
+
+	if (!s.len)
+		return allow_empty;
+	while (i < s.len) {
+		if (s.p[i] == '%') {
+			if (s.len - i < 3 || !is_hex(s.p[i + 1]) ||
+			    !is_hex(s.p[i + 2]))
+				return false;
+			i += 3;
+		} else if (sip_char_is(s.p[i], classes)) {
+			i++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Split s at the first c: *head before it, s after it; false if none. */
+static bool split_at(struct sip_slice *s, char c, struct sip_slice *head)
+{
+	const char *hit = s->len ? memchr(s->p, c, s->len) : NULL;
+
+	if (!hit) {
+		*head = *s;
+		slice_advance(s, s->len);
+		return false;
+	}
+	*head = sip_slice_make(s->p, hit - s->p);
+	slice_advance(s, hit - s->p + 1);
+	return true;
+}
+
+/* uri-parameters after the first ';': pname [ "=" pvalue ] *( ";" ... ). */
+static bool uri_params_ok(struct sip_slice s)
+{
+	const unsigned int cc = SIP_CC_UNRESERVED | SIP_CC_PARAM;
+	struct sip_slice param, name;
+	bool more;
+
+	do {
+		more = split_at(&s, ';', &param);
+		if (split_at(&param, '=', &name)) {
+			if (!uri_part_ok(param, cc, false))
+				return false;
+		}
+		if (!uri_part_ok(name, cc, false))
+			return false;
+	} while (more);
+	return true;
+}
+
+/* headers after '?': hname "=" hvalue *( "&" hname "=" hvalue ). */
+static bool uri_headers_ok(struct sip_slice s)
+{
+	const unsigned int cc = SIP_CC_UNRESERVED | SIP_CC_HNV;
+	struct sip_slice header, name;
+	bool more;
+
+	do {
+		more = split_at(&s, '&', &header);
+		if (!split_at(&header, '=', &name))
+			return false;
+		if (!uri_part_ok(name, cc, false) ||
+		    !uri_part_ok(header, cc, true))
+			return false;
+	} while (more);
+	return true;
+}
+
+int sip_port_take(struct sip_slice *s, uint16_t *port)
+{
+	struct sip_slice digits = sip_slice_take(s, SIP_CC_DIGIT);
+	uint64_t v;
+
+	/* Port 0 is legal ABNF but can address nothing: refuse it. */
+	if (sip_slice_to_uint(digits, 65535, &v) || v == 0)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Labels of a host name: none empty (one trailing dot allowed), none
+ * starting or ending with '-'. */
+static bool labels_ok(struct sip_slice h, struct sip_slice *last,
+		      unsigned int *count)
+{
+	struct sip_slice label;
+	bool more;
+
+	*count = 0;
+	if (h.len > 1 && h.p[h.len - 1] == '.')
+		h.len--;
+	do {
+		more = split_at(&h, '.', &label);
+		if (!label.len || label.p[0] == '-' ||
+		    label.p[label.len - 1] == '-')
+			return false;
+		*last = label;
+		(*count)++;
+	} while (more);
+	return true;
+}
+
+static bool ipv4_ok(struct sip_slice h)
+{
+	struct sip_slice octet;
+	unsigned int n = 0;
+	uint64_t v;
+	bool more;
+
+	do {
+		more = split_at(&h, '.', &octet);
+		if (octet.len > 3 || sip_slice_to_uint(octet, 255, &v))
+			return false;
+		n++;
+	} while (more);
+	return n == 4;
+}
+
+static int ipv6_reference_take(struct sip_slice *s, struct sip_slice *host)
+{
+	const char *close = memchr(s->p, ']', s->len);
+	unsigned int colons = 0;
+	const char *c;
+
+	if (!close || close - s->p < 3)
+		return -EINVAL;
+	/* Deliberately loose (hex, ':' and '.'): RFC 5118 4.10 asks us to
+	 * accept "[2001:db8:::192.0.2.1]", which RFC 3261's ABNF allows. */
+	for (c = s->p + 1; c < close; c++) {
+		if (*c == ':')
+			colons++;
+		else if (*c != '.' && !is_hex(*c))
+			return -EINVAL;
+	}
+	if (colons < 2)
+		return -EINVAL;
+	*host = sip_slice_make(s->p, close + 1 - s->p);
+	slice_advance(s, host->len);
+	return 0;
+}
+
+int sip_host_take(struct sip_slice *s, struct sip_slice *host,
+		  enum sip_host_type *type)
+{
+	struct sip_slice t = *s, h, last;
+	unsigned int labels;
+
+	if (t.len && t.p[0] == '[') {
+		if (ipv6_reference_take(&t, host))
+			return -EINVAL;
+		*type = SIP_HOST_IPV6;
+		*s = t;
+		return 0;
+	}
+	h = sip_slice_take(&t, SIP_CC_HOST);
+	if (!h.len || !labels_ok(h, &last, &labels))
+		return -EINVAL;
+	/* A top label starting with a digit is only valid as IPv4. */
+	if (sip_char_is(last.p[0], SIP_CC_DIGIT)) {
+		if (!ipv4_ok(h))
+			return -EINVAL;
+		*type = SIP_HOST_IPV4;
+	} else {
+		*type = SIP_HOST_NAME;
+	}
+	*host = h;
+	*s = t;
+	return 0;
+}
+
+/* userinfo "@" of a sip/sips URI, if there is one. */
+static int userinfo_take(struct sip_slice *s, struct sip_uri *u)
+{
+	const char *at = memchr(s->p, '@', s->len);
+	struct sip_slice info;
+	bool has_password;
+
+	/* The first '@' ends the userinfo: no later part of a SIP URI has
+	 * '@' in its alphabet, so a second one fails there. */
+	if (!at)
+		return 0;
+	info = sip_slice_make(s->p, at - s->p);
+	slice_advance(s, info.len + 1);
+	has_password = split_at(&info, ':', &u->user);
+	u->password = info;
+	if (!uri_part_ok(u->user, SIP_CC_UNRESERVED | SIP_CC_USER, false))
+		return -EINVAL;
+	if (has_password &&
+	    !uri_part_ok(u->password, SIP_CC_UNRESERVED | SIP_CC_PASSWORD,
+			 true))
+		return -EINVAL;
+	return 0;
+}
+
+static int sip_uri_parse_sip(struct sip_slice s, struct sip_uri *u)
+{
+	const char *q;
+
+	if (userinfo_take(&s, u) ||
+	    sip_host_take(&s, &u->host, &u->host_type))
+		return -EINVAL;
+	if (sip_slice_take_char(&s, ':') && sip_port_take(&s, &u->port))
+		return -EINVAL;
+	if (sip_slice_take_char(&s, ';')) {
+		q = s.len ? memchr(s.p, '?', s.len) : NULL;
+		u->params = sip_slice_make(s.p, q ? (size_t)(q - s.p) : s.len);
+		slice_advance(&s, u->params.len);
+		if (!uri_params_ok(u->params))
+			return -EINVAL;
+	}
+	if (sip_slice_take_char(&s, '?')) {
+		u->headers = s;
+		slice_advance(&s, s.len);
+		if (!uri_headers_ok(u->headers))
+			return -EINVAL;
+	}
+	return s.len ? -EINVAL : 0;
+}
+
+/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static struct sip_slice scheme_take(struct sip_slice *s)
+{
+	size_t i = 0;
+	char c;
+
+	while (i < s->len) {
+		c = s->p[i];
+		if (!sip_char_is(c, SIP_CC_HOST) && c != '+')
+			break;
+		if (i == 0 && (sip_char_is(c, SIP_CC_DIGIT) || c == '-' ||
+			       c == '.' || c == '+'))
+			break;
+		i++;
+	}
+	slice_advance(s, i);
+	return sip_slice_make(s->p - i, i);
+}
+
+int sip_uri_parse(struct sip_slice s, struct sip_uri *u)
+{
+	struct sip_slice scheme;
+
+	memset(u, 0, sizeof(*u));
+	scheme = scheme_take(&s);
+	if (!scheme.len || !sip_slice_take_char(&s, ':'))
+		return -EINVAL;
+	u->scheme_text = scheme;
+	u->opaque = s;
+	if (sip_slice_caseeq_str(scheme, "sip"))
+		u->scheme = SIP_URI_SIP;
+	else if (sip_slice_caseeq_str(scheme, "sips"))
+		u->scheme = SIP_URI_SIPS;
+	else if (sip_slice_caseeq_str(scheme, "tel"))
+		u->scheme = SIP_URI_TEL;
+	else
+		u->scheme = SIP_URI_OTHER;
+
+	if (u->scheme == SIP_URI_SIP || u->scheme == SIP_URI_SIPS)
+		return sip_uri_parse_sip(s, u);
+	if (!uri_part_ok(s, SIP_CC_URIC, false))
+		return -EINVAL;
+	if (u->scheme == SIP_URI_TEL) {
+		split_at(&s, ';', &u->user);
+		u->params = s;
+		if (!u->user.len)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- parameters --------------------------------------------------- */
+
+/*
+ * quoted-string: '"' *( qdtext / quoted-pair ) '"'. *inner is what lies
+ * between the quotes. A quoted-pair may escape any byte but CR and LF
+ * (RFC 4475 "intmeth" escapes a NUL); a raw control character other than
+ * HTAB, or a line break that is not a fold, is an error.
+ */
+static int quoted_take(struct sip_slice *s, struct sip_slice *inner)
+{
+	size_t i = 1, nl;
+	unsigned char c;
+
+	while (i < s->len) {
+		c = s->p[i];
+		if (c == '"') {
+			*inner = sip_slice_make(s->p + 1, i - 1);
+			slice_advance(s, i + 1);
+			return 0;
+		}
+		if (c == '\\') {
+			if (i + 1 >= s->len || s->p[i + 1] == '\r' ||
+			    s->p[i + 1] == '\n')
+				return -EINVAL;
+			i += 2;
+		} else if (c == '\r' || c == '\n') {
+			nl = fold_len(s->p + i, s->len - i);
+			if (!nl)
+				return -EINVAL;
+			i += nl;
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			return -EINVAL;
+		} else {
+			i++;
+		}
+	}
+	return -EINVAL;	/* no closing quote (RFC 4475 "quotbal") */
+}
+
+/* gen-value = token / host / quoted-string; a host may be a bare IPv6
+ * address (RFC 5118 4.5: received=2001:db8::9:255). */
+static int param_value_take(struct sip_slice *s)
+{
+	struct sip_slice inner;
+	size_t i = 0;
+	char c;
+
+	if (s->len && s->p[0] == '"')
+		return quoted_take(s, &inner);
+	while (i < s->len) {
+		c = s->p[i];
+		if (!sip_char_is(c, SIP_CC_TOKEN) && c != ':' && c != '[' &&
+		    c != ']')
+			break;
+		i++;
+	}
+	slice_advance(s, i);
+	return i ? 0 : -EINVAL;
+}
+
+int sip_params_take(struct sip_slice *s, struct sip_slice *params)
+{
+	struct sip_slice t = *s, save;
+	const char *start = NULL, *end = s->p;
+
+	for (;;) {
+		save = t;
+		sip_slice_skip_lws(&t);
+		if (!t.len || t.p[0] != ';') {
+			t = save;
+			break;
+		}
+		if (!start)
+			start = t.p;
+		slice_advance(&t, 1);
+		sip_slice_skip_lws(&t);
+		if (!sip_slice_take(&t, SIP_CC_TOKEN).len)
+			return -EINVAL;
+		end = t.p;
+		save = t;
+		sip_slice_skip_lws(&t);
+		if (!sip_slice_take_char(&t, '=')) {
+			t = save;
+			continue;
+		}
+		sip_slice_skip_lws(&t);
+		if (param_value_take(&t))
+			return -EINVAL;
+		end = t.p;
+	}
+	*params = start ? sip_slice_make(start, end - start) :
+			  sip_slice_make(s->p, 0);
+	*s = t;
+	return 0;
+}
+
+/* The next ';'-separated piece of s, outside quoted strings. */
+static struct sip_slice param_piece_take(struct sip_slice *s)
+{
+	bool quoted = false;
+	size_t i = 0;
+
+	while (i < s->len) {
+		char c = s->p[i];
+
+		if (quoted && c == '\\')
+			i++;
+		else if (c == '"')
+			quoted = !quoted;
+		else if (c == ';' && !quoted)
+			break;
+		i++;
+	}
+	if (i > s->len)
+		i = s->len;
+	slice_advance(s, i);
+	return sip_slice_make(s->p - i, i);
+}
+
+int sip_param_get(struct sip_slice params, const char *name,
+		  struct sip_slice *value)
+{
+	struct sip_slice piece, pname, pvalue;
+	bool has_value;
+
+	while (params.len) {
+		sip_slice_take_char(&params, ';');
+		piece = param_piece_take(&params);
+		has_value = split_at(&piece, '=', &pname);
+		if (!sip_slice_caseeq_str(sip_slice_trim(pname), name))
+			continue;
+		pvalue = has_value ? sip_slice_trim(piece) :
+				     sip_slice_make(piece.p, 0);
+		if (pvalue.len >= 2 && pvalue.p[0] == '"' &&
+		    pvalue.p[pvalue.len - 1] == '"')
+			pvalue = sip_slice_make(pvalue.p + 1, pvalue.len - 2);
+		*value = pvalue;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- name-addr / addr-spec ---------------------------------------- */
+
+/* display-name = *( token LWS ) followed by '<'; false if not. */
+static bool display_tokens_take(struct sip_slice *s, struct sip_slice *display)
+{
+	struct sip_slice t = *s;
+	size_t before;
+
+	do {
+		before = t.len;
+		sip_slice_take(&t, SIP_CC_TOKEN);
+		sip_slice_skip_lws(&t);
+	} while (t.len && t.len != before);
+	if (!t.len || t.p[0] != '<')
+		return false;
+	*display = sip_slice_trim(sip_slice_make(s->p, t.p - s->p));
+	*s = t;
+	return true;
+}
+
+/* "<" URI ">". LWS inside (RFC 4475 "badaspec") is left to
+ * sip_uri_parse(), which refuses white space anywhere in a URI. */
+static int angle_uri_take(struct sip_slice *s, struct sip_slice *uri)
+{
+	const char *gt = memchr(s->p, '>', s->len);
+
+	if (!gt)
+		return -EINVAL;
+	*uri = sip_slice_make(s->p + 1, gt - s->p - 1);
+	slice_advance(s, gt - s->p + 1);
+	return 0;
+}
+
+/*
+ * An addr-spec ends where header params or the next list element begin.
+ * RFC 3261 20 requires < > around a URI with ',', ';' or '?': ',' and ';'
+ * therefore end it, and '?' is refused (RFC 4475 "regbadct").
+ */
+static int addr_spec_take(struct sip_slice *s, struct sip_slice *uri)
+{
+	size_t i = 0;
+	char c;
+
+	while (i < s->len) {
+		c = s->p[i];
+		if (is_lws_char(c) || c == ';' || c == ',')
+			break;
+		if (c == '?')
+			return -EINVAL;
+		i++;
+	}
+	*uri = sip_slice_make(s->p, i);
+	slice_advance(s, i);
+	return 0;
+}
+
+static int addr_take(struct sip_slice *s, struct sip_addr *a)
+{
+	struct sip_slice t = *s;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	sip_slice_skip_lws(&t);
+	if (t.len && t.p[0] == '"') {
+		if (quoted_take(&t, &a->display))
+			return -EINVAL;
+		a->display_quoted = true;
+		sip_slice_skip_lws(&t);
+		if (!t.len || t.p[0] != '<')
+			return -EINVAL;
+		a->name_addr = true;
+	} else {
+		a->name_addr = display_tokens_take(&t, &a->display);
+	}
+	err = a->name_addr ? angle_uri_take(&t, &a->uri_text) :
+			     addr_spec_take(&t, &a->uri_text);
+	if (err || sip_uri_parse(a->uri_text, &a->uri) ||
+	    sip_params_take(&t, &a->params))
+		return -EINVAL;
+	sip_param_get(a->params, "tag", &a->tag);
+	*s = t;
+	return 0;
+}
+
+int sip_addr_parse(struct sip_slice value, struct sip_addr *a)
+{
+	if (addr_take(&value, a))
+		return -EINVAL;
+	sip_slice_skip_lws(&value);
+	return value.len ? -EINVAL : 0;
+}
+
+int sip_qvalue_parse(struct sip_slice s, uint16_t *q)
+{
+	unsigned int v, scale = 100;
+	size_t i;
+
+	if (!s.len || (s.p[0] != '0' && s.p[0] != '1'))
+		return -EINVAL;
+	v = (s.p[0] - '0') * 1000;
+	if (s.len > 1 && (s.p[1] != '.' || s.len > 5))
+		return -EINVAL;
+	for (i = 2; i < s.len; i++) {
+		if (!sip_char_is(s.p[i], SIP_CC_DIGIT))
+			return -EINVAL;
+		v += (s.p[i] - '0') * scale;
+		scale /= 10;
+	}
+	if (v > 1000)
+		return -EINVAL;
+	*q = (uint16_t)v;
+	return 0;
+}
+
+int sip_delta_seconds_parse(struct sip_slice s, uint32_t *secs)
+{
+	int err = sip_slice_to_u32(s, secs);
+
+	if (err == -ERANGE) {
+		*secs = UINT32_MAX;
+		return 0;
+	}
+	return err;
+}
+
+static int contact_params_parse(struct sip_contact *c)
+{
+	struct sip_slice v;
+
+	c->q = SIP_Q_DEFAULT;
+	if (!sip_param_get(c->addr.params, "q", &v)) {
+		if (sip_qvalue_parse(v, &c->q))
+			return -EINVAL;
+		c->has_q = true;
+	}
+	if (!sip_param_get(c->addr.params, "expires", &v)) {
+		if (sip_delta_seconds_parse(v, &c->expires))
+			return -EINVAL;
+		c->has_expires = true;
+	}
+	return 0;
+}
+
+int sip_contact_next(struct sip_slice *rest, struct sip_contact *c)
+{
+	struct sip_slice s = *rest;
+
+	memset(c, 0, sizeof(*c));
+	sip_slice_skip_lws(&s);
+	if (!s.len)
+		return -ENOENT;
+	if (sip_slice_take_char(&s, '*')) {
+		/* STAR is the whole value: no params, no list. */
+		sip_slice_skip_lws(&s);
+		if (s.len)
+			return -EINVAL;
+		c->star = true;
+		*rest = s;
+		return 0;
+	}
+	if (addr_take(&s, &c->addr) || contact_params_parse(c))
+		return -EINVAL;
+	sip_slice_skip_lws(&s);
+	if (s.len) {
+		/* Check the separator now: after it must come a contact,
+		 * and never a "*" (a caller stopping early would miss it). */
+		if (!sip_slice_take_char(&s, ','))
+			return -EINVAL;
+		sip_slice_skip_lws(&s);
+		if (!s.len || s.p[0] == '*')
+			return -EINVAL;
+	}
+	*rest = s;
+	return 0;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * sip_uri.h - the lower layer of siplb's SIP parser: slices, character
+ * classes, SIP URIs (RFC 3261 19.1), generic parameters, name-addr and
+ * addr-spec (To, From, Contact) and the Contact list.
+ *
+ * Nothing here copies, unescapes or NUL-terminates: every result is a
+ * slice (pointer + length) into the caller's buffer, which must outlive the
+ * results. Functions never read outside the slice they are given, and
+ * message bytes are never handed to str*() functions, so a NUL byte in a
+ * message is just another byte. %-escapes are kept as on the wire (RFC 4475
+ * "escnull": "%00" must not become a C string terminator).
+ *
+ * sip_msg.h builds the message parser on top of this.
+ */
+#ifndef SIPLB_SIP_URI_H
+#define SIPLB_SIP_URI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes [p, p + len) of a buffer owned by someone else. */
+struct sip_slice {
+	const char *p;
+	size_t len;
+};
+
+/* A slice of a string literal, without its NUL. */
+#define SIP_SLICE_LIT(s) ((struct sip_slice){ (s), sizeof(s) - 1 })
+
+static inline struct sip_slice sip_slice_make(const char *p, size_t len)
+{
+	return (struct sip_slice){ p, len };
+}
+
+/* A slice of a C string (configuration, tests): never of message data. */
+struct sip_slice sip_slice_str(const char *s);
+
+bool sip_slice_eq(struct sip_slice a, struct sip_slice b);
+bool sip_slice_caseeq(struct sip_slice a, struct sip_slice b);
+bool sip_slice_eq_str(struct sip_slice a, const char *s);
+bool sip_slice_caseeq_str(struct sip_slice a, const char *s);
+
+/* Without leading and trailing linear white space (SP, HTAB, CR, LF). */
+struct sip_slice sip_slice_trim(struct sip_slice s);
+
+/*
+ * 1*DIGIT as an unsigned number no larger than max. Returns 0, -EINVAL
+ * (empty, or not only digits: no sign, no white space) or -ERANGE (> max;
+ * leading zeros are fine, "0009" is 9).
+ */
+int sip_slice_to_uint(struct sip_slice s, uint64_t max, uint64_t *val);
+int sip_slice_to_u32(struct sip_slice s, uint32_t *val);
+
+/*
+ * Character classes of RFC 3261 section 25.1, one bit each, for
+ * sip_char_is(c, SIP_CC_TOKEN | ...). alphanum is in every class but
+ * PASSWORD/USER/PARAM/HNV, which name only the punctuation that the
+ * grammar adds to "unreserved" for that part of a URI.
+ */
+enum sip_char_class {
+	SIP_CC_TOKEN = 1 << 0,	   /* methods, header names, params */
+	SIP_CC_UNRESERVED = 1 << 1, /* alphanum / mark */
+	SIP_CC_USER = 1 << 2,	   /* user-unreserved: & = + $ , ; ? / */
+	SIP_CC_PASSWORD = 1 << 3,  /* password extras: & = + $ , */
+	SIP_CC_PARAM = 1 << 4,	   /* param-unreserved: [ ] / : & + $ */
+	SIP_CC_HNV = 1 << 5,	   /* hnv-unreserved: [ ] / ? : + $ */
+	SIP_CC_WORD = 1 << 6,	   /* word: the Call-ID alphabet */
+	SIP_CC_HOST = 1 << 7,	   /* hostname and IPv4: alphanum - . */
+	SIP_CC_URIC = 1 << 8,	   /* any URI character (RFC 2396, #) */
+	SIP_CC_DIGIT = 1 << 9,
+};
+
+extern const uint16_t sip_ctype[256];
+
+static inline bool sip_char_is(unsigned char c, unsigned int classes)
+{
+	return sip_ctype[c] & classes;
+}
+
+/*
+ * A small lexer over a slice, shared by the header parsers. Each consumes
+ * from the front of *s and never reads past its end.
+ */
+/* Skip LWS: SP, HTAB and line folds (CRLF or LF followed by SP/HTAB). */
+void sip_slice_skip_lws(struct sip_slice *s);
+/* Take the leading run of characters of the given classes. */
+struct sip_slice sip_slice_take(struct sip_slice *s, unsigned int classes);
+/* Take c if it is the next character. */
+bool sip_slice_take_char(struct sip_slice *s, char c);
+
+enum sip_uri_scheme {
+	SIP_URI_OTHER,	/* any other absoluteURI: an opaque part */
+	SIP_URI_SIP,
+	SIP_URI_SIPS,
+	SIP_URI_TEL,	/* RFC 3966: user is the number, params after ';' */
+};
+
+enum sip_host_type {
+	SIP_HOST_NONE,
+	SIP_HOST_NAME,
+	SIP_HOST_IPV4,
+	SIP_HOST_IPV6,	/* an IPv6 reference: the slice keeps its [ ] */
+};
+
+/*
+ * A parsed URI. Slices point into the parsed text; absent parts are empty
+ * slices (len 0). Only sip: and sips: URIs are split into user, host etc.
+ */
+struct sip_uri {
+	enum sip_uri_scheme scheme;
+	struct sip_slice scheme_text;	/* as written: "SIP", "isbn" */
+	struct sip_slice opaque;	/* everything after "scheme:" */
+	struct sip_slice user;		/* escaped as on the wire */
+	struct sip_slice password;
+	struct sip_slice host;		/* IPv6 keeps its [ ] */
+	enum sip_host_type host_type;
+	uint16_t port;			/* 0: no port given */
+	struct sip_slice params;	/* after the first ';', without it */
+	struct sip_slice headers;	/* after '?', without it */
+};
+
+/*
+ * Parse an absolute URI: scheme ":" and, for sip/sips, userinfo "@",
+ * hostport (port 1..65535), ;uri-parameters and ?headers, each part
+ * checked against its RFC 3261 alphabet (%HH escapes allowed). Other
+ * schemes (RFC 4475 "unkscm", "novelsc") parse as an opaque part of URI
+ * characters. Returns 0 or -EINVAL; white space anywhere is -EINVAL.
+ */
+int sip_uri_parse(struct sip_slice s, struct sip_uri *u);
+
+/*
+ * Take a host from the front of *s: "[" IPv6 "]" (hex digits, ':' and '.',
+ * loosely, as RFC 5118 4.10 asks), a dotted-quad IPv4 address or a host
+ * name. Returns 0 or -EINVAL.
+ */
+int sip_host_take(struct sip_slice *s, struct sip_slice *host,
+		  enum sip_host_type *type);
+
+/* Take a port, 1*DIGIT in 1..65535, from the front of *s. 0 or -EINVAL. */
+int sip_port_take(struct sip_slice *s, uint16_t *port);
+
+/*
+ * Take *( SEMI generic-param ) from the front of *s, where SEMI allows
+ * LWS around ';' and '=' (RFC 3261 25.1) and a value is a token, a host
+ * (IPv6 references, or a bare IPv6 address as in RFC 5118 4.5) or a
+ * quoted string. *params covers them from the first ';' (empty if there
+ * are none); *s is left at what follows (LWS, ',' or the end). Returns 0
+ * or -EINVAL (";;", "; =x", an unterminated quoted string, ...).
+ */
+int sip_params_take(struct sip_slice *s, struct sip_slice *params);
+
+/*
+ * Look up a parameter by name, case-insensitively, in a parameter list
+ * (header params as sip_params_take() gives them, or URI params): ";a=1;b".
+ * *value is the value with LWS trimmed and the quotes of a quoted string
+ * removed (quoted-pairs are left as they are); empty for a parameter
+ * without a value. Returns 0 or -ENOENT.
+ */
+int sip_param_get(struct sip_slice params, const char *name,
+		  struct sip_slice *value);
+
+/*
+ * A name-addr or addr-spec with its header parameters: the value of To,
+ * From, one element of Contact, Route, Record-Route.
+ */
+struct sip_addr {
+	struct sip_slice display;	/* display name: quotes removed,
+					 * quoted-pairs kept; empty if none */
+	bool display_quoted;
+	bool name_addr;			/* the URI was enclosed in < > */
+	struct sip_slice uri_text;	/* the URI as written */
+	struct sip_uri uri;
+	struct sip_slice params;	/* header params: ";tag=a;q=1" */
+	struct sip_slice tag;		/* tag parameter, empty if none */
+};
+
+/*
+ * Parse a To or From value: the whole slice must be one name-addr or
+ * addr-spec with params. An addr-spec (no < >) ends at ';', ',' or LWS and
+ * may not contain '?' (RFC 3261 20: such URIs must be enclosed); no LWS
+ * inside < > (RFC 4475 "badaspec"); an unquoted display name is tokens and
+ * LWS only (RFC 4475 "baddn"). Returns 0 or -EINVAL.
+ */
+int sip_addr_parse(struct sip_slice value, struct sip_addr *a);
+
+/* q=1 when the Contact has no q parameter, in thousandths. */
+#define SIP_Q_DEFAULT 1000
+
+/* One element of a Contact header value. */
+struct sip_contact {
+	bool star;		/* "Contact: *" (addr and the rest unset) */
+	struct sip_addr addr;
+	uint16_t q;		/* thousandths; SIP_Q_DEFAULT if absent */
+	bool has_q;
+	uint32_t expires;	/* seconds, clamped: sip_delta_seconds_parse */
+	bool has_expires;
+};
+
+/*
+ * Take the next contact from a Contact header value; start with *rest as
+ * the whole value and call again until -ENOENT:
+ *
+ *	while (!(err = sip_contact_next(&rest, &c)))
+ *		use(&c);
+ *	if (err != -ENOENT)
+ *		reject();
+ *
+ * Commas inside < > or quotes do not separate contacts. "*" is accepted
+ * only as the whole value. q and expires are checked here. Returns 0,
+ * -ENOENT when no contact is left, or -EINVAL (including a trailing comma
+ * or "*" in a list).
+ */
+int sip_contact_next(struct sip_slice *rest, struct sip_contact *c);
+
+/*
+ * qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) in
+ * thousandths: "1" -> 1000, "0.5" -> 500, "0.123" -> 123. Returns 0 or
+ * -EINVAL (above 1, more than three decimals, anything else).
+ */
+int sip_qvalue_parse(struct sip_slice s, uint16_t *q);
+
+/*
+ * delta-seconds = 1*DIGIT. A value beyond 2^32-1 is clamped to UINT32_MAX
+ * rather than refused: RFC 4475 3.1.2.4 lets an element treat an overlarge
+ * expiry as "a very large value, limited by its own policy", and the
+ * registrar applies its maximum afterwards. Returns 0 or -EINVAL.
+ */
+int sip_delta_seconds_parse(struct sip_slice s, uint32_t *secs);
+
+#endif /* SIPLB_SIP_URI_H */
