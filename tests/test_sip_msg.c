@@ -425,10 +425,12 @@ static const struct bad_case bad_cases[] = {
 	{ "two SPs (RFC 4475 lwsstart)",
 	  M("INVITE  sip:a@h SIP/2.0\r\n" BASE END), -EBADMSG,
 	  "Bad Request-Line" },
-	{ "trailing SP (RFC 4475 trws)", M("INVITE sip:a@h SIP/2.0 \r\n" BASE END),
-	  -EBADMSG, "Bad Request-Line" },
-	{ "LWS in the Request-URI", M("INVITE sip:a@h; lr SIP/2.0\r\n" BASE END),
-	  -EBADMSG, "Bad Request-URI" },
+	{ "trailing SP (RFC 4475 trws)",
+	  M("INVITE sip:a@h SIP/2.0 \r\n" BASE END), -EBADMSG,
+	  "Bad Request-Line" },
+	{ "LWS in the Request-URI",
+	  M("INVITE sip:a@h; lr SIP/2.0\r\n" BASE END), -EBADMSG,
+	  "Bad Request-URI" },
 	{ "Request-URI in <>", M("INVITE <sip:a@h> SIP/2.0\r\n" BASE END),
 	  -EBADMSG, "Bad Request-URI" },
 	{ "Request-URI with headers",
@@ -520,18 +522,21 @@ static const struct bad_case bad_cases[] = {
 	  "Bad header folding" },
 	{ "bare CR in a header line", M(RL BASE "Subject: a\rb\r\n" END),
 	  -EBADMSG, "Bad line end" },
-	{ "NUL in the Call-ID", M(RL VIA TO FROM "Call-ID: a\0b@h\r\n" CSEQ END),
-	  -EBADMSG, "Bad Call-ID" },
+	{ "NUL in the Call-ID",
+	  M(RL VIA TO FROM "Call-ID: a\0b@h\r\n" CSEQ END), -EBADMSG,
+	  "Bad Call-ID" },
 	{ "empty Call-ID", M(RL VIA TO FROM "Call-ID:   \r\n" CSEQ END),
 	  -EBADMSG, "Bad Call-ID" },
-	{ "folded Call-ID value", M(RL VIA TO FROM "Call-ID: a\r\n b\r\n" CSEQ END),
-	  -EBADMSG, "Bad Call-ID" },
+	{ "folded Call-ID value",
+	  M(RL VIA TO FROM "Call-ID: a\r\n b\r\n" CSEQ END), -EBADMSG,
+	  "Bad Call-ID" },
 	{ "Call-ID with two @", M(RL VIA TO FROM "Call-ID: a@b@c\r\n" CSEQ END),
 	  -EBADMSG, "Bad Call-ID" },
 	{ "Call-ID with a space", M(RL VIA TO FROM "Call-ID: a b\r\n" CSEQ END),
 	  -EBADMSG, "Bad Call-ID" },
-	{ "Max-Forwards 256", M(RL VIA TO FROM CID CSEQ "Max-Forwards: 256\r\n" END),
-	  -EBADMSG, "Bad Max-Forwards" },
+	{ "Max-Forwards 256",
+	  M(RL VIA TO FROM CID CSEQ "Max-Forwards: 256\r\n" END), -EBADMSG,
+	  "Bad Max-Forwards" },
 	{ "Expires not a number", M(RL BASE "Expires: soon\r\n" END), -EBADMSG,
 	  "Bad Expires" },
 	{ "unterminated display name (RFC 4475 quotbal)",
@@ -1391,7 +1396,7 @@ struct contact_want {
 
 struct contact_case {
 	const char *text;
-	int n;			/* contacts returned before the final error */
+	int n;		/* contacts returned before the final error */
 	int err;		/* -ENOENT: the list ended well */
 	struct contact_want want[3];
 };
@@ -1713,7 +1718,8 @@ TEST(build_response)
 		fprintf(stderr, "%s\n", n > 0 ? out : "");
 	else
 		ASSERT_STR(out, response_expected, "response text");
-	if (n > 0 && ASSERT_OK(sip_msg_parse(&resp, out, n), "response parses")) {
+	if (n > 0 &&
+	    ASSERT_OK(sip_msg_parse(&resp, out, n), "response parses")) {
 		ASSERT_EQ(resp.status, 200, "status");
 		ASSERT_TRUE(sip_slice_eq(resp.call_id, msg.call_id),
 			    "same Call-ID");
@@ -1735,11 +1741,13 @@ TEST(build_response)
 	ASSERT_EQ(sip_build_response(&msg, 700, NULL, NULL, NULL, out,
 				     sizeof(out)), -EINVAL, "status 700");
 	ASSERT_EQ(sip_build_response(&msg, 200, NULL, "a b", NULL, out,
-				     sizeof(out)), -EINVAL, "to_tag not a token");
+				     sizeof(out)), -EINVAL,
+		  "to_tag not a token");
 	ASSERT_EQ(sip_build_response(&msg, 200, NULL, "", NULL, out,
 				     sizeof(out)), -EINVAL, "empty to_tag");
 	ASSERT_EQ(sip_build_response(&msg, 200, NULL, NULL, "X: y", out,
-				     sizeof(out)), -EINVAL, "extra without CRLF");
+				     sizeof(out)), -EINVAL,
+		  "extra without CRLF");
 	ASSERT_EQ(sip_build_response(&msg, 200, "OK\r\nX: y", NULL, NULL, out,
 				     sizeof(out)), -EINVAL, "CRLF in reason");
 	ASSERT_EQ(sip_build_response(&resp, 200, NULL, NULL, NULL, out,
@@ -1805,8 +1813,8 @@ TEST(build_response_to_rejected_request)
 	}
 	free(b);
 
-	ASSERT_EQ(parse_exact(&msg, M(RL MF TO FROM CID CSEQ END), &b), -EBADMSG,
-		  "no Via");
+	ASSERT_EQ(parse_exact(&msg, M(RL MF TO FROM CID CSEQ END), &b),
+		  -EBADMSG, "no Via");
 	ASSERT_EQ(sip_build_response(&msg, 400, NULL, NULL, NULL, out,
 				     sizeof(out)), -EINVAL,
 		  "nowhere to send a response without Via");
