@@ -225,29 +225,64 @@ int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
 	return vip_addr_count(m, ep, +1);
 }
 
-/* Find the backend with endpoint be; id 0 when there is none. */
-int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
-		    __u32 *found, struct siplb_backend *out)
+/*
+ * Call fn for every backend slot (id 1..max-1, used or not) until it
+ * returns non-zero, which is then returned; -errno if a lookup fails.
+ */
+static int backends_visit(const struct lb_maps *m,
+			  int (*fn)(__u32 id, const struct siplb_backend *b,
+				    void *arg),
+			  void *arg)
 {
 	struct siplb_backend b;
 	__u32 max = 0, id;
 	int err;
 
-	*found = 0;
 	err = map_max_entries(m->backends, &max);
 	if (err)
 		return err;
 	for (id = 1; id < max; id++) {
 		if (bpf_map_lookup_elem(m->backends, &id, &b))
 			return -errno;
-		if (b.state != SIPLB_BACKEND_UNUSED &&
-		    memcmp(&b.ep, be, sizeof(*be)) == 0) {
-			*found = id;
-			if (out)
-				*out = b;
-			return 0;
-		}
+		err = fn(id, &b, arg);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+struct find_arg {
+	const struct siplb_endpoint *ep;
+	__u32 id;
+	struct siplb_backend b;
+};
+
+static int match_endpoint(__u32 id, const struct siplb_backend *b, void *arg)
+{
+	struct find_arg *f = arg;
+
+	if (b->state == SIPLB_BACKEND_UNUSED ||
+	    memcmp(&b->ep, f->ep, sizeof(*f->ep)))
+		return 0;
+	f->id = id;
+	f->b = *b;
+	return 1;
+}
+
+/* Find the backend with endpoint be; id 0 when there is none. */
+int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
+		    __u32 *found, struct siplb_backend *out)
+{
+	struct find_arg f = { .ep = be };
+	int err;
+
+	*found = 0;
+	err = backends_visit(m, match_endpoint, &f);
+	if (err < 0)
+		return err;
+	*found = f.id;
+	if (f.id && out)
+		*out = f.b;
 	return 0;
 }
 
@@ -271,43 +306,19 @@ int lb_vip_by_id(const struct lb_maps *m, __u32 id, struct siplb_endpoint *out)
 	return -ENOENT;
 }
 
-int lb_backend_count(const struct lb_maps *m, __u32 *count)
+static int match_unused(__u32 id, const struct siplb_backend *b, void *arg)
 {
-	struct siplb_backend b;
-	__u32 max = 0, id;
-	int err;
-
-	*count = 0;
-	err = map_max_entries(m->backends, &max);
-	if (err)
-		return err;
-	for (id = 1; id < max; id++) {
-		if (bpf_map_lookup_elem(m->backends, &id, &b))
-			return -errno;
-		if (b.state != SIPLB_BACKEND_UNUSED)
-			(*count)++;
-	}
-	return 0;
+	if (b->state != SIPLB_BACKEND_UNUSED)
+		return 0;
+	*(__u32 *)arg = id;
+	return 1;
 }
 
 static int free_backend_id(const struct lb_maps *m, __u32 *free_id)
 {
-	struct siplb_backend b;
-	__u32 max = 0, id;
-	int err;
+	int err = backends_visit(m, match_unused, free_id);
 
-	err = map_max_entries(m->backends, &max);
-	if (err)
-		return err;
-	for (id = 1; id < max; id++) {
-		if (bpf_map_lookup_elem(m->backends, &id, &b))
-			return -errno;
-		if (b.state == SIPLB_BACKEND_UNUSED) {
-			*free_id = id;
-			return 0;
-		}
-	}
-	return -ENOSPC;
+	return err < 0 ? err : err ? 0 : -ENOSPC;
 }
 
 int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,

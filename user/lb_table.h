@@ -29,7 +29,6 @@ int lb_backend_find(const struct lb_maps *m, const struct siplb_endpoint *be,
 		    __u32 *id, struct siplb_backend *out);
 int lb_vip_by_id(const struct lb_maps *m, __u32 vip_id,
 		 struct siplb_endpoint *out);
-int lb_backend_count(const struct lb_maps *m, __u32 *count);
 
 /* The backend id the Maglev table of vip gives a Call-ID (0: none). */
 int lb_maglev_choice(const struct lb_maps *m, const struct siplb_endpoint *vip,
