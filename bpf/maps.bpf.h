@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "siplb_maps.h"
 #include "siplb_location.h"
+#include "scratch.bpf.h"
 
 /* VIP endpoint -> struct siplb_vip (which VIP, which Maglev table is live) */
 struct {
@@ -127,19 +128,6 @@ struct {
 	__type(value, struct siplb_block);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_blocked SEC(".maps");
-
-/*
- * The SIP payload copied out of the packet (per CPU). Offsets into buf are
- * masked with SCRATCH_MASK so the verifier can bound every access; the
- * slack after the mask covers an 8-byte load at the last masked offset and
- * a Call-ID of SIPLB_CALLID_MAX bytes hashed in place.
- */
-#define SCRATCH_MASK 2047
-_Static_assert(SIPLB_SCAN_MAX <= SCRATCH_MASK, "scan window fits the mask");
-
-struct scratch {
-	__u8 buf[SCRATCH_MASK + 1 + SIPLB_CALLID_MAX + 16];
-};
 
 /* 0 -> struct scratch (per CPU; holds no state between packets) */
 struct {

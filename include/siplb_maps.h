@@ -29,7 +29,6 @@
 
 /* How much of a SIP message the XDP program scans for the Call-ID. */
 #define SIPLB_SCAN_MAX		1536	/* bytes: a whole 1500-MTU datagram */
-#define SIPLB_SCAN_STEPS	320	/* loop budget: 8-byte words + lines */
 #define SIPLB_CALLID_MAX	256	/* longer Call-IDs go to the slow path */
 #define SIPLB_NAME_WS_MAX	16	/* whitespace allowed around the ':' */
 

@@ -3,8 +3,9 @@
 # Builds what is missing or stale, then runs build/bench/bench_xdp as root:
 # ns per packet of the siplb program under BPF_PROG_TEST_RUN for an
 # INVITE, a 200 OK, an ACK, a REGISTER, a 1400-byte message with the
-# Call-ID last and non-SIP UDP, next to two references in the same run
+# Call-ID last and non-SIP UDP, next to three references in the same run
 # (the floor: an XDP program that only swaps addresses and returns XDP_TX;
+# scan+hash: an XDP program that runs only siplb's scan and Call-ID hash;
 # and native C finding and hashing the same Call-ID with glibc), with the
 # ratios. The table is ready to paste into docs/PERFORMANCE.md.
 # Arguments go to bench_xdp (--runs N, --repeat N, --iters N, --kv).
@@ -15,21 +16,22 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/build/bench/bench_xdp
 FLOOR=$ROOT/build/bench_floor.bpf.o
+SCAN=$ROOT/build/bench_scan.bpf.o
 
 die() {
 	printf 'bench-xdp.sh: %s\n' "$*" >&2
 	exit 1
 }
 
-# Only the two targets the benchmark needs: make decides what is stale.
+# Only the targets the benchmark needs: make decides what is stale.
 make -s -C "$ROOT" --no-print-directory build/bench/bench_xdp \
-	build/bench_floor.bpf.o >&2 ||
+	build/bench_floor.bpf.o build/bench_scan.bpf.o >&2 ||
 	die "build failed (see above)"
 
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null 2>&1 ||
 		die "needs root (BPF, a network namespace); run it as root"
-	exec sudo "$BENCH" --floor-obj "$FLOOR" "$@"
+	exec sudo "$BENCH" --floor-obj "$FLOOR" --scan-obj "$SCAN" "$@"
 fi
 
 # The fixture pins its maps under /sys/fs/bpf.
@@ -38,4 +40,4 @@ if ! grep -qs ' /sys/fs/bpf bpf ' /proc/mounts; then
 		die "no bpffs at /sys/fs/bpf and could not mount one"
 fi
 
-exec "$BENCH" --floor-obj "$FLOOR" "$@"
+exec "$BENCH" --floor-obj "$FLOOR" --scan-obj "$SCAN" "$@"

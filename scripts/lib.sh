@@ -455,3 +455,150 @@ EOF
 	lib_stop "$pid" NONE 8 || true
 	cat "$LIB_WORK/register.out"
 }
+
+# --- siplbd, the control daemon (registrar) ---------------------------------
+# For tests that run siplbd on the testbed: start and stop it by PID, and
+# read the registrar's pinned maps back with bpftool.
+
+SIPLBD=${SIPLBD:-$LIB_ROOT/build/siplbd}
+SIPLBD_PID=""
+SIPLBD_LOG=""
+
+# users_make FILE LIST REALM N [PREFIX]: a users file (user:realm:MD5-HA1
+# :SHA-256=HEX, see user/users.h) for N users PREFIX0001.. (default
+# "user"), each with a random password of its own; LIST gets
+# "user;password" lines in the same order.
+users_make() {
+	python3 - "$@" <<'EOF'
+import hashlib, secrets, sys
+path, listing, realm, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+prefix = sys.argv[5] if len(sys.argv) > 5 else 'user'
+width = max(4, len(str(n)))
+with open(path, 'w') as f, open(listing, 'w') as l:
+    for i in range(1, n + 1):
+        user = '%s%0*d' % (prefix, width, i)
+        pw = secrets.token_hex(6)
+        a1 = ('%s:%s:%s' % (user, realm, pw)).encode()
+        f.write('%s:%s:%s:SHA-256=%s\n' % (user, realm,
+                hashlib.md5(a1).hexdigest(), hashlib.sha256(a1).hexdigest()))
+        l.write('%s;%s\n' % (user, pw))
+EOF
+}
+
+# siplbd_check CONF: `siplbd -n` on CONF; its output in $LIB_WORK/siplbd-n.out.
+siplbd_check() {
+	[ -x "$SIPLBD" ] || die "$SIPLBD not found: run 'make' first"
+	nsenter --net="/run/netns/$TB_NS_LB" "$SIPLBD" -c "$1" -n \
+		>"$LIB_WORK/siplbd-n.out" 2>&1
+}
+
+# siplbd_start CONF: run siplbd -d in the balancer namespace, appending its
+# log to $LIB_WORK/siplbd.log (SIPLBD_LOG); wait until it listens on
+# TB_SIP_PORT. Sets SIPLBD_PID. Returns 1 (and prints the log's tail) if
+# it exits or does not listen within 10 s.
+siplbd_start() {
+	local conf=$1 i
+	[ -x "$SIPLBD" ] || die "$SIPLBD not found: run 'make' first"
+	SIPLBD_LOG=$LIB_WORK/siplbd.log
+	echo "=== siplbd -c $conf -d ($(date +%T))" >>"$SIPLBD_LOG"
+	# nsenter, not `ip netns exec`, which would hide /sys/fs/bpf. nsenter
+	# execs siplbd (no fork for a network namespace), so $! is its PID.
+	lib_bg SIPLBD_PID nsenter --net="/run/netns/$TB_NS_LB" \
+		"$SIPLBD" -c "$conf" -d 2>>"$SIPLBD_LOG" </dev/null
+	for i in $(seq 1 100); do
+		if ! kill -0 "$SIPLBD_PID" 2>/dev/null; then
+			lib_stop "$SIPLBD_PID" NONE 1 || true
+			SIPLBD_PID=""
+			echo "$LIB_NAME: siplbd exited during start-up; its log:" >&2
+			tail -n 30 "$SIPLBD_LOG" >&2
+			return 1
+		fi
+		ip netns exec "$TB_NS_LB" ss -Hlun "sport = :$TB_SIP_PORT" |
+			grep -q . && return 0
+		sleep 0.1
+	done
+	echo "$LIB_NAME: siplbd does not listen on UDP port $TB_SIP_PORT" \
+		"after 10 s; its log:" >&2
+	tail -n 30 "$SIPLBD_LOG" >&2
+	return 1
+}
+
+# siplbd_stop: SIGTERM to the siplbd we started, reap it (SIGKILL after
+# 10 s). Returns its exit status.
+siplbd_stop() {
+	local pid=$SIPLBD_PID rc=0
+	[ -n "$pid" ] || return 0
+	SIPLBD_PID=""
+	lib_stop "$pid" TERM 10 || rc=$?
+	return "$rc"
+}
+
+# siplbd_log_show [LINES]: the tail of siplbd's log, to stderr.
+siplbd_log_show() {
+	[ -n "$SIPLBD_LOG" ] && [ -s "$SIPLBD_LOG" ] || return 0
+	echo "--- last ${1:-40} lines of $SIPLBD_LOG:" >&2
+	tail -n "${1:-40}" "$SIPLBD_LOG" >&2
+	echo "---" >&2
+}
+
+# The parser of bpftool's JSON map dumps behind location_dump and
+# blocked_dump (python3 -c; argv[1] says which map). Char arrays come as
+# strings or as byte arrays depending on bpftool and BTF; __be32 address
+# words as numbers in host order.
+LIB_BPFJSON_PY=$(cat <<'EOF'
+import json, socket, struct, sys
+
+def chars(v):
+    if isinstance(v, str):
+        return v.split('\0', 1)[0]
+    b = bytes(int(x, 0) if isinstance(x, str) else x for x in v)
+    return b.split(b'\0', 1)[0].decode('utf-8', 'replace')
+
+def num(v):
+    return int(v, 0) if isinstance(v, str) else int(v)
+
+def addr(a):
+    words = [num(w) for w in a['addr']]
+    raw = b''.join(struct.pack('=I', w) for w in words)
+    if num(a['family']) == 10:
+        return socket.inet_ntop(socket.AF_INET6, raw)
+    return socket.inet_ntop(socket.AF_INET, raw[:4])
+
+def endpoint(e):
+    port = socket.ntohs(num(e['port']))
+    a = addr(e)
+    return ('[%s]:%d' if ':' in a else '%s:%d') % (a, port)
+
+entries = json.load(sys.stdin)
+rows = []
+for e in entries:
+    if 'formatted' in e:
+        e = e['formatted']
+    k, v = e['key'], e['value']
+    if sys.argv[1] == 'location':
+        rows.append('%s %d %s %d %d %s %d' % (
+            chars(k['aor']), num(k['slot']), chars(v['contact']) or '-',
+            num(v['expires_at']), num(v['registered_at']),
+            endpoint(v['source']), num(v['cseq'])))
+    else:
+        rows.append('%s %d %d' % (addr(k), num(v['failures']),
+                                   num(v['until_ns'])))
+for r in sorted(rows):
+    print(r)
+EOF
+)
+
+# location_dump: the bindings in the pinned siplb_location map, one per
+# line: "AOR SLOT CONTACT EXPIRES_AT REGISTERED_AT SOURCE CSEQ", sorted.
+# bpftool reads pinned maps from the root namespace too.
+location_dump() {
+	bpftool -j map dump pinned "$TB_PINDIR/siplb_location" |
+		python3 -c "$LIB_BPFJSON_PY" location
+}
+
+# blocked_dump: the sources in the pinned siplb_blocked map, one per line:
+# "ADDRESS FAILURES UNTIL_NS".
+blocked_dump() {
+	bpftool -j map dump pinned "$TB_PINDIR/siplb_blocked" |
+		python3 -c "$LIB_BPFJSON_PY" blocked
+}

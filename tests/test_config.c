@@ -281,6 +281,18 @@ static const struct conf_case cases[] = {
 	  0, NULL },
 
 	/* auth */
+	{ "algorithms MD5 first", "auth {\nalgorithms MD5 SHA-256\n}\n" MIN,
+	  0, NULL },
+	{ "algorithms, case-insensitive", "auth {\nalgorithms sha-512-256\n}\n"
+	  MIN, 0, NULL },
+	{ "algorithms: unknown", "auth {\nalgorithms SHA-1\n}\n" MIN, 2,
+	  "algorithms: 'SHA-1' is not MD5, SHA-256 or SHA-512-256" },
+	{ "algorithms: -sess", "auth {\nalgorithms MD5-sess\n}\n" MIN, 2,
+	  "is not MD5, SHA-256 or SHA-512-256" },
+	{ "algorithms: twice", "auth {\nalgorithms MD5 md5\n}\n" MIN, 2,
+	  "algorithms: md5 given twice" },
+	{ "algorithms: none", "auth {\nalgorithms\n}\n" MIN, 2,
+	  "algorithms: takes 1 to 3 arguments, got 0" },
 	{ "block-time 0: never block", "auth {\nblock-time 0\n}\n" MIN, 0,
 	  NULL },
 	{ "block-time 2^31", "auth {\nblock-time 2147483648\n}\n" MIN, 2,
@@ -522,6 +534,32 @@ TEST(config_every_directive_stored)
 	ASSERT_EQ(c->health.timeout, 4, "timeout");
 	ASSERT_EQ(c->health.down_after, 1, "down-after");
 	ASSERT_EQ(c->health.up_after, 7, "up-after");
+	conf_free(c);
+}
+
+TEST(config_algorithms_order_kept)
+{
+	const char *text = "auth {\nalgorithms MD5 SHA-512-256 SHA-256\n}\n" MIN;
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_EQ(c->auth.nalgorithms, 3, "three algorithms");
+	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_MD5, "MD5 first");
+	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_SHA512_256, "then SHA-512-256");
+	ASSERT_EQ(c->auth.algorithms[2], DIGEST_ALG_SHA256, "then SHA-256");
+	conf_free(c);
+
+	text = MIN;
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_EQ(c->auth.nalgorithms, 2, "default: two algorithms");
+	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_SHA256,
+		  "default: SHA-256 first (RFC 8760)");
+	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_MD5, "default: then MD5");
 	conf_free(c);
 }
 

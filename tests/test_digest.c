@@ -1339,6 +1339,32 @@ TEST(users_ten_thousand)
 	free(text);
 }
 
+/* A configured order is followed exactly: MD5 first for clients that read
+ * only the first challenge. */
+TEST(challenge_follows_configured_order)
+{
+	const enum digest_alg order[] = { DIGEST_ALG_MD5, DIGEST_ALG_SHA256 };
+	const enum digest_alg twice[] = { DIGEST_ALG_MD5, DIGEST_ALG_MD5 };
+	struct digest_challenge_opts o = {
+		.realm = "example.com", .nonce = "abc",
+		.order = order, .norder = 2,
+	};
+	char buf[1024];
+	char *md5, *sha;
+	size_t len;
+
+	if (!ASSERT_OK(digest_challenge(&o, buf, sizeof(buf), &len),
+		       "challenge"))
+		return;
+	md5 = strstr(buf, "algorithm=MD5");
+	sha = strstr(buf, "algorithm=SHA-256");
+	ASSERT_TRUE(md5 && sha && md5 < sha, "MD5 line before SHA-256 line");
+	ASSERT_TRUE(!strstr(buf, "SHA-512-256"), "only the configured ones");
+	o.order = twice;
+	ASSERT_EQ(digest_challenge(&o, buf, sizeof(buf), &len), -EINVAL,
+		  "an algorithm twice is refused");
+}
+
 int main(int argc, char **argv)
 {
 	int rc = testlib_main(argc, argv);

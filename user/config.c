@@ -225,6 +225,37 @@ static int handle_xdp_mode(struct parser *p)
 }
 
 /*
+ * Digest algorithms to challenge with, most preferred first. RFC 8760's
+ * order (SHA-256 before MD5) is the default; clients that read only the
+ * first challenge and know only MD5 (sipp 3.6, many phones) need MD5 first.
+ */
+static int handle_algorithms(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	enum digest_alg alg;
+	bool sess = false;
+	size_t i;
+	int a;
+
+	c->auth.nalgorithms = 0;
+	for (a = 0; a < p->argc; a++) {
+		if (digest_alg_parse(p->argv[a], strlen(p->argv[a]), &alg,
+				     &sess) || sess)
+			return fail(p, "algorithms: '%s' is not MD5, SHA-256 "
+				    "or SHA-512-256", p->argv[a]);
+		if (!digest_alg_available(alg))
+			return fail(p, "algorithms: %s is not available in "
+				    "this OpenSSL", p->argv[a]);
+		for (i = 0; i < c->auth.nalgorithms; i++)
+			if (c->auth.algorithms[i] == alg)
+				return fail(p, "algorithms: %s given twice",
+					    p->argv[a]);
+		c->auth.algorithms[c->auth.nalgorithms++] = alg;
+	}
+	return 0;
+}
+
+/*
  * The realm is sent inside a quoted-string (WWW-Authenticate: Digest
  * realm="..."), where '"' and '\' would need escaping that clients get
  * wrong; control characters never reach here (see check_bytes()).
@@ -437,6 +468,8 @@ static const struct directive directives[] = {
 	NUMBER("block-window", CTX_AUTH, auth.block_window,
 	       1, CONF_SECONDS_MAX),
 	NUMBER("block-time", CTX_AUTH, auth.block_time, 0, CONF_EXPIRES_MAX),
+	{ .keyword = "algorithms", .ctx = CTX_AUTH, .min_args = 1,
+	  .max_args = DIGEST_ALG_COUNT, .handle = handle_algorithms },
 	BLOCK("health", 0, CTX_HEALTH, false, NULL),
 	NUMBER("interval", CTX_HEALTH, health.interval,
 	       1, CONF_HEALTH_SECONDS_MAX),
@@ -728,6 +761,9 @@ static struct siplb_conf *conf_new(const char *path)
 	c->registrar.max_contacts = CONF_DEFAULT_MAX_CONTACTS;
 	c->registrar.max_bindings = CONF_DEFAULT_MAX_BINDINGS;
 	c->auth.nonce_lifetime = CONF_DEFAULT_NONCE_LIFETIME;
+	c->auth.algorithms[0] = DIGEST_ALG_SHA256;
+	c->auth.algorithms[1] = DIGEST_ALG_MD5;
+	c->auth.nalgorithms = 2;
 	c->auth.block_threshold = CONF_DEFAULT_BLOCK_THRESHOLD;
 	c->auth.block_window = CONF_DEFAULT_BLOCK_WINDOW;
 	c->auth.block_time = CONF_DEFAULT_BLOCK_TIME;

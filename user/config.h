@@ -29,6 +29,7 @@
 #include <linux/types.h>
 
 #include "attach.h"
+#include "digest.h"
 #include "siplb_maps.h"
 
 #define CONF_MAX_INTERFACES	8
@@ -95,6 +96,8 @@ struct siplb_conf {
 	struct {
 		__u32 nonce_lifetime;
 		__u32 block_threshold, block_window, block_time;
+		enum digest_alg algorithms[DIGEST_ALG_COUNT];	/* offered, */
+		size_t nalgorithms;			/* in this order */
 	} auth;
 	struct {
 		__u32 interval, timeout, down_after, up_after;

@@ -814,16 +814,29 @@ int digest_challenge(const struct digest_challenge_opts *opts, char *buf,
 		DIGEST_ALG_SHA512_256, DIGEST_ALG_SHA256, DIGEST_ALG_MD5,
 	};
 	unsigned int algs = opts->algs ? opts->algs : DIGEST_ALGS_DEFAULT;
+	const enum digest_alg *order = preference;
+	size_t norder = sizeof(preference) / sizeof(preference[0]);
 	struct sink s = { buf, bufsz, 0, false };
 	size_t i;
 	int err;
 
+	if (opts->order && opts->norder) {
+		order = opts->order;
+		norder = opts->norder;
+		algs = 0;
+		for (i = 0; i < norder; i++) {
+			if ((unsigned int)order[i] >= DIGEST_ALG_COUNT ||
+			    (algs & DIGEST_ALG_BIT(order[i])))
+				return -EINVAL;	/* unknown, or twice */
+			algs |= DIGEST_ALG_BIT(order[i]);
+		}
+	}
 	err = check_challenge(opts, algs);
 	if (err)
 		return err;
-	for (i = 0; i < sizeof(preference) / sizeof(preference[0]); i++)
-		if (algs & DIGEST_ALG_BIT(preference[i]))
-			challenge_line(&s, opts, preference[i]);
+	for (i = 0; i < norder; i++)
+		if (algs & DIGEST_ALG_BIT(order[i]))
+			challenge_line(&s, opts, order[i]);
 	if (s.full)
 		return -ENOSPC;
 	if (len)

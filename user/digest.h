@@ -130,6 +130,8 @@ struct digest_challenge_opts {
 	const char *nonce;
 	const char *opaque;	/* NULL or "": none sent */
 	unsigned int algs;	/* DIGEST_ALG_BIT()s; 0: DIGEST_ALGS_DEFAULT */
+	const enum digest_alg *order;	/* if set: exactly these, in this */
+	size_t norder;			/* order (algs is then ignored) */
 	bool stale;		/* nonce ours but too old: no re-prompt */
 	bool proxy;		/* Proxy-Authenticate (407), not WWW- (401) */
 };

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "endpoint.h"
 #include "log.h"
 #include "nonce.h"
 #include "registrar.h"
@@ -99,6 +100,8 @@ static int reply_challenge(struct reg_ctx *c, bool stale)
 	struct digest_challenge_opts opts = {
 		.realm = c->r->conf.realm,
 		.stale = stale,
+		.order = c->r->conf.algorithms,
+		.norder = c->r->conf.nalgorithms,
 	};
 	char nonce[NONCE_STR_SIZE], extra[1024];
 	size_t len;
@@ -191,7 +194,7 @@ static void source_addr(const struct siplb_endpoint *ep, struct siplb_addr *a)
 static int authenticate(struct reg_ctx *c)
 {
 	struct registrar *r = c->r;
-	char buf[AUTH_VALUE_MAX + 1], user[256];
+	char buf[AUTH_VALUE_MAX + 1], user[256] = "";
 	struct digest_creds creds;
 	enum nonce_verdict verdict;
 	struct siplb_addr src;
@@ -245,8 +248,13 @@ static int authenticate(struct reg_ctx *c)
 failed:
 	/* Unknown user and wrong password look the same from outside. */
 	r->stats.auth_failed++;
-	if (auth_guard_failure(r->guard, &src, c->now->mono_ns))
-		log_info("blocked %s after failed authentications", user);
+	if (auth_guard_failure(r->guard, &src, c->now->mono_ns)) {
+		char text[ENDPOINT_STRLEN];
+
+		log_info("blocked %s after failed authentications (last as "
+			 "user '%s')", endpoint_format(c->source, text,
+						       sizeof(text)), user);
+	}
 	return reply_challenge(c, false);
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "auth_guard.h"
+#include "digest.h"
 #include "location.h"
 #include "siplb_maps.h"
 #include "sip_msg.h"
@@ -21,6 +22,8 @@ struct registrar_conf {
 	char realm[128];
 	__u32 default_expires, min_expires, max_expires, max_contacts;
 	__u32 nonce_lifetime;
+	enum digest_alg algorithms[DIGEST_ALG_COUNT];	/* challenge order */
+	size_t nalgorithms;
 };
 
 #define REGISTRAR_STATS(X)                                                    \

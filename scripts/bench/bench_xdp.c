@@ -6,11 +6,15 @@
  * REGISTER, a 1400-byte message whose Call-ID is the last header, and
  * non-SIP bytes) it times the siplb program under BPF_PROG_TEST_RUN: the
  * kernel's mean nanoseconds per run over `repeat` runs, several times, and
- * the median of those. In the same process, on the same CPU, two
+ * the median of those. In the same process, on the same CPU, three
  * references:
  *
  *   floor   build/bench_floor.bpf.o: parse Ethernet/IP/UDP, swap the
  *           addresses and ports, XDP_TX. The cheapest XDP forwarder.
+ *   scan    build/bench_scan.bpf.o: copy the UDP payload, run siplb's own
+ *           scan (bpf/sip_scan.bpf.h) and hash the Call-ID it finds;
+ *           none of siplb's maps, no rewrite, no FIB. The part of siplb
+ *           that the native reference does, in BPF.
  *   native  native_find_and_hash(): the same Call-ID found in the same
  *           bytes with glibc's memchr/strncasecmp and hashed with the same
  *           siplb_callid_hash(). What a CPU does without the verifier.
@@ -26,10 +30,12 @@
  * path -- scan, hash, affinity, rewrite, FIB lookup, redirect. Each timed
  * run is checked to have counted `repeat` packets under the expected
  * counter, and each message is first checked once against the fixture's
- * real VIP. A benchmark of the wrong path fails instead of printing.
+ * real VIP. The scan program never writes the frame; each of its runs is
+ * checked to end as siplb's does (the Call-ID's hash, or the same counter).
+ * A benchmark of the wrong path fails instead of printing.
  *
  * Usage: bench_xdp [--runs N] [--repeat N] [--iters N] [--kv]
- *                  [--floor-obj PATH]        (as root)
+ *                  [--floor-obj PATH] [--scan-obj PATH]      (as root)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +79,7 @@ struct bench_opts {
 	long iters;
 	bool kv;
 	char floor_obj[PATH_MAX];
+	char scan_obj[PATH_MAX];
 };
 
 struct bench_case {
@@ -90,7 +97,16 @@ struct bench_case {
 	size_t frame_len;
 	size_t l3_off, payload_off;
 	double bpf_ns[MAX_RUNS];
+	double scan_ns[MAX_RUNS];
 	double native_ns[MAX_RUNS];
+};
+
+/* A reference program loaded next to the fixture's siplb. */
+struct bench_prog {
+	const char *name;	/* its XDP function */
+	struct bpf_object *obj;
+	int fd;
+	int outcome_fd;		/* bench_scan's .bss (bench_outcome), or -1 */
 };
 
 /* A measured series: median, min and max of its runs. */
@@ -550,38 +566,71 @@ static int time_siplb(const struct xdp_fixture *fix, struct bench_case *c,
 	return 0;
 }
 
-static int floor_load(const char *path, struct bpf_object **objp, int *fd)
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * Open, prepare and load a reference program. Maps pinned by name are the
+ * product's (bench_scan.bpf.c has them through maps.bpf.h for struct
+ * scratch): none is created or pinned, so a siplb running on this host is
+ * never touched. The one .rodata (bench_scan's hash key) gets the
+ * fixture's key; the one .bss is where bench_scan leaves its outcome.
+ */
+static int bench_prog_load(const char *path, struct bench_prog *bp)
 {
 	struct bpf_program *prog;
-	struct bpf_object *obj;
+	struct bpf_map *map;
+	const char *name;
 	int err;
 
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj) {
+	bp->outcome_fd = -1;
+	bp->obj = bpf_object__open_file(path, NULL);
+	if (!bp->obj) {
 		err = -errno;
 		fprintf(stderr, "bench_xdp: open %s: %s (run make)\n", path,
 			strerror(-err));
 		return err;
 	}
-	*objp = obj;
-	err = bpf_object__load(obj);
+	bpf_object__for_each_map(map, bp->obj) {
+		name = bpf_map__name(map);
+		if (bpf_map__pin_path(map)) {
+			bpf_map__set_autocreate(map, false);
+			bpf_map__set_pin_path(map, NULL);
+		} else if (ends_with(name, ".rodata") &&
+			   bpf_map__set_initial_value(map, fix_hash_key,
+						      sizeof(fix_hash_key))) {
+			fprintf(stderr, "bench_xdp: %s: %s is not the hash "
+				"key\n", path, name);
+			return -EINVAL;
+		}
+	}
+	err = bpf_object__load(bp->obj);
 	if (err) {
 		fprintf(stderr, "bench_xdp: load %s: %s\n", path,
 			strerror(-err));
 		return err;
 	}
-	prog = bpf_object__find_program_by_name(obj, "bench_floor");
+	prog = bpf_object__find_program_by_name(bp->obj, bp->name);
 	if (!prog) {
-		fprintf(stderr, "bench_xdp: %s has no bench_floor\n", path);
+		fprintf(stderr, "bench_xdp: %s has no %s\n", path, bp->name);
 		return -ENOENT;
 	}
-	*fd = bpf_program__fd(prog);
+	bp->fd = bpf_program__fd(prog);
+	bpf_object__for_each_map(map, bp->obj) {
+		if (ends_with(bpf_map__name(map), ".bss") &&
+		    bpf_map__value_size(map) == sizeof(__u64))
+			bp->outcome_fd = bpf_map__fd(map);
+	}
 	return 0;
 }
 
 /* One timed run of the floor program; it must answer XDP_TX. */
-static int time_floor(int prog_fd, int ifindex, const struct bench_case *c,
-		      __u32 repeat, double *ns)
+static int time_floor(const struct bench_prog *floor, int ifindex,
+		      const struct bench_case *c, __u32 repeat, double *ns)
 {
 	static __u8 out[PKT_MAX];
 	struct xdp_md ctx = {
@@ -599,7 +648,7 @@ static int time_floor(int prog_fd, int ifindex, const struct bench_case *c,
 
 	int err;
 
-	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+	if (bpf_prog_test_run_opts(floor->fd, &opts)) {
 		err = -errno;
 		fprintf(stderr, "bench_xdp: floor: BPF_PROG_TEST_RUN: %s\n",
 			strerror(-err));
@@ -608,6 +657,54 @@ static int time_floor(int prog_fd, int ifindex, const struct bench_case *c,
 	if (opts.retval != XDP_TX) {
 		fprintf(stderr, "bench_xdp: floor: verdict %s, expected "
 			"XDP_TX\n", action_name(opts.retval));
+		return -EINVAL;
+	}
+	*ns = opts.duration;
+	return 0;
+}
+
+/*
+ * One timed run of the scan program on the case's frame. It must end as
+ * siplb does: a steered message with the hash of exactly its Call-ID
+ * (XDP_PASS), any other with siplb's counter (XDP_DROP).
+ */
+static int time_scan(const struct bench_prog *scan, int ifindex,
+		     const struct bench_case *c, __u32 repeat, double *ns)
+{
+	struct xdp_md ctx = {
+		.data_end = c->frame_len,
+		.ingress_ifindex = ifindex,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = c->frame,
+		    .data_size_in = c->frame_len,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat);
+	bool steered = c->want_action == XDP_REDIRECT;
+	__u64 outcome = 0, want;
+	__u32 zero = 0;
+	int err;
+
+	want = steered ? siplb_callid_hash((const __u8 *)c->callid,
+					   strlen(c->callid), fix_hash_key) :
+			 (__u64)c->want_stat;
+	if (bpf_prog_test_run_opts(scan->fd, &opts) ||
+	    bpf_map_lookup_elem(scan->outcome_fd, &zero, &outcome)) {
+		err = -errno;
+		fprintf(stderr, "bench_xdp: %s: scan: %s\n", c->id,
+			strerror(-err));
+		return err;
+	}
+	if (opts.retval != (steered ? XDP_PASS : XDP_DROP) ||
+	    outcome != want) {
+		fprintf(stderr, "bench_xdp: %s: scan: verdict %s, outcome "
+			"%#llx; expected %s, %#llx (%s)\n", c->id,
+			action_name(opts.retval), (unsigned long long)outcome,
+			action_name(steered ? XDP_PASS : XDP_DROP),
+			(unsigned long long)want,
+			steered ? "hash of the Call-ID" :
+				  siplb_stat_names[c->want_stat]);
 		return -EINVAL;
 	}
 	*ns = opts.duration;
@@ -637,7 +734,8 @@ static struct series summarize(const double *v, int n)
 }
 
 /* Runs outermost, so that a slow spell of the machine touches every case. */
-static int measure(const struct xdp_fixture *fix, int floor_fd,
+static int measure(const struct xdp_fixture *fix,
+		   const struct bench_prog *floor, const struct bench_prog *scan,
 		   const struct bench_opts *o, double *floor_ns)
 {
 	size_t i;
@@ -648,12 +746,15 @@ static int measure(const struct xdp_fixture *fix, int floor_fd,
 			struct bench_case *c = &cases[i];
 
 			err = time_siplb(fix, c, o->repeat, &c->bpf_ns[r]);
+			if (!err)
+				err = time_scan(scan, fix->ifindex_client, c,
+						o->repeat, &c->scan_ns[r]);
 			if (err)
 				return err;
 			c->native_ns[r] = native_ns_per_call(
 				c->frame + c->payload_off, c->len, o->iters);
 		}
-		err = time_floor(floor_fd, fix->ifindex_client, &cases[0],
+		err = time_floor(floor, fix->ifindex_client, &cases[0],
 				 o->repeat, &floor_ns[r]);
 		if (err)
 			return err;
@@ -704,9 +805,9 @@ static void print_header(const struct bench_opts *o, int cpu, bool jited)
 	if (cpu >= 0)
 		snprintf(pinned, sizeof(pinned), "pinned to CPU %d", cpu);
 	printf("siplb XDP fast path: ns per packet\n\n");
-	printf("- siplb, floor: BPF_PROG_TEST_RUN, the kernel's mean ns per "
-	       "run over repeat=%u;\n  %d runs, median [min-max]. Frames: "
-	       "Ethernet/IPv4/UDP %s:%d -> VIP %s:%d.\n",
+	printf("- siplb, scan+hash, floor: BPF_PROG_TEST_RUN, the kernel's "
+	       "mean ns per run over\n  repeat=%u; %d runs, median [min-max]. "
+	       "Frames: Ethernet/IPv4/UDP\n  %s:%d -> VIP %s:%d.\n",
 	       o->repeat, o->runs, FIX_CLIENT4, CLIENT_PORT, BENCH_VIP,
 	       FIX_SIP_PORT);
 	printf("- The VIP's one backend is the VIP itself, routed via %s: "
@@ -716,6 +817,11 @@ static void print_header(const struct bench_opts *o, int cpu, bool jited)
 	       BENCH_NEXT_HOP, o->repeat);
 	printf("- Steady state of a known call: its affinity entry is found "
 	       "(no Maglev lookup,\n  no LRU insert).\n");
+	printf("- scan+hash: build/bench_scan.bpf.o on the same frames: the "
+	       "payload copy, siplb's\n  scan (bpf/sip_scan.bpf.h) and the "
+	       "SipHash of the Call-ID; none of siplb's maps,\n  no rewrite, no "
+	       "FIB. Each run is checked to end with the Call-ID's hash, or\n"
+	       "  siplb's counter. The work of the native column, in BPF.\n");
 	printf("- floor: build/bench_floor.bpf.o on the INVITE frame (parse, "
 	       "swap MAC/IP/port, XDP_TX).\n");
 	printf("- native: memchr/strncasecmp + siplb_callid_hash() on the "
@@ -729,19 +835,20 @@ static void print_header(const struct bench_opts *o, int cpu, bool jited)
 
 static void print_table(const struct bench_opts *o, const double *floor_ns)
 {
-	struct series f = summarize(floor_ns, o->runs), inv_b, inv_n;
+	struct series f = summarize(floor_ns, o->runs), inv_b, inv_s, inv_n;
 	char range[40];
 	size_t i;
 
 	printf("| message                 | payload B | Call-ID at | "
-	       "verdict      | siplb ns [min-max] | native ns | siplb/native "
-	       "| (siplb-floor)/native |\n");
+	       "verdict      | siplb ns [min-max] | scan+hash ns | native ns "
+	       "| siplb/native | scan+hash/native | (siplb-floor)/native |\n");
 	printf("|-------------------------|----------:|-----------:|"
-	       "--------------|-------------------:|----------:|-------------:"
-	       "|---------------------:|\n");
+	       "--------------|-------------------:|-------------:|----------:"
+	       "|-------------:|-----------------:|---------------------:|\n");
 	for (i = 0; i < NCASES; i++) {
 		const struct bench_case *c = &cases[i];
 		struct series b = summarize(c->bpf_ns, o->runs);
+		struct series sc = summarize(c->scan_ns, o->runs);
 		struct series n = summarize(c->native_ns, o->runs);
 		char at[24];
 
@@ -751,44 +858,54 @@ static void print_table(const struct bench_opts *o, const double *floor_ns)
 			snprintf(at, sizeof(at), "-");
 		snprintf(range, sizeof(range), "%.0f [%.0f-%.0f]", b.med,
 			 b.min, b.max);
-		printf("| %-23s | %9zu | %10s | %-12s | %18s | %9.1f | "
-		       "%12.2f | %20.2f |\n", c->label, c->len, at,
-		       action_name(c->want_action), range, n.med,
-		       b.med / n.med, (b.med - f.med) / n.med);
+		printf("| %-23s | %9zu | %10s | %-12s | %18s | %12.0f | "
+		       "%9.1f | %12.2f | %16.2f | %20.2f |\n", c->label, c->len,
+		       at, action_name(c->want_action), range, sc.med, n.med,
+		       b.med / n.med, sc.med / n.med, (b.med - f.med) / n.med);
 	}
 	snprintf(range, sizeof(range), "%.0f [%.0f-%.0f]", f.med, f.min,
 		 f.max);
-	printf("| %-23s | %9zu | %10s | %-12s | %18s | %9s | %12s | %20s |\n",
-	       "floor (INVITE frame)", cases[0].len, "-", "XDP_TX", range, "-",
-	       "-", "-");
+	printf("| %-23s | %9zu | %10s | %-12s | %18s | %12s | %9s | %12s | "
+	       "%16s | %20s |\n", "floor (INVITE frame)", cases[0].len, "-",
+	       "XDP_TX", range, "-", "-", "-", "-", "-");
 
 	inv_b = summarize(cases[0].bpf_ns, o->runs);
+	inv_s = summarize(cases[0].scan_ns, o->runs);
 	inv_n = summarize(cases[0].native_ns, o->runs);
-	printf("\nINVITE: siplb / native = %.2f, siplb / floor = %.2f, "
-	       "siplb - floor = %.0f ns\n", inv_b.med / inv_n.med,
-	       inv_b.med / f.med, inv_b.med - f.med);
-	printf("(REGISTER and non-SIP end at classification in siplb; the "
-	       "native column still\nlooks for their Call-ID, so those two "
+	printf("\nINVITE: siplb / native = %.2f, scan+hash / native = %.2f, "
+	       "siplb / floor = %.2f,\nsiplb - floor = %.0f ns, siplb - "
+	       "scan+hash = %.0f ns (lookups, affinity, rewrite, FIB, "
+	       "redirect)\n",
+	       inv_b.med / inv_n.med, inv_s.med / inv_n.med, inv_b.med / f.med,
+	       inv_b.med - f.med, inv_b.med - inv_s.med);
+	printf("(scan+hash also pays for the test run and the payload copy, "
+	       "which native does\nnot: compare it with the floor. REGISTER "
+	       "and non-SIP end at classification in\nsiplb and scan+hash; "
+	       "the native column still looks for their Call-ID, so their\n"
 	       "ratios compare different work.)\n");
 }
 
 static void print_kv(const struct bench_opts *o, const double *floor_ns)
 {
-	struct series f = summarize(floor_ns, o->runs), b, n;
+	struct series f = summarize(floor_ns, o->runs), b, sc, n;
 	size_t i;
 
 	for (i = 0; i < NCASES; i++) {
 		const struct bench_case *c = &cases[i];
 
 		b = summarize(c->bpf_ns, o->runs);
+		sc = summarize(c->scan_ns, o->runs);
 		n = summarize(c->native_ns, o->runs);
 		printf("case=%s payload_bytes=%zu callid_at=%ld verdict=%s "
 		       "siplb_ns=%.0f siplb_min=%.0f siplb_max=%.0f "
+		       "scan_hash_ns=%.0f scan_hash_min=%.0f scan_hash_max=%.0f "
 		       "native_ns=%.1f siplb_per_native=%.2f "
+		       "scan_hash_per_native=%.2f "
 		       "siplb_per_floor=%.2f over_floor_per_native=%.2f\n",
 		       c->id, c->len, c->callid_at,
-		       action_name(c->want_action), b.med, b.min, b.max, n.med,
-		       b.med / n.med, b.med / f.med, (b.med - f.med) / n.med);
+		       action_name(c->want_action), b.med, b.min, b.max, sc.med,
+		       sc.min, sc.max, n.med, b.med / n.med, sc.med / n.med,
+		       b.med / f.med, (b.med - f.med) / n.med);
 	}
 	printf("case=floor payload_bytes=%zu verdict=XDP_TX siplb_ns=%.0f "
 	       "siplb_min=%.0f siplb_max=%.0f repeat=%u runs=%d iters=%ld\n",
@@ -816,21 +933,20 @@ static int pin_cpu(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : last;
 }
 
-/* build/bench/bench_xdp -> build/bench_floor.bpf.o */
-static void default_floor_obj(char *buf, size_t size)
+/* build/bench/bench_xdp -> build/<name> (e.g. bench_floor.bpf.o) */
+static void default_obj(char *buf, size_t size, const char *name)
 {
-	static const char obj[] = "/../bench_floor.bpf.o";
-	char exe[PATH_MAX - sizeof(obj)], *slash;
+	char exe[PATH_MAX - 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	snprintf(buf, size, "build/bench_floor.bpf.o");
+	snprintf(buf, size, "build/%s", name);
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(buf, size, "%s%s", exe, obj);
+		snprintf(buf, size, "%s/../%s", exe, name);
 	}
 }
 
@@ -838,7 +954,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench_xdp [--runs N] [--repeat N] [--iters N] [--kv] "
-		"[--floor-obj PATH]\n"
+		"[--floor-obj PATH]\n                 [--scan-obj PATH]\n"
 		"  --runs N       timed runs per case, median reported "
 		"(default %d, max %d)\n"
 		"  --repeat N     BPF_PROG_TEST_RUN repeat (default %d)\n"
@@ -846,6 +962,8 @@ static void usage(FILE *out)
 		"  --kv           key=value lines instead of the table\n"
 		"  --floor-obj P  the floor program (default: "
 		"../bench_floor.bpf.o next to this binary)\n"
+		"  --scan-obj P   the scan+hash program (default: "
+		"../bench_scan.bpf.o next to this binary)\n"
 		"Needs root (a network namespace, BPF).\n",
 		DEFAULT_RUNS, MAX_RUNS, DEFAULT_REPEAT, DEFAULT_ITERS);
 }
@@ -858,6 +976,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "iters", required_argument, NULL, 'i' },
 		{ "kv", no_argument, NULL, 'k' },
 		{ "floor-obj", required_argument, NULL, 'f' },
+		{ "scan-obj", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -868,7 +987,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->repeat = DEFAULT_REPEAT;
 	o->iters = DEFAULT_ITERS;
 	o->kv = false;
-	default_floor_obj(o->floor_obj, sizeof(o->floor_obj));
+	default_obj(o->floor_obj, sizeof(o->floor_obj), "bench_floor.bpf.o");
+	default_obj(o->scan_obj, sizeof(o->scan_obj), "bench_scan.bpf.o");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
@@ -895,6 +1015,10 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			snprintf(o->floor_obj, sizeof(o->floor_obj), "%s",
 				 optarg);
 			break;
+		case 's':
+			snprintf(o->scan_obj, sizeof(o->scan_obj), "%s",
+				 optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -908,11 +1032,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct bpf_object *floor_obj = NULL;
+	struct bench_prog floor = { .name = "bench_floor" };
+	struct bench_prog scan = { .name = "bench_scan" };
 	struct xdp_fixture fix;
 	struct bench_opts o;
 	double floor_ns[MAX_RUNS];
-	int err, cpu, floor_fd = -1;
+	int err, cpu;
 	size_t i;
 
 	memset(&fix, 0, sizeof(fix));
@@ -933,9 +1058,16 @@ int main(int argc, char **argv)
 	for (i = 0; !err && i < NCASES; i++)
 		err = check_real_vip(&fix, &cases[i]);
 	if (!err)
-		err = floor_load(o.floor_obj, &floor_obj, &floor_fd);
+		err = bench_prog_load(o.floor_obj, &floor);
 	if (!err)
-		err = measure(&fix, floor_fd, &o, floor_ns);
+		err = bench_prog_load(o.scan_obj, &scan);
+	if (!err && scan.outcome_fd < 0) {
+		fprintf(stderr, "bench_xdp: %s has no bench_outcome\n",
+			o.scan_obj);
+		err = -ENOENT;
+	}
+	if (!err)
+		err = measure(&fix, &floor, &scan, &o, floor_ns);
 	if (err)
 		goto cleanup;
 
@@ -946,7 +1078,8 @@ int main(int argc, char **argv)
 		print_table(&o, floor_ns);
 	}
 cleanup:
-	bpf_object__close(floor_obj);
+	bpf_object__close(scan.obj);
+	bpf_object__close(floor.obj);
 	fixture_teardown(&fix);
 	return err ? 1 : 0;
 }
