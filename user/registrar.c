@@ -7,15 +7,18 @@
  *      (else 401 with a challenge); wrong ones are counted per source by the
  *      auth guard, which blocks the source in XDP at its threshold;
  *   3. the authenticated user must be the user of the address-of-record,
- *      taken from the To header (else 403);
+ *      taken from the To header, escapes decoded (else 403); its domain
+ *      must be the Request-URI's host or the realm (else 404);
  *   4. the Contacts are checked as a whole before anything changes: "*" only
  *      alone and with Expires: 0; each expiry from the Contact's expires
  *      parameter, else the Expires header, else the default; below the
  *      minimum -> 423 with Min-Expires; above the maximum -> the maximum; a
  *      binding with the same Call-ID and a CSeq not below the request's ->
  *      500; more bindings than max-contacts -> 403;
- *   5. the changes are written to the location map (full: 503 Retry-After)
- *      and the 200 lists every current binding with its remaining expiry.
+ *   5. the changes are written to the location map, all or none (full:
+ *      503 Retry-After), Contacts matched by RFC 3261 19.1.4 URI
+ *      equality, and the 200 lists every current binding with its
+ *      remaining expiry.
  *
  * A binding records the source address of the REGISTER next to the
  * Contact, so that calls reach a phone behind NAT where it really is.
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "digest.h"
 #include "endpoint.h"
@@ -75,7 +79,8 @@ struct reg_ctx {
 	const struct registrar_now *now;
 	char aor[SIPLB_AOR_MAX];
 	size_t aor_len;
-	struct sip_slice aor_user;
+	char aor_user[SIPLB_AOR_MAX];	/* %HH decoded */
+	bool foreign_domain;		/* step 5: 404, after authentication */
 	char to_tag[24];
 	char *out;
 	size_t size;
@@ -118,36 +123,48 @@ static int reply_challenge(struct reg_ctx *c, bool stale)
 	return reply(c, 401, NULL, extra);
 }
 
+/* host, %HH decoded and in lower case, into out; the length or -errno. */
+static int host_text(struct sip_slice host, char *out, size_t size)
+{
+	int n = sip_unescape(host, out, size), i;
+
+	for (i = 0; i < n; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] += 32;
+	return n;
+}
+
 /*
- * The address-of-record: "sip:user@host" from the To URI, host in lower
- * case, without port or parameters (RFC 3261 10.3 step 5).
+ * The address-of-record (RFC 3261 10.3 step 5): "sip:user@host" from the
+ * To URI, escapes decoded, host in lower case, without port or parameters.
+ * Its domain must be the Request-URI's host or the realm (the registrar is
+ * for that domain; phones often register to an address but name the
+ * domain in To): else c->foreign_domain, answered 404 once the request
+ * is authenticated (steps 3 and 4 come first).
  */
 static int take_aor(struct reg_ctx *c)
 {
 	const struct sip_uri *to = &c->req->to.uri;
-	size_t i, n;
+	char host[SIPLB_AOR_MAX], ruri_host[SIPLB_AOR_MAX];
+	int ulen, hlen, rlen, n;
 
 	if (to->scheme != SIP_URI_SIP && to->scheme != SIP_URI_SIPS)
 		return -EPROTONOSUPPORT;
 	if (!to->user.len || !to->host.len)
 		return -EINVAL;
-	n = 4 + to->user.len + 1 + to->host.len;
-	if (n >= sizeof(c->aor))
+	ulen = sip_unescape(to->user, c->aor_user, sizeof(c->aor_user));
+	hlen = host_text(to->host, host, sizeof(host));
+	rlen = host_text(c->req->ruri.host, ruri_host, sizeof(ruri_host));
+	if (ulen < 0 || hlen < 0 || rlen < 0)
 		return -ENAMETOOLONG;
-	memcpy(c->aor, "sip:", 4);
-	memcpy(c->aor + 4, to->user.p, to->user.len);
-	c->aor[4 + to->user.len] = '@';
-	for (i = 0; i < to->host.len; i++) {
-		char ch = to->host.p[i];
-
-		c->aor[5 + to->user.len + i] =
-			ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
-	}
-	c->aor[n] = '\0';
+	if ((size_t)ulen != strlen(c->aor_user) || (size_t)hlen != strlen(host))
+		return -EINVAL;	/* %00 would cut the AOR short */
+	c->foreign_domain = strcmp(host, ruri_host) &&
+			    strcasecmp(host, c->r->conf.realm);
+	n = snprintf(c->aor, sizeof(c->aor), "sip:%s@%s", c->aor_user, host);
+	if (n < 0 || (size_t)n >= sizeof(c->aor))
+		return -ENAMETOOLONG;
 	c->aor_len = n;
-	c->aor_user = to->user;
-	if (memchr(c->aor, '\0', n))
-		return -EINVAL;	/* %00 is fine, a raw NUL is not */
 	return 0;
 }
 
@@ -237,8 +254,8 @@ static int authenticate(struct reg_ctx *c)
 	}
 	auth_guard_success(r->guard, &src);
 	/* Step 3: one may only register one's own address-of-record. */
-	if (creds.username.len != c->aor_user.len ||
-	    memcmp(creds.username.s, c->aor_user.p, c->aor_user.len)) {
+	if (creds.username.len != strlen(c->aor_user) ||
+	    memcmp(creds.username.s, c->aor_user, creds.username.len)) {
 		r->stats.forbidden++;
 		return reply(c, 403, "Username does not match the To URI",
 			     NULL);
@@ -269,6 +286,28 @@ struct reg_plan {
 	} contact[SIPLB_CONTACTS_MAX];
 };
 
+/* Are two Contact URIs (as text) the same URI (RFC 3261 19.1.4)? */
+static bool same_uri(const char *a, const char *b)
+{
+	struct sip_uri ua, ub;
+
+	if (sip_uri_parse(sip_slice_str(a), &ua) ||
+	    sip_uri_parse(sip_slice_str(b), &ub))
+		return !strcmp(a, b);
+	return sip_uri_equal(&ua, &ub);
+}
+
+/* The plan entry for the same URI as uri, or -1. */
+static int plan_find(const struct reg_plan *plan, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		if (same_uri(plan->contact[i].uri, uri))
+			return (int)i;
+	return -1;
+}
+
 static __u32 contact_expires(struct reg_ctx *c, const struct sip_contact *ct)
 {
 	if (ct->has_expires)
@@ -276,6 +315,27 @@ static __u32 contact_expires(struct reg_ctx *c, const struct sip_contact *ct)
 	if (c->req->has_expires)
 		return c->req->expires;
 	return c->r->conf.default_expires;
+}
+
+/* One contact into the plan; the same URI given twice: the last wins. */
+static int plan_add(struct reg_plan *plan, struct sip_slice uri,
+		    __u32 expires, __u16 q)
+{
+	char text[SIPLB_CONTACT_MAX];
+	int i;
+
+	memcpy(text, uri.p, uri.len);
+	text[uri.len] = '\0';
+	i = plan_find(plan, text);
+	if (i < 0) {
+		if (plan->n == SIPLB_CONTACTS_MAX)
+			return -E2BIG;
+		i = (int)plan->n++;
+		memcpy(plan->contact[i].uri, text, uri.len + 1);
+	}
+	plan->contact[i].expires = expires;
+	plan->contact[i].q = q;
+	return 0;
 }
 
 /* Collect and check the Contacts (step 4, first half). */
@@ -298,12 +358,6 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 				plan->star = true;
 				continue;
 			}
-			if (plan->n == SIPLB_CONTACTS_MAX ||
-			    plan->n == conf->max_contacts) {
-				*status = 403;
-				*why = "Too many contacts";
-				return -E2BIG;
-			}
 			if (ct.addr.uri_text.len >= SIPLB_CONTACT_MAX ||
 			    memchr(ct.addr.uri_text.p, '\0',
 				   ct.addr.uri_text.len)) {
@@ -318,11 +372,12 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 			}
 			if (expires > conf->max_expires)
 				expires = conf->max_expires;
-			memcpy(plan->contact[plan->n].uri, ct.addr.uri_text.p,
-			       ct.addr.uri_text.len);
-			plan->contact[plan->n].expires = expires;
-			plan->contact[plan->n].q = ct.q;
-			plan->n++;
+			err = plan_add(plan, ct.addr.uri_text, expires, ct.q);
+			if (err) {
+				*status = 403;
+				*why = "Too many contacts";
+				return err;
+			}
 		}
 		if (err != -ENOENT) {
 			*why = "Malformed Contact header";
@@ -356,14 +411,14 @@ static int find_binding(const struct location_set *set, const char *uri)
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		if (!strcmp(set->b[i].contact, uri))
+		if (same_uri(set->b[i].contact, uri))
 			return (int)i;
 	return -1;
 }
 
 /* A slot of this AOR with no live binding and not taken by this plan. */
 static int free_slot(const struct location *loc, const struct location_set *set,
-		     bool *taken, __u32 *slot)
+		     const bool *gone, bool *taken, __u32 *slot)
 {
 	__u32 s;
 	size_t i;
@@ -372,7 +427,7 @@ static int free_slot(const struct location *loc, const struct location_set *set,
 		bool used = taken[s];
 
 		for (i = 0; !used && i < set->n; i++)
-			used = set->slot[i] == s;
+			used = set->slot[i] == s && !gone[i];
 		if (!used) {
 			taken[s] = true;
 			*slot = s;
@@ -390,7 +445,7 @@ static int free_slot(const struct location *loc, const struct location_set *set,
 static int check_plan(const struct reg_ctx *c, const struct reg_plan *plan,
 		      const struct location_set *set)
 {
-	size_t i, adds = 0;
+	size_t i, adds = 0, removes = 0;
 	int idx;
 
 	if (plan->star) {
@@ -405,8 +460,10 @@ static int check_plan(const struct reg_ctx *c, const struct reg_plan *plan,
 			return -EALREADY;
 		if (idx < 0 && plan->contact[i].expires)
 			adds++;
+		if (idx >= 0 && !plan->contact[i].expires)
+			removes++;
 	}
-	return set->n + adds > c->r->loc->max_contacts ? -ENOSPC : 0;
+	return set->n + adds - removes > c->r->loc->max_contacts ? -ENOSPC : 0;
 }
 
 static void fill_binding(const struct reg_ctx *c, const struct reg_plan *plan,
@@ -422,53 +479,99 @@ static void fill_binding(const struct reg_ctx *c, const struct reg_plan *plan,
 	b->cseq = c->req->cseq;
 }
 
-/* Step 4, second half, and step 5: check against the bindings, apply. */
+/* What apply_plan() changed, so that a failure can be undone. */
+struct reg_undo {
+	size_t nwritten;
+	struct {
+		__u32 slot;
+		int old;	/* index into the set of the value replaced, or -1 */
+		struct siplb_binding b;
+	} written[SIPLB_CONTACTS_MAX];
+	bool gone[SIPLB_CONTACTS_MAX];	/* by index into the set: removed */
+};
+
+/* Put back what was there before: RFC 3261 10.3 step 8, all or nothing. */
+static void undo(struct reg_ctx *c, const struct location_set *set,
+		 const struct reg_undo *u)
+{
+	struct location *loc = c->r->loc;
+	size_t i = u->nwritten;
+
+	while (i--) {
+		if (u->written[i].old >= 0)
+			location_put(loc, c->aor, c->aor_len, u->written[i].slot,
+				     &set->b[u->written[i].old]);
+		else
+			location_remove(loc, c->aor, c->aor_len,
+					u->written[i].slot, &u->written[i].b);
+	}
+	for (i = 0; i < set->n; i++)
+		if (u->gone[i])
+			location_put(loc, c->aor, c->aor_len, set->slot[i],
+				     &set->b[i]);
+}
+
+/*
+ * Step 4, second half, and step 5: check the plan against the bindings,
+ * then apply it: removals first (so that a contact can replace another at
+ * the limit), then the new and refreshed bindings. If a write fails (the
+ * map is full: -E2BIG), everything done is undone.
+ */
 static int apply_plan(struct reg_ctx *c, const struct reg_plan *plan)
 {
 	bool taken[SIPLB_CONTACTS_MAX] = { false };
 	struct location *loc = c->r->loc;
 	struct location_set *set;
+	struct reg_undo *u;
 	struct siplb_binding b;
 	__u32 slot;
 	size_t i;
 	int idx, err;
 
 	set = malloc(sizeof(*set));
-	if (!set)
-		return -ENOMEM;
+	u = calloc(1, sizeof(*u));
+	if (!set || !u) {
+		err = -ENOMEM;
+		goto out;
+	}
 	err = location_read(loc, c->aor, c->aor_len, c->now->real_s, set);
 	if (!err)
 		err = check_plan(c, plan, set);
 	if (err)
 		goto out;
 
-	if (plan->star) {
-		for (i = 0; i < set->n; i++)
+	for (i = 0; i < set->n; i++) {
+		idx = plan_find(plan, set->b[i].contact);
+		if (plan->star || (idx >= 0 && !plan->contact[idx].expires)) {
 			location_remove(loc, c->aor, c->aor_len, set->slot[i],
 					&set->b[i]);
-		goto out;
-	}
-	for (i = 0; i < plan->n; i++) {
-		idx = find_binding(set, plan->contact[i].uri);
-		if (!plan->contact[i].expires) {	/* unregister */
-			if (idx >= 0)
-				location_remove(loc, c->aor, c->aor_len,
-						set->slot[idx], &set->b[idx]);
-			continue;
+			u->gone[i] = true;
 		}
+	}
+	for (i = 0; !plan->star && i < plan->n; i++) {
+		if (!plan->contact[i].expires)
+			continue;
+		idx = find_binding(set, plan->contact[i].uri);
 		if (idx >= 0) {
 			slot = set->slot[idx];
 		} else {
-			err = free_slot(loc, set, taken, &slot);
+			err = free_slot(loc, set, u->gone, taken, &slot);
 			if (err)
-				goto out;
+				break;
 		}
 		fill_binding(c, plan, i, &b);
 		err = location_put(loc, c->aor, c->aor_len, slot, &b);
 		if (err)
-			goto out;	/* -E2BIG: the map is full */
+			break;	/* -E2BIG: the map is full */
+		u->written[u->nwritten].slot = slot;
+		u->written[u->nwritten].old = idx;
+		u->written[u->nwritten].b = b;
+		u->nwritten++;
 	}
+	if (err)
+		undo(c, set, u);
 out:
+	free(u);
 	free(set);
 	return err;
 }
@@ -549,6 +652,11 @@ int registrar_handle(struct registrar *r, const struct sip_msg *req,
 	ret = authenticate(&c);
 	if (ret)
 		return ret;
+	if (c.foreign_domain) {
+		r->stats.forbidden++;
+		return reply(&c, 404, "Address-of-record not of this domain",
+			     NULL);
+	}
 
 	plan = malloc(sizeof(*plan));
 	if (!plan)

@@ -798,3 +798,128 @@ int sip_contact_next(struct sip_slice *rest, struct sip_contact *c)
 	*rest = s;
 	return 0;
 }
+
+/* ---- URI comparison (RFC 3261 19.1.4) ------------------------------ */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The next character of s with %HH decoded; false at the end. */
+static bool unescaped_next(struct sip_slice *s, unsigned char *c)
+{
+	int hi, lo;
+
+	if (!s->len)
+		return false;
+	if (s->p[0] == '%' && s->len >= 3 && (hi = hex_value(s->p[1])) >= 0 &&
+	    (lo = hex_value(s->p[2])) >= 0) {
+		*c = (unsigned char)(hi << 4 | lo);
+		s->p += 3;
+		s->len -= 3;
+		return true;
+	}
+	*c = (unsigned char)s->p[0];
+	s->p++;
+	s->len--;
+	return true;
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* a and b equal after %HH decoding, case-insensitively if asked. */
+static bool unescaped_eq(struct sip_slice a, struct sip_slice b, bool nocase)
+{
+	unsigned char ca, cb;
+	bool more_a, more_b;
+
+	for (;;) {
+		more_a = unescaped_next(&a, &ca);
+		more_b = unescaped_next(&b, &cb);
+		if (!more_a || !more_b)
+			return more_a == more_b;
+		if (nocase ? lower(ca) != lower(cb) : ca != cb)
+			return false;
+	}
+}
+
+int sip_unescape(struct sip_slice s, char *out, size_t size)
+{
+	unsigned char c;
+	size_t n = 0;
+
+	while (unescaped_next(&s, &c)) {
+		if (n + 1 >= size)
+			return -ENOSPC;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/*
+ * Every parameter in both lists has the same value in both (compared
+ * case-insensitively after %HH decoding); one in a only is ignored here.
+ */
+static bool common_params_equal(struct sip_slice a, struct sip_slice b)
+{
+	struct sip_slice piece, name, va, vb;
+	bool has_value;
+	char buf[64];
+
+	while (a.len) {
+		sip_slice_take_char(&a, ';');
+		piece = param_piece_take(&a);
+		has_value = split_at(&piece, '=', &name);
+		name = sip_slice_trim(name);
+		if (!name.len || name.len >= sizeof(buf))
+			continue;
+		memcpy(buf, name.p, name.len);
+		buf[name.len] = '\0';
+		if (sip_param_get(b, buf, &vb))
+			continue;
+		va = has_value ? sip_slice_trim(piece) :
+				 sip_slice_make(piece.p, 0);
+		if (!unescaped_eq(va, vb, true))
+			return false;
+	}
+	return true;
+}
+
+/* user, ttl, method and maddr: a URI with one never matches one without. */
+static bool paired_params_agree(struct sip_slice a, struct sip_slice b)
+{
+	static const char *const paired[] = { "user", "ttl", "method",
+					      "maddr" };
+	struct sip_slice v;
+	size_t i;
+
+	for (i = 0; i < sizeof(paired) / sizeof(paired[0]); i++)
+		if (!sip_param_get(a, paired[i], &v) !=
+		    !sip_param_get(b, paired[i], &v))
+			return false;
+	return true;
+}
+
+bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b)
+{
+	if (a->scheme != b->scheme)
+		return false;
+	if (a->scheme != SIP_URI_SIP && a->scheme != SIP_URI_SIPS)
+		return unescaped_eq(a->opaque, b->opaque, false);
+	return unescaped_eq(a->user, b->user, false) &&
+	       unescaped_eq(a->password, b->password, false) &&
+	       unescaped_eq(a->host, b->host, true) && a->port == b->port &&
+	       paired_params_agree(a->params, b->params) &&
+	       common_params_equal(a->params, b->params);
+}

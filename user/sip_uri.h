@@ -229,4 +229,18 @@ int sip_qvalue_parse(struct sip_slice s, uint16_t *q);
  */
 int sip_delta_seconds_parse(struct sip_slice s, uint32_t *secs);
 
+/*
+ * RFC 3261 19.1.4: are two URIs the same? Scheme must match; for sip and
+ * sips, user and password compare case-sensitively and the host
+ * case-insensitively, all after %HH decoding; ports must be equal (no port
+ * is not 5060); a user, ttl, method or maddr parameter in one URI only
+ * never matches; parameters in both must have equal values; others in one
+ * only are ignored. Other schemes compare their opaque parts after
+ * decoding. (Headers after '?' are not compared.)
+ */
+bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b);
+
+/* s with %HH decoded into out, NUL-terminated; the length or -ENOSPC. */
+int sip_unescape(struct sip_slice s, char *out, size_t size);
+
 #endif /* SIPLB_SIP_URI_H */
