@@ -418,7 +418,7 @@ TEST(config_defaults_when_blocks_absent)
 	ASSERT_EQ(c->registrar.min_expires, 60, "min-expires");
 	ASSERT_EQ(c->registrar.max_expires, 7200, "max-expires");
 	ASSERT_EQ(c->registrar.max_contacts, 10, "max-contacts");
-	ASSERT_EQ(c->registrar.max_bindings, 1000000, "max-bindings");
+	ASSERT_EQ(c->registrar.max_bindings, 1048576, "max-bindings");
 	ASSERT_EQ(c->auth.nonce_lifetime, 300, "nonce-lifetime");
 	ASSERT_EQ(c->auth.block_threshold, 5, "block-threshold");
 	ASSERT_EQ(c->auth.block_window, 60, "block-window");

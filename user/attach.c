@@ -130,6 +130,12 @@ int lb_attach(const struct attach_opts *o)
 		if (err)
 			goto cleanup;
 	}
+	if (o->location_size) {
+		err = bpf_map__set_max_entries(skel->maps.siplb_location,
+					       o->location_size);
+		if (err)
+			goto cleanup;
+	}
 	err = siplb__load(skel);
 	if (err) {
 		log_warnx("Couldn't load the XDP program: %s (if pinned maps "

@@ -20,6 +20,7 @@ struct attach_opts {
 	const char *ifname;
 	enum attach_mode mode;
 	__u32 affinity_size;	/* 0: the default, SIPLB_AFFINITY_SIZE */
+	__u32 location_size;	/* 0: the default, SIPLB_LOCATION_SIZE */
 };
 
 int lb_attach(const struct attach_opts *opts);

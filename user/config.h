@@ -31,6 +31,7 @@
 #include "attach.h"
 #include "digest.h"
 #include "siplb_maps.h"
+#include "siplb_location.h"
 
 #define CONF_MAX_INTERFACES	8
 #define CONF_LINE_MAX		1024	/* lines are shorter (newline aside) */
@@ -44,7 +45,7 @@
 #define CONF_DEFAULT_MIN_EXPIRES	60
 #define CONF_DEFAULT_MAX_EXPIRES	7200
 #define CONF_DEFAULT_MAX_CONTACTS	10
-#define CONF_DEFAULT_MAX_BINDINGS	1000000
+#define CONF_DEFAULT_MAX_BINDINGS	SIPLB_LOCATION_SIZE
 #define CONF_DEFAULT_NONCE_LIFETIME	300
 #define CONF_DEFAULT_BLOCK_THRESHOLD	5
 #define CONF_DEFAULT_BLOCK_WINDOW	60

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 
 #include "attach.h"
 #include "control.h"
@@ -115,6 +116,7 @@ static int data_plane_start(struct siplbd *d)
 			.ifname = c->interfaces[i],
 			.mode = c->xdp_mode,
 			.affinity_size = c->affinity_size,
+			.location_size = c->registrar.max_bindings,
 		};
 
 		err = lb_attach(&o);
@@ -132,9 +134,19 @@ static int data_plane_start(struct siplbd *d)
 		return err;
 	}
 	d->maps_open = true;
-	if (!c->ninterfaces)
+	if (!c->ninterfaces) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
 		log_info("adopted the XDP program whose maps are in %s",
 			 c->pin_dir);
+		if (!bpf_obj_get_info_by_fd(d->maps.location, &info, &len) &&
+		    info.max_entries != c->registrar.max_bindings)
+			log_warnx("max-bindings is %u but the adopted "
+				  "siplb_location holds %u: the map's size "
+				  "applies", c->registrar.max_bindings,
+				  info.max_entries);
+	}
 	err = lb_hash_key_ensure(d->maps.config);
 	if (!err)
 		err = lb_apply_conf(&d->maps, c);
