@@ -32,7 +32,9 @@
 #include "users.h"
 
 #define DATAGRAM_MAX	65535
-#define SWEEP_EVERY	10	/* seconds between sweeps of expired state */
+#define SWEEP_EVERY	10	/* seconds between sweeps of the block map */
+#define SWEEP_SLICE	65536	/* bindings visited per tick: ~25 ms */
+#define VIP_RCVBUF	(8 << 20)	/* bytes: bursts of REGISTERs */
 
 static char rx_buf[DATAGRAM_MAX + 1];
 static char tx_buf[DATAGRAM_MAX + 1];
@@ -164,6 +166,7 @@ int daemon_watch(struct siplbd *d, int fd)
 static int open_vip_socket(const struct siplb_endpoint *vip)
 {
 	int v6 = vip->family == SIPLB_AF_INET6, one = 1, fd;
+	int rcvbuf = VIP_RCVBUF;
 	char text[ENDPOINT_STRLEN];
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -173,6 +176,10 @@ static int open_vip_socket(const struct siplb_endpoint *vip)
 		    SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	/* A burst of REGISTERs must not overflow the default buffer; FORCE
+	 * goes past rmem_max (we still hold CAP_NET_ADMIN here). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* FREEBIND: the VIP may be added to the host after we start. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP,
@@ -370,6 +377,11 @@ void daemon_event(struct siplbd *d, int fd)
 	}
 }
 
+/*
+ * Once a second: health checks, a slice of the bindings sweep (a whole pass
+ * over a million bindings takes about 16 ticks, so the loop never stalls;
+ * readers skip expired bindings meanwhile), and now and then the blocks.
+ */
 void daemon_tick(struct siplbd *d)
 {
 	struct registrar_now now;
@@ -379,17 +391,17 @@ void daemon_tick(struct siplbd *d)
 	d->ticks++;
 	now_of(&now);
 	health_tick(&d->health, now.mono_ns / 1000000);
-	if (d->ticks % SWEEP_EVERY)
-		return;
-	err = location_sweep(&d->loc, now.real_s, &removed);
-	if (err)
+	err = location_sweep_step(&d->loc, now.real_s, &d->sweep, SWEEP_SLICE,
+				  &removed);
+	if (err < 0)
 		log_warnx("sweeping expired bindings failed: %s",
 			  strerror(-err));
 	d->stats.sweeps_removed += removed;
 	if (removed)
 		log_debug("swept %llu expired bindings",
 			  (unsigned long long)removed);
-	auth_guard_sweep(&d->guard, now.mono_ns, &removed);
+	if (d->ticks % SWEEP_EVERY == 0)
+		auth_guard_sweep(&d->guard, now.mono_ns, &removed);
 }
 
 /*

@@ -40,6 +40,7 @@ struct siplbd {
 	struct lb_maps maps;
 	bool maps_open;
 	struct location loc;
+	struct location_cursor sweep;
 	struct auth_guard guard;
 	struct registrar reg;
 	bool reg_ready;

@@ -4,8 +4,8 @@
  *
  * The map is the only copy: siplbd keeps no binding in memory, so a
  * restarted daemon sees exactly what the workers see, and nothing has to be
- * reloaded. Expired bindings are ignored when read and removed by
- * location_sweep(), which walks the map in batches.
+ * reloaded. Expired bindings are ignored when read and removed by the
+ * sweep, which walks the map in batches, a slice at a time.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -121,36 +121,45 @@ int location_remove(const struct location *loc, const char *aor, size_t len,
 
 #define SWEEP_BATCH 4096
 
-/* Remove every binding with expires_at <= now; *removed counts them. */
-int location_sweep(const struct location *loc, __u64 now, __u64 *removed)
+/*
+ * One slice of a sweep: visit up to about `budget` bindings from where the
+ * cursor stands, removing those with expires_at <= now. Returns 1 when the
+ * walk reached the end of the map (the cursor starts over next time), 0 if
+ * there is more, or -errno. Slices keep a large map from stalling the
+ * daemon: a million bindings take about 0.3 s to visit.
+ */
+int location_sweep_step(const struct location *loc, __u64 now,
+			struct location_cursor *cur, __u64 budget,
+			__u64 *removed)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct siplb_location_key *keys, *dead;
 	struct siplb_binding *vals;
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count, ndead, i, token = 0;
-	bool first = true, done = false;
-	int err = 0;
+	__u32 count, ndead, i;
+	__u64 visited = 0;
+	int ret = 0;
 
-	*removed = 0;
 	keys = calloc(SWEEP_BATCH, sizeof(*keys));
 	dead = calloc(SWEEP_BATCH, sizeof(*dead));
 	vals = calloc(SWEEP_BATCH, sizeof(*vals));
 	if (!keys || !dead || !vals) {
-		err = -ENOMEM;
+		ret = -ENOMEM;
 		goto out;
 	}
-	while (!done) {
+	while (ret == 0 && visited < budget) {
 		count = SWEEP_BATCH;
 		if (bpf_map_lookup_batch(loc->bindings_fd,
-					 first ? NULL : &token, &token, keys,
-					 vals, &count, &opts)) {
+					 cur->started ? &cur->token : NULL,
+					 &cur->token, keys, vals, &count,
+					 &opts)) {
 			if (errno != ENOENT) {
-				err = -errno;
-				goto out;
+				ret = -errno;
+				break;
 			}
-			done = true;	/* ENOENT: this was the last batch */
+			ret = 1;	/* ENOENT: this was the last batch */
 		}
-		first = false;
+		cur->started = true;
+		visited += count;
 		for (i = 0, ndead = 0; i < count; i++) {
 			if (vals[i].expires_at > now)
 				continue;
@@ -162,16 +171,31 @@ int location_sweep(const struct location *loc, __u64 now, __u64 *removed)
 		if (ndead &&
 		    bpf_map_delete_batch(loc->bindings_fd, dead, &ndead,
 					 &opts)) {
-			err = -errno;
-			goto out;
+			ret = -errno;
+			break;
 		}
 		*removed += ndead;
 	}
+	if (ret != 0)
+		cur->started = false;	/* done, or failed: start over */
 out:
 	free(vals);
 	free(dead);
 	free(keys);
-	return err;
+	return ret;
+}
+
+/* A whole sweep at once; *removed counts what it removed. */
+int location_sweep(const struct location *loc, __u64 now, __u64 *removed)
+{
+	struct location_cursor cur = {};
+	int ret;
+
+	*removed = 0;
+	do {
+		ret = location_sweep_step(loc, now, &cur, (__u64)-1, removed);
+	} while (ret == 0);
+	return ret < 0 ? ret : 0;
 }
 
 int location_count(const struct location *loc, __u64 *count)

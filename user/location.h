@@ -32,6 +32,15 @@ int location_put(const struct location *loc, const char *aor, size_t len,
 		 __u32 slot, const struct siplb_binding *b);
 int location_remove(const struct location *loc, const char *aor, size_t len,
 		    __u32 slot, const struct siplb_binding *b);
+/* Where an incremental sweep stands; zero-initialise. */
+struct location_cursor {
+	__u32 token;
+	bool started;
+};
+
+int location_sweep_step(const struct location *loc, __u64 now,
+			struct location_cursor *cur, __u64 budget,
+			__u64 *removed);
 int location_sweep(const struct location *loc, __u64 now, __u64 *removed);
 int location_count(const struct location *loc, __u64 *count);
 

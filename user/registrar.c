@@ -39,6 +39,13 @@
 #include "users.h"
 
 #define AUTH_VALUE_MAX	2048	/* longest Authorization value we parse */
+/*
+ * Nonces the replay table remembers: it should cover (authenticated
+ * requests per second) x (nonce lifetime), else valid requests get a
+ * stale=true challenge and a round trip more. 2^21 slots (80 MiB) cover
+ * about 7,000/s at the default 300 s lifetime.
+ */
+#define REPLAY_SLOTS	(1u << 21)
 #define EXTRA_MAX	(SIPLB_CONTACTS_MAX * (SIPLB_CONTACT_MAX + 32) + 1024)
 
 /* Equality of Call-IDs through a hash: a public key is enough. */
@@ -57,7 +64,7 @@ int registrar_init(struct registrar *r, const struct registrar_conf *conf,
 	r->guard = guard;
 	err = nonce_issuer_new(&r->nonces);
 	if (!err)
-		err = nonce_replay_new(0, &r->replay);
+		err = nonce_replay_new(REPLAY_SLOTS, &r->replay);
 	if (err)
 		registrar_free(r);
 	return err;
