@@ -404,6 +404,21 @@ void daemon_tick(struct siplbd *d)
 		auth_guard_sweep(&d->guard, now.mono_ns, &removed);
 }
 
+/* Same VIPs in the same order: the sockets (and what is queued on them)
+ * can stay. */
+static bool same_vip_list(const struct siplb_conf *a,
+			  const struct siplb_conf *b)
+{
+	size_t i;
+
+	if (a->nvips != b->nvips)
+		return false;
+	for (i = 0; i < a->nvips; i++)
+		if (!endpoint_equal(&a->vips[i].ep, &b->vips[i].ep))
+			return false;
+	return true;
+}
+
 /*
  * SIGHUP: a new configuration and users file, checked completely first; on
  * any error the old ones stay in force. The interfaces and the pin
@@ -414,6 +429,7 @@ void daemon_reload(struct siplbd *d)
 	struct siplb_conf *conf = NULL;
 	struct users *users = NULL;
 	struct registrar_conf rc;
+	bool same_vips;
 	int err;
 
 	log_info("reloading %s", d->conf_path);
@@ -437,7 +453,9 @@ void daemon_reload(struct siplbd *d)
 		users_free(users);
 		return;
 	}
-	close_vip_sockets(d);
+	same_vips = same_vip_list(d->conf, conf);
+	if (!same_vips)
+		close_vip_sockets(d);
 	users_free(d->users);
 	conf_free(d->conf);
 	d->users = users;
@@ -449,7 +467,7 @@ void daemon_reload(struct siplbd *d)
 	auth_guard_configure(&d->guard, conf->auth.block_threshold,
 			     conf->auth.block_window, conf->auth.block_time);
 	health_conf_from(conf, &d->health.conf);
-	err = open_vip_sockets(d);
+	err = same_vips ? 0 : open_vip_sockets(d);
 	if (err)
 		log_warnx("reload: reopening the VIP sockets failed: %s",
 			  strerror(-err));
@@ -467,8 +485,11 @@ void daemon_free(struct siplbd *d)
 	auth_guard_free(&d->guard);
 	if (d->maps_open)
 		lb_maps_close(&d->maps);
-	if (d->ctl_fd >= 0)
+	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
+		if (d->conf)
+			unlink(d->conf->control_socket);
+	}
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	if (d->tick_fd >= 0)

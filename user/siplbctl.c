@@ -361,6 +361,22 @@ static int cmd_block(const struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
+/* `siplbctl list -j` as well as `siplbctl -j list`: take -j from the
+ * command's arguments too (getopt stops at the command, so that its own
+ * options such as --weight are left alone). Returns the new argc. */
+static int take_trailing_json(struct ctl *ctl, int argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j"))
+			ctl->json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl ctl = {
@@ -409,6 +425,7 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind + 1;
 	argv += optind + 1;
+	argc = take_trailing_json(&ctl, argc, argv);
 
 	if (!strcmp(cmd, "attach"))
 		err = cmd_attach(&ctl, argc, argv);

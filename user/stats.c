@@ -91,8 +91,9 @@ static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 	if (bpf_obj_get_info_by_fd(m->backends, &info, &len))
 		return -errno;
 	if (!json)
-		fprintf(out, "%-4s %-24s %-24s %-9s %6s %12s %14s\n", "id",
-			"vip", "backend", "state", "weight", "packets",
+		fprintf(out, with_stats ? "%-4s %-24s %-24s %-9s %6s %12s %14s\n" :
+					  "%-4s %-24s %-24s %-9s %6s\n",
+			"id", "vip", "backend", "state", "weight", "packets",
 			"bytes");
 	for (id = 1; id < info.max_entries; id++) {
 		if (bpf_map_lookup_elem(m->backends, &id, &be))
@@ -109,21 +110,27 @@ static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 			if (err)
 				return err;
 		}
-		if (json)
+		if (json) {
 			fprintf(out,
 				"%s{\"id\":%u,\"vip\":\"%s\",\"addr\":\"%s\","
-				"\"state\":\"%s\",\"weight\":%u,"
-				"\"packets\":%llu,\"bytes\":%llu}",
+				"\"state\":\"%s\",\"weight\":%u",
 				first ? "" : ",", id, vip_s, be_s,
-				lb_backend_state_name(be.state), be.weight,
-				(unsigned long long)bst.packets,
-				(unsigned long long)bst.bytes);
-		else
-			fprintf(out, "%-4u %-24s %-24s %-9s %6u %12llu %14llu\n",
-				id, vip_s, be_s,
-				lb_backend_state_name(be.state), be.weight,
-				(unsigned long long)bst.packets,
-				(unsigned long long)bst.bytes);
+				lb_backend_state_name(be.state), be.weight);
+			if (with_stats)
+				fprintf(out, ",\"packets\":%llu,\"bytes\":%llu",
+					(unsigned long long)bst.packets,
+					(unsigned long long)bst.bytes);
+			fputc('}', out);
+		} else {
+			fprintf(out, "%-4u %-24s %-24s %-9s %6u", id, vip_s,
+				be_s, lb_backend_state_name(be.state),
+				be.weight);
+			if (with_stats)
+				fprintf(out, " %12llu %14llu",
+					(unsigned long long)bst.packets,
+					(unsigned long long)bst.bytes);
+			fputc('\n', out);
+		}
 		first = false;
 	}
 	return 0;
