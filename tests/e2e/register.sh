@@ -430,6 +430,53 @@ n=$(dump after-client)
 	fail "after the Python client: $n bindings, expected $REMAINING"
 
 # --- 5. password guessing gets the source blocked -----------------------
+phase "4b. malformed requests answered; bindings as siplbctl shows them"
+# Raw datagrams from the client: the XDP program passes REGISTER (and a
+# request with a SIP version it does not speak) up to siplbd.
+raw_answers=$(ip netns exec "$TB_NS_CLIENT" python3 - "$CLIENT_IP" "$VIP" \
+	"$TB_SIP_PORT" "$DOMAIN" <<'PY'
+import socket, sys
+me, vip, port, dom = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def msg(start, callid=True):
+    return (start + "\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bKraw\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:x@%s>;tag=r\r\nTo: <sip:x@%s>\r\n"
+            % (me, dom, dom) + ("Call-ID: raw@x\r\n" if callid else "") +
+            "CSeq: 1 %s\r\nContent-Length: 0\r\n\r\n" % start.split()[0])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((me, 5099)); s.settimeout(2)
+for m in (msg("REGISTER sip:%s SIP/3.0" % dom), msg("REGISTER sip:%s SIP/2.0" % dom, False),
+          msg("REGISTER tel:+15551234 SIP/2.0")):
+    s.sendto(m.encode(), (vip, port))
+    try:
+        print(s.recv(65535).decode(errors="replace").split("\r\n")[0])
+    except socket.timeout:
+        print("timeout")
+PY
+)
+expect_raw() {	# LINE WANT WHAT
+	if [ "$(printf '%s\n' "$raw_answers" | sed -n "$1p")" = "$2" ]; then
+		pass "$3: $2"
+	else
+		fail "$3: got '$(printf '%s\n' "$raw_answers" | sed -n "$1p")', expected '$2'"
+	fi
+}
+expect_raw 1 "SIP/2.0 505 Version Not Supported" "REGISTER with SIP/3.0"
+expect_raw 2 "SIP/2.0 400 Missing Call-ID" "REGISTER without Call-ID"
+expect_raw 3 "SIP/2.0 416 Unsupported URI Scheme" "REGISTER to a tel: URI"
+
+ctl_count=$(lb_ctl bindings -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+map_count=$(location_dump | wc -l)
+if [ "$ctl_count" = "$map_count" ] && [ "$map_count" -gt 0 ]; then
+	pass "siplbctl bindings lists the $ctl_count bindings bpftool dumps"
+else
+	fail "siplbctl bindings says $ctl_count, bpftool dumps $map_count"
+fi
+if lb_ctl bindings "sip:$U3@$DOMAIN" | grep -q "sip:$U3@$CLIENT_IP:$SIPP_PORT"; then
+	pass "siplbctl bindings sip:$U3@$DOMAIN shows its contact"
+else
+	fail "siplbctl bindings sip:$U3@$DOMAIN does not show its contact"
+fi
+
 phase "5. wrong passwords from $GUESS_IP (block-threshold $THRESHOLD)"
 stats_json
 drop0=$(stats_get drop_blocked)
