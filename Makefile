@@ -43,12 +43,16 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
 
 # User-space modules shared by the programs (every user/*.c without main).
-USER_MAINS := user/siplbctl.c user/siplbd.c
+USER_MAINS := user/siplbctl.c user/siplbd.c user/siplb_worker.c
 USER_LIB_SRCS := $(filter-out $(USER_MAINS),$(wildcard user/*.c))
 USER_LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_LIB_SRCS))
 USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(OUT)/siplb.skel.h
 
 PROGS     := $(OUT)/siplbctl $(OUT)/siplbd
+# The backend worker (user/siplb_worker.c), once it exists.
+ifneq ($(wildcard user/siplb_worker.c),)
+PROGS     += $(OUT)/siplb-worker
+endif
 
 # C tests: tests/test_<name>.c -> build/tests/test_<name>, linked with the
 # user-space modules, tests/testlib.c and tests/packet.c.
@@ -95,6 +99,10 @@ $(OUT)/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/user
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/siplbctl $(OUT)/siplbd: $(OUT)/%: $(OUT)/user/%.o $(USER_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/siplb-worker: $(OUT)/user/siplb_worker.o $(USER_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
