@@ -23,6 +23,7 @@
 #include "lb_table.h"
 #include "log.h"
 #include "stats.h"
+#include "users.h"
 
 #define CONTROL_SOCKET_DEFAULT "/run/siplb/siplbd.sock"
 
@@ -56,6 +57,8 @@ static void usage(FILE *out)
 "  block [del ADDR]                           sources blocked in XDP\n"
 "  stats                                      counters (and siplbd's)\n"
 "  reload                                     siplbd re-reads its config\n"
+"  passwd USER REALM                          a users-file line (MD5 and\n"
+"                                             SHA-256 HA1s); password on stdin\n"
 "  unpin                                      remove the pinned maps\n");
 }
 
@@ -361,6 +364,43 @@ static int cmd_block(const struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
+/*
+ * Print the users-file line for USER in REALM, the password read from the
+ * first line of stdin (not echoed to a terminal by the caller's shell:
+ * `read -s` or a pipe). The password is wiped once hashed.
+ */
+static int cmd_passwd(int argc, char **argv)
+{
+	char password[256], line[1024];
+	size_t len;
+	int err;
+
+	if (argc != 2) {
+		log_warnx("usage: passwd USER REALM (password on stdin)");
+		return -EINVAL;
+	}
+	if (!fgets(password, sizeof(password), stdin)) {
+		log_warnx("passwd: no password on stdin");
+		return -EINVAL;
+	}
+	len = strcspn(password, "\r\n");
+	password[len] = '\0';
+	if (len == 0) {
+		log_warnx("passwd: empty password");
+		return -EINVAL;
+	}
+	err = users_format_line(argv[0], argv[1], password, 0, line,
+				sizeof(line));
+	explicit_bzero(password, sizeof(password));
+	if (err) {
+		log_warnx("passwd: %s", strerror(-err));
+		return err;
+	}
+	printf("%s\n", line);
+	explicit_bzero(line, sizeof(line));
+	return 0;
+}
+
 /* `siplbctl list -j` as well as `siplbctl -j list`: take -j from the
  * command's arguments too (getopt stops at the command, so that its own
  * options such as --weight are left alone). Returns the new argc. */
@@ -444,6 +484,8 @@ int main(int argc, char **argv)
 		err = cmd_show(&ctl, SHOW_BINDINGS, argc ? argv[0] : NULL);
 	else if (!strcmp(cmd, "block"))
 		err = cmd_block(&ctl, argc, argv);
+	else if (!strcmp(cmd, "passwd"))
+		err = cmd_passwd(argc, argv);
 	else if (!strcmp(cmd, "reload") && argc == 0)
 		err = via_daemon(&ctl, "reload", NULL, 0);
 	else if (!strcmp(cmd, "unpin") && argc == 0)

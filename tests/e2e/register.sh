@@ -253,6 +253,14 @@ log "testbed $TB_PREFIX up: VIP $VIP_EP, client $CLIENT_IP and $GUESS_IP"
 # --- 1. users, configuration, start -------------------------------------
 phase "1. $USERS users, configuration, siplbd start"
 users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" "$USERS"
+# The operator's tool makes the same line from the password.
+want=$(grep "^$(user 1):" "$LIB_WORK/users.htdigest")
+got=$(password 1 | "$SIPLBCTL" passwd "$(user 1)" "$REALM")
+if [ -n "$want" ] && [ "$got" = "$want" ]; then
+	pass "siplbctl passwd makes the users-file line (MD5 and SHA-256 HA1s)"
+else
+	fail "siplbctl passwd gave '$got', the users file has '$want'"
+fi
 CONF=$LIB_WORK/siplb.conf
 {
 	echo "pin-dir $TB_PINDIR"
