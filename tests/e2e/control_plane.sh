@@ -192,28 +192,11 @@ conf_write() {
 	} >"$file"
 }
 
-# siplbd_run CONF: siplbd -d in the balancer namespace (nsenter execs it,
-# so $! is siplbd), log appended to $LOGF; waits until it listens on the
-# VIP port. Returns 1 if it exits or does not listen within 10 s.
+# siplbd_run CONF: siplbd -d in the balancer namespace, log appended to
+# $LOGF (lib.sh's $LIB_WORK/siplbd.log); waits until it listens on the VIP
+# port. Returns 1 if it exits or does not listen within 10 s.
 siplbd_run() {
-	local i
-	echo "=== siplbd -c $1 -d ($(date +%T))" >>"$LOGF"
-	lib_bg SIPLBD_PID nsenter --net="/run/netns/$TB_NS_LB" \
-		"$CP_SIPLBD" -c "$1" -d 2>>"$LOGF" </dev/null
-	for i in $(seq 1 100); do
-		if ! kill -0 "$SIPLBD_PID" 2>/dev/null; then
-			lib_stop "$SIPLBD_PID" NONE 1 || true
-			SIPLBD_PID=""
-			echo "siplbd exited during start-up; its log:" >&2
-			tail -n 20 "$LOGF" >&2
-			return 1
-		fi
-		ip netns exec "$TB_NS_LB" ss -Hlun "sport = :$TB_SIP_PORT" |
-			grep -q . && return 0
-		sleep 0.1
-	done
-	echo "siplbd does not listen on port $TB_SIP_PORT after 10 s" >&2
-	return 1
+	SIPLBD=$CP_SIPLBD siplbd_start "$1"
 }
 
 # log_since MARK: siplbd's log after the last line containing MARK.
