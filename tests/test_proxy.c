@@ -1,0 +1,975 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_proxy.c - siplb-worker's proxy without a network: the message
+ * surgery (user/proxy_msg.c), the transaction table (user/txn_table.c) and
+ * the proxy state machine (user/proxy.c) driven with a fake network (every
+ * datagram it sends is captured with its destination) and a fake clock.
+ *
+ * Bindings live in a real siplb_location map created in-process with
+ * bpf_map_create(), as tests/test_registrar.c does, so the proxy reads
+ * them exactly as it would read siplbd's pinned map. Needs root (CAP_BPF)
+ * for those cases.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "endpoint.h"
+#include "location.h"
+#include "proxy.h"
+#include "proxy_msg.h"
+#include "sip_msg.h"
+#include "txn_table.h"
+#include "testlib.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SELF		"10.99.11.2:5060"
+#define VIP		"10.99.0.10:5060"
+#define DOMAIN		"example.com"
+#define ALICE_ADDR	"198.51.100.7:5060"	/* caller's source */
+#define BOB_SOURCE	"192.0.2.21:5070"	/* where bob registered from */
+#define BOB_CONTACT	"sip:bob@192.0.2.20:5062"	/* behind a NAT */
+#define REAL_NOW	1700000000ULL
+
+static bool contains(const char *hay, size_t len, const char *needle)
+{
+	return memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+#define ASSERT_HAS(buf, len, needle, what)                                    \
+	testlib_report(contains((buf), (len), (needle)), __FILE__, __LINE__,  \
+		       (what), "\"%s\" not in:\n%.*s", (needle), (int)(len),  \
+		       (buf))
+
+#define ASSERT_HASNT(buf, len, needle, what)                                  \
+	testlib_report(!contains((buf), (len), (needle)), __FILE__, __LINE__, \
+		       (what), "\"%s\" unexpectedly in:\n%.*s", (needle),     \
+		       (int)(len), (buf))
+
+static struct proxy_self self_of(void)
+{
+	struct proxy_self s;
+
+	if (proxy_self_init(&s, SELF, VIP, DOMAIN))
+		memset(&s, 0, sizeof(s));
+	return s;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+static const char invite_text[] =
+	"INVITE sip:bob@example.com SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKalice1;rport\r\n"
+	"Route: <sip:10.99.0.10:5060;lr>, <sip:203.0.113.5;lr>\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n"
+	"To: <sip:bob@example.com>\r\n"
+	"Call-ID: call-1@198.51.100.7\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Contact: <sip:alice@198.51.100.7:5060>\r\n"
+	"Subject: folded\r\n  subject\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: 4\r\n"
+	"\r\n"
+	"v=0\n";
+
+TEST(build_request_via_rr_maxforwards_route)
+{
+	struct proxy_self self = self_of();
+	struct proxy_fwd f = { .ruri = BOB_CONTACT,
+			       .branch = PROXY_BRANCH_PREFIX "t0123",
+			       .pop_route = true, .record_route = true };
+	static struct sip_msg in, out;
+	char buf[4096];
+	struct sip_slice v;
+	unsigned int pos = 0;
+	int n;
+
+	if (!ASSERT_OK(sip_msg_parse(&in, invite_text, sizeof(invite_text) - 1),
+		       "parse the INVITE"))
+		return;
+	n = proxy_build_request(&self, &in, &f, buf, sizeof(buf));
+	if (!ASSERT_GE(n, 1, "proxy_build_request") ||
+	    !ASSERT_OK(sip_msg_parse(&out, buf, n), "forwarded INVITE parses"))
+		return;
+	ASSERT_TRUE(sip_slice_eq_str(out.ruri_text, BOB_CONTACT),
+		    "Request-URI is the binding's contact");
+	ASSERT_TRUE(sip_slice_eq_str(out.via.branch, f.branch),
+		    "top Via carries our branch");
+	ASSERT_TRUE(sip_slice_eq_str(out.via.host, "10.99.11.2") &&
+			    out.via.port == 5060,
+		    "top Via is our address");
+	ASSERT_EQ(out.count[SIP_HDR_VIA], 2, "the caller's Via follows ours");
+	ASSERT_EQ(out.max_forwards, 69, "Max-Forwards decremented");
+	ASSERT_HAS(buf, n, "Record-Route: <sip:10.99.0.10:5060;lr>\r\n",
+		   "Record-Route through the VIP");
+	ASSERT_TRUE(!sip_msg_hdr_next(&out, SIP_HDR_ROUTE, &pos, &v) &&
+			    sip_slice_eq_str(v, "<sip:203.0.113.5;lr>"),
+		    "our Route popped, the next kept");
+	ASSERT_HAS(buf, n, "Subject: folded\r\n  subject\r\n",
+		   "other headers as they were");
+	ASSERT_TRUE(sip_slice_eq_str(out.body, "v=0\n"), "body unchanged");
+}
+
+TEST(build_request_adds_max_forwards_keeps_uri)
+{
+	static const char text[] = "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKo\r\n"
+				   "From: <sip:a@example.com>;tag=1\r\n"
+				   "To: <sip:bob@example.com>\r\n"
+				   "Call-ID: o1\r\n"
+				   "CSeq: 7 OPTIONS\r\n\r\n";
+	struct proxy_self self = self_of();
+	struct proxy_fwd f = { .branch = PROXY_BRANCH_PREFIX "t1" };
+	static struct sip_msg in, out;
+	char buf[2048];
+	int n;
+
+	if (!ASSERT_OK(sip_msg_parse(&in, text, sizeof(text) - 1), "parse"))
+		return;
+	n = proxy_build_request(&self, &in, &f, buf, sizeof(buf));
+	if (!ASSERT_GE(n, 1, "build") ||
+	    !ASSERT_OK(sip_msg_parse(&out, buf, n), "reparse"))
+		return;
+	ASSERT_EQ(out.max_forwards, 69, "absent Max-Forwards becomes 70 - 1");
+	ASSERT_TRUE(sip_slice_eq_str(out.ruri_text, "sip:bob@example.com"),
+		    "Request-URI kept");
+	ASSERT_HASNT(buf, n, "Record-Route", "no Record-Route unless asked");
+	ASSERT_EQ(proxy_build_request(&self, &in, &f, buf, 40), -ENOSPC,
+		  "small buffer: -ENOSPC");
+}
+
+static const struct relay_case {
+	const char *name;
+	const char *vias;	/* Via lines of the response */
+	int ret;		/* > 0: relayed */
+	const char *top;	/* expected top Via value after */
+} relay_cases[] = {
+	{ "two Via headers",
+	  "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt1\r\n"
+	  "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKa;rport=5062\r\n",
+	  1, "SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKa;rport=5062" },
+	{ "one Via header, two via-parms",
+	  "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt1 , "
+	  "SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKa\r\n",
+	  1, "SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKa" },
+	{ "nothing left to route by",
+	  "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt1\r\n", -EINVAL,
+	  NULL },
+};
+
+TEST(build_relay_removes_our_via)
+{
+	static struct sip_msg in, out;
+	char text[2048], buf[2048];
+	size_t i;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(relay_cases); i++) {
+		const struct relay_case *c = &relay_cases[i];
+		const struct sip_hdr *h;
+
+		n = snprintf(text, sizeof(text),
+			     "SIP/2.0 180 Ringing\r\n%s"
+			     "From: <sip:a@example.com>;tag=1\r\n"
+			     "To: <sip:b@example.com>;tag=2\r\n"
+			     "Call-ID: r1\r\nCSeq: 1 INVITE\r\n"
+			     "Content-Length: 0\r\n\r\n", c->vias);
+		if (!ASSERT_OK(sip_msg_parse(&in, text, n), c->name))
+			continue;
+		n = proxy_build_relay(&in, buf, sizeof(buf));
+		if (c->ret < 0) {
+			ASSERT_EQ(n, c->ret, c->name);
+			continue;
+		}
+		if (!ASSERT_GE(n, 1, c->name) ||
+		    !ASSERT_OK(sip_msg_parse(&out, buf, n), c->name))
+			continue;
+		h = sip_msg_hdr(&out, SIP_HDR_VIA);
+		ASSERT_TRUE(h && sip_slice_eq_str(h->value, c->top), c->name);
+		ASSERT_HAS(buf, n, "SIP/2.0 180 Ringing\r\n", c->name);
+	}
+}
+
+TEST(build_hop_ack_and_cancel)
+{
+	static const char resp_text[] =
+		"SIP/2.0 486 Busy Here\r\n"
+		"Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt9\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKalice1\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>;tag=b7\r\n"
+		"Call-ID: call-1@198.51.100.7\r\nCSeq: 1 INVITE\r\n\r\n";
+	struct proxy_self self = self_of();
+	struct proxy_fwd f = { .ruri = BOB_CONTACT,
+			       .branch = PROXY_BRANCH_PREFIX "t9",
+			       .pop_route = true, .record_route = true };
+	static struct sip_msg in, fwd, resp, hop;
+	char fbuf[4096], buf[4096];
+	int n;
+
+	if (!ASSERT_OK(sip_msg_parse(&in, invite_text, sizeof(invite_text) - 1),
+		       "parse") ||
+	    !ASSERT_GE(n = proxy_build_request(&self, &in, &f, fbuf,
+					       sizeof(fbuf)), 1, "forward") ||
+	    !ASSERT_OK(sip_msg_parse(&fwd, fbuf, n), "parse forwarded") ||
+	    !ASSERT_OK(sip_msg_parse(&resp, resp_text, sizeof(resp_text) - 1),
+		       "parse 486"))
+		return;
+	n = proxy_build_hop(&fwd, "ACK", &resp, buf, sizeof(buf));
+	if (!ASSERT_GE(n, 1, "ACK built") ||
+	    !ASSERT_OK(sip_msg_parse(&hop, buf, n), "ACK parses"))
+		return;
+	ASSERT_TRUE(sip_slice_eq_str(hop.method, "ACK"), "method ACK");
+	ASSERT_TRUE(sip_slice_eq_str(hop.ruri_text, BOB_CONTACT),
+		    "ACK: Request-URI of the forwarded INVITE");
+	ASSERT_EQ(hop.count[SIP_HDR_VIA], 1, "ACK: our Via only");
+	ASSERT_TRUE(sip_slice_eq_str(hop.via.branch, f.branch),
+		    "ACK: same branch as the INVITE");
+	ASSERT_TRUE(sip_slice_eq_str(hop.to.tag, "b7"), "ACK: To of the 486");
+	ASSERT_TRUE(hop.cseq == 1 && sip_slice_eq_str(hop.cseq_method, "ACK"),
+		    "ACK: CSeq 1 ACK");
+	ASSERT_HAS(buf, n, "Route: <sip:203.0.113.5;lr>\r\n",
+		   "ACK: the INVITE's Route");
+
+	n = proxy_build_hop(&fwd, "CANCEL", NULL, buf, sizeof(buf));
+	if (!ASSERT_GE(n, 1, "CANCEL built") ||
+	    !ASSERT_OK(sip_msg_parse(&hop, buf, n), "CANCEL parses"))
+		return;
+	ASSERT_EQ(hop.to.tag.len, 0, "CANCEL: To of the request (no tag)");
+	ASSERT_TRUE(sip_slice_eq_str(hop.cseq_method, "CANCEL"),
+		    "CANCEL: CSeq method");
+	ASSERT_TRUE(sip_slice_eq_str(hop.via.branch, f.branch),
+		    "CANCEL: same branch as the INVITE");
+}
+
+TEST(branches)
+{
+	char a[PROXY_BRANCH_MAX], b[PROXY_BRANCH_MAX];
+	static struct sip_msg m;
+	uint64_t i;
+	int dup = 0;
+
+	proxy_branch_unique(42, 1, a);
+	ASSERT_TRUE(proxy_branch_is_ours(sip_slice_str(a)),
+		    "unique branch is recognised as ours");
+	ASSERT_TRUE(!strncmp(a, "z9hG4bK", 7), "RFC 3261 magic cookie");
+	for (i = 2; i < 5000; i++) {
+		proxy_branch_unique(42, i, b);
+		dup += !strcmp(a, b);
+	}
+	ASSERT_EQ(dup, 0, "no two counters give the same branch");
+	ASSERT_FALSE(proxy_branch_is_ours(SIP_SLICE_LIT("z9hG4bKalice1")),
+		     "someone else's branch");
+	ASSERT_FALSE(proxy_branch_is_ours(SIP_SLICE_LIT(PROXY_BRANCH_PREFIX)),
+		     "prefix alone");
+
+	if (!ASSERT_OK(sip_msg_parse(&m, invite_text, sizeof(invite_text) - 1),
+		       "parse"))
+		return;
+	proxy_branch_stateless(&m, a);
+	proxy_branch_stateless(&m, b);
+	ASSERT_TRUE(!strcmp(a, b), "stateless branch is deterministic");
+	ASSERT_TRUE(proxy_branch_is_ours(sip_slice_str(a)),
+		    "stateless branch is ours");
+}
+
+static const struct via_case {
+	const char *via;
+	int ret;
+	const char *dest;
+} via_cases[] = {
+	{ "SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKx", 0, "198.51.100.7:5060" },
+	{ "SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKx", 0,
+	  "198.51.100.7:5070" },
+	{ "SIP/2.0/UDP 10.0.0.5:5070;received=198.51.100.9;rport=40000", 0,
+	  "198.51.100.9:40000" },
+	{ "SIP/2.0/UDP [2001:db8::1]:5080;branch=z9hG4bKx", 0,
+	  "[2001:db8::1]:5080" },
+	{ "SIP/2.0/UDP host.example.com;branch=z9hG4bKx", -EINVAL, NULL },
+};
+
+TEST(via_destination)
+{
+	struct siplb_endpoint got, want;
+	struct sip_slice s;
+	struct sip_via v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(via_cases); i++) {
+		const struct via_case *c = &via_cases[i];
+
+		s = sip_slice_str(c->via);
+		if (!ASSERT_OK(sip_via_next(&s, &v), c->via))
+			continue;
+		if (c->ret) {
+			ASSERT_EQ(proxy_via_dest(&v, &got), c->ret, c->via);
+			continue;
+		}
+		if (ASSERT_OK(proxy_via_dest(&v, &got), c->via) &&
+		    ASSERT_OK(endpoint_parse(c->dest, &want), c->dest))
+			ASSERT_TRUE(endpoint_equal(&got, &want), c->via);
+	}
+}
+
+TEST(loop_detection_and_uri_ownership)
+{
+	static const char looped[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKother\r\n"
+		"Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt77\r\n"
+		"From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+		"Call-ID: l1\r\nCSeq: 1 INVITE\r\n\r\n";
+	struct proxy_self self = self_of();
+	static struct sip_msg m;
+	struct sip_uri u;
+
+	if (!ASSERT_OK(sip_msg_parse(&m, looped, sizeof(looped) - 1), "parse"))
+		return;
+	ASSERT_TRUE(proxy_has_own_via(&self, &m), "our Via further down");
+	if (!ASSERT_OK(sip_msg_parse(&m, invite_text, sizeof(invite_text) - 1),
+		       "parse"))
+		return;
+	ASSERT_FALSE(proxy_has_own_via(&self, &m), "no Via of ours");
+
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:10.99.0.10:5060;lr"), &u),
+		  "VIP uri");
+	ASSERT_TRUE(proxy_uri_is_ours(&self, &u), "the VIP is us");
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:10.99.11.2"), &u), "self");
+	ASSERT_TRUE(proxy_uri_is_ours(&self, &u), "our address, port 5060");
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:EXAMPLE.com"), &u), "dom");
+	ASSERT_TRUE(proxy_uri_is_ours(&self, &u), "our domain, any case");
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:10.99.0.10:5070"), &u), "p");
+	ASSERT_FALSE(proxy_uri_is_ours(&self, &u), "VIP address, other port");
+}
+
+TEST(aor_of_request_uri)
+{
+	char aor[SIPLB_AOR_MAX];
+	struct sip_uri u;
+
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:b%6Fb@EXAMPLE.com:5060;"
+					      "user=phone"), &u), "parse");
+	ASSERT_EQ(proxy_aor(&u, NULL, aor, sizeof(aor)),
+		  strlen("sip:bob@example.com"), "AOR length");
+	ASSERT_TRUE(!strcmp(aor, "sip:bob@example.com"),
+		    "unescaped user, lower-case host, no port or params");
+	ASSERT_GE(proxy_aor(&u, "Other.ORG", aor, sizeof(aor)), 1, "domain");
+	ASSERT_TRUE(!strcmp(aor, "sip:bob@other.org"), "domain substituted");
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:a%00b@example.com"), &u),
+		  "parse %00");
+	ASSERT_EQ(proxy_aor(&u, NULL, aor, sizeof(aor)), -EINVAL,
+		  "%00 refused");
+	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:example.com"), &u), "nouser");
+	ASSERT_EQ(proxy_aor(&u, NULL, aor, sizeof(aor)), -EINVAL, "no user");
+}
+
+/* ---- the transaction table --------------------------------------------- */
+
+TEST(txn_table_insert_find_expire)
+{
+	struct txn_table tt;
+	struct txn *t[4], *found;
+	char key[8];
+	int i;
+
+	if (!ASSERT_OK(txn_table_init(&tt, 3), "init"))
+		return;
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		t[i] = txn_new(&tt, key, strlen(key));
+		ASSERT_TRUE(t[i] != NULL, "insert");
+	}
+	ASSERT_TRUE(txn_new(&tt, "k3", 2) == NULL, "full table refuses");
+	ASSERT_EQ(tt.used, 3, "three in use");
+	found = txn_find_key(&tt, "k1", 2);
+	ASSERT_TRUE(found == t[1], "find by key");
+	ASSERT_TRUE(txn_find_key(&tt, "k9", 2) == NULL, "unknown key");
+	txn_set_branch(&tt, t[2], PROXY_BRANCH_PREFIX "tabc");
+	ASSERT_TRUE(txn_find_branch(&tt, SIP_SLICE_LIT(PROXY_BRANCH_PREFIX
+						       "tabc")) == t[2],
+		    "find by branch");
+	ASSERT_TRUE(txn_find_branch(&tt, SIP_SLICE_LIT(PROXY_BRANCH_PREFIX
+						       "tab")) == NULL,
+		    "branch prefix is not a match");
+	ASSERT_OK(txn_keep(&t[2]->req, &t[2]->req_len, "abc", 3), "keep");
+
+	t[0]->end_at = 100;
+	t[2]->end_at = 200;
+	ASSERT_EQ(txn_expire(&tt, 99), 0, "nothing due at 99");
+	ASSERT_EQ(txn_expire(&tt, 150), 1, "one due at 150");
+	ASSERT_TRUE(txn_find_key(&tt, "k0", 2) == NULL, "expired one gone");
+	ASSERT_EQ(txn_expire(&tt, 1000), 1, "the other at 1000");
+	ASSERT_TRUE(txn_find_branch(&tt, SIP_SLICE_LIT(PROXY_BRANCH_PREFIX
+						       "tabc")) == NULL,
+		    "its branch index entry too");
+	ASSERT_TRUE(txn_find_key(&tt, "k1", 2) == t[1], "k1 (no end) stays");
+	ASSERT_TRUE(txn_new(&tt, "k4", 2) != NULL, "room again");
+	ASSERT_EQ(tt.used, 2, "two in use");
+	txn_table_free(&tt);
+}
+
+TEST(txn_keys)
+{
+	static const char ack[] =
+		"ACK sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKalice1\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:bob@example.com>;tag=x\r\n"
+		"Call-ID: call-1@198.51.100.7\r\nCSeq: 1 ACK\r\n\r\n";
+	char k1[TXN_KEY_MAX], k2[TXN_KEY_MAX];
+	static struct sip_msg m;
+	int n1, n2;
+
+	if (!ASSERT_OK(sip_msg_parse(&m, invite_text, sizeof(invite_text) - 1),
+		       "parse INVITE"))
+		return;
+	n1 = txn_key_of(&m, false, k1, sizeof(k1));
+	if (!ASSERT_OK(sip_msg_parse(&m, ack, sizeof(ack) - 1), "parse ACK"))
+		return;
+	n2 = txn_key_of(&m, true, k2, sizeof(k2));
+	ASSERT_TRUE(n1 > 0 && n1 == n2 && !memcmp(k1, k2, n1),
+		    "ACK keyed as its INVITE matches it");
+	n2 = txn_key_of(&m, false, k2, sizeof(k2));
+	ASSERT_FALSE(n1 == n2 && !memcmp(k1, k2, n1),
+		     "ACK keyed as itself does not");
+}
+
+/* ---- bindings ---------------------------------------------------------- */
+
+static int location_fd = -1, sources_fd = -1;
+
+static bool maps_up(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+
+	if (location_fd >= 0)
+		close(location_fd);
+	if (sources_fd >= 0)
+		close(sources_fd);
+	location_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_location",
+				     sizeof(struct siplb_location_key),
+				     sizeof(struct siplb_binding), 64, &opts);
+	sources_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_sources",
+				    sizeof(struct siplb_addr),
+				    sizeof(struct siplb_source), 64, &opts);
+	return ASSERT_GE(location_fd, 0, "create siplb_location (needs root)") &&
+	       ASSERT_GE(sources_fd, 0, "create siplb_sources");
+}
+
+static bool bind_contact(const char *aor, __u32 slot, const char *contact,
+			 const char *source, __u32 q, __u64 registered_at,
+			 __u64 expires_at)
+{
+	struct location loc = { location_fd, sources_fd, 10 };
+	struct siplb_binding b = { .q = q, .registered_at = registered_at,
+				   .expires_at = expires_at };
+
+	snprintf(b.contact, sizeof(b.contact), "%s", contact);
+	return ASSERT_OK(endpoint_parse(source, &b.source), source) &&
+	       ASSERT_OK(location_put(&loc, aor, strlen(aor), slot, &b),
+			 "location_put");
+}
+
+static const struct pick_case {
+	const char *name;
+	struct {
+		__u32 q;
+		__u64 registered_at, expires_at;
+	} b[3];
+	int n;
+	const char *want;	/* contact chosen, NULL: none */
+} pick_cases[] = {
+	{ "empty", {}, 0, NULL },
+	{ "highest q wins",
+	  { { 500, 10, REAL_NOW + 60 }, { 1000, 5, REAL_NOW + 60 },
+	    { 700, 20, REAL_NOW + 60 } }, 3, "sip:c1@192.0.2.1" },
+	{ "same q: the newest",
+	  { { 1000, 10, REAL_NOW + 60 }, { 1000, 30, REAL_NOW + 60 },
+	    { 1000, 20, REAL_NOW + 60 } }, 3, "sip:c1@192.0.2.1" },
+	{ "expired ones are skipped",
+	  { { 1000, 10, REAL_NOW - 1 }, { 100, 5, REAL_NOW + 60 } }, 2,
+	  "sip:c1@192.0.2.1" },
+	{ "all expired",
+	  { { 1000, 10, REAL_NOW }, { 100, 5, REAL_NOW - 10 } }, 2, NULL },
+	{ "full tie: the lowest slot",
+	  { { 800, 10, REAL_NOW + 60 }, { 800, 10, REAL_NOW + 60 } }, 2,
+	  "sip:c0@192.0.2.1" },
+};
+
+TEST(pick_binding_by_q_then_newest)
+{
+	static struct location_set set;
+	struct location loc;
+	char contact[64], aor[32];
+	size_t i;
+	int j, best;
+
+	if (!maps_up())
+		return;
+	loc = (struct location){ location_fd, sources_fd, 10 };
+	for (i = 0; i < ARRAY_SIZE(pick_cases); i++) {
+		const struct pick_case *c = &pick_cases[i];
+
+		snprintf(aor, sizeof(aor), "sip:u%zu@example.com", i);
+		for (j = 0; j < c->n; j++) {
+			snprintf(contact, sizeof(contact), "sip:c%d@192.0.2.1",
+				 j);
+			bind_contact(aor, j, contact, "192.0.2.1:5060",
+				     c->b[j].q, c->b[j].registered_at,
+				     c->b[j].expires_at);
+		}
+		if (!ASSERT_OK(location_read(&loc, aor, strlen(aor), REAL_NOW,
+					     &set), c->name))
+			continue;
+		best = proxy_pick_binding(&set);
+		if (!c->want) {
+			ASSERT_EQ(best, -1, c->name);
+			continue;
+		}
+		if (ASSERT_GE(best, 0, c->name))
+			ASSERT_TRUE(!strcmp(set.b[best].contact, c->want),
+				    c->name);
+	}
+}
+
+/* ---- the proxy with a fake network ------------------------------------- */
+
+#define SENT_MAX 32
+
+static struct {
+	size_t n;
+	char buf[SENT_MAX][4096];
+	size_t len[SENT_MAX];
+	struct siplb_endpoint to[SENT_MAX];
+} net;
+
+static int fake_send(void *ctx, const char *buf, size_t len,
+		     const struct siplb_endpoint *to)
+{
+	if (net.n < SENT_MAX && len < sizeof(net.buf[0])) {
+		memcpy(net.buf[net.n], buf, len);
+		net.buf[net.n][len] = '\0';
+		net.len[net.n] = len;
+		net.to[net.n] = *to;
+		net.n++;
+	}
+	return 0;
+}
+
+static struct proxy P;
+static struct proxy_now now;
+static struct siplb_endpoint alice_ep;
+
+static bool proxy_up(void)
+{
+	struct proxy_self self = self_of();
+
+	proxy_free(&P);
+	memset(&net, 0, sizeof(net));
+	now = (struct proxy_now){ .mono_ms = 1000000, .real_s = REAL_NOW };
+	if (!maps_up() ||
+	    !ASSERT_OK(endpoint_parse(ALICE_ADDR, &alice_ep), "alice") ||
+	    !bind_contact("sip:bob@example.com", 0, BOB_CONTACT, BOB_SOURCE,
+			  1000, REAL_NOW - 100, REAL_NOW + 3600))
+		return false;
+	return ASSERT_OK(proxy_init(&P, &self, location_fd, 10, 64, fake_send,
+				    NULL), "proxy_init");
+}
+
+/* Feed text (printf format) from an endpoint given as text. */
+__attribute__((format(printf, 2, 3))) static void feed(const char *from,
+						       const char *fmt, ...)
+{
+	static char text[8192];
+	struct siplb_endpoint ep;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (endpoint_parse(from, &ep))
+		return;
+	proxy_handle(&P, text, n, &ep, &now);
+}
+
+static void advance(uint64_t ms)
+{
+	uint64_t end = now.mono_ms + ms;
+
+	while (now.mono_ms < end) {
+		now.mono_ms += 50;	/* the worker's tick */
+		proxy_tick(&P, &now);
+	}
+}
+
+/* Datagram i was sent to `to` and starts with `start`. */
+static bool sent_is(size_t i, const char *to, const char *start,
+		    const char *what)
+{
+	struct siplb_endpoint ep;
+
+	if (!ASSERT_GE(net.n, i + 1, what))
+		return false;
+	endpoint_parse(to, &ep);
+	return ASSERT_TRUE(endpoint_equal(&net.to[i], &ep), what) &&
+	       testlib_report(!strncmp(net.buf[i], start, strlen(start)),
+			      __FILE__, __LINE__, what,
+			      "sent \"%.40s\", expected \"%s\"", net.buf[i],
+			      start);
+}
+
+#define INVITE_FMT                                                            \
+	"INVITE %s SIP/2.0\r\n"                                               \
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=%s;rport\r\n"              \
+	"Max-Forwards: %d\r\n"                                                \
+	"From: <sip:alice@example.com>;tag=a1\r\n"                            \
+	"To: <sip:bob@example.com>\r\n"                                       \
+	"Call-ID: %s\r\n"                                                     \
+	"CSeq: 1 INVITE\r\n"                                                  \
+	"Contact: <sip:alice@198.51.100.7:5060>\r\n"                          \
+	"Content-Length: 0\r\n\r\n"
+
+static void send_invite(const char *ruri, const char *branch, int mf,
+			const char *call_id)
+{
+	feed(ALICE_ADDR, INVITE_FMT, ruri, branch, mf, call_id);
+}
+
+/* A response from bob to the INVITE the proxy sent as datagram i. */
+static void bob_answers(size_t i, int status, const char *reason,
+			const char *method)
+{
+	static struct sip_msg fwd;
+	char vias[1024];
+	struct sip_slice v;
+	unsigned int pos = 0;
+	size_t used = 0;
+
+	if (sip_msg_parse(&fwd, net.buf[i], net.len[i]))
+		return;
+	while (!sip_msg_hdr_next(&fwd, SIP_HDR_VIA, &pos, &v))
+		used += snprintf(vias + used, sizeof(vias) - used,
+				 "Via: %.*s\r\n", (int)v.len, v.p);
+	feed(BOB_SOURCE,
+	     "SIP/2.0 %d %s\r\n%s"
+	     "Record-Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>%s\r\n"
+	     "Call-ID: %.*s\r\nCSeq: 1 %s\r\n"
+	     "Contact: <sip:bob@192.0.2.20:5062>\r\n"
+	     "Content-Length: 0\r\n\r\n",
+	     status, reason, vias, status > 100 ? ";tag=b1" : "",
+	     (int)fwd.call_id.len, fwd.call_id.p, method);
+}
+
+TEST(proxy_call_setup_and_teardown)
+{
+	static struct sip_msg m;
+
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKinv1", 70, "c1");
+	if (!sent_is(0, ALICE_ADDR, "SIP/2.0 100 Trying", "100 at once") ||
+	    !sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT " SIP/2.0",
+		     "INVITE to the binding's source, contact as R-URI"))
+		return;
+	ASSERT_HAS(net.buf[1], net.len[1],
+		   "Record-Route: <sip:10.99.0.10:5060;lr>", "RR via the VIP");
+	ASSERT_HAS(net.buf[1], net.len[1], "Max-Forwards: 69", "MF - 1");
+	ASSERT_EQ(proxy_pending(&P), 1, "one transaction in progress");
+
+	bob_answers(1, 100, "Trying", "INVITE");
+	ASSERT_EQ(net.n, 2, "100 from downstream is not relayed");
+	bob_answers(1, 180, "Ringing", "INVITE");
+	if (!sent_is(2, ALICE_ADDR, "SIP/2.0 180 Ringing", "180 relayed"))
+		return;
+	ASSERT_HASNT(net.buf[2], net.len[2], "10.99.11.2", "our Via removed");
+	bob_answers(1, 200, "OK", "INVITE");
+	if (!sent_is(3, ALICE_ADDR, "SIP/2.0 200 OK", "200 relayed"))
+		return;
+	ASSERT_EQ(proxy_pending(&P), 0, "final sent: nothing in progress");
+	bob_answers(1, 200, "OK", "INVITE");
+	ASSERT_TRUE(sent_is(4, ALICE_ADDR, "SIP/2.0 200 OK",
+			    "200 retransmission passed on"),
+		    "2xx retransmission");
+
+	/* ACK for 2xx: a new transaction, routed by Route and R-URI. */
+	feed(ALICE_ADDR,
+	     "ACK sip:bob@192.0.2.20:5062 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKack1\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>;tag=b1\r\n"
+	     "Call-ID: c1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	if (!sent_is(5, "192.0.2.20:5062", "ACK sip:bob@192.0.2.20:5062",
+		     "ACK for 2xx forwarded by R-URI"))
+		return;
+	ASSERT_HASNT(net.buf[5], net.len[5], "Route:", "our Route popped");
+	ASSERT_HASNT(net.buf[5], net.len[5], "Record-Route:",
+		     "no Record-Route in an ACK");
+	ASSERT_EQ(P.stats.stateless, 1, "counted as stateless");
+
+	/* BYE from the callee, through the VIP to alice's contact. */
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbye1\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: c1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	if (!sent_is(6, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
+		     "BYE to the caller's contact"))
+		return;
+	if (!ASSERT_OK(sip_msg_parse(&m, net.buf[6], net.len[6]), "BYE"))
+		return;
+	feed(ALICE_ADDR,
+	     "SIP/2.0 200 OK\r\n"
+	     "Via: %.*s\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbye1\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: c1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n",
+	     (int)sip_msg_hdr(&m, SIP_HDR_VIA)->value.len,
+	     sip_msg_hdr(&m, SIP_HDR_VIA)->value.p);
+	ASSERT_TRUE(sent_is(7, BOB_SOURCE, "SIP/2.0 200 OK",
+			    "200 to BYE back to where the BYE came from"),
+		    "BYE answered");
+	ASSERT_EQ(P.stats.requests[PROXY_M_INVITE], 1, "INVITEs counted");
+	ASSERT_EQ(P.stats.requests[PROXY_M_BYE], 1, "BYEs counted");
+	ASSERT_EQ(P.stats.responses_out[2], 3, "2xx sent upstream");
+
+	advance(PROXY_TIMER_64T1 + 100);
+	ASSERT_EQ(P.txns.used, 0, "every record freed after the linger");
+}
+
+static const struct reject_case {
+	const char *name;
+	const char *ruri;
+	int max_forwards;
+	const char *extra_via;	/* NULL, or a second Via line */
+	const char *status;
+} reject_cases[] = {
+	{ "no binding", "sip:carol@example.com", 70, NULL, "SIP/2.0 404 " },
+	{ "Max-Forwards 0", "sip:bob@example.com", 0, NULL,
+	  "SIP/2.0 483 " },
+	{ "foreign host name", "sip:bob@elsewhere.org", 70, NULL,
+	  "SIP/2.0 404 " },
+	{ "tel URI", "tel:+15551234", 70, NULL, "SIP/2.0 416 " },
+};
+
+TEST(proxy_local_answers)
+{
+	char branch[32], call_id[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(reject_cases); i++) {
+		const struct reject_case *c = &reject_cases[i];
+
+		if (!proxy_up())
+			return;
+		snprintf(branch, sizeof(branch), "z9hG4bKrej%zu", i);
+		snprintf(call_id, sizeof(call_id), "rej%zu", i);
+		send_invite(c->ruri, branch, c->max_forwards, call_id);
+		if (!ASSERT_EQ(net.n, 2, c->name))
+			continue;
+		sent_is(1, ALICE_ADDR, c->status, c->name);
+		ASSERT_HAS(net.buf[1], net.len[1], ";tag=slb", c->name);
+		/* Timer G: the final again until the ACK. */
+		advance(PROXY_T1);
+		ASSERT_EQ(net.n, 3, "Timer G retransmits the final");
+		feed(ALICE_ADDR,
+		     "ACK %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=%s\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\n"
+		     "To: <sip:bob@example.com>;tag=slb1\r\n"
+		     "Call-ID: %s\r\nCSeq: 1 ACK\r\n\r\n",
+		     c->ruri, branch, call_id);
+		ASSERT_EQ(P.stats.acks_absorbed, 1, "ACK absorbed");
+		advance(10 * PROXY_T1);
+		ASSERT_EQ(net.n, 3, "no more after the ACK");
+	}
+}
+
+TEST(proxy_loop_detected)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "INVITE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKlp\r\n"
+	     "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=" PROXY_BRANCH_PREFIX
+	     "t1234\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.8:5060;branch=z9hG4bKorig\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: loop\r\nCSeq: 1 INVITE\r\n\r\n");
+	sent_is(1, ALICE_ADDR, "SIP/2.0 482 ", "482 Loop Detected");
+}
+
+TEST(proxy_retransmissions_and_timeout)
+{
+	size_t before;
+
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKrt", 70, "rt1");
+	if (!ASSERT_EQ(net.n, 2, "100 and INVITE"))
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKrt", 70, "rt1");
+	sent_is(2, ALICE_ADDR, "SIP/2.0 100 Trying",
+		"retransmitted INVITE: 100 again, not forwarded again");
+	ASSERT_EQ(P.stats.retransmissions_absorbed, 1, "absorbed");
+	advance(PROXY_T1);
+	sent_is(3, BOB_SOURCE, "INVITE ", "Timer A: first retransmission");
+	advance(2 * PROXY_T1);
+	sent_is(4, BOB_SOURCE, "INVITE ", "Timer A doubles");
+	before = net.n;
+	advance(PROXY_TIMER_64T1);
+	ASSERT_GE(net.n, before + 1, "more retransmissions, then the end");
+	sent_is(net.n - 1, ALICE_ADDR, "SIP/2.0 408 ",
+		"Timer B: 408 to the caller");
+	ASSERT_EQ(P.stats.timeouts, 1, "one timeout");
+	ASSERT_HASNT(net.buf[net.n - 1], net.len[net.n - 1], "10.99.11.2",
+		     "our Via is not in the 408");
+}
+
+TEST(proxy_non_invite_timeout_sends_no_408)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKmsg\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: msg1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+	if (!sent_is(0, BOB_SOURCE, "MESSAGE " BOB_CONTACT,
+		     "MESSAGE forwarded, no 100"))
+		return;
+	advance(PROXY_TIMER_64T1 + 100);
+	ASSERT_EQ(P.stats.timeouts, 1, "Timer F fired");
+	ASSERT_EQ(P.stats.responses_out[4], 0, "RFC 4320: no 408 upstream");
+}
+
+TEST(proxy_cancel)
+{
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKcn", 70, "cn1");
+	bob_answers(1, 180, "Ringing", "INVITE");
+	if (!sent_is(2, ALICE_ADDR, "SIP/2.0 180", "180 relayed"))
+		return;
+	feed(ALICE_ADDR,
+	     "CANCEL sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKcn;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: cn1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	if (!sent_is(3, ALICE_ADDR, "SIP/2.0 200 OK", "200 to the CANCEL") ||
+	    !sent_is(4, BOB_SOURCE, "CANCEL " BOB_CONTACT, "CANCEL downstream"))
+		return;
+	ASSERT_HAS(net.buf[4], net.len[4], "CSeq: 1 CANCEL", "CANCEL CSeq");
+	bob_answers(1, 200, "OK", "CANCEL");
+	ASSERT_EQ(net.n, 5, "the 200 to our CANCEL stays here");
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	if (!sent_is(5, BOB_SOURCE, "ACK " BOB_CONTACT, "487 ACKed here") ||
+	    !sent_is(6, ALICE_ADDR, "SIP/2.0 487 ", "487 relayed upstream"))
+		return;
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	sent_is(7, BOB_SOURCE, "ACK ", "retransmitted 487: ACK again");
+	ASSERT_EQ(net.n, 8, "and not relayed twice");
+}
+
+TEST(proxy_cancel_unknown_and_cancel_before_provisional)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "CANCEL sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKnone\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: x\r\nCSeq: 1 CANCEL\r\n\r\n");
+	sent_is(0, ALICE_ADDR, "SIP/2.0 481 ", "CANCEL of nothing: 481");
+
+	send_invite("sip:bob@example.com", "z9hG4bKearly", 70, "early");
+	feed(ALICE_ADDR,
+	     "CANCEL sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKearly\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: early\r\nCSeq: 1 CANCEL\r\n\r\n");
+	sent_is(3, ALICE_ADDR, "SIP/2.0 200 ", "200 to the CANCEL");
+	ASSERT_EQ(net.n, 4, "no CANCEL before a provisional (9.1)");
+	bob_answers(2, 100, "Trying", "INVITE");
+	sent_is(4, BOB_SOURCE, "CANCEL ", "CANCEL once the 100 came");
+}
+
+TEST(proxy_response_rules)
+{
+	if (!proxy_up())
+		return;
+	/* Not our Via on top: dropped (18.1.2). */
+	feed(BOB_SOURCE,
+	     "SIP/2.0 200 OK\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bKsLbt1\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKa\r\n"
+	     "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n"
+	     "Call-ID: r\r\nCSeq: 1 INVITE\r\n\r\n");
+	ASSERT_EQ(net.n, 0, "someone else's Via: dropped");
+	ASSERT_EQ(P.stats.dropped, 1, "counted");
+	/* Ours but no record: relayed by the next Via (received/rport). */
+	feed(BOB_SOURCE,
+	     "SIP/2.0 200 OK\r\n"
+	     "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt1\r\n"
+	     "Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bKa;"
+	     "received=198.51.100.7;rport=6000\r\n"
+	     "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\n"
+	     "Call-ID: r\r\nCSeq: 1 INVITE\r\n\r\n");
+	sent_is(0, "198.51.100.7:6000", "SIP/2.0 200 OK",
+		"stateless relay by received/rport");
+	ASSERT_EQ(P.stats.relayed_stateless, 1, "counted");
+	/* A malformed request gets a 400 naming the fault. */
+	feed(ALICE_ADDR,
+	     "INVITE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKbad\r\n"
+	     "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\n"
+	     "CSeq: 1 INVITE\r\n\r\n");
+	sent_is(1, ALICE_ADDR, "SIP/2.0 400 ", "400 for a missing Call-ID");
+	/* OPTIONS to the worker itself (health checks): 200. */
+	feed("10.99.11.1:40000",
+	     "OPTIONS sip:10.99.11.2:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 10.99.11.1:40000;branch=z9hG4bK-hc;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:siplb@10.99.11.1>;tag=hc\r\nTo: <sip:10.99.11.2:5060>\r\n"
+	     "Call-ID: hc1\r\nCSeq: 1 OPTIONS\r\n\r\n");
+	sent_is(2, "10.99.11.1:40000", "SIP/2.0 200 ", "OPTIONS to us: 200");
+	/* REGISTER is the registrar's. */
+	feed(ALICE_ADDR,
+	     "REGISTER sip:example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKreg\r\n"
+	     "From: <sip:alice@example.com>;tag=1\r\nTo: <sip:alice@example.com>\r\n"
+	     "Call-ID: reg1\r\nCSeq: 1 REGISTER\r\n\r\n");
+	sent_is(3, ALICE_ADDR, "SIP/2.0 403 ", "REGISTER: 403");
+}
+
+int main(int argc, char **argv)
+{
+	int rc = testlib_main(argc, argv);
+
+	proxy_free(&P);
+	if (location_fd >= 0)
+		close(location_fd);
+	if (sources_fd >= 0)
+		close(sources_fd);
+	return rc;
+}

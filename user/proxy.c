@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * proxy.c - the transaction-stateful proxy (proxy.h).
+ *
+ * A request that starts a transaction (anything but ACK and CANCEL) gets a
+ * record in the table at once, so that its retransmissions are answered
+ * from the record whatever happens next: 100 Trying for an INVITE, then
+ * either a final response made here (400-class checks of 16.3, 404 for an
+ * AOR with no binding) or the request forwarded to one target (16.6) with
+ * a client transaction that retransmits it (Timer A/E) and gives up
+ * (Timer B/F: 408 upstream for an INVITE; RFC 4320 forbids a 408 for
+ * other methods). Responses come back on the branch of our Via and are
+ * relayed to the request's source (16.7); a non-2xx final to an INVITE is
+ * ACKed here, hop by hop, and its ACK from upstream absorbed.
+ *
+ * ACK for a 2xx is its own transaction at the UA and has no record here:
+ * it is forwarded statelessly by its Route (our Record-Route, popped) and
+ * Request-URI, as are responses that match no record (2xx
+ * retransmissions after the record is gone).
+ *
+ * One target per request: no forking (parallel or serial search).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "proxy.h"
+
+/* Scratch parses of messages we keep (single-threaded). */
+static struct sip_msg kept_msg, built_msg;
+
+static const char *const method_names[PROXY_M_COUNT] = {
+#define PROXY_METHOD_NAME(m) #m,
+	PROXY_METHODS(PROXY_METHOD_NAME)
+#undef PROXY_METHOD_NAME
+};
+
+int proxy_init(struct proxy *p, const struct proxy_self *self,
+	       int location_fd, uint32_t max_contacts, uint32_t max_txns,
+	       proxy_send_fn send, void *send_ctx)
+{
+	int err;
+
+	memset(&p->stats, 0, sizeof(p->stats));
+	p->self = *self;
+	p->loc = (struct location){ location_fd, -1, max_contacts };
+	if (max_contacts == 0 || max_contacts > SIPLB_CONTACTS_MAX)
+		return -EINVAL;
+	p->send = send;
+	p->send_ctx = send_ctx;
+	p->counter = 0;
+	if (getrandom(&p->salt, sizeof(p->salt), 0) != sizeof(p->salt))
+		return -errno;
+	err = txn_table_init(&p->txns, max_txns);
+	return err;
+}
+
+void proxy_free(struct proxy *p)
+{
+	txn_table_free(&p->txns);
+}
+
+static enum proxy_method method_of(struct sip_slice m)
+{
+	int i;
+
+	for (i = 0; i < PROXY_M_OTHER; i++)
+		if (sip_slice_eq_str(m, method_names[i]))
+			return i;
+	return PROXY_M_OTHER;
+}
+
+static void emit(struct proxy *p, const char *buf, size_t len,
+		 const struct siplb_endpoint *to)
+{
+	int err = p->send(p->send_ctx, buf, len, to);
+
+	if (err)
+		log_debug("send failed: %s", strerror(-err));
+}
+
+/* A response leaves: count its class and send it. */
+static void emit_response(struct proxy *p, const char *buf, size_t len,
+			  unsigned int status, const struct siplb_endpoint *to)
+{
+	p->stats.responses_out[proxy_status_class(status)]++;
+	emit(p, buf, len, to);
+}
+
+static void linger(struct txn *t, uint64_t until)
+{
+	if (until > t->end_at)
+		t->end_at = until;
+}
+
+/* Our To tag for the responses we make: stable for the transaction. */
+static void local_tag(const struct txn *t, char *tag, size_t size)
+{
+	snprintf(tag, size, "slb%08llx",
+		 (unsigned long long)(t ? t->key_hash & 0xffffffffULL : 0));
+}
+
+/* The server side has sent a final response (buf, status) upstream. */
+static void server_final(struct proxy *p, struct txn *t, unsigned int status,
+			 const struct proxy_now *now)
+{
+	t->final_status = status;
+	t->final_at = now->mono_ms;
+	if (t->invite && status >= 300) {
+		t->srv = TXN_SRV_COMPLETED;	/* wait for the ACK */
+		t->g_interval = PROXY_T1;	/* Timer G */
+		t->g_next = now->mono_ms + PROXY_T1;
+		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer H */
+	} else if (t->invite) {
+		t->srv = TXN_SRV_ACCEPTED;
+		linger(t, now->mono_ms + PROXY_TIMER_64T1);
+	} else {
+		t->srv = TXN_SRV_COMPLETED;
+		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer J */
+	}
+}
+
+/* Answer req from here; with t, remember the answer for retransmissions. */
+static void respond(struct proxy *p, struct txn *t, const struct sip_msg *req,
+		    const struct siplb_endpoint *to, int status,
+		    const char *reason, const char *extra,
+		    const struct proxy_now *now)
+{
+	char tag[24];
+	int n;
+
+	local_tag(t, tag, sizeof(tag));
+	n = sip_build_response(req, status, reason, status > 100 ? tag : NULL,
+			       extra, p->out, sizeof(p->out));
+	if (n < 0) {
+		log_warnx("couldn't build a %d response: %s", status,
+			  strerror(-n));
+		return;
+	}
+	emit_response(p, p->out, n, status, to);
+	if (!t)
+		return;
+	if (txn_keep(&t->resp, &t->resp_len, p->out, n))
+		log_warnx("out of memory keeping a response");
+	if (status >= 200) {
+		p->stats.local_answers++;
+		server_final(p, t, status, now);
+	}
+}
+
+/*
+ * A final response made here after the request was forwarded (timeouts):
+ * built from our copy of the forwarded request, then relayed as if it
+ * had come from downstream, which strips our Via.
+ */
+static void respond_from_kept(struct proxy *p, struct txn *t, int status,
+			      const struct proxy_now *now)
+{
+	char tag[24];
+	int n;
+
+	if (sip_msg_parse(&kept_msg, t->req, t->req_len))
+		return;
+	local_tag(t, tag, sizeof(tag));
+	n = sip_build_response(&kept_msg, status, NULL, tag, NULL, p->tmp,
+			       sizeof(p->tmp));
+	if (n < 0 || sip_msg_parse(&built_msg, p->tmp, n))
+		return;
+	n = proxy_build_relay(&built_msg, p->out, sizeof(p->out));
+	if (n < 0)
+		return;
+	emit_response(p, p->out, n, status, &t->up);
+	txn_keep(&t->resp, &t->resp_len, p->out, n);
+	p->stats.local_answers++;
+	server_final(p, t, status, now);
+}
+
+/* ---- routing (16.4, 16.5) ------------------------------------------ */
+
+/* Where a request goes, or the status to answer it with. */
+struct route {
+	int status;		/* non-zero: answer this */
+	const char *reason;	/* NULL: the standard phrase */
+	const char *extra;	/* extra header lines of the answer */
+	struct siplb_endpoint dest;
+	bool pop_route;
+	bool new_ruri;
+	char ruri[SIPLB_CONTACT_MAX];
+};
+
+static void route_fail(struct route *r, int status, const char *reason)
+{
+	r->status = status;
+	r->reason = reason;
+}
+
+/* The first two Route elements (n says how many there are, up to 2). */
+static int route_elements(const struct sip_msg *m, struct sip_contact el[2],
+			  int *n)
+{
+	struct sip_slice value;
+	unsigned int pos = 0;
+	int err;
+
+	*n = 0;
+	while (*n < 2 && !sip_msg_hdr_next(m, SIP_HDR_ROUTE, &pos, &value)) {
+		while (*n < 2 && !(err = sip_contact_next(&value, &el[*n])))
+			(*n)++;
+		if (*n < 2 && err != -ENOENT)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The Request-URI names one of our users: ask the location map. */
+static void route_to_binding(struct proxy *p, const struct sip_msg *m,
+			     const struct proxy_now *now, struct route *r)
+{
+	static struct location_set set;
+	char aor[SIPLB_AOR_MAX];
+	int n, best, err;
+
+	n = proxy_aor(&m->ruri, NULL, aor, sizeof(aor));
+	if (n < 0) {
+		route_fail(r, 404, NULL);
+		return;
+	}
+	err = location_read(&p->loc, aor, n, now->real_s, &set);
+	if (!err && set.n == 0 &&
+	    !sip_slice_caseeq_str(m->ruri.host, p->self.domain)) {
+		/* Phones name the VIP's address or the domain in To: try
+		 * the domain too. */
+		n = proxy_aor(&m->ruri, p->self.domain, aor, sizeof(aor));
+		if (n > 0)
+			err = location_read(&p->loc, aor, n, now->real_s,
+					    &set);
+	}
+	if (err) {
+		log_warnx("reading bindings of %s failed: %s", aor,
+			  strerror(-err));
+		route_fail(r, 500, NULL);
+		return;
+	}
+	best = proxy_pick_binding(&set);
+	if (best < 0) {
+		/* 480 would need to know the user exists: the worker has no
+		 * users list, so no binding reads as "not found". */
+		log_debug("%s has no binding: 404", aor);
+		route_fail(r, 404, NULL);
+		return;
+	}
+	snprintf(r->ruri, sizeof(r->ruri), "%s", set.b[best].contact);
+	r->new_ruri = true;
+	r->dest = set.b[best].source;	/* where the REGISTER came from */
+}
+
+static void route_request(struct proxy *p, const struct sip_msg *m,
+			  const struct proxy_now *now, struct route *r)
+{
+	struct sip_contact el[2];
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	if (route_elements(m, el, &n)) {
+		route_fail(r, 400, "Bad Route");
+		return;
+	}
+	if (n > 0 && proxy_uri_is_ours(&p->self, &el[0].addr.uri)) {
+		r->pop_route = true;	/* loose routing: our Record-Route */
+		memmove(&el[0], &el[1], sizeof(el[0]));
+		n--;
+	}
+	if (n > 0) {
+		if (proxy_uri_dest(&el[0].addr.uri, &r->dest))
+			route_fail(r, 404, "Not Found (no DNS for Route)");
+		return;
+	}
+	if (m->ruri.scheme != SIP_URI_SIP && m->ruri.scheme != SIP_URI_SIPS) {
+		route_fail(r, 416, NULL);
+		return;
+	}
+	if (proxy_uri_is_ours(&p->self, &m->ruri)) {
+		if (m->ruri.user.len) {
+			route_to_binding(p, m, now, r);
+			return;
+		}
+		if (sip_slice_eq_str(m->method, "OPTIONS")) {
+			r->extra = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
+			route_fail(r, 200, NULL);
+			return;
+		}
+		route_fail(r, 404, NULL);
+		return;
+	}
+	/* Someone else's URI (a UA's Contact, in a dialog): straight to its
+	 * address. No DNS here, so a host name is refused. */
+	if (proxy_uri_dest(&m->ruri, &r->dest))
+		route_fail(r, 404, "Not Found (no DNS for Request-URI)");
+}
+
+/* ---- requests ------------------------------------------------------ */
+
+static bool starts_dialog(const struct sip_msg *m)
+{
+	return !m->to.tag.len && (sip_slice_eq_str(m->method, "INVITE") ||
+				  sip_slice_eq_str(m->method, "SUBSCRIBE") ||
+				  sip_slice_eq_str(m->method, "REFER"));
+}
+
+/* ACK for a 2xx (or anything without a record): 16.11, no state. */
+static void forward_stateless(struct proxy *p, const struct sip_msg *m,
+			      const struct proxy_now *now)
+{
+	char branch[PROXY_BRANCH_MAX];
+	struct proxy_fwd f = {};
+	struct route r;
+	int n;
+
+	route_request(p, m, now, &r);
+	if (r.status) {
+		p->stats.dropped++;	/* an ACK is never answered */
+		return;
+	}
+	proxy_branch_stateless(m, branch);
+	f.branch = branch;
+	f.pop_route = r.pop_route;
+	f.ruri = r.new_ruri ? r.ruri : NULL;
+	n = proxy_build_request(&p->self, m, &f, p->out, sizeof(p->out));
+	if (n < 0) {
+		p->stats.dropped++;
+		return;
+	}
+	p->stats.stateless++;
+	emit(p, p->out, n, &r.dest);
+}
+
+static void on_ack(struct proxy *p, const struct sip_msg *m,
+		   const struct proxy_now *now)
+{
+	char key[TXN_KEY_MAX];
+	struct txn *t = NULL;
+	int n;
+
+	n = txn_key_of(m, true, key, sizeof(key));
+	if (n > 0)
+		t = txn_find_key(&p->txns, key, n);
+	if (t && t->invite && t->final_status >= 300) {
+		/* 17.2.1: the ACK of our non-2xx ends Timer G; Timer I. */
+		p->stats.acks_absorbed++;
+		if (t->srv == TXN_SRV_COMPLETED) {
+			t->srv = TXN_SRV_CONFIRMED;
+			t->g_interval = 0;
+			linger(t, now->mono_ms + PROXY_T4);
+		}
+		return;
+	}
+	forward_stateless(p, m, now);
+}
+
+/* Send CANCEL for the INVITE we forwarded (9.1: same branch). */
+static void send_cancel(struct proxy *p, struct txn *t,
+			const struct proxy_now *now)
+{
+	int n;
+
+	t->cancel_pending = false;
+	if (t->cancelled || sip_msg_parse(&kept_msg, t->req, t->req_len))
+		return;
+	n = proxy_build_hop(&kept_msg, "CANCEL", NULL, p->out, sizeof(p->out));
+	if (n < 0)
+		return;
+	t->cancelled = true;
+	emit(p, p->out, n, &t->down);
+	/* If downstream never answers the INVITE now, answer 487 at
+	 * Timer B's time (16.10: the UAC waits for a final response). */
+	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;
+}
+
+static void on_cancel(struct proxy *p, const struct sip_msg *m,
+		      const struct siplb_endpoint *from,
+		      const struct proxy_now *now)
+{
+	char key[TXN_KEY_MAX];
+	struct txn *t = NULL;
+	int n;
+
+	n = txn_key_of(m, true, key, sizeof(key));
+	if (n > 0)
+		t = txn_find_key(&p->txns, key, n);
+	if (!t || !t->invite) {
+		/* 16.10 would forward it statelessly; with Call-ID steering
+		 * the INVITE is ours or gone, so say so. */
+		respond(p, NULL, m, from, 481, NULL, NULL, now);
+		return;
+	}
+	p->stats.cancels++;
+	respond(p, NULL, m, from, 200, NULL, NULL, now);
+	if (t->final_status)
+		return;
+	if (t->cli == TXN_CLI_CALLING || t->cli == TXN_CLI_PROCEEDING) {
+		if (t->provisional)
+			send_cancel(p, t, now);
+		else
+			t->cancel_pending = true;	/* 9.1: wait for 1xx */
+	}
+}
+
+static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		    const struct route *r, const struct proxy_now *now)
+{
+	char branch[PROXY_BRANCH_MAX];
+	struct proxy_fwd f = {};
+	int n;
+
+	proxy_branch_unique(p->salt, ++p->counter, branch);
+	f.branch = branch;
+	f.pop_route = r->pop_route;
+	f.ruri = r->new_ruri ? r->ruri : NULL;
+	f.record_route = p->self.has_rr && starts_dialog(m);
+	n = proxy_build_request(&p->self, m, &f, p->out, sizeof(p->out));
+	if (n < 0) return respond(p, t, m, &t->up, n == -ENOSPC ? 513 : 500, NULL, NULL,
+			now);
+	if (txn_keep(&t->req, &t->req_len, p->out, n)) return respond(p, t, m, &t->up, 500, NULL, NULL, now);
+	txn_set_branch(&p->txns, t, branch);
+	t->down = r->dest;
+	t->cli = TXN_CLI_CALLING;
+	t->retx_interval = PROXY_T1;		/* Timer A / E */
+	t->retx_next = now->mono_ms + PROXY_T1;
+	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;	/* B / F */
+	if (t->invite)
+		t->c_at = now->mono_ms + PROXY_TIMER_C;
+	p->stats.forwarded++;
+	emit(p, t->req, t->req_len, &t->down);
+}
+
+/* The checks of 16.3 that the parser has not made, then route. */
+static void on_new_request(struct proxy *p, struct txn *t,
+			   const struct sip_msg *m,
+			   const struct proxy_now *now)
+{
+	struct route r;
+
+	if (t->invite)
+		respond(p, t, m, &t->up, 100, NULL, NULL, now);
+	if (m->max_forwards == 0) {
+		respond(p, t, m, &t->up, 483, NULL, NULL, now);
+		return;
+	}
+	if (proxy_has_own_via(&p->self, m)) {
+		respond(p, t, m, &t->up, 482, NULL, NULL, now);
+		return;
+	}
+	if (sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE)) {
+		/* We support no extension (16.3 step 5). */
+		static char extra[1024];
+		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE);
+
+		snprintf(extra, sizeof(extra), "Unsupported: %.*s\r\n",
+			 (int)h->value.len, h->value.p);
+		if (memchr(h->value.p, '\n', h->value.len))
+			extra[0] = '\0';	/* folded: leave it out */
+		respond(p, t, m, &t->up, 420, NULL, extra[0] ? extra : NULL,
+			now);
+		return;
+	}
+	if (sip_slice_eq_str(m->method, "REGISTER")) {
+		respond(p, t, m, &t->up, 403,
+			"Forbidden (register with the balancer)", NULL, now);
+		return;
+	}
+	route_request(p, m, now, &r);
+	if (r.status) {
+		respond(p, t, m, &t->up, r.status, r.reason, r.extra, now);
+		return;
+	}
+	forward(p, t, m, &r, now);
+}
+
+static void on_request(struct proxy *p, const struct sip_msg *m,
+		       const struct siplb_endpoint *from,
+		       const struct proxy_now *now)
+{
+	enum proxy_method method = method_of(m->method);
+	char key[TXN_KEY_MAX];
+	struct txn *t;
+	int n;
+
+	p->stats.requests[method]++;
+	if (method == PROXY_M_ACK) {
+		on_ack(p, m, now);
+		return;
+	}
+	if (method == PROXY_M_CANCEL) {
+		on_cancel(p, m, from, now);
+		return;
+	}
+	n = txn_key_of(m, false, key, sizeof(key));
+	if (n < 0) {
+		p->stats.dropped++;
+		return;
+	}
+	t = txn_find_key(&p->txns, key, n);
+	if (t) {
+		/* A retransmission (17.2.1/17.2.2): the last answer again;
+		 * an INVITE whose 2xx went up is absorbed (RFC 6026). */
+		p->stats.retransmissions_absorbed++;
+		if (t->resp && t->srv != TXN_SRV_ACCEPTED)
+			emit_response(p, t->resp, t->resp_len,
+				      t->final_status ? t->final_status : 100,
+				      &t->up);
+		return;
+	}
+	t = txn_new(&p->txns, key, n);
+	if (!t) {
+		p->stats.table_full++;
+		respond(p, NULL, m, from, 503, NULL, "Retry-After: 5\r\n", now);
+		return;
+	}
+	t->up = *from;
+	t->invite = method == PROXY_M_INVITE;
+	on_new_request(p, t, m, now);
+}
+
+/* ---- responses ----------------------------------------------------- */
+
+/* The response without our Via, to the request's source. */
+static void relay(struct proxy *p, struct txn *t, const struct sip_msg *m)
+{
+	int n = proxy_build_relay(m, p->out, sizeof(p->out));
+
+	if (n < 0) {
+		p->stats.dropped++;
+		return;
+	}
+	emit_response(p, p->out, n, m->status, &t->up);
+	txn_keep(&t->resp, &t->resp_len, p->out, n);
+}
+
+/* No record: by the second via-parm (18.2.2). */
+static void relay_stateless(struct proxy *p, const struct sip_msg *m)
+{
+	struct siplb_endpoint dest;
+	struct sip_slice value;
+	unsigned int pos = 0;
+	struct sip_via v;
+	int seen = 0, n;
+
+	while (seen < 2 && !sip_msg_hdr_next(m, SIP_HDR_VIA, &pos, &value))
+		while (seen < 2 && !sip_via_next(&value, &v))
+			seen++;
+	n = proxy_build_relay(m, p->out, sizeof(p->out));
+	if (seen < 2 || n < 0 || proxy_via_dest(&v, &dest)) {
+		p->stats.dropped++;
+		return;
+	}
+	p->stats.relayed_stateless++;
+	emit_response(p, p->out, n, m->status, &dest);
+}
+
+static void on_provisional(struct proxy *p, struct txn *t,
+			   const struct sip_msg *m,
+			   const struct proxy_now *now)
+{
+	if (t->cli == TXN_CLI_CALLING || t->cli == TXN_CLI_PROCEEDING) {
+		t->cli = TXN_CLI_PROCEEDING;
+		t->provisional = true;
+		if (t->invite) {
+			t->retx_interval = 0;	/* Timer A stops */
+			if (!t->cancelled)
+				t->timeout_at = 0;	/* B stops; C runs */
+			t->c_at = now->mono_ms + PROXY_TIMER_C;
+		} else {
+			t->retx_interval = PROXY_T2;	/* E at T2 */
+		}
+		if (t->cancel_pending)
+			send_cancel(p, t, now);
+	}
+	/* 16.7 step 5: 100 Trying stays here. */
+	if (m->status > 100 && !t->final_status)
+		relay(p, t, m);
+}
+
+static void on_final(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		     const struct proxy_now *now)
+{
+	bool ok = m->status < 300;
+	int n;
+
+	if (t->cli == TXN_CLI_COMPLETED || t->cli == TXN_CLI_TERMINATED) {
+		/* A retransmitted final: ACK a non-2xx again (17.1.1.2);
+		 * pass a 2xx on (16.7 step 10, RFC 6026). */
+		if (t->invite && !ok && t->ack)
+			emit(p, t->ack, t->ack_len, &t->down);
+		else if (t->invite && ok)
+			relay(p, t, m);
+		return;
+	}
+	t->retx_interval = 0;
+	t->timeout_at = 0;
+	t->c_at = 0;
+	t->cancel_pending = false;
+	if (t->invite && !ok) {
+		if (!sip_msg_parse(&kept_msg, t->req, t->req_len)) {
+			n = proxy_build_hop(&kept_msg, "ACK", m, p->tmp,
+					    sizeof(p->tmp));
+			if (n > 0 && !txn_keep(&t->ack, &t->ack_len, p->tmp, n))
+				emit(p, t->ack, t->ack_len, &t->down);
+		}
+		t->cli = TXN_CLI_COMPLETED;
+		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer D */
+	} else {
+		t->cli = t->invite ? TXN_CLI_TERMINATED : TXN_CLI_COMPLETED;
+		linger(t, now->mono_ms + (t->invite ? PROXY_TIMER_64T1 :
+						      PROXY_T4)); /* K */
+	}
+	/* One target, so its final is the best response (16.7 step 6);
+	 * after we answered ourselves (timeout) only a 2xx still goes up. */
+	if (!t->final_status || (t->invite && ok)) {
+		relay(p, t, m);
+		if (!t->final_status || ok)
+			server_final(p, t, m->status, now);
+	}
+}
+
+static void on_response(struct proxy *p, const struct sip_msg *m,
+			const struct proxy_now *now)
+{
+	struct txn *t;
+
+	p->stats.responses_in[proxy_status_class(m->status)]++;
+	if (!proxy_via_is_ours(&p->self, &m->via)) {
+		p->stats.dropped++;	/* 18.1.2: not for us */
+		return;
+	}
+	if (sip_slice_eq_str(m->cseq_method, "CANCEL"))
+		return;	/* the answer to our CANCEL: nothing to do */
+	t = txn_find_branch(&p->txns, m->via.branch);
+	if (!t) {
+		relay_stateless(p, m);
+		return;
+	}
+	if (t->invite != sip_slice_eq_str(m->cseq_method, "INVITE")) {
+		p->stats.dropped++;
+		return;
+	}
+	if (m->status < 200)
+		on_provisional(p, t, m, now);
+	else
+		on_final(p, t, m, now);
+}
+
+void proxy_handle(struct proxy *p, const char *buf, size_t len,
+		  const struct siplb_endpoint *from,
+		  const struct proxy_now *now)
+{
+	static struct sip_msg m;
+	int err;
+
+	err = sip_msg_parse(&m, buf, len);
+	if (err == -ENODATA)
+		return;	/* CRLF keep-alive */
+	if (err) {
+		/* RFC 3261 8.2.1 / 16.3: answer a bad request, as siplbd. */
+		if (m.request && sip_msg_hdr(&m, SIP_HDR_VIA))
+			respond(p, NULL, &m, from,
+				err == -EPROTONOSUPPORT ? 505 : 400,
+				err == -EPROTONOSUPPORT ? NULL : m.error, NULL,
+				now);
+		else
+			p->stats.dropped++;
+		return;
+	}
+	if (m.request)
+		on_request(p, &m, from, now);
+	else
+		on_response(p, &m, now);
+}
+
+/* ---- timers -------------------------------------------------------- */
+
+static void client_timers(struct proxy *p, struct txn *t,
+			  const struct proxy_now *now)
+{
+	uint64_t ms = now->mono_ms;
+	bool active = t->cli == TXN_CLI_CALLING || t->cli == TXN_CLI_PROCEEDING;
+
+	if (!active)
+		return;
+	if (t->retx_interval && ms >= t->retx_next) {	/* Timer A / E */
+		emit(p, t->req, t->req_len, &t->down);
+		p->stats.retransmitted++;
+		t->retx_interval *= 2;
+		if (!t->invite && t->retx_interval > PROXY_T2)
+			t->retx_interval = PROXY_T2;
+		t->retx_next = ms + t->retx_interval;
+	}
+	if (t->c_at && ms >= t->c_at && !t->final_status) {	/* Timer C */
+		t->c_at = 0;
+		p->stats.timeouts++;
+		if (t->provisional)
+			send_cancel(p, t, now);
+		respond_from_kept(p, t, 408, now);
+	}
+	if (t->timeout_at && ms >= t->timeout_at) {	/* Timer B / F */
+		t->timeout_at = 0;
+		t->retx_interval = 0;
+		t->c_at = 0;
+		t->cli = TXN_CLI_TERMINATED;
+		p->stats.timeouts++;
+		/* RFC 4320: never a 408 to a non-INVITE. */
+		if (t->invite && !t->final_status)
+			respond_from_kept(p, t, t->cancelled ? 487 : 408, now);
+		linger(t, ms + PROXY_T4);
+	}
+}
+
+static void server_timers(struct proxy *p, struct txn *t,
+			  const struct proxy_now *now)
+{
+	uint64_t ms = now->mono_ms;
+
+	if (t->srv != TXN_SRV_COMPLETED || !t->g_interval || ms < t->g_next)
+		return;
+	if (ms >= t->final_at + PROXY_TIMER_64T1) {	/* Timer H */
+		t->g_interval = 0;
+		return;
+	}
+	emit_response(p, t->resp, t->resp_len, t->final_status, &t->up);
+	p->stats.retransmitted++;
+	t->g_interval *= 2;
+	if (t->g_interval > PROXY_T2)
+		t->g_interval = PROXY_T2;
+	t->g_next = ms + t->g_interval;
+}
+
+void proxy_tick(struct proxy *p, const struct proxy_now *now)
+{
+	struct txn *t;
+
+	for (t = txn_first(&p->txns); t; t = txn_after(&p->txns, t->next)) {
+		client_timers(p, t, now);
+		server_timers(p, t, now);
+	}
+	txn_expire(&p->txns, now->mono_ms);
+}
+
+uint32_t proxy_pending(const struct proxy *p)
+{
+	const struct txn *t;
+	uint32_t n = 0;
+
+	for (t = txn_first(&p->txns); t; t = txn_after(&p->txns, t->next))
+		n += !t->final_status;
+	return n;
+}
+
+void proxy_stats_print(const struct proxy *p, FILE *out)
+{
+	const struct proxy_stats *s = &p->stats;
+	int i;
+
+	fprintf(out, "siplb-worker %s:%u counters\n", p->self.host,
+		p->self.port);
+	for (i = 0; i < PROXY_M_COUNT; i++)
+		fprintf(out, "  requests %-9s %llu\n", method_names[i],
+			(unsigned long long)s->requests[i]);
+	for (i = 1; i <= 6; i++)
+		fprintf(out, "  responses %dxx in %llu out %llu\n", i,
+			(unsigned long long)s->responses_in[i],
+			(unsigned long long)s->responses_out[i]);
+	fprintf(out, "  transactions %u (%u without a final response)\n",
+		p->txns.used, proxy_pending(p));
+#define PROXY_STAT_PRINT(name, help)                                          \
+	fprintf(out, "  %-24s %llu  (%s)\n", #name,                           \
+		(unsigned long long)s->name, help);
+	PROXY_STATS(PROXY_STAT_PRINT)
+#undef PROXY_STAT_PRINT
+}

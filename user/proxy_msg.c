@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * proxy_msg.c - building what the proxy sends (proxy_msg.h).
+ *
+ * A forwarded message is written afresh from the parsed one rather than
+ * patched in place: each header line is emitted as "name: value" from the
+ * parser's slices, so a header the proxy changes (Via, Route,
+ * Max-Forwards) is simply written differently and every other one goes
+ * through unchanged, folds included. The body is copied as is, so
+ * Content-Length stays right.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "endpoint.h"
+#include "proxy_msg.h"
+
+#define DEFAULT_MAX_FORWARDS	70
+#define SIP_DEFAULT_PORT	5060
+
+/* A bounded writer, as in sip_msg.c: once full, nothing more is written. */
+struct wbuf {
+	char *p;
+	size_t size, len;
+	bool full;
+};
+
+static void w_mem(struct wbuf *w, const void *s, size_t n)
+{
+	if (w->full || n >= w->size - w->len) {	/* keep room for a NUL */
+		w->full = true;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void w_str(struct wbuf *w, const char *s)
+{
+	w_mem(w, s, strlen(s));
+}
+
+static void w_slice(struct wbuf *w, struct sip_slice s)
+{
+	w_mem(w, s.p, s.len);
+}
+
+__attribute__((format(printf, 2, 3))) static void w_fmt(struct wbuf *w,
+							const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		w->full = true;
+		return;
+	}
+	w_mem(w, tmp, n);
+}
+
+static int w_finish(struct wbuf *w)
+{
+	if (w->full)
+		return -ENOSPC;
+	w->p[w->len] = '\0';
+	return (int)w->len;
+}
+
+/* A header line "Name: value\r\n" as the parser saw it. */
+static void w_hdr(struct wbuf *w, const struct sip_hdr *h,
+		  struct sip_slice value)
+{
+	w_slice(w, h->name);
+	w_str(w, ": ");
+	w_slice(w, value);
+	w_str(w, "\r\n");
+}
+
+static int host_text(const struct siplb_endpoint *ep, char *host,
+		     size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int af = ep->family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(af, ep->addr, ip, sizeof(ip)))
+		return -EINVAL;
+	snprintf(host, size, af == AF_INET6 ? "[%s]" : "%s", ip);
+	return 0;
+}
+
+int proxy_self_init(struct proxy_self *self, const char *listen,
+		    const char *rr, const char *domain)
+{
+	memset(self, 0, sizeof(*self));
+	if (endpoint_parse(listen, &self->addr) ||
+	    host_text(&self->addr, self->host, sizeof(self->host)))
+		return -EINVAL;
+	self->port = ntohs(self->addr.port);
+	if (rr) {
+		if (endpoint_parse(rr, &self->rr) ||
+		    host_text(&self->rr, self->rr_host, sizeof(self->rr_host)))
+			return -EINVAL;
+		self->rr_port = ntohs(self->rr.port);
+		self->has_rr = true;
+	}
+	if (!domain || !*domain || strlen(domain) >= sizeof(self->domain))
+		return -EINVAL;
+	snprintf(self->domain, sizeof(self->domain), "%s", domain);
+	return 0;
+}
+
+/* The value of a Route header without its first element ("" if none). */
+static int route_rest(struct sip_slice value, struct sip_slice *rest)
+{
+	struct sip_contact c;
+	struct sip_slice s = value;
+	int err;
+
+	err = sip_contact_next(&s, &c);
+	if (err)
+		return err;
+	*rest = s;
+	return 0;
+}
+
+int proxy_build_request(const struct proxy_self *self,
+			const struct sip_msg *req, const struct proxy_fwd *f,
+			char *out, size_t size)
+{
+	struct wbuf w = { out, size, 0, false };
+	bool route_popped = false, had_mf = false;
+	unsigned int i;
+
+	if (!req->request || !f->branch)
+		return -EINVAL;
+	if (f->record_route && !self->has_rr)
+		return -EINVAL;
+	w_slice(&w, req->method);
+	w_str(&w, " ");
+	if (f->ruri)
+		w_str(&w, f->ruri);
+	else
+		w_slice(&w, req->ruri_text);
+	w_str(&w, " SIP/2.0\r\n");
+	w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
+	      self->port, f->branch);
+	if (f->record_route)
+		w_fmt(&w, "Record-Route: <sip:%s:%u;lr>\r\n", self->rr_host,
+		      self->rr_port);
+	for (i = 0; i < req->nhdrs; i++) {
+		const struct sip_hdr *h = &req->hdrs[i];
+
+		if (h->id == SIP_HDR_MAX_FORWARDS) {
+			had_mf = true;
+			w_fmt(&w, "Max-Forwards: %d\r\n",
+			      req->max_forwards > 0 ? req->max_forwards - 1 : 0);
+			continue;
+		}
+		if (h->id == SIP_HDR_ROUTE && f->pop_route && !route_popped) {
+			struct sip_slice rest;
+
+			route_popped = true;
+			if (route_rest(h->value, &rest))
+				return -EINVAL;
+			if (rest.len)
+				w_hdr(&w, h, rest);
+			continue;
+		}
+		w_hdr(&w, h, h->value);
+	}
+	if (!had_mf)
+		w_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS - 1);
+	w_str(&w, "\r\n");
+	w_slice(&w, req->body);
+	return w_finish(&w);
+}
+
+int proxy_build_relay(const struct sip_msg *resp, char *out, size_t size)
+{
+	struct wbuf w = { out, size, 0, false };
+	bool via_done = false, via_left = false;
+	unsigned int i;
+
+	if (resp->request)
+		return -EINVAL;
+	w_slice(&w, resp->version);
+	w_fmt(&w, " %u ", resp->status);
+	w_slice(&w, resp->reason);
+	w_str(&w, "\r\n");
+	for (i = 0; i < resp->nhdrs; i++) {
+		const struct sip_hdr *h = &resp->hdrs[i];
+
+		if (h->id == SIP_HDR_VIA && !via_done) {
+			struct sip_slice rest = h->value;
+			struct sip_via v;
+
+			via_done = true;
+			if (sip_via_next(&rest, &v))
+				return -EINVAL;
+			if (rest.len) {
+				via_left = true;
+				w_hdr(&w, h, rest);
+			}
+			continue;
+		}
+		if (h->id == SIP_HDR_VIA)
+			via_left = true;
+		w_hdr(&w, h, h->value);
+	}
+	if (!via_left)
+		return -EINVAL;
+	w_str(&w, "\r\n");
+	w_slice(&w, resp->body);
+	return w_finish(&w);
+}
+
+int proxy_build_hop(const struct sip_msg *fwd, const char *method,
+		    const struct sip_msg *resp, char *out, size_t size)
+{
+	struct wbuf w = { out, size, 0, false };
+	const struct sip_hdr *h;
+	struct sip_slice value;
+	unsigned int pos = 0;
+	struct sip_via v;
+
+	if (!fwd->request)
+		return -EINVAL;
+	w_str(&w, method);
+	w_str(&w, " ");
+	w_slice(&w, fwd->ruri_text);
+	w_str(&w, " SIP/2.0\r\n");
+	/* Our via-parm alone: the first of the first Via header. */
+	h = sip_msg_hdr(fwd, SIP_HDR_VIA);
+	if (!h)
+		return -EINVAL;
+	value = h->value;
+	if (sip_via_next(&value, &v))
+		return -EINVAL;
+	w_str(&w, "Via: ");
+	w_mem(&w, h->value.p, (size_t)(v.params.p + v.params.len - h->value.p));
+	w_str(&w, "\r\n");
+	while (!sip_msg_hdr_next(fwd, SIP_HDR_ROUTE, &pos, &value))
+		w_fmt(&w, "Route: %.*s\r\n", (int)value.len, value.p);
+	w_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS);
+	h = sip_msg_hdr(fwd, SIP_HDR_FROM);
+	if (h)
+		w_hdr(&w, h, h->value);
+	h = sip_msg_hdr(resp ? resp : fwd, SIP_HDR_TO);
+	if (h)
+		w_hdr(&w, h, h->value);
+	h = sip_msg_hdr(fwd, SIP_HDR_CALL_ID);
+	if (h)
+		w_hdr(&w, h, h->value);
+	w_fmt(&w, "CSeq: %u %s\r\n", fwd->cseq, method);
+	w_str(&w, "Content-Length: 0\r\n\r\n");
+	return w_finish(&w);
+}
+
+/* splitmix64: a bijection, so distinct counters give distinct branches. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+void proxy_branch_unique(uint64_t salt, uint64_t counter, char *out)
+{
+	snprintf(out, PROXY_BRANCH_MAX, PROXY_BRANCH_PREFIX "t%016llx",
+		 (unsigned long long)mix64(salt ^ mix64(counter)));
+}
+
+static uint64_t fnv1a(uint64_t h, struct sip_slice s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++) {
+		h ^= (unsigned char)s.p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ 0xff;	/* a separator between fields */
+}
+
+/*
+ * 16.11: what identifies the request (its top Via branch and sent-by,
+ * Call-ID, CSeq, Request-URI), so a retransmission is forwarded with the
+ * same branch; the method is in too, as ACK and INVITE share a branch.
+ */
+void proxy_branch_stateless(const struct sip_msg *req, char *out)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char cseq[16];
+
+	h = fnv1a(h, req->via.branch);
+	h = fnv1a(h, req->via.host);
+	h = fnv1a(h, req->call_id);
+	snprintf(cseq, sizeof(cseq), "%u", req->cseq);
+	h = fnv1a(h, sip_slice_str(cseq));
+	h = fnv1a(h, req->method);
+	h = fnv1a(h, req->ruri_text);
+	snprintf(out, PROXY_BRANCH_MAX, PROXY_BRANCH_PREFIX "s%016llx",
+		 (unsigned long long)mix64(h));
+}
+
+bool proxy_branch_is_ours(struct sip_slice branch)
+{
+	size_t n = sizeof(PROXY_BRANCH_PREFIX) - 1;
+
+	return branch.len > n && !memcmp(branch.p, PROXY_BRANCH_PREFIX, n);
+}
+
+/* An IP literal host ("10.0.0.1", "[2001:db8::1]") and a port. */
+static int host_dest(struct sip_slice host, uint16_t port,
+		     struct siplb_endpoint *ep)
+{
+	char text[PROXY_HOST_MAX + 8];
+	int n;
+
+	n = snprintf(text, sizeof(text), "%.*s:%u", (int)host.len, host.p,
+		     port ? port : SIP_DEFAULT_PORT);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -EINVAL;
+	return endpoint_parse(text, ep);
+}
+
+bool proxy_via_is_ours(const struct proxy_self *self, const struct sip_via *v)
+{
+	struct siplb_endpoint ep;
+
+	if (!proxy_branch_is_ours(v->branch))
+		return false;
+	if (host_dest(v->host, v->port, &ep))
+		return false;
+	return endpoint_equal(&ep, &self->addr);
+}
+
+bool proxy_has_own_via(const struct proxy_self *self, const struct sip_msg *m)
+{
+	struct sip_slice value, rest;
+	unsigned int pos = 0;
+	struct sip_via v;
+
+	while (!sip_msg_hdr_next(m, SIP_HDR_VIA, &pos, &value)) {
+		rest = value;
+		while (!sip_via_next(&rest, &v))
+			if (proxy_via_is_ours(self, &v))
+				return true;
+	}
+	return false;
+}
+
+int proxy_via_dest(const struct sip_via *v, struct siplb_endpoint *ep)
+{
+	struct sip_slice received, rport;
+	uint32_t port = v->port;
+
+	if (!sip_param_get(v->params, "rport", &rport) && rport.len &&
+	    (sip_slice_to_u32(rport, &port) || port == 0 || port > 65535))
+		return -EINVAL;
+	if (!sip_param_get(v->params, "received", &received) &&
+	    received.len) {
+		/* received= holds a bare IPv6 address: add the brackets. */
+		if (memchr(received.p, ':', received.len) &&
+		    received.p[0] != '[') {
+			char text[PROXY_HOST_MAX + 8];
+
+			snprintf(text, sizeof(text), "[%.*s]:%u",
+				 (int)received.len, received.p,
+				 port ? port : SIP_DEFAULT_PORT);
+			return endpoint_parse(text, ep);
+		}
+		return host_dest(received, port, ep);
+	}
+	return host_dest(v->host, port, ep);
+}
+
+int proxy_uri_dest(const struct sip_uri *u, struct siplb_endpoint *ep)
+{
+	if (u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS)
+		return -EINVAL;
+	if (u->host_type != SIP_HOST_IPV4 && u->host_type != SIP_HOST_IPV6)
+		return -EINVAL;
+	return host_dest(u->host, u->port, ep);
+}
+
+bool proxy_uri_is_ours(const struct proxy_self *self, const struct sip_uri *u)
+{
+	struct siplb_endpoint ep;
+
+	if (u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS)
+		return false;
+	if (!proxy_uri_dest(u, &ep))
+		return endpoint_equal(&ep, &self->addr) ||
+		       (self->has_rr && endpoint_equal(&ep, &self->rr));
+	return sip_slice_caseeq_str(u->host, self->domain) &&
+	       (u->port == 0 || u->port == SIP_DEFAULT_PORT);
+}
+
+int proxy_aor(const struct sip_uri *u, const char *domain, char *out,
+	      size_t size)
+{
+	char user[SIPLB_AOR_MAX], host[SIPLB_AOR_MAX];
+	int ulen, n;
+	size_t i;
+
+	if (u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS)
+		return -EINVAL;
+	if (!u->user.len || !u->host.len)
+		return -EINVAL;
+	ulen = sip_unescape(u->user, user, sizeof(user));
+	if (ulen < 0)
+		return -ENAMETOOLONG;
+	if ((size_t)ulen != strlen(user))
+		return -EINVAL;	/* %00 would cut the AOR short */
+	if (domain) {
+		n = snprintf(host, sizeof(host), "%s", domain);
+	} else {
+		n = snprintf(host, sizeof(host), "%.*s", (int)u->host.len,
+			     u->host.p);
+	}
+	if (n < 0 || (size_t)n >= sizeof(host))
+		return -ENAMETOOLONG;
+	for (i = 0; host[i]; i++)
+		if (host[i] >= 'A' && host[i] <= 'Z')
+			host[i] += 32;
+	n = snprintf(out, size, "sip:%s@%s", user, host);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return n;
+}
+
+int proxy_pick_binding(const struct location_set *set)
+{
+	int best = -1;
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		const struct siplb_binding *b = &set->b[i], *c;
+
+		if (best < 0) {
+			best = (int)i;
+			continue;
+		}
+		c = &set->b[best];
+		if (b->q > c->q ||
+		    (b->q == c->q && b->registered_at > c->registered_at))
+			best = (int)i;
+	}
+	return best;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * siplb-worker - the backend worker of siplb: a transaction-stateful SIP
+ * proxy over UDP (proxy.c) that routes calls to the contacts siplbd
+ * registered, read from the pinned siplb_location map.
+ *
+ *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT] [-v]
+ *
+ * It listens on its backend address (the balancer steers every message of
+ * a call there by Call-ID), Record-Routes through -r (the VIP) so that
+ * in-dialog requests come back through the balancer, and runs one
+ * single-threaded event loop: the SIP socket, a 50 ms timerfd tick for
+ * the transaction timers, and a signalfd (SIGUSR1 prints the counters;
+ * SIGINT/SIGTERM print them and exit). Only the location map is opened,
+ * read-only in effect: the worker never writes a binding.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "endpoint.h"
+#include "log.h"
+#include "proxy.h"
+#include "siplb.skel.h"
+
+#define WORKER_MAX_CONTACTS	10
+#define WORKER_MAX_TXNS		65536
+#define WORKER_TICK_MS		50
+#define WORKER_RCVBUF		(4 << 20)
+#define WORKER_BATCH		64
+
+struct worker {
+	int sip_fd, tick_fd, sig_fd, ep_fd, location_fd;
+	bool running;
+};
+
+static struct proxy proxy;	/* large: buffers inside */
+static char rx_buf[PROXY_DATAGRAM_MAX + 1];
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
+		"[-r HOST:PORT] [-t MAX_TXNS] [-v]\n"
+		"  -l ADDR:PORT  listen here (the backend address)\n"
+		"  -P PINDIR     pin directory of siplb's maps (siplb_location)\n"
+		"  -d DOMAIN     the domain of the registered AORs\n"
+		"  -r HOST:PORT  Record-Route through this address (the VIP)\n"
+		"  -t MAX_TXNS   transaction table size (default %u)\n"
+		"  -v            verbose (debug) logging\n",
+		WORKER_MAX_TXNS);
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void now_of(struct proxy_now *now)
+{
+	now->mono_ms = clock_ms(CLOCK_MONOTONIC);
+	now->real_s = clock_ms(CLOCK_REALTIME) / 1000;
+}
+
+/* The location map, by the name the skeleton gives it. */
+static int open_location(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct siplb *skel;
+	int fd, err, n;
+
+	skel = siplb__open();
+	if (!skel)
+		return -errno;
+	n = snprintf(path, sizeof(path), "%s/%s", pin_dir,
+		     bpf_map__name(skel->maps.siplb_location));
+	siplb__destroy(skel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		log_warnx("Couldn't open the location map %s: %s (is siplbd "
+			  "running with pin-dir %s? from a network namespace "
+			  "use nsenter --net, not ip netns exec)",
+			  path, strerror(-err), pin_dir);
+		return err;
+	}
+	return fd;
+}
+
+static int open_sip_socket(const struct siplb_endpoint *ep)
+{
+	int v6 = ep->family == SIPLB_AF_INET6, rcvbuf = WORKER_RCVBUF, fd;
+	char text[ENDPOINT_STRLEN];
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	len = endpoint_to_sockaddr(ep, &ss);
+	fd = socket(v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&ss, len)) {
+		int err = -errno;
+
+		log_warn("Couldn't listen on %s",
+			 endpoint_format(ep, text, sizeof(text)));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int send_datagram(void *ctx, const char *buf, size_t len,
+			 const struct siplb_endpoint *to)
+{
+	struct worker *w = ctx;
+	struct sockaddr_storage ss;
+	socklen_t sslen = endpoint_to_sockaddr(to, &ss);
+
+	if (sendto(w->sip_fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
+		return -errno;
+	return 0;
+}
+
+static int watch(struct worker *w, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(w->ep_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_events(struct worker *w)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = WORKER_TICK_MS * 1000000L },
+		.it_value = { .tv_nsec = WORKER_TICK_MS * 1000000L },
+	};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	w->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	w->tick_fd = timerfd_create(CLOCK_MONOTONIC,
+				    TFD_CLOEXEC | TFD_NONBLOCK);
+	w->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->sig_fd < 0 || w->tick_fd < 0 || w->ep_fd < 0 ||
+	    timerfd_settime(w->tick_fd, 0, &its, NULL))
+		return -errno;
+	if (watch(w, w->sig_fd) || watch(w, w->tick_fd) ||
+	    watch(w, w->sip_fd))
+		return -errno;
+	return 0;
+}
+
+static void on_signal(struct worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		proxy_stats_print(&proxy, stderr);
+		if (si.ssi_signo != SIGUSR1)
+			w->running = false;
+	}
+}
+
+static void on_sip(struct worker *w)
+{
+	struct sockaddr_storage from;
+	struct siplb_endpoint source;
+	struct proxy_now now;
+	socklen_t fromlen;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < WORKER_BATCH; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(w->sip_fd, rx_buf, PROXY_DATAGRAM_MAX, 0,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;	/* EAGAIN, or an ICMP error */
+		endpoint_from_sockaddr(&from, &source);
+		now_of(&now);
+		proxy_handle(&proxy, rx_buf, n, &source, &now);
+	}
+}
+
+static void on_tick(struct worker *w)
+{
+	struct proxy_now now;
+	uint64_t expirations;
+
+	if (read(w->tick_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	now_of(&now);
+	proxy_tick(&proxy, &now);
+}
+
+static int event_loop(struct worker *w)
+{
+	struct epoll_event evs[8];
+	int n, i;
+
+	w->running = true;
+	while (w->running) {
+		n = epoll_wait(w->ep_fd, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == w->sig_fd)
+				on_signal(w);
+			else if (evs[i].data.fd == w->tick_fd)
+				on_tick(w);
+			else
+				on_sip(w);
+		}
+	}
+	return 0;
+}
+
+static void worker_close(struct worker *w)
+{
+	int *fds[] = { &w->sip_fd, &w->tick_fd, &w->sig_fd, &w->ep_fd,
+		       &w->location_fd };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
+	const char *rr_text = NULL;
+	struct worker w = { -1, -1, -1, -1, -1, false };
+	enum log_level level = LOG_LEVEL_INFO;
+	unsigned long max_txns = WORKER_MAX_TXNS;
+	struct proxy_self self;
+	bool proxy_up = false;
+	int opt, err, ret = 1;
+	char *end;
+
+	while ((opt = getopt(argc, argv, "l:P:d:r:t:vh")) != -1) {
+		switch (opt) {
+		case 'l':
+			listen_text = optarg;
+			break;
+		case 'P':
+			pin_dir = optarg;
+			break;
+		case 'd':
+			domain = optarg;
+			break;
+		case 'r':
+			rr_text = optarg;
+			break;
+		case 't':
+			max_txns = strtoul(optarg, &end, 10);
+			if (*end || max_txns == 0 || max_txns > (1UL << 24)) {
+				fprintf(stderr, "siplb-worker: bad -t %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !listen_text || !pin_dir || !domain) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("siplb-worker", level);
+	if (proxy_self_init(&self, listen_text, rr_text, domain)) {
+		log_warnx("Bad address or domain: -l %s -r %s -d %s (addresses "
+			  "are IP:PORT, [IPv6]:PORT)", listen_text,
+			  rr_text ? rr_text : "-", domain);
+		return 2;
+	}
+	w.location_fd = open_location(pin_dir);
+	if (w.location_fd < 0)
+		goto cleanup;
+	w.sip_fd = open_sip_socket(&self.addr);
+	if (w.sip_fd < 0)
+		goto cleanup;
+	err = proxy_init(&proxy, &self, w.location_fd, WORKER_MAX_CONTACTS,
+			 max_txns, send_datagram, &w);
+	if (err) {
+		log_warnx("Couldn't set up the proxy: %s", strerror(-err));
+		goto cleanup;
+	}
+	proxy_up = true;
+	err = setup_events(&w);
+	if (err) {
+		log_warnx("Couldn't set up the event loop: %s",
+			  strerror(-err));
+		goto cleanup;
+	}
+	log_info("listening on %s:%u for %s, Record-Route %s, bindings from "
+		 "%s", self.host, self.port, self.domain,
+		 rr_text ? rr_text : "(none)", pin_dir);
+	ret = event_loop(&w) ? 1 : 0;
+cleanup:
+	if (proxy_up)
+		proxy_free(&proxy);
+	worker_close(&w);
+	return ret;
+}

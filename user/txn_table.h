@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * txn_table.h - the transactions of siplb-worker (RFC 3261 17).
+ *
+ * The proxy forwards each request to one target, so a record pairs the
+ * server transaction (the request that came in, found by its key: top Via
+ * branch, sent-by and method, 17.2.3) with at most one client transaction
+ * (the request we sent, found by the branch of our Via, 17.1.3). The
+ * table is a fixed pool with two hash indexes and a list of records in
+ * use for the timer walk; nothing is allocated per transaction except the
+ * copies of the messages it may have to send again.
+ */
+#ifndef SIPLB_TXN_TABLE_H
+#define SIPLB_TXN_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proxy_msg.h"
+#include "siplb_maps.h"
+#include "sip_msg.h"
+
+#define TXN_KEY_MAX	320
+
+enum txn_srv_state {
+	TXN_SRV_PROCEEDING,	/* no final response sent yet */
+	TXN_SRV_COMPLETED,	/* a final sent; INVITE: waiting for ACK */
+	TXN_SRV_CONFIRMED,	/* INVITE: ACK came, absorbing retransmits */
+	TXN_SRV_ACCEPTED,	/* INVITE: 2xx relayed (RFC 6026) */
+};
+
+enum txn_cli_state {
+	TXN_CLI_NONE,		/* nothing forwarded (answered locally) */
+	TXN_CLI_CALLING,	/* sent, no response yet: Timer A/E, B/F */
+	TXN_CLI_PROCEEDING,	/* a provisional came */
+	TXN_CLI_COMPLETED,	/* a final came (INVITE non-2xx: ACK sent) */
+	TXN_CLI_TERMINATED,	/* 2xx, timed out, or given up */
+};
+
+struct txn {
+	bool used;
+	bool invite;
+	/* Server side. */
+	char key[TXN_KEY_MAX];
+	size_t key_len;
+	uint64_t key_hash;
+	struct siplb_endpoint up;	/* the request's source: responses go
+					 * back there (symmetric, NAT-proof) */
+	enum txn_srv_state srv;
+	unsigned int final_status;	/* 0: no final response sent */
+	uint64_t final_at;		/* when it was sent (Timer H) */
+	char *resp;			/* the last response sent upstream */
+	size_t resp_len;
+	uint64_t g_next, g_interval;	/* Timer G (ms, 0: off) */
+	/* Client side. */
+	char branch[PROXY_BRANCH_MAX];	/* empty: none */
+	uint64_t branch_hash;
+	struct siplb_endpoint down;
+	enum txn_cli_state cli;
+	char *req;			/* the request as forwarded */
+	size_t req_len;
+	char *ack;			/* ACK sent for a non-2xx final */
+	size_t ack_len;
+	uint64_t retx_next, retx_interval;	/* Timer A/E (0: off) */
+	uint64_t timeout_at;		/* Timer B/F (0: off) */
+	uint64_t c_at;			/* Timer C (0: off) */
+	bool provisional;		/* a provisional came from downstream */
+	bool cancel_pending;		/* CANCEL once a provisional comes */
+	bool cancelled;			/* CANCEL sent downstream */
+	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
+	/* Links (indexes, -1: none). */
+	int key_next, branch_next, prev, next;
+};
+
+struct txn_table {
+	struct txn *t;
+	uint32_t cap;
+	uint32_t nbuckets;	/* a power of two */
+	int *key_buckets, *branch_buckets;
+	int free_head;
+	int used_head;
+	uint32_t used;
+};
+
+int txn_table_init(struct txn_table *tt, uint32_t cap);
+void txn_table_free(struct txn_table *tt);
+
+/*
+ * The server transaction key of a request (17.2.3): branch, sent-by and
+ * method, with ACK and CANCEL keyed as the INVITE they belong to when
+ * as_invite is set. A branch without the RFC 3261 magic cookie (RFC 2543
+ * clients) falls back to Call-ID, CSeq number, From tag and the Via.
+ * Returns the length or -ENOSPC.
+ */
+int txn_key_of(const struct sip_msg *m, bool as_invite, char *out,
+	       size_t size);
+
+/* A new record under key (NULL when the table is full). */
+struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len);
+struct txn *txn_find_key(const struct txn_table *tt, const char *key,
+			 size_t key_len);
+/* Index t by the branch of our Via (set once). */
+void txn_set_branch(struct txn_table *tt, struct txn *t, const char *branch);
+struct txn *txn_find_branch(const struct txn_table *tt,
+			    struct sip_slice branch);
+void txn_delete(struct txn_table *tt, struct txn *t);
+
+/* Walk the records in use; t may be deleted before asking for the next. */
+struct txn *txn_first(const struct txn_table *tt);
+struct txn *txn_after(const struct txn_table *tt, int next);
+
+/* Delete every record whose end_at has come; returns how many. */
+size_t txn_expire(struct txn_table *tt, uint64_t now_ms);
+
+/* Keep a copy of a message in *dst (replacing what was there). */
+int txn_keep(char **dst, size_t *dst_len, const char *buf, size_t len);
+
+#endif /* SIPLB_TXN_TABLE_H */
