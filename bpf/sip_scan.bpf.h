@@ -154,13 +154,23 @@ static __always_inline int scan_start(const __u8 *buf, __u32 len,
 		__u8 d0 = load_byte(buf, 8), d1 = load_byte(buf, 9);
 		__u8 d2 = load_byte(buf, 10);
 
+		__u8 after = load_byte(buf, 11);
+
 		if (d0 < '1' || d0 > '6' || d1 < '0' || d1 > '9' ||
-		    d2 < '0' || d2 > '9' || load_byte(buf, 11) != ' ')
+		    d2 < '0' || d2 > '9')
+			return SIPLB_STAT_DROP_NOT_SIP;
+		/* SP, or the line's end: the user-space parser, like many
+		 * stacks, takes "SIP/2.0 200" without the SP and reason. */
+		if (after != ' ' && after != '\r' && after != '\n')
 			return SIPLB_STAT_DROP_NOT_SIP;
 		scan->is_response = true;
 		return 0;
 	}
 
+	/* CRLFs before the start line are to be ignored (RFC 3261 7.5):
+	 * rare enough to leave to the slow path. */
+	if ((w & 0xff) == '\r' || (w & 0xff) == '\n')
+		return SIPLB_STAT_PASS_UNUSUAL;
 	for (i = 0; i < METHOD_MAX + 1; i++) {
 		__u8 c = load_byte(buf, i);
 
@@ -169,8 +179,10 @@ static __always_inline int scan_start(const __u8 *buf, __u32 len,
 		if (!is_token_char(c))
 			return SIPLB_STAT_DROP_NOT_SIP;
 	}
-	if (i == 0 || i > METHOD_MAX)
+	if (i == 0)
 		return SIPLB_STAT_DROP_NOT_SIP;
+	if (i > METHOD_MAX)	/* a token still: a method, just a long one */
+		return SIPLB_STAT_PASS_UNUSUAL;
 	/* Methods are case-sensitive (RFC 3261 7.1): "register" is not one. */
 	scan->is_register = i == 8 && w == WORD_REGISTER;
 	return 0;
@@ -365,16 +377,27 @@ static __always_inline int find_callid_line(const __u8 *buf, __u32 len,
 }
 
 /* Skip SP/HTAB from p; returns the offset of the next other byte. */
-static __always_inline __u32 skip_ws(const __u8 *buf, __u32 p, __u32 len)
+/*
+ * Skip SP/HTAB (and CR, if cr) from p, at most SIPLB_NAME_WS_MAX of them;
+ * returns the offset of the next other byte, or `len + 1` when there were
+ * more: the caller then passes the message up rather than count the rest
+ * as part of a name or value.
+ */
+static __always_inline __u32 skip_ws(const __u8 *buf, __u32 p, __u32 len,
+				     bool cr)
 {
 	__u32 i;
+	__u8 c;
 
-	for (i = 0; i < SIPLB_NAME_WS_MAX; i++) {
-		if (p >= len || !is_ws(load_byte(buf, p)))
-			break;
+	for (i = 0; i < SIPLB_NAME_WS_MAX + 1; i++) {
+		if (p >= len)
+			return p;
+		c = load_byte(buf, p);
+		if (!is_ws(c) && !(cr && c == '\r'))
+			return p;
 		p++;
 	}
-	return p;
+	return len + 1;
 }
 
 /*
@@ -385,13 +408,19 @@ static __always_inline __u32 skip_ws(const __u8 *buf, __u32 p, __u32 len)
 static __always_inline int callid_value_start(const __u8 *buf, __u32 p,
 					      __u32 len, bool window_cut)
 {
-	p = skip_ws(buf, p, len);
-	if (p >= len)
+	p = skip_ws(buf, p, len, false);
+	if (p > len)
+		return -SIPLB_STAT_PASS_NO_CALLID;	/* a very spaced name */
+	if (p == len)
 		return -ran_out(window_cut);
 	if (load_byte(buf, p) != ':')
 		return -SIPLB_STAT_PASS_NO_CALLID;
-	p = skip_ws(buf, p + 1, len);
-	if (p >= len)
+	/* After the colon a bare CR is skipped too: the header's value, as
+	 * the user-space parser trims it, starts after it. */
+	p = skip_ws(buf, p + 1, len, true);
+	if (p > len)
+		return -SIPLB_STAT_PASS_CALLID_LONG;	/* too much leading space */
+	if (p == len)
 		return -ran_out(window_cut);
 	return p;
 }
@@ -403,6 +432,7 @@ static __always_inline int callid_value_end(const __u8 *buf, __u32 len,
 {
 	__u32 pos = v, end, i;
 	__u64 bits = 0;
+	__u8 last;
 
 	for (i = 0; i < SIPLB_CALLID_MAX / 8 + 2; i++) {
 		if (pos >= len)
@@ -433,6 +463,9 @@ static __always_inline int callid_value_end(const __u8 *buf, __u32 len,
 	}
 	if (end <= v)
 		return SIPLB_STAT_PASS_NO_CALLID;	/* empty value */
+	last = load_byte(buf, end - 1);
+	if (last == '\r' || is_ws(last))	/* more than the loop trims */
+		return SIPLB_STAT_PASS_CALLID_LONG;
 	if (end - v > SIPLB_CALLID_MAX)
 		return SIPLB_STAT_PASS_CALLID_LONG;
 	scan->callid_off = v;

@@ -123,6 +123,7 @@ struct siplb_backend_stats {
 	X(PASS_CALLID_FOLDED, "pass_callid_folded", "Call-ID on a folded line: slow path") \
 	X(PASS_CALLID_LONG, "pass_callid_long", "Call-ID longer than SIPLB_CALLID_MAX: slow path") \
 	X(PASS_BAD_VERSION, "pass_bad_version", "SIP version not 2.0: slow path answers 505") \
+	X(PASS_UNUSUAL, "pass_unusual", "CRLF before the start line, or a method over 64 bytes: slow path") \
 	X(PASS_NO_BACKEND, "pass_no_backend", "VIP has no usable backend: slow path") \
 	X(PASS_INTERNAL, "pass_internal", "internal error (map lookup failed): slow path") \
 	X(STEER_TX, "steer_tx", "steered to a backend, sent back out (XDP_TX)") \

@@ -70,7 +70,26 @@ static size_t put_eth(const struct pkt_spec *s, __u8 *buf)
 	return off + 2;
 }
 
+/*
+ * The headers are written through struct pointers; a frame starts 2 bytes
+ * before a 4-byte boundary so that the IP header (after 14 + 4n bytes of
+ * Ethernet and VLAN) is aligned, as NIC drivers arrange it and as UBSan
+ * insists. pkt_build() copies the result out.
+ */
+static size_t build_aligned(const struct pkt_spec *s, __u8 *buf, size_t size);
+
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t size)
+{
+	static __u8 frame[2 + PKT_MAX] __attribute__((aligned(8)));
+	size_t len;
+
+	len = build_aligned(s, frame + 2, size < PKT_MAX ? size : PKT_MAX);
+	if (len)
+		memcpy(buf, frame + 2, len);
+	return len;
+}
+
+static size_t build_aligned(const struct pkt_spec *s, __u8 *buf, size_t size)
 {
 	size_t l3 = 0, l4, ip_hdr, total;
 	struct udphdr *udp;

@@ -201,7 +201,7 @@ static int route_elements(const struct sip_msg *m, struct sip_contact el[2],
 {
 	struct sip_slice value;
 	unsigned int pos = 0;
-	int err;
+	int err = -ENOENT;
 
 	*n = 0;
 	while (*n < 2 && !sip_msg_hdr_next(m, SIP_HDR_ROUTE, &pos, &value)) {
