@@ -636,7 +636,17 @@ int sip_via_next(struct sip_slice *rest, struct sip_via *v)
 	if (s.len == before || sent_by_take(&s, v) ||
 	    sip_params_take(&s, &v->params))
 		return -EINVAL;
-	sip_param_get(v->params, "branch", &v->branch);
+	/*
+	 * via-branch = "branch" EQUAL token (RFC 3261 25.1), but a quoted
+	 * one is let through, as tags are. A line fold inside it is not:
+	 * a response carries the Via unfolded, so its branch would differ
+	 * from the one the UAC matches responses by (found by
+	 * tests/fuzz/fuzz_sip_msg.c, regression tests/fuzz/sip_msg/
+	 * regressions/branch-with-fold).
+	 */
+	if (!sip_param_get(v->params, "branch", &v->branch) &&
+	    memchr(v->branch.p, '\n', v->branch.len))
+		return -EINVAL;
 	sip_slice_skip_lws(&s);
 	if (s.len) {
 		/* After a comma must come another via-parm ("badinv01"). */
@@ -679,13 +689,10 @@ static void out_str(struct outbuf *o, const char *s)
 /* Copy a value, each fold and the white space around it becoming one SP. */
 static void out_value(struct outbuf *o, struct sip_slice v)
 {
-	size_t start = o->len, i = 0, run;
+	size_t i = 0, run, end;
 
 	while (i < v.len) {
 		if (v.p[i] == '\r' || v.p[i] == '\n') {
-			while (!o->full && o->len > start &&
-			       is_ws(o->p[o->len - 1]))
-				o->len--;
 			out_mem(o, " ", 1);
 			while (i < v.len && (is_ws(v.p[i]) || v.p[i] == '\r' ||
 					     v.p[i] == '\n'))
@@ -695,7 +702,19 @@ static void out_value(struct outbuf *o, struct sip_slice v)
 		run = i;
 		while (run < v.len && v.p[run] != '\r' && v.p[run] != '\n')
 			run++;
-		out_mem(o, v.p + i, run - i);
+		/*
+		 * White space before a fold is part of the fold: leave it out
+		 * here rather than write it and take it back. Written first,
+		 * it could fill a buffer that the unfolded value fits, and
+		 * the result (-ENOSPC or not) depended on the buffer's size
+		 * (found by tests/fuzz/fuzz_sip_msg.c, regression
+		 * tests/fuzz/sip_msg/regressions/ws-before-fold-enospc).
+		 */
+		end = run;
+		if (run < v.len)
+			while (end > i && is_ws(v.p[end - 1]))
+				end--;
+		out_mem(o, v.p + i, end - i);
 		i = run;
 	}
 }

@@ -709,7 +709,23 @@ static int addr_take(struct sip_slice *s, struct sip_addr *a)
 
 int sip_addr_parse(struct sip_slice value, struct sip_addr *a)
 {
+	struct sip_slice tag;
+
 	if (addr_take(&value, a))
+		return -EINVAL;
+	/*
+	 * tag-param = "tag" EQUAL token (RFC 3261 25.1). A To or From "tag"
+	 * without a value (";tag", ";tag=\"\"") would be no tag in a->tag
+	 * but a tag to whatever looks the parameter up: the response
+	 * builder kept it and added none, so the UAC got a To with no
+	 * usable tag. A quoted tag with a line fold inside would come back
+	 * unfolded, another tag than the UAC's. Both refused, the strict
+	 * reading (found by tests/fuzz/fuzz_sip_msg.c, regressions in
+	 * tests/fuzz/sip_msg/regressions/: to-tag-without-value,
+	 * tag-with-fold).
+	 */
+	if (!sip_param_get(a->params, "tag", &tag) &&
+	    (!tag.len || memchr(tag.p, '\n', tag.len)))
 		return -EINVAL;
 	sip_slice_skip_lws(&value);
 	return value.len ? -EINVAL : 0;

@@ -501,6 +501,14 @@ int users_format_line(const char *user, const char *realm,
 	if (!valid_name(user) || !valid_name(realm) || !password ||
 	    (algs >> DIGEST_ALG_COUNT))
 		return -EINVAL;
+	/*
+	 * users_parse() reads a line whose first non-blank is '#' as a
+	 * comment: such a user's line would be silently ignored (found by
+	 * tests/fuzz/fuzz_users.c, regression tests/fuzz/users/regressions/
+	 * format-hash-user). Tabs are control characters, refused above.
+	 */
+	if (user[strspn(user, " ")] == '#')
+		return -EINVAL;
 	n = snprintf(buf, bufsz, "%s:%s:", user, realm);
 	if (n < 0 || (size_t)n >= bufsz)
 		return -ENOSPC;
