@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xdp_fixture.c - the XDP program under BPF_PROG_TEST_RUN (xdp_fixture.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
@@ -142,6 +145,38 @@ static int lb_prepare(struct xdp_fixture *f)
 	return err;
 }
 
+/*
+ * Pins left by a fixture whose process was killed before its teardown
+ * (SIGKILL, a timeout): bpffs is global, so reclaim the directories of
+ * processes that no longer exist. Only our own name pattern is touched.
+ */
+static void reclaim_stale_pins(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de, *pe;
+	DIR *root, *dir;
+	int pid;
+
+	root = opendir("/sys/fs/bpf");
+	if (!root)
+		return;
+	while ((de = readdir(root))) {
+		if (sscanf(de->d_name, "siplb-test-%d", &pid) != 1 ||
+		    pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/bpf/%s", de->d_name);
+		dir = opendir(path);
+		if (!dir)
+			continue;
+		while ((pe = readdir(dir)))
+			if (pe->d_name[0] != '.')
+				unlinkat(dirfd(dir), pe->d_name, 0);
+		closedir(dir);
+		rmdir(path);
+	}
+	closedir(root);
+}
+
 int fixture_setup(struct xdp_fixture *f)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -150,6 +185,7 @@ int fixture_setup(struct xdp_fixture *f)
 	memset(f, 0, sizeof(*f));
 	f->maps.vips = -1;
 	log_init("fixture", LOG_LEVEL_WARN);
+	reclaim_stale_pins();
 	snprintf(f->pin_dir, sizeof(f->pin_dir), "/sys/fs/bpf/siplb-test-%d",
 		 (int)getpid());
 	err = net_prepare();
