@@ -166,7 +166,8 @@ struct sip_msg {
  * Content-Length, Content-Type, Expires, Min-Expires; a CSeq not below
  * 2^32 or whose method differs from the request's; Content-Length that is
  * not a number or exceeds the datagram; Max-Forwards above 255; malformed
- * From, To, Via and Contact values; a header line without a colon or with
+ * From, To, Via and Contact values (a Via branch or a To/From tag with a
+ * line fold inside among them); a header line without a colon or with
  * a bare CR; headers not ended by an empty line; more than
  * SIP_MSG_MAX_HDRS header fields.
  *

@@ -874,6 +874,8 @@ int sip_unescape(struct sip_slice s, char *out, size_t size)
 	unsigned char c;
 	size_t n = 0;
 
+	if (size == 0)
+		return -ENOSPC;
 	while (unescaped_next(&s, &c)) {
 		if (n + 1 >= size)
 			return -ENOSPC;

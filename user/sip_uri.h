@@ -181,7 +181,9 @@ struct sip_addr {
  * addr-spec with params. An addr-spec (no < >) ends at ';', ',' or LWS and
  * may not contain '?' (RFC 3261 20: such URIs must be enclosed); no LWS
  * inside < > (RFC 4475 "badaspec"); an unquoted display name is tokens and
- * LWS only (RFC 4475 "baddn"). Returns 0 or -EINVAL.
+ * LWS only (RFC 4475 "baddn"); a tag parameter without a value or with a
+ * line fold inside is refused (a response could not echo it). Returns 0
+ * or -EINVAL.
  */
 int sip_addr_parse(struct sip_slice value, struct sip_addr *a);
 
