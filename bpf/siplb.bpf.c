@@ -23,17 +23,6 @@
 #include "sip_scan.bpf.h"
 #include "forward.bpf.h"
 
-static __always_inline bool backend_usable(const struct siplb_backend *be,
-					   const struct siplb_vip *vip,
-					   __u8 family, bool existing_call)
-{
-	if (be->vip_id != vip->vip_id || be->ep.family != family)
-		return false;
-	/* A draining backend keeps the calls it has but gets no new ones. */
-	return be->state == SIPLB_BACKEND_UP ||
-	       (existing_call && be->state == SIPLB_BACKEND_DRAINING);
-}
-
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
 choose_backend(const struct siplb_vip *vip, __u64 hash, __u8 family,
@@ -50,7 +39,7 @@ choose_backend(const struct siplb_vip *vip, __u64 hash, __u8 family,
 	aff = bpf_map_lookup_elem(&siplb_affinity, &key);
 	if (aff) {
 		be = bpf_map_lookup_elem(&siplb_backends, &aff->backend_id);
-		if (be && backend_usable(be, vip, family, true)) {
+		if (be && siplb_backend_usable(be, vip, family, true)) {
 			*backend_id = aff->backend_id;
 			return be;
 		}
@@ -61,7 +50,7 @@ choose_backend(const struct siplb_vip *vip, __u64 hash, __u8 family,
 	if (!id || *id == 0)
 		return NULL;
 	be = bpf_map_lookup_elem(&siplb_backends, id);
-	if (!be || !backend_usable(be, vip, family, false))
+	if (!be || !siplb_backend_usable(be, vip, family, false))
 		return NULL;
 
 	fresh.backend_id = *id;

@@ -15,6 +15,7 @@
 #ifndef SIPLB_HASH_H
 #define SIPLB_HASH_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "siplb_maps.h"
 
@@ -130,6 +131,22 @@ SIPLB_INLINE __u32 siplb_maglev_slot(__u64 callid_hash)
 SIPLB_INLINE __u32 siplb_ring_index(__u32 ring_id, __u32 slot)
 {
 	return ring_id * SIPLB_RING_SIZE + slot;
+}
+
+/*
+ * May backend `be` take a packet for this VIP (family: the packet's)? A
+ * draining backend keeps the calls it has (existing_call: found through
+ * the affinity table) but gets no new ones; down and unhealthy ones get
+ * nothing. The XDP program and the slow path both ask this.
+ */
+SIPLB_INLINE bool siplb_backend_usable(const struct siplb_backend *be,
+				       const struct siplb_vip *vip,
+				       __u8 family, bool existing_call)
+{
+	if (be->vip_id != vip->vip_id || be->ep.family != family)
+		return false;
+	return be->state == SIPLB_BACKEND_UP ||
+	       (existing_call && be->state == SIPLB_BACKEND_DRAINING);
 }
 
 #endif /* SIPLB_HASH_H */

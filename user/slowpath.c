@@ -19,15 +19,6 @@
 #include "siplb_hash.h"
 #include "slowpath.h"
 
-static bool usable(const struct siplb_backend *be, const struct siplb_vip *vip,
-		   bool existing_call)
-{
-	if (be->vip_id != vip->vip_id)
-		return false;
-	return be->state == SIPLB_BACKEND_UP ||
-	       (existing_call && be->state == SIPLB_BACKEND_DRAINING);
-}
-
 int slowpath_choose(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
 		    const char *callid, size_t callid_len,
 		    struct siplb_backend *out)
@@ -48,12 +39,12 @@ int slowpath_choose(const struct lb_maps *m, const struct siplb_endpoint *vip_ep
 	key.vip_id = vip.vip_id;
 	if (!bpf_map_lookup_elem(m->affinity, &key, &aff) &&
 	    !bpf_map_lookup_elem(m->backends, &aff.backend_id, out) &&
-	    usable(out, &vip, true))
+	    siplb_backend_usable(out, &vip, vip_ep->family, true))
 		return 0;
 	idx = siplb_ring_index(vip.ring_id, siplb_maglev_slot(key.callid_hash));
 	if (bpf_map_lookup_elem(m->rings, &idx, &id) || id == 0 ||
 	    bpf_map_lookup_elem(m->backends, &id, out) ||
-	    !usable(out, &vip, false))
+	    !siplb_backend_usable(out, &vip, vip_ep->family, false))
 		return -EHOSTUNREACH;
 	aff.backend_id = id;
 	bpf_map_update_elem(m->affinity, &key, &aff, BPF_ANY);
