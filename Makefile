@@ -1,8 +1,8 @@
 # siplb - SIP load balancer with an XDP fast path.
 #
 #   make            build the BPF objects, the skeleton and the programs
-#   make check      install dependencies, build, run every test (as root),
-#                   then `make asan` and `make fuzz`
+#   make check      install dependencies, build, then (as root) every test,
+#                   `make asan` and `make fuzz` (tests/check.sh)
 #   make asan       the C tests built with ASan+UBSan (build/asan/), run
 #   make fuzz       build the fuzz targets (build/fuzz/), run each briefly
 #   make fuzz-build just build them (scripts/fuzz-long.sh runs them longer)
@@ -77,9 +77,7 @@ deps:
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/run-all.sh
-	$(Q)$(MAKE) --no-print-directory asan
-	$(Q)$(MAKE) --no-print-directory fuzz
+	$(Q)tests/check.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

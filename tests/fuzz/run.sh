@@ -97,7 +97,12 @@ fuzz_one() {
 
 failed=""
 for t in "$@"; do
-	fuzz_one "$t" || failed="$failed $t"
+	if fuzz_one "$t"; then
+		echo "=== fuzz_$t: PASS"
+	else
+		echo "=== fuzz_$t: FAIL"
+		failed="$failed $t"
+	fi
 done
 if [ -n "$failed" ]; then
 	echo "fuzzing FAILED:$failed"
