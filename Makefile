@@ -52,11 +52,7 @@ USER_LIB_SRCS := $(filter-out $(USER_MAINS),$(wildcard user/*.c))
 USER_LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_LIB_SRCS))
 USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(OUT)/siplb.skel.h
 
-PROGS     := $(OUT)/siplbctl $(OUT)/siplbd
-# The backend worker (user/siplb_worker.c), once it exists.
-ifneq ($(wildcard user/siplb_worker.c),)
-PROGS     += $(OUT)/siplb-worker
-endif
+PROGS     := $(OUT)/siplbctl $(OUT)/siplbd $(OUT)/siplb-worker
 
 # C tests: tests/test_<name>.c -> build/tests/test_<name>, linked with the
 # user-space modules, tests/testlib.c and tests/packet.c.

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "siplb_maps.h"
 #include "siplb_location.h"
+#include "siplb_worker.h"
 #include "scratch.bpf.h"
 
 /* VIP endpoint -> struct siplb_vip (which VIP, which Maglev table is live) */
@@ -128,6 +129,16 @@ struct {
 	__type(value, struct siplb_block);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_blocked SEC(".maps");
+
+/* worker listen address -> its counters; written by each siplb-worker,
+ * read by siplbctl and bpftool (include/siplb_worker.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_WORKERS_SIZE);
+	__type(key, struct siplb_endpoint);
+	__type(value, struct siplb_worker_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_workers SEC(".maps");
 
 /* 0 -> struct scratch (per CPU; holds no state between packets) */
 struct {

@@ -23,6 +23,7 @@
 #include "proxy_msg.h"
 #include "sip_msg.h"
 #include "txn_table.h"
+#include "users.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -742,8 +743,8 @@ TEST(proxy_call_setup_and_teardown)
 	ASSERT_TRUE(sent_is(7, BOB_SOURCE, "SIP/2.0 200 OK",
 			    "200 to BYE back to where the BYE came from"),
 		    "BYE answered");
-	ASSERT_EQ(P.stats.requests[PROXY_M_INVITE], 1, "INVITEs counted");
-	ASSERT_EQ(P.stats.requests[PROXY_M_BYE], 1, "BYEs counted");
+	ASSERT_EQ(P.stats.requests[SIPLB_WM_INVITE], 1, "INVITEs counted");
+	ASSERT_EQ(P.stats.requests[SIPLB_WM_BYE], 1, "BYEs counted");
 	ASSERT_EQ(P.stats.responses_out[2], 3, "2xx sent upstream");
 
 	advance(PROXY_TIMER_64T1 + 100);
@@ -796,6 +797,80 @@ TEST(proxy_local_answers)
 		advance(10 * PROXY_T1);
 		ASSERT_EQ(net.n, 3, "no more after the ACK");
 	}
+}
+
+/* With the users file: 404 for a stranger, 480 for a user not registered
+ * now; a registered user still goes through. */
+TEST(proxy_users_file_tells_404_from_480)
+{
+	static const char users_text[] =
+		"bob:example.com:0123456789abcdef0123456789abcdef\n"
+		"carol:example.com:0123456789abcdef0123456789abcdef\n"
+		"dave:other.realm:0123456789abcdef0123456789abcdef\n";
+	struct users *db = NULL;
+	char err[128];
+
+	if (!proxy_up() ||
+	    !ASSERT_OK(users_parse("users", users_text, sizeof(users_text) - 1,
+				   &db, err, sizeof(err)), "users"))
+		return;
+	P.users = db;
+	P.realm = DOMAIN;
+	send_invite("sip:carol@example.com", "z9hG4bKu1", 70, "u1");
+	sent_is(1, ALICE_ADDR, "SIP/2.0 480 ", "known, not registered: 480");
+	send_invite("sip:mallory@example.com", "z9hG4bKu2", 70, "u2");
+	sent_is(3, ALICE_ADDR, "SIP/2.0 404 ", "not in the users file: 404");
+	send_invite("sip:dave@example.com", "z9hG4bKu3", 70, "u3");
+	sent_is(5, ALICE_ADDR, "SIP/2.0 404 ", "user of another realm: 404");
+	send_invite("sip:bob@example.com", "z9hG4bKu4", 70, "u4");
+	sent_is(7, BOB_SOURCE, "INVITE " BOB_CONTACT, "registered: forwarded");
+	ASSERT_EQ(P.stats.unavailable, 1, "480s counted");
+	ASSERT_EQ(P.stats.not_found, 2, "404s counted");
+	ASSERT_EQ(P.stats.responses_out[4], 3, "three 4xx sent");
+	P.users = NULL;
+	users_free(db);
+}
+
+/* Timer C as the operator set it: a call that rings too long is
+ * CANCELled downstream and answered 408 upstream; the 487 that follows
+ * is ACKed here and not relayed. */
+TEST(proxy_ring_timeout_cancels_and_answers_408)
+{
+	if (!proxy_up())
+		return;
+	P.timer_c_ms = 3000;
+	send_invite("sip:bob@example.com", "z9hG4bKtc", 70, "tc1");
+	bob_answers(1, 180, "Ringing", "INVITE");
+	if (!sent_is(2, ALICE_ADDR, "SIP/2.0 180", "180 relayed"))
+		return;
+	advance(2900);
+	ASSERT_EQ(net.n, 3, "nothing before Timer C");
+	advance(200);
+	if (!sent_is(3, BOB_SOURCE, "CANCEL " BOB_CONTACT, "CANCEL downstream") ||
+	    !sent_is(4, ALICE_ADDR, "SIP/2.0 408 ", "408 upstream"))
+		return;
+	ASSERT_EQ(P.stats.timeouts, 1, "Timer C counted");
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	sent_is(5, BOB_SOURCE, "ACK " BOB_CONTACT, "487 ACKed");
+	ASSERT_EQ(net.n, 6, "487 not relayed after our 408");
+}
+
+static int failing_send(void *ctx, const char *buf, size_t len,
+			const struct siplb_endpoint *to)
+{
+	(void)ctx, (void)buf, (void)len, (void)to;
+	return -ENETUNREACH;
+}
+
+TEST(proxy_send_errors_counted)
+{
+	if (!proxy_up())
+		return;
+	P.send = failing_send;
+	send_invite("sip:bob@example.com", "z9hG4bKse", 70, "se1");
+	ASSERT_EQ(P.stats.send_errors, 2, "the 100 and the INVITE failed");
+	ASSERT_EQ(P.stats.forwarded, 1, "the INVITE was still forwarded");
+	P.send = fake_send;
 }
 
 TEST(proxy_loop_detected)

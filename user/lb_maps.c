@@ -25,7 +25,7 @@ static int pin_path(char *buf, size_t size, const char *pin_dir,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int open_one(const char *pin_dir, const struct bpf_map *map, int *fd)
+int lb_map_open(const char *pin_dir, const struct bpf_map *map, int *fd)
 {
 	char path[PATH_MAX];
 	int err;
@@ -54,40 +54,44 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->backends = maps->rings = maps->affinity = -1;
 	maps->snat = maps->config = maps->stats = maps->be_stats = -1;
 	maps->location = maps->sources = maps->blocked = -1;
+	maps->workers = -1;
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
-	err = open_one(pin_dir, skel->maps.siplb_vips, &maps->vips);
+	err = lb_map_open(pin_dir, skel->maps.siplb_vips, &maps->vips);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_vip_addrs,
-			       &maps->vip_addrs);
+		err = lb_map_open(pin_dir, skel->maps.siplb_vip_addrs,
+				  &maps->vip_addrs);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_backends,
-			       &maps->backends);
+		err = lb_map_open(pin_dir, skel->maps.siplb_backends,
+				  &maps->backends);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_rings, &maps->rings);
+		err = lb_map_open(pin_dir, skel->maps.siplb_rings, &maps->rings);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_affinity,
-			       &maps->affinity);
+		err = lb_map_open(pin_dir, skel->maps.siplb_affinity,
+				  &maps->affinity);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_snat, &maps->snat);
+		err = lb_map_open(pin_dir, skel->maps.siplb_snat, &maps->snat);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_config,
-			       &maps->config);
+		err = lb_map_open(pin_dir, skel->maps.siplb_config,
+				  &maps->config);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_stats, &maps->stats);
+		err = lb_map_open(pin_dir, skel->maps.siplb_stats, &maps->stats);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_be_stats,
-			       &maps->be_stats);
+		err = lb_map_open(pin_dir, skel->maps.siplb_be_stats,
+				  &maps->be_stats);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_location,
-			       &maps->location);
+		err = lb_map_open(pin_dir, skel->maps.siplb_location,
+				  &maps->location);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_sources,
-			       &maps->sources);
+		err = lb_map_open(pin_dir, skel->maps.siplb_sources,
+				  &maps->sources);
 	if (!err)
-		err = open_one(pin_dir, skel->maps.siplb_blocked,
-			       &maps->blocked);
+		err = lb_map_open(pin_dir, skel->maps.siplb_blocked,
+				  &maps->blocked);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
+				  &maps->workers);
 	siplb__destroy(skel);
 	if (err)
 		lb_maps_close(maps);
@@ -99,7 +103,7 @@ void lb_maps_close(struct lb_maps *maps)
 	int *fds[] = { &maps->vips, &maps->vip_addrs, &maps->backends, &maps->rings,
 		       &maps->affinity, &maps->snat, &maps->config,
 		       &maps->stats, &maps->be_stats, &maps->location,
-		       &maps->sources, &maps->blocked };
+		       &maps->sources, &maps->blocked, &maps->workers };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

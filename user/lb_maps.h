@@ -19,7 +19,14 @@ struct lb_maps {
 	int location;
 	int sources;
 	int blocked;
+	int workers;
 };
+
+struct bpf_map;
+
+/* One pinned map, by the name the skeleton gives it; logs what to do if
+ * it is missing. 0 or -errno. */
+int lb_map_open(const char *pin_dir, const struct bpf_map *map, int *fd);
 
 int lb_maps_open(struct lb_maps *maps, const char *pin_dir);
 void lb_maps_close(struct lb_maps *maps);

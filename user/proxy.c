@@ -30,9 +30,9 @@
 /* Scratch parses of messages we keep (single-threaded). */
 static struct sip_msg kept_msg, built_msg;
 
-static const char *const method_names[PROXY_M_COUNT] = {
+static const char *const method_names[SIPLB_WM_COUNT] = {
 #define PROXY_METHOD_NAME(m) #m,
-	PROXY_METHODS(PROXY_METHOD_NAME)
+	SIPLB_WORKER_METHODS(PROXY_METHOD_NAME)
 #undef PROXY_METHOD_NAME
 };
 
@@ -43,6 +43,9 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	int err;
 
 	memset(&p->stats, 0, sizeof(p->stats));
+	p->users = NULL;
+	p->realm = NULL;
+	p->timer_c_ms = PROXY_TIMER_C;
 	p->self = *self;
 	p->loc = (struct location){ location_fd, -1, max_contacts };
 	if (max_contacts == 0 || max_contacts > SIPLB_CONTACTS_MAX)
@@ -61,14 +64,14 @@ void proxy_free(struct proxy *p)
 	txn_table_free(&p->txns);
 }
 
-static enum proxy_method method_of(struct sip_slice m)
+static enum siplb_worker_method method_of(struct sip_slice m)
 {
 	int i;
 
-	for (i = 0; i < PROXY_M_OTHER; i++)
+	for (i = 0; i < SIPLB_WM_OTHER; i++)
 		if (sip_slice_eq_str(m, method_names[i]))
 			return i;
-	return PROXY_M_OTHER;
+	return SIPLB_WM_OTHER;
 }
 
 static void emit(struct proxy *p, const char *buf, size_t len,
@@ -76,8 +79,10 @@ static void emit(struct proxy *p, const char *buf, size_t len,
 {
 	int err = p->send(p->send_ctx, buf, len, to);
 
-	if (err)
+	if (err) {
+		p->stats.send_errors++;
 		log_debug("send failed: %s", strerror(-err));
+	}
 }
 
 /* A response leaves: count its class and send it. */
@@ -213,6 +218,17 @@ static int route_elements(const struct sip_msg *m, struct sip_contact el[2],
 	return 0;
 }
 
+/* Is the URI's user (%-decoded) in the users file for our realm? */
+static bool user_known(const struct proxy *p, const struct sip_uri *u)
+{
+	char user[SIPLB_AOR_MAX];
+	int n = sip_unescape(u->user, user, sizeof(user));
+
+	if (n < 0 || (size_t)n != strlen(user))
+		return false;
+	return users_known(p->users, user, p->realm);
+}
+
 /* The Request-URI names one of our users: ask the location map. */
 static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 			     const struct proxy_now *now, struct route *r)
@@ -221,8 +237,14 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 	char aor[SIPLB_AOR_MAX];
 	int n, best, err;
 
+	if (p->users && !user_known(p, &m->ruri)) {
+		p->stats.not_found++;
+		route_fail(r, 404, NULL);
+		return;
+	}
 	n = proxy_aor(&m->ruri, NULL, aor, sizeof(aor));
 	if (n < 0) {
+		p->stats.not_found++;
 		route_fail(r, 404, NULL);
 		return;
 	}
@@ -244,10 +266,15 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 	}
 	best = proxy_pick_binding(&set);
 	if (best < 0) {
-		/* 480 would need to know the user exists: the worker has no
-		 * users list, so no binding reads as "not found". */
-		log_debug("%s has no binding: 404", aor);
-		route_fail(r, 404, NULL);
+		/* Without a users list, no binding reads as "not found". */
+		log_debug("%s has no binding", aor);
+		if (p->users) {
+			p->stats.unavailable++;
+			route_fail(r, 480, NULL);
+		} else {
+			p->stats.not_found++;
+			route_fail(r, 404, NULL);
+		}
 		return;
 	}
 	snprintf(r->ruri, sizeof(r->ruri), "%s", set.b[best].contact);
@@ -429,7 +456,7 @@ static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 	t->retx_next = now->mono_ms + PROXY_T1;
 	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;	/* B / F */
 	if (t->invite)
-		t->c_at = now->mono_ms + PROXY_TIMER_C;
+		t->c_at = now->mono_ms + p->timer_c_ms;
 	p->stats.forwarded++;
 	emit(p, t->req, t->req_len, &t->down);
 }
@@ -481,17 +508,17 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 		       const struct siplb_endpoint *from,
 		       const struct proxy_now *now)
 {
-	enum proxy_method method = method_of(m->method);
+	enum siplb_worker_method method = method_of(m->method);
 	char key[TXN_KEY_MAX];
 	struct txn *t;
 	int n;
 
 	p->stats.requests[method]++;
-	if (method == PROXY_M_ACK) {
+	if (method == SIPLB_WM_ACK) {
 		on_ack(p, m, now);
 		return;
 	}
-	if (method == PROXY_M_CANCEL) {
+	if (method == SIPLB_WM_CANCEL) {
 		on_cancel(p, m, from, now);
 		return;
 	}
@@ -518,7 +545,7 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 		return;
 	}
 	t->up = *from;
-	t->invite = method == PROXY_M_INVITE;
+	t->invite = method == SIPLB_WM_INVITE;
 	on_new_request(p, t, m, now);
 }
 
@@ -569,7 +596,7 @@ static void on_provisional(struct proxy *p, struct txn *t,
 			t->retx_interval = 0;	/* Timer A stops */
 			if (!t->cancelled)
 				t->timeout_at = 0;	/* B stops; C runs */
-			t->c_at = now->mono_ms + PROXY_TIMER_C;
+			t->c_at = now->mono_ms + p->timer_c_ms;
 		} else {
 			t->retx_interval = PROXY_T2;	/* E at T2 */
 		}
@@ -757,12 +784,12 @@ uint32_t proxy_pending(const struct proxy *p)
 
 void proxy_stats_print(const struct proxy *p, FILE *out)
 {
-	const struct proxy_stats *s = &p->stats;
+	const struct siplb_worker_counters *s = &p->stats;
 	int i;
 
 	fprintf(out, "siplb-worker %s:%u counters\n", p->self.host,
 		p->self.port);
-	for (i = 0; i < PROXY_M_COUNT; i++)
+	for (i = 0; i < SIPLB_WM_COUNT; i++)
 		fprintf(out, "  requests %-9s %llu\n", method_names[i],
 			(unsigned long long)s->requests[i]);
 	for (i = 1; i <= 6; i++)
@@ -774,6 +801,6 @@ void proxy_stats_print(const struct proxy *p, FILE *out)
 #define PROXY_STAT_PRINT(name, help)                                          \
 	fprintf(out, "  %-24s %llu  (%s)\n", #name,                           \
 		(unsigned long long)s->name, help);
-	PROXY_STATS(PROXY_STAT_PRINT)
+	SIPLB_WORKER_COUNTERS(PROXY_STAT_PRINT)
 #undef PROXY_STAT_PRINT
 }

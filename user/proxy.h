@@ -15,7 +15,9 @@
 #include <stdio.h>
 
 #include "location.h"
+#include "siplb_worker.h"
 #include "proxy_msg.h"
+#include "users.h"
 #include "txn_table.h"
 
 /* RFC 3261 17.1.1.1 timer values, in milliseconds. */
@@ -24,41 +26,9 @@
 #define PROXY_T4		5000
 #define PROXY_TIMER_64T1	(64 * PROXY_T1)	/* B, F, H, J; D too */
 #define PROXY_TIMER_C		180000		/* > 3 minutes in 16.6 */
+#define PROXY_TIMER_C_MIN	1000		/* what -C may set */
 
 #define PROXY_DATAGRAM_MAX	65535
-
-/* Requests counted by method (the others under "other"). */
-#define PROXY_METHODS(X)                                                      \
-	X(INVITE) X(ACK) X(BYE) X(CANCEL) X(OPTIONS) X(REGISTER) X(OTHER)
-
-enum proxy_method {
-#define PROXY_METHOD_ENUM(m) PROXY_M_##m,
-	PROXY_METHODS(PROXY_METHOD_ENUM)
-#undef PROXY_METHOD_ENUM
-	PROXY_M_COUNT
-};
-
-#define PROXY_STATS(X)                                                        \
-	X(forwarded, "requests forwarded statefully")                         \
-	X(stateless, "requests forwarded statelessly (ACK for 2xx)")         \
-	X(relayed_stateless, "responses relayed without a transaction")     \
-	X(retransmissions_absorbed, "request retransmissions answered")      \
-	X(retransmitted, "requests/responses we retransmitted (A/E/G)")       \
-	X(timeouts, "client transactions timed out (B/F/C)")                  \
-	X(cancels, "CANCELs matched to an INVITE")                            \
-	X(acks_absorbed, "ACKs for non-2xx absorbed")                         \
-	X(local_answers, "final responses generated here")                    \
-	X(dropped, "messages dropped (malformed, not ours)")                  \
-	X(table_full, "requests refused: transaction table full")
-
-struct proxy_stats {
-	uint64_t requests[PROXY_M_COUNT];
-	uint64_t responses_in[7];	/* by class 1..6 (0 unused) */
-	uint64_t responses_out[7];
-#define PROXY_STAT_FIELD(name, help) uint64_t name;
-	PROXY_STATS(PROXY_STAT_FIELD)
-#undef PROXY_STAT_FIELD
-};
 
 /* Send a datagram; returns 0 or -errno (failures are only counted). */
 typedef int (*proxy_send_fn)(void *ctx, const char *buf, size_t len,
@@ -74,10 +44,18 @@ struct proxy {
 	struct proxy_self self;
 	struct location loc;	/* only bindings_fd and max_contacts */
 	struct txn_table txns;
+	/* Who may have bindings (the registrar's users file, NULL: not
+	 * known): tells 404, no such user, from 480, not registered now. */
+	const struct users *users;
+	const char *realm;
+	/* Timer C: how long an INVITE may ring before we CANCEL it and
+	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
+	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */
+	uint64_t timer_c_ms;
 	proxy_send_fn send;
 	void *send_ctx;
 	uint64_t salt, counter;
-	struct proxy_stats stats;
+	struct siplb_worker_counters stats;	/* published by the worker */
 	char out[PROXY_DATAGRAM_MAX + 1];
 	char tmp[PROXY_DATAGRAM_MAX + 1];
 };

@@ -4,15 +4,22 @@
  * proxy over UDP (proxy.c) that routes calls to the contacts siplbd
  * registered, read from the pinned siplb_location map.
  *
- *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT] [-v]
+ *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
+ *		     [-u USERS_FILE [-R REALM]] [-C SECONDS] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
  * in-dialog requests come back through the balancer, and runs one
  * single-threaded event loop: the SIP socket, a 50 ms timerfd tick for
- * the transaction timers, and a signalfd (SIGUSR1 prints the counters;
- * SIGINT/SIGTERM print them and exit). Only the location map is opened,
- * read-only in effect: the worker never writes a binding.
+ * the transaction timers, and a signalfd (SIGHUP reloads the users file,
+ * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
+ *
+ * Two pinned maps are opened: siplb_location, only read (the worker never
+ * writes a binding), and siplb_workers, where the worker publishes its
+ * counters under its listen address once a second and when it stops
+ * (`siplbctl workers`). The users file (-u), the one siplbd reads, only
+ * tells which users exist: 404 for a stranger, 480 for a user with no
+ * binding now.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,19 +39,26 @@
 #include <bpf/libbpf.h>
 
 #include "endpoint.h"
+#include "lb_maps.h"
 #include "log.h"
 #include "proxy.h"
 #include "siplb.skel.h"
+#include "users.h"
 
 #define WORKER_MAX_CONTACTS	10
 #define WORKER_MAX_TXNS		65536
 #define WORKER_TICK_MS		50
 #define WORKER_RCVBUF		(4 << 20)
 #define WORKER_BATCH		64
+#define WORKER_PUBLISH_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
 
 struct worker {
-	int sip_fd, tick_fd, sig_fd, ep_fd, location_fd;
+	int sip_fd, tick_fd, sig_fd, ep_fd, location_fd, workers_fd;
 	bool running;
+	unsigned int ticks;
+	uint64_t started_at;
+	const char *users_path;
+	struct users *users;
 };
 
 static struct proxy proxy;	/* large: buffers inside */
@@ -54,13 +68,21 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
-		"[-r HOST:PORT] [-t MAX_TXNS] [-v]\n"
+		"[-r HOST:PORT]\n"
+		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
+		"[-t MAX_TXNS] [-v]\n"
 		"  -l ADDR:PORT  listen here (the backend address)\n"
 		"  -P PINDIR     pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN     the domain of the registered AORs\n"
 		"  -r HOST:PORT  Record-Route through this address (the VIP)\n"
+		"  -u FILE       siplbd's users file: 404 for unknown users, 480\n"
+		"                for known ones with no binding (without: 404)\n"
+		"  -R REALM      the realm of the users in FILE (default DOMAIN)\n"
+		"  -C SECONDS    ring at most this long, then CANCEL and answer\n"
+		"                408 (Timer C; default %u, at least %u)\n"
 		"  -t MAX_TXNS   transaction table size (default %u)\n"
 		"  -v            verbose (debug) logging\n",
+		PROXY_TIMER_C / 1000, PROXY_TIMER_C_MIN / 1000,
 		WORKER_MAX_TXNS);
 }
 
@@ -78,31 +100,62 @@ static void now_of(struct proxy_now *now)
 	now->real_s = clock_ms(CLOCK_REALTIME) / 1000;
 }
 
-/* The location map, by the name the skeleton gives it. */
-static int open_location(const char *pin_dir)
+/* The two pinned maps a worker uses, by the names the skeleton gives. */
+static int open_maps(struct worker *w, const char *pin_dir)
 {
-	char path[PATH_MAX];
 	struct siplb *skel;
-	int fd, err, n;
+	int err;
 
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
-	n = snprintf(path, sizeof(path), "%s/%s", pin_dir,
-		     bpf_map__name(skel->maps.siplb_location));
+	err = lb_map_open(pin_dir, skel->maps.siplb_location, &w->location_fd);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
+				  &w->workers_fd);
 	siplb__destroy(skel);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		log_warnx("Couldn't open the location map %s: %s (is siplbd "
-			  "running with pin-dir %s? from a network namespace "
-			  "use nsenter --net, not ip netns exec)",
-			  path, strerror(-err), pin_dir);
-		return err;
+	if (err)
+		log_warnx("(from a network namespace, run the worker with "
+			  "nsenter --net, not ip netns exec: that hides "
+			  "/sys/fs/bpf)");
+	return err;
+}
+
+/* Publish the counters under our listen address (siplbctl workers). */
+static void publish(struct worker *w, enum siplb_worker_state state)
+{
+	struct siplb_worker_stats st = {
+		.pid = (__u32)getpid(),
+		.state = state,
+		.transactions = proxy.txns.used,
+		.pending = proxy_pending(&proxy),
+		.started_at = w->started_at,
+		.updated_at = clock_ms(CLOCK_REALTIME) / 1000,
+		.c = proxy.stats,
+	};
+
+	if (bpf_map_update_elem(w->workers_fd, &proxy.self.addr, &st,
+				BPF_ANY))
+		log_debug("publishing counters: %s", strerror(errno));
+}
+
+/* (Re)read the users file; on error keep the list we have. */
+static int load_users(struct worker *w)
+{
+	struct users *db;
+	char err[256];
+
+	if (!w->users_path)
+		return 0;
+	if (users_load(w->users_path, &db, err, sizeof(err))) {
+		log_warnx("%s%s", err, w->users ? "; keeping the old list" : "");
+		return -EINVAL;
 	}
-	return fd;
+	users_free(w->users);
+	w->users = db;
+	proxy.users = db;
+	log_info("%zu users from %s", users_count(db), w->users_path);
+	return 0;
 }
 
 static int open_sip_socket(const struct siplb_endpoint *ep)
@@ -162,6 +215,7 @@ static int setup_events(struct worker *w)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	w->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -182,6 +236,10 @@ static void on_signal(struct worker *w)
 	struct signalfd_siginfo si;
 
 	while (read(w->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			load_users(w);
+			continue;
+		}
 		proxy_stats_print(&proxy, stderr);
 		if (si.ssi_signo != SIGUSR1)
 			w->running = false;
@@ -218,6 +276,8 @@ static void on_tick(struct worker *w)
 		return;
 	now_of(&now);
 	proxy_tick(&proxy, &now);
+	if (++w->ticks % WORKER_PUBLISH_TICKS == 0)
+		publish(w, SIPLB_WORKER_RUNNING);
 }
 
 static int event_loop(struct worker *w)
@@ -249,7 +309,7 @@ static int event_loop(struct worker *w)
 static void worker_close(struct worker *w)
 {
 	int *fds[] = { &w->sip_fd, &w->tick_fd, &w->sig_fd, &w->ep_fd,
-		       &w->location_fd };
+		       &w->location_fd, &w->workers_fd };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -257,13 +317,19 @@ static void worker_close(struct worker *w)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	users_free(w->users);
+	w->users = NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
-	const char *rr_text = NULL;
-	struct worker w = { -1, -1, -1, -1, -1, false };
+	const char *rr_text = NULL, *realm = NULL;
+	struct worker w = {
+		.sip_fd = -1, .tick_fd = -1, .sig_fd = -1, .ep_fd = -1,
+		.location_fd = -1, .workers_fd = -1,
+	};
+	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
 	struct proxy_self self;
@@ -271,7 +337,7 @@ int main(int argc, char **argv)
 	int opt, err, ret = 1;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "l:P:d:r:t:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "l:P:d:r:u:R:C:t:vh")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_text = optarg;
@@ -284,6 +350,21 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rr_text = optarg;
+			break;
+		case 'u':
+			w.users_path = optarg;
+			break;
+		case 'R':
+			realm = optarg;
+			break;
+		case 'C':
+			timer_c_s = strtoul(optarg, &end, 10);
+			if (*end || timer_c_s < PROXY_TIMER_C_MIN / 1000 ||
+			    timer_c_s > 86400) {
+				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
+					"86400 seconds)\n", optarg);
+				return 2;
+			}
 			break;
 		case 't':
 			max_txns = strtoul(optarg, &end, 10);
@@ -315,8 +396,7 @@ int main(int argc, char **argv)
 			  rr_text ? rr_text : "-", domain);
 		return 2;
 	}
-	w.location_fd = open_location(pin_dir);
-	if (w.location_fd < 0)
+	if (open_maps(&w, pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
 	if (w.sip_fd < 0)
@@ -327,6 +407,10 @@ int main(int argc, char **argv)
 		log_warnx("Couldn't set up the proxy: %s", strerror(-err));
 		goto cleanup;
 	}
+	proxy.realm = realm ? realm : self.domain;
+	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
+	if (load_users(&w))
+		goto cleanup;
 	proxy_up = true;
 	err = setup_events(&w);
 	if (err) {
@@ -335,9 +419,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	log_info("listening on %s:%u for %s, Record-Route %s, bindings from "
-		 "%s", self.host, self.port, self.domain,
-		 rr_text ? rr_text : "(none)", pin_dir);
+		 "%s, Timer C %lu s", self.host, self.port, self.domain,
+		 rr_text ? rr_text : "(none)", pin_dir, timer_c_s);
+	w.started_at = clock_ms(CLOCK_REALTIME) / 1000;
+	publish(&w, SIPLB_WORKER_RUNNING);
 	ret = event_loop(&w) ? 1 : 0;
+	publish(&w, SIPLB_WORKER_STOPPED);
 cleanup:
 	if (proxy_up)
 		proxy_free(&proxy);

@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "control.h"
 #include "ctl_tables.h"
+#include "ctl_workers.h"
 #include "endpoint.h"
 #include "lb_maps.h"
 #include "lb_table.h"
@@ -55,6 +56,7 @@ static void usage(FILE *out)
 "  list | backends                            VIPs and backends\n"
 "  bindings [AOR]                             registered contacts\n"
 "  block [del ADDR]                           sources blocked in XDP\n"
+"  workers [del ADDR:PORT]                    siplb-worker counters\n"
 "  stats                                      counters (and siplbd's)\n"
 "  reload                                     siplbd re-reads its config\n"
 "  passwd USER REALM                          a users-file line (MD5 and\n"
@@ -305,6 +307,7 @@ enum show_what {
 	SHOW_STATS,
 	SHOW_BINDINGS,
 	SHOW_BLOCKED,
+	SHOW_WORKERS,
 };
 
 static int cmd_show(const struct ctl *ctl, enum show_what what,
@@ -336,6 +339,9 @@ static int cmd_show(const struct ctl *ctl, enum show_what what,
 	case SHOW_BLOCKED:
 		err = blocked_print(&m, stdout, ctl->json);
 		break;
+	case SHOW_WORKERS:
+		err = workers_print(&m, stdout, ctl->json);
+		break;
 	}
 	if (err)
 		log_warnx("Couldn't read the maps: %s", strerror(-err));
@@ -360,6 +366,29 @@ static int cmd_block(const struct ctl *ctl, int argc, char **argv)
 	err = blocked_delete(&m, argv[1]);
 	if (err)
 		log_warnx("Couldn't unblock %s: %s", argv[1], strerror(-err));
+	lb_maps_close(&m);
+	return err;
+}
+
+static int cmd_workers(const struct ctl *ctl, int argc, char **argv)
+{
+	struct lb_maps m;
+	int err;
+
+	if (argc == 0)
+		return cmd_show(ctl, SHOW_WORKERS, NULL);
+	if (argc != 2 || strcmp(argv[0], "del")) {
+		log_warnx("usage: workers [del ADDR:PORT]");
+		return -EINVAL;
+	}
+	err = with_maps(ctl, &m);
+	if (err)
+		return err;
+	err = workers_delete(&m, argv[1]);
+	if (err)
+		log_warnx("Couldn't forget worker %s: %s", argv[1],
+			  err == -EINVAL ? "expected ADDR:PORT or [IPV6]:PORT"
+					 : strerror(-err));
 	lb_maps_close(&m);
 	return err;
 }
@@ -484,6 +513,8 @@ int main(int argc, char **argv)
 		err = cmd_show(&ctl, SHOW_BINDINGS, argc ? argv[0] : NULL);
 	else if (!strcmp(cmd, "block"))
 		err = cmd_block(&ctl, argc, argv);
+	else if (!strcmp(cmd, "workers"))
+		err = cmd_workers(&ctl, argc, argv);
 	else if (!strcmp(cmd, "passwd"))
 		err = cmd_passwd(argc, argv);
 	else if (!strcmp(cmd, "reload") && argc == 0)

@@ -441,6 +441,15 @@ const char *users_find(const struct users *db, const char *user,
 	return db->entries[db->index[slot] - 1].ha1[alg];
 }
 
+bool users_known(const struct users *db, const char *user,
+		 const char *realm)
+{
+	if (!db || !user || !realm)
+		return false;
+	return db->index[index_slot(db, user, realm,
+				    entry_hash(user, realm))] != 0;
+}
+
 size_t users_count(const struct users *db)
 {
 	return db ? db->n : 0;

@@ -38,6 +38,7 @@
 #ifndef SIPLB_USERS_H
 #define SIPLB_USERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "digest.h"
 
@@ -63,6 +64,10 @@ int users_parse(const char *name, const char *text, size_t len,
  */
 const char *users_find(const struct users *db, const char *user,
 		       const char *realm, enum digest_alg alg);
+
+/* Is there a line for user in realm (whatever its algorithms)? O(1). */
+bool users_known(const struct users *db, const char *user,
+		 const char *realm);
 
 size_t users_count(const struct users *db);
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * siplb_worker.h - the counters each siplb-worker publishes in the pinned
+ * siplb_workers map: listen address -> struct siplb_worker_stats.
+ *
+ * A worker writes its entry once a second and when it stops; siplbctl
+ * (`siplbctl workers`) and `bpftool map dump pinned .../siplb_workers`
+ * read it. The XDP program never touches the map: it lives in the BPF
+ * object only so that every siplb map is created, pinned and described
+ * (BTF) in one place. The same struct is the proxy's own counter block
+ * (user/proxy.h), so there is one definition of every counter.
+ */
+#ifndef SIPLB_WORKER_H
+#define SIPLB_WORKER_H
+
+#include <linux/types.h>
+#include "siplb_maps.h"
+
+#define SIPLB_WORKERS_SIZE	SIPLB_MAX_BACKENDS
+
+/* Requests counted by method (any other method under OTHER). */
+#define SIPLB_WORKER_METHODS(X)                                               \
+	X(INVITE) X(ACK) X(BYE) X(CANCEL) X(OPTIONS) X(REGISTER) X(OTHER)
+
+enum siplb_worker_method {
+#define SIPLB_WORKER_METHOD_ENUM(m) SIPLB_WM_##m,
+	SIPLB_WORKER_METHODS(SIPLB_WORKER_METHOD_ENUM)
+#undef SIPLB_WORKER_METHOD_ENUM
+	SIPLB_WM_COUNT
+};
+
+/* Everything else a worker counts: name, and what it means. */
+#define SIPLB_WORKER_COUNTERS(X)                                              \
+	X(forwarded, "requests forwarded statefully")                         \
+	X(stateless, "requests forwarded statelessly (ACK for 2xx)")         \
+	X(relayed_stateless, "responses relayed without a transaction")     \
+	X(retransmissions_absorbed, "request retransmissions answered")      \
+	X(retransmitted, "requests/responses we retransmitted (A/E/G)")       \
+	X(timeouts, "client transactions timed out (B/F/C)")                  \
+	X(cancels, "CANCELs matched to an INVITE")                            \
+	X(acks_absorbed, "ACKs for non-2xx absorbed")                         \
+	X(local_answers, "final responses generated here")                    \
+	X(not_found, "requests for an unknown user (404)")                    \
+	X(unavailable, "requests for a user with no binding (480)")           \
+	X(dropped, "messages dropped (malformed, not ours)")                  \
+	X(table_full, "requests refused: transaction table full")             \
+	X(send_errors, "datagrams the socket refused to send")
+
+#define SIPLB_STATUS_CLASSES	7	/* index 1..6 for 1xx..6xx; 0 unused */
+
+struct siplb_worker_counters {
+	__u64 requests[SIPLB_WM_COUNT];
+	__u64 responses_in[SIPLB_STATUS_CLASSES];	/* from downstream */
+	__u64 responses_out[SIPLB_STATUS_CLASSES];	/* sent upstream */
+#define SIPLB_WORKER_COUNTER_FIELD(name, help) __u64 name;
+	SIPLB_WORKER_COUNTERS(SIPLB_WORKER_COUNTER_FIELD)
+#undef SIPLB_WORKER_COUNTER_FIELD
+};
+
+enum siplb_worker_state {
+	SIPLB_WORKER_RUNNING = 1,
+	SIPLB_WORKER_STOPPED = 2,	/* exited cleanly (SIGTERM/SIGINT) */
+};
+
+struct siplb_worker_stats {
+	__u32 pid;
+	__u32 state;		/* enum siplb_worker_state */
+	__u32 transactions;	/* in the table now */
+	__u32 pending;		/* ...of which without a final response */
+	__u64 started_at;	/* CLOCK_REALTIME, seconds */
+	__u64 updated_at;	/* CLOCK_REALTIME, seconds: a running worker
+				 * older than a few seconds has died */
+	struct siplb_worker_counters c;
+};
+
+#endif /* SIPLB_WORKER_H */
