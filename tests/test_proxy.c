@@ -255,12 +255,13 @@ TEST(branches)
 	uint64_t i;
 	int dup = 0;
 
-	proxy_branch_unique(42, 1, a);
+	proxy_branch_unique(42, 1, 0xdeadbeef, a);
+	ASSERT_TRUE(strlen(a) < PROXY_BRANCH_MAX, "fits");
 	ASSERT_TRUE(proxy_branch_is_ours(sip_slice_str(a)),
 		    "unique branch is recognised as ours");
 	ASSERT_TRUE(!strncmp(a, "z9hG4bK", 7), "RFC 3261 magic cookie");
 	for (i = 2; i < 5000; i++) {
-		proxy_branch_unique(42, i, b);
+		proxy_branch_unique(42, i, 0xdeadbeef, b);
 		dup += !strcmp(a, b);
 	}
 	ASSERT_EQ(dup, 0, "no two counters give the same branch");
@@ -317,25 +318,53 @@ TEST(via_destination)
 	}
 }
 
+/* A request carrying a Via of ours, whose branch holds loop hash `loop`
+ * ("" for none), with the given Request-URI. */
+static const char *via_of_ours(const char *ruri, const char *loop)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "INVITE %s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKother\r\n"
+		 "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt77%s\r\n"
+		 "From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+		 "Call-ID: l1\r\nCSeq: 1 INVITE\r\n\r\n", ruri, loop);
+	return text;
+}
+
 TEST(loop_detection_and_uri_ownership)
 {
-	static const char looped[] =
-		"INVITE sip:bob@example.com SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKother\r\n"
-		"Via: SIP/2.0/UDP 10.99.11.2:5060;branch=z9hG4bKsLbt77\r\n"
-		"From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
-		"Call-ID: l1\r\nCSeq: 1 INVITE\r\n\r\n";
 	struct proxy_self self = self_of();
-	static struct sip_msg m;
+	static struct sip_msg m, first;
+	const char *text;
+	char loop[16];
 	struct sip_uri u;
 
-	if (!ASSERT_OK(sip_msg_parse(&m, looped, sizeof(looped) - 1), "parse"))
+	/* The hash the request had when we forwarded it. */
+	text = via_of_ours("sip:bob@example.com", "");
+	if (!ASSERT_OK(sip_msg_parse(&first, text, strlen(text)), "parse"))
 		return;
-	ASSERT_TRUE(proxy_has_own_via(&self, &m), "our Via further down");
+	snprintf(loop, sizeof(loop), ".%08x", proxy_loop_hash(&first));
+
+	text = via_of_ours("sip:bob@example.com", loop);
+	if (!ASSERT_OK(sip_msg_parse(&m, text, strlen(text)), "parse"))
+		return;
+	ASSERT_TRUE(proxy_looped(&self, &m), "same request again: a loop");
+	text = via_of_ours("sip:bob@192.0.2.20:5062", loop);
+	if (!ASSERT_OK(sip_msg_parse(&m, text, strlen(text)), "parse"))
+		return;
+	ASSERT_FALSE(proxy_looped(&self, &m),
+		     "new Request-URI: a spiral, not a loop");
+	text = via_of_ours("sip:bob@example.com", "");
+	if (!ASSERT_OK(sip_msg_parse(&m, text, strlen(text)), "parse"))
+		return;
+	ASSERT_TRUE(proxy_looped(&self, &m),
+		    "a Via of ours without a loop hash counts as a loop");
 	if (!ASSERT_OK(sip_msg_parse(&m, invite_text, sizeof(invite_text) - 1),
 		       "parse"))
 		return;
-	ASSERT_FALSE(proxy_has_own_via(&self, &m), "no Via of ours");
+	ASSERT_FALSE(proxy_looped(&self, &m), "no Via of ours");
 
 	ASSERT_OK(sip_uri_parse(SIP_SLICE_LIT("sip:10.99.0.10:5060;lr"), &u),
 		  "VIP uri");
@@ -887,6 +916,23 @@ TEST(proxy_loop_detected)
 	     "To: <sip:bob@example.com>\r\n"
 	     "Call-ID: loop\r\nCSeq: 1 INVITE\r\n\r\n");
 	sent_is(1, ALICE_ADDR, "SIP/2.0 482 ", "482 Loop Detected");
+}
+
+/* Our Via, but the request has changed since (a spiral): forwarded. */
+TEST(proxy_spiral_is_forwarded)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "INVITE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKsp\r\n"
+	     "Via: SIP/2.0/UDP 10.99.11.2:5060;branch=" PROXY_BRANCH_PREFIX
+	     "t0123456789abcdef.00000000\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.8:5060;branch=z9hG4bKorig\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: spiral\r\nCSeq: 1 INVITE\r\n\r\n");
+	sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT, "a spiral goes on");
 }
 
 TEST(proxy_retransmissions_and_timeout)

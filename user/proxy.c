@@ -440,7 +440,7 @@ static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 	struct proxy_fwd f = {};
 	int n;
 
-	proxy_branch_unique(p->salt, ++p->counter, branch);
+	proxy_branch_unique(p->salt, ++p->counter, proxy_loop_hash(m), branch);
 	f.branch = branch;
 	f.pop_route = r->pop_route;
 	f.ruri = r->new_ruri ? r->ruri : NULL;
@@ -474,7 +474,7 @@ static void on_new_request(struct proxy *p, struct txn *t,
 		respond(p, t, m, &t->up, 483, NULL, NULL, now);
 		return;
 	}
-	if (proxy_has_own_via(&p->self, m)) {
+	if (proxy_looped(&p->self, m)) {
 		respond(p, t, m, &t->up, 482, NULL, NULL, now);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -272,10 +273,11 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-void proxy_branch_unique(uint64_t salt, uint64_t counter, char *out)
+void proxy_branch_unique(uint64_t salt, uint64_t counter, uint32_t loop,
+			 char *out)
 {
-	snprintf(out, PROXY_BRANCH_MAX, PROXY_BRANCH_PREFIX "t%016llx",
-		 (unsigned long long)mix64(salt ^ mix64(counter)));
+	snprintf(out, PROXY_BRANCH_MAX, PROXY_BRANCH_PREFIX "t%016llx.%08x",
+		 (unsigned long long)mix64(salt ^ mix64(counter)), loop);
 }
 
 static uint64_t fnv1a(uint64_t h, struct sip_slice s)
@@ -310,6 +312,41 @@ void proxy_branch_stateless(const struct sip_msg *req, char *out)
 		 (unsigned long long)mix64(h));
 }
 
+/* Every value of a header kind, as one more field of the hash. */
+static uint64_t fnv1a_hdrs(uint64_t h, const struct sip_msg *m,
+			   enum sip_hdr_id id)
+{
+	struct sip_slice value;
+	unsigned int pos = 0;
+
+	while (!sip_msg_hdr_next(m, id, &pos, &value))
+		h = fnv1a(h, value);
+	return fnv1a(h, SIP_SLICE_LIT(""));
+}
+
+/*
+ * 16.6 step 8: what decides where a request goes, as it arrived: the
+ * Request-URI, the From and To tags, Call-ID, CSeq number, Route,
+ * Proxy-Require and Proxy-Authorization. The same request coming back
+ * with the same values has looped; with a new Request-URI it spirals.
+ */
+uint32_t proxy_loop_hash(const struct sip_msg *req)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char cseq[16];
+
+	h = fnv1a(h, req->ruri_text);
+	h = fnv1a(h, req->from.tag);
+	h = fnv1a(h, req->to.tag);
+	h = fnv1a(h, req->call_id);
+	snprintf(cseq, sizeof(cseq), "%u", req->cseq);
+	h = fnv1a(h, sip_slice_str(cseq));
+	h = fnv1a_hdrs(h, req, SIP_HDR_ROUTE);
+	h = fnv1a_hdrs(h, req, SIP_HDR_PROXY_REQUIRE);
+	h = fnv1a_hdrs(h, req, SIP_HDR_PROXY_AUTHORIZATION);
+	return (uint32_t)mix64(h);
+}
+
 bool proxy_branch_is_ours(struct sip_slice branch)
 {
 	size_t n = sizeof(PROXY_BRANCH_PREFIX) - 1;
@@ -342,17 +379,42 @@ bool proxy_via_is_ours(const struct proxy_self *self, const struct sip_via *v)
 	return endpoint_equal(&ep, &self->addr);
 }
 
-bool proxy_has_own_via(const struct proxy_self *self, const struct sip_msg *m)
+/* The loop hash our branch carries after its '.', or false if none. */
+static bool branch_loop_hash(struct sip_slice branch, uint32_t *loop)
 {
+	const char *dot = memchr(branch.p, '.', branch.len);
+	char hex[9];
+	size_t n;
+	char *end;
+
+	if (!dot)
+		return false;
+	n = branch.len - (size_t)(dot + 1 - branch.p);
+	if (n != 8)
+		return false;
+	memcpy(hex, dot + 1, 8);
+	hex[8] = '\0';
+	*loop = (uint32_t)strtoul(hex, &end, 16);
+	return *end == '\0';
+}
+
+bool proxy_looped(const struct proxy_self *self, const struct sip_msg *m)
+{
+	uint32_t here = proxy_loop_hash(m), then;
 	struct sip_slice value, rest;
 	unsigned int pos = 0;
 	struct sip_via v;
 
 	while (!sip_msg_hdr_next(m, SIP_HDR_VIA, &pos, &value)) {
 		rest = value;
-		while (!sip_via_next(&rest, &v))
-			if (proxy_via_is_ours(self, &v))
+		while (!sip_via_next(&rest, &v)) {
+			if (!proxy_via_is_ours(self, &v))
+				continue;
+			/* A Via of ours we cannot read the hash of: a loop,
+			 * to be safe. */
+			if (!branch_loop_hash(v.branch, &then) || then == here)
 				return true;
+		}
 	}
 	return false;
 }

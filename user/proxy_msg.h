@@ -24,7 +24,8 @@
 /* Every branch we generate starts with this (RFC 3261 magic cookie and a
  * mark of ours), so a Via of ours is recognised by branch and sent-by. */
 #define PROXY_BRANCH_PREFIX	"z9hG4bKsLb"
-#define PROXY_BRANCH_MAX	48	/* prefix, a kind letter, 16 hex, NUL */
+#define PROXY_BRANCH_MAX	48	/* prefix, a kind letter, 16 hex, and
+					 * '.' and 8 hex of loop hash, NUL */
 #define PROXY_HOST_MAX		64	/* "[v6 address]" and a NUL */
 #define PROXY_DOMAIN_MAX	128
 
@@ -82,18 +83,27 @@ int proxy_build_hop(const struct sip_msg *fwd, const char *method,
 
 /*
  * Branches: kind 't' for a transaction (unique: a bijective mix of a
- * per-process salt and a counter), 's' for a stateless forward (a hash of
- * what identifies the request, so a retransmission gets the same branch,
- * 16.11). out must hold PROXY_BRANCH_MAX bytes.
+ * per-process salt and a counter, then '.' and the request's loop hash),
+ * 's' for a stateless forward (a hash of what identifies the request, so
+ * a retransmission gets the same branch, 16.11). out must hold
+ * PROXY_BRANCH_MAX bytes.
  */
-void proxy_branch_unique(uint64_t salt, uint64_t counter, char *out);
+void proxy_branch_unique(uint64_t salt, uint64_t counter, uint32_t loop,
+			 char *out);
 void proxy_branch_stateless(const struct sip_msg *req, char *out);
 bool proxy_branch_is_ours(struct sip_slice branch);
+/* 16.6 step 8: a hash of the fields that decide where req goes. */
+uint32_t proxy_loop_hash(const struct sip_msg *req);
 
 /* Is the via-parm ours (branch of ours and sent-by our address)? */
 bool proxy_via_is_ours(const struct proxy_self *self, const struct sip_via *v);
-/* Does any Via of the request carry ours (a loop, 16.3 step 4)? */
-bool proxy_has_own_via(const struct proxy_self *self, const struct sip_msg *m);
+/*
+ * 16.3 step 4: has the request looped? It carries a Via of ours whose
+ * branch holds the loop hash the request has now. A Via of ours with
+ * another hash is a spiral (the request came back with a new
+ * Request-URI, say), which is forwarded.
+ */
+bool proxy_looped(const struct proxy_self *self, const struct sip_msg *m);
 
 /* Where a response goes by a via-parm (18.2.2): received= or the sent-by
  * address; rport=N or the sent-by port or 5060. -EINVAL for a host name
