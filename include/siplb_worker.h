@@ -31,7 +31,8 @@ enum siplb_worker_method {
 
 /* Everything else a worker counts: name, and what it means. */
 #define SIPLB_WORKER_COUNTERS(X)                                              \
-	X(forwarded, "requests forwarded statefully")                         \
+	X(forwarded, "requests forwarded statefully, once per target")        \
+	X(forked, "requests forked to several bindings")                      \
 	X(stateless, "requests forwarded statelessly (ACK for 2xx)")         \
 	X(relayed_stateless, "responses relayed without a transaction")     \
 	X(retransmissions_absorbed, "request retransmissions answered")      \

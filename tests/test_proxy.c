@@ -536,8 +536,8 @@ TEST(pick_binding_by_q_then_newest)
 	static struct location_set set;
 	struct location loc;
 	char contact[64], aor[32];
-	size_t i;
-	int j, best;
+	int j, order[10], one;
+	size_t i, n, k;
 
 	if (!maps_up())
 		return;
@@ -556,14 +556,21 @@ TEST(pick_binding_by_q_then_newest)
 		if (!ASSERT_OK(location_read(&loc, aor, strlen(aor), REAL_NOW,
 					     &set), c->name))
 			continue;
-		best = proxy_pick_binding(&set);
+		n = proxy_order_bindings(&set, order, ARRAY_SIZE(order));
 		if (!c->want) {
-			ASSERT_EQ(best, -1, c->name);
+			ASSERT_EQ(n, 0, c->name);
 			continue;
 		}
-		if (ASSERT_GE(best, 0, c->name))
-			ASSERT_TRUE(!strcmp(set.b[best].contact, c->want),
-				    c->name);
+		if (!ASSERT_EQ(n, set.n, "every live binding, ordered"))
+			continue;
+		ASSERT_TRUE(!strcmp(set.b[order[0]].contact, c->want),
+			    c->name);
+		for (k = 1; k < n; k++)
+			ASSERT_TRUE(set.b[order[k - 1]].q >= set.b[order[k]].q,
+				    "in order of q");
+		/* With room for one, the same best. */
+		ASSERT_EQ(proxy_order_bindings(&set, &one, 1), 1, c->name);
+		ASSERT_EQ(one, order[0], "the best of one");
 	}
 }
 
@@ -826,6 +833,138 @@ TEST(proxy_local_answers)
 		advance(10 * PROXY_T1);
 		ASSERT_EQ(net.n, 3, "no more after the ACK");
 	}
+}
+
+/* ---- forking: bob registered from two phones ---------------------------- */
+
+#define BOB2_SOURCE	"192.0.2.31:5080"
+#define BOB2_CONTACT	"sip:bob@192.0.2.30:5064"
+
+/* The proxy with a second, older binding for bob, and an INVITE to bob:
+ * 100 up, then the INVITE to both phones, the newer binding first. */
+static bool fork_up(const char *call_id)
+{
+	char branch[32];
+
+	if (!proxy_up() ||
+	    !bind_contact("sip:bob@example.com", 1, BOB2_CONTACT, BOB2_SOURCE,
+			  1000, REAL_NOW - 200, REAL_NOW + 3600))
+		return false;
+	snprintf(branch, sizeof(branch), "z9hG4bK%s", call_id);
+	send_invite("sip:bob@example.com", branch, 70, call_id);
+	return sent_is(0, ALICE_ADDR, "SIP/2.0 100 Trying", "100 at once") &&
+	       sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT, "first phone") &&
+	       sent_is(2, BOB2_SOURCE, "INVITE " BOB2_CONTACT, "second phone") &&
+	       ASSERT_EQ(P.stats.forked, 1, "one request forked") &&
+	       ASSERT_EQ(P.stats.forwarded, 2, "to two targets");
+}
+
+TEST(fork_2xx_goes_up_and_cancels_the_others)
+{
+	if (!fork_up("fk1"))
+		return;
+	ASSERT_TRUE(strstr(net.buf[1], ";branch=") != NULL &&
+			    strcmp(strstr(net.buf[1], ";branch="),
+				   strstr(net.buf[2], ";branch=")),
+		    "a branch of its own for each phone");
+	bob_answers(1, 180, "Ringing", "INVITE");
+	bob_answers(2, 180, "Ringing", "INVITE");
+	if (!sent_is(3, ALICE_ADDR, "SIP/2.0 180", "first 180 relayed") ||
+	    !sent_is(4, ALICE_ADDR, "SIP/2.0 180", "second 180 relayed"))
+		return;
+	bob_answers(2, 200, "OK", "INVITE");
+	if (!sent_is(5, ALICE_ADDR, "SIP/2.0 200 OK", "the 2xx goes up") ||
+	    !sent_is(6, BOB_SOURCE, "CANCEL " BOB_CONTACT,
+		     "the phone still ringing is CANCELled"))
+		return;
+	ASSERT_EQ(proxy_pending(&P), 0, "answered: nothing pending");
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	sent_is(7, BOB_SOURCE, "ACK " BOB_CONTACT, "its 487 is ACKed here");
+	ASSERT_EQ(net.n, 8, "and not relayed");
+	advance(PROXY_TIMER_64T1 + 2 * PROXY_T4);
+	ASSERT_EQ(P.txns.used, 0, "server and branch records all freed");
+}
+
+TEST(fork_best_final_after_all_branches)
+{
+	if (!fork_up("fk2"))
+		return;
+	bob_answers(1, 486, "Busy Here", "INVITE");
+	if (!sent_is(3, BOB_SOURCE, "ACK ", "486 ACKed"))
+		return;
+	ASSERT_EQ(net.n, 4, "nothing up while a branch is still out");
+	bob_answers(2, 404, "Not Found", "INVITE");
+	if (!sent_is(4, BOB2_SOURCE, "ACK ", "404 ACKed"))
+		return;
+	sent_is(5, ALICE_ADDR, "SIP/2.0 486 ",
+		"all done: the first of the best class goes up");
+	ASSERT_HASNT(net.buf[5], net.len[5], "10.99.11.2", "our Via removed");
+}
+
+TEST(fork_6xx_wins_and_cancels)
+{
+	if (!fork_up("fk3"))
+		return;
+	bob_answers(1, 603, "Decline", "INVITE");
+	if (!sent_is(3, BOB_SOURCE, "ACK ", "603 ACKed"))
+		return;
+	ASSERT_EQ(net.n, 4, "the other phone sent nothing yet: no CANCEL");
+	bob_answers(2, 180, "Ringing", "INVITE");
+	if (!sent_is(4, BOB2_SOURCE, "CANCEL " BOB2_CONTACT,
+		     "CANCEL once it rings (9.1)") ||
+	    !sent_is(5, ALICE_ADDR, "SIP/2.0 180", "180 relayed"))
+		return;
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	sent_is(6, BOB2_SOURCE, "ACK ", "487 ACKed");
+	sent_is(7, ALICE_ADDR, "SIP/2.0 603 ", "the 6xx goes up, not the 487");
+}
+
+TEST(fork_cancel_from_upstream)
+{
+	if (!fork_up("fk4"))
+		return;
+	bob_answers(1, 180, "Ringing", "INVITE");
+	bob_answers(2, 180, "Ringing", "INVITE");
+	feed(ALICE_ADDR,
+	     "CANCEL sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKfk4;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: fk4\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	if (!sent_is(5, ALICE_ADDR, "SIP/2.0 200 OK", "200 to the CANCEL") ||
+	    !sent_is(6, BOB_SOURCE, "CANCEL " BOB_CONTACT, "CANCEL phone 1") ||
+	    !sent_is(7, BOB2_SOURCE, "CANCEL " BOB2_CONTACT, "CANCEL phone 2"))
+		return;
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	sent_is(8, BOB_SOURCE, "ACK ", "487 ACKed");
+	sent_is(9, BOB2_SOURCE, "ACK ", "487 ACKed");
+	sent_is(10, ALICE_ADDR, "SIP/2.0 487 ", "one 487 goes up");
+	ASSERT_EQ(net.n, 11, "only one");
+}
+
+TEST(fork_ring_timeout)
+{
+	if (!fork_up("fk5"))
+		return;
+	P.timer_c_ms = 3000;
+	bob_answers(1, 180, "Ringing", "INVITE");
+	bob_answers(2, 180, "Ringing", "INVITE");
+	advance(3100);
+	/* The timer walk takes the branches in either order. */
+	if (!ASSERT_EQ(net.n, 7, "two CANCELs, nothing up yet") ||
+	    !sent_is(5, strstr(net.buf[5], BOB2_CONTACT) ? BOB2_SOURCE :
+							    BOB_SOURCE, "CANCEL ",
+		     "Timer C: CANCEL one phone") ||
+	    !sent_is(6, strstr(net.buf[5], BOB2_CONTACT) ? BOB_SOURCE :
+							    BOB2_SOURCE,
+		     "CANCEL ", "and the other"))
+		return;
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	sent_is(9, ALICE_ADDR, "SIP/2.0 408 ", "408 up, not the 487s");
+	ASSERT_EQ(P.stats.timeouts, 2, "two branches timed out");
 }
 
 /* With the users file: 404 for a stranger, 480 for a user not registered

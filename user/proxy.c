@@ -18,7 +18,11 @@
  * Request-URI, as are responses that match no record (2xx
  * retransmissions after the record is gone).
  *
- * One target per request: no forking (parallel or serial search).
+ * A user with several bindings gets the request on all of them at once
+ * (16.6, parallel search; the best TXN_FORK_MAX by q): one branch record
+ * per target (txn_table.h). Provisional responses and every 2xx go up as
+ * they come, a 2xx or a 6xx CANCELs the branches still ringing, and once
+ * every branch has a final response the best non-2xx goes up (16.7).
  */
 #include <errno.h>
 #include <string.h>
@@ -155,43 +159,69 @@ static void respond(struct proxy *p, struct txn *t, const struct sip_msg *req,
 }
 
 /*
- * A final response made here after the request was forwarded (timeouts):
- * built from our copy of the forwarded request, then relayed as if it
- * had come from downstream, which strips our Via.
+ * A final response made here after the request was forwarded (timeouts),
+ * as downstream would have sent it: built from our copy of the forwarded
+ * request, then stripped of our Via as a relayed response is. Into
+ * p->out; returns the length, or -1.
  */
-static void respond_from_kept(struct proxy *p, struct txn *t, int status,
-			      const struct proxy_now *now)
+static int build_from_kept(struct proxy *p, struct txn *c, int status)
 {
 	char tag[24];
 	int n;
 
-	if (sip_msg_parse(&kept_msg, t->req, t->req_len))
-		return;
-	local_tag(t, tag, sizeof(tag));
+	if (sip_msg_parse(&kept_msg, c->req, c->req_len))
+		return -1;
+	local_tag(c, tag, sizeof(tag));
 	n = sip_build_response(&kept_msg, status, NULL, tag, NULL, p->tmp,
 			       sizeof(p->tmp));
 	if (n < 0 || sip_msg_parse(&built_msg, p->tmp, n))
-		return;
+		return -1;
 	n = proxy_build_relay(&built_msg, p->out, sizeof(p->out));
+	return n < 0 ? -1 : n;
+}
+
+static void fork_branch_final(struct proxy *p, struct txn *srv,
+			      unsigned int status, const char *resp,
+			      size_t len, const struct proxy_now *now);
+
+/* A client transaction c has failed here (Timer B, C): answer as if its
+ * target had sent status. */
+static void respond_from_kept(struct proxy *p, struct txn *c, int status,
+			      const struct proxy_now *now)
+{
+	int n = build_from_kept(p, c, status);
+
 	if (n < 0)
 		return;
-	emit_response(p, p->out, n, status, &t->up);
-	txn_keep(&t->resp, &t->resp_len, p->out, n);
 	p->stats.local_answers++;
-	server_final(p, t, status, now);
+	if (c->parent >= 0) {
+		fork_branch_final(p, &p->txns.t[c->parent], status, p->out, n,
+				  now);
+		return;
+	}
+	emit_response(p, p->out, n, status, &c->up);
+	txn_keep(&c->resp, &c->resp_len, p->out, n);
+	server_final(p, c, status, now);
 }
 
 /* ---- routing (16.4, 16.5) ------------------------------------------ */
 
-/* Where a request goes, or the status to answer it with. */
+/* One place a request goes. */
+struct route_target {
+	struct siplb_endpoint dest;
+	bool new_ruri;
+	char ruri[SIPLB_CONTACT_MAX];
+};
+
+/* Where a request goes (n targets; more than one: forked), or the status
+ * to answer it with. */
 struct route {
 	int status;		/* non-zero: answer this */
 	const char *reason;	/* NULL: the standard phrase */
 	const char *extra;	/* extra header lines of the answer */
-	struct siplb_endpoint dest;
 	bool pop_route;
-	bool new_ruri;
-	char ruri[SIPLB_CONTACT_MAX];
+	size_t n;
+	struct route_target to[TXN_FORK_MAX];
 };
 
 static void route_fail(struct route *r, int status, const char *reason)
@@ -234,8 +264,9 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 			     const struct proxy_now *now, struct route *r)
 {
 	static struct location_set set;
+	int n, err, order[TXN_FORK_MAX];
 	char aor[SIPLB_AOR_MAX];
-	int n, best, err;
+	size_t i;
 
 	if (p->users && !user_known(p, &m->ruri)) {
 		p->stats.not_found++;
@@ -264,8 +295,8 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 		route_fail(r, 500, NULL);
 		return;
 	}
-	best = proxy_pick_binding(&set);
-	if (best < 0) {
+	r->n = proxy_order_bindings(&set, order, TXN_FORK_MAX);
+	if (r->n == 0) {
 		/* Without a users list, no binding reads as "not found". */
 		log_debug("%s has no binding", aor);
 		if (p->users) {
@@ -277,9 +308,14 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 		}
 		return;
 	}
-	snprintf(r->ruri, sizeof(r->ruri), "%s", set.b[best].contact);
-	r->new_ruri = true;
-	r->dest = set.b[best].source;	/* where the REGISTER came from */
+	for (i = 0; i < r->n; i++) {
+		const struct siplb_binding *b = &set.b[order[i]];
+
+		snprintf(r->to[i].ruri, sizeof(r->to[i].ruri), "%s",
+			 b->contact);
+		r->to[i].new_ruri = true;
+		r->to[i].dest = b->source;	/* where it registered from */
+	}
 }
 
 static void route_request(struct proxy *p, const struct sip_msg *m,
@@ -299,7 +335,8 @@ static void route_request(struct proxy *p, const struct sip_msg *m,
 		n--;
 	}
 	if (n > 0) {
-		if (proxy_uri_dest(&el[0].addr.uri, &r->dest))
+		r->n = 1;
+		if (proxy_uri_dest(&el[0].addr.uri, &r->to[0].dest))
 			route_fail(r, 404, "Not Found (no DNS for Route)");
 		return;
 	}
@@ -322,7 +359,8 @@ static void route_request(struct proxy *p, const struct sip_msg *m,
 	}
 	/* Someone else's URI (a UA's Contact, in a dialog): straight to its
 	 * address. No DNS here, so a host name is refused. */
-	if (proxy_uri_dest(&m->ruri, &r->dest))
+	r->n = 1;
+	if (proxy_uri_dest(&m->ruri, &r->to[0].dest))
 		route_fail(r, 404, "Not Found (no DNS for Request-URI)");
 }
 
@@ -352,14 +390,14 @@ static void forward_stateless(struct proxy *p, const struct sip_msg *m,
 	proxy_branch_stateless(m, branch);
 	f.branch = branch;
 	f.pop_route = r.pop_route;
-	f.ruri = r.new_ruri ? r.ruri : NULL;
+	f.ruri = r.to[0].new_ruri ? r.to[0].ruri : NULL;
 	n = proxy_build_request(&p->self, m, &f, p->out, sizeof(p->out));
 	if (n < 0) {
 		p->stats.dropped++;
 		return;
 	}
 	p->stats.stateless++;
-	emit(p, p->out, n, &r.dest);
+	emit(p, p->out, n, &r.to[0].dest);
 }
 
 static void on_ack(struct proxy *p, const struct sip_msg *m,
@@ -404,6 +442,46 @@ static void send_cancel(struct proxy *p, struct txn *t,
 	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;
 }
 
+/* CANCEL a client transaction still running: now if a provisional came,
+ * else as soon as one comes (9.1). */
+static void cancel_client(struct proxy *p, struct txn *c,
+			  const struct proxy_now *now)
+{
+	if (c->cli != TXN_CLI_CALLING && c->cli != TXN_CLI_PROCEEDING)
+		return;
+	if (c->provisional)
+		send_cancel(p, c, now);
+	else
+		c->cancel_pending = true;
+}
+
+/* The branch records of a forked server record that are still there. */
+static struct txn *branch_of(struct proxy *p, struct txn *srv,
+			     unsigned int i)
+{
+	struct txn *b = &p->txns.t[srv->branches[i]];
+
+	/* A branch record freed (and maybe reused) before its server
+	 * record is not ours any more. */
+	return b->used && b->parent == (int)(srv - p->txns.t) ? b : NULL;
+}
+
+/* CANCEL every branch of srv still running, but `except` (16.7 step 10,
+ * 16.10). */
+static void cancel_branches(struct proxy *p, struct txn *srv,
+			    const struct txn *except,
+			    const struct proxy_now *now)
+{
+	struct txn *b;
+	unsigned int i;
+
+	for (i = 0; i < srv->nbranches; i++) {
+		b = branch_of(p, srv, i);
+		if (b && b != except)
+			cancel_client(p, b, now);
+	}
+}
+
 static void on_cancel(struct proxy *p, const struct sip_msg *m,
 		      const struct siplb_endpoint *from,
 		      const struct proxy_now *now)
@@ -425,16 +503,21 @@ static void on_cancel(struct proxy *p, const struct sip_msg *m,
 	respond(p, NULL, m, from, 200, NULL, NULL, now);
 	if (t->final_status)
 		return;
-	if (t->cli == TXN_CLI_CALLING || t->cli == TXN_CLI_PROCEEDING) {
-		if (t->provisional)
-			send_cancel(p, t, now);
-		else
-			t->cancel_pending = true;	/* 9.1: wait for 1xx */
-	}
+	if (t->forked)
+		cancel_branches(p, t, NULL, now);
+	else
+		cancel_client(p, t, now);
 }
 
-static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
-		    const struct route *r, const struct proxy_now *now)
+/*
+ * Build the request for one target with a new branch of ours and start
+ * the client transaction in c (the server record itself, or a branch
+ * record of a forked request). Returns 0, or the status to answer.
+ */
+static int client_start(struct proxy *p, struct txn *c,
+			const struct sip_msg *m, const struct route *r,
+			const struct route_target *to,
+			const struct proxy_now *now)
 {
 	char branch[PROXY_BRANCH_MAX];
 	struct proxy_fwd f = {};
@@ -443,22 +526,76 @@ static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 	proxy_branch_unique(p->salt, ++p->counter, proxy_loop_hash(m), branch);
 	f.branch = branch;
 	f.pop_route = r->pop_route;
-	f.ruri = r->new_ruri ? r->ruri : NULL;
+	f.ruri = to->new_ruri ? to->ruri : NULL;
 	f.record_route = p->self.has_rr && starts_dialog(m);
 	n = proxy_build_request(&p->self, m, &f, p->out, sizeof(p->out));
-	if (n < 0) return respond(p, t, m, &t->up, n == -ENOSPC ? 513 : 500, NULL, NULL,
-			now);
-	if (txn_keep(&t->req, &t->req_len, p->out, n)) return respond(p, t, m, &t->up, 500, NULL, NULL, now);
-	txn_set_branch(&p->txns, t, branch);
-	t->down = r->dest;
-	t->cli = TXN_CLI_CALLING;
-	t->retx_interval = PROXY_T1;		/* Timer A / E */
-	t->retx_next = now->mono_ms + PROXY_T1;
-	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;	/* B / F */
-	if (t->invite)
-		t->c_at = now->mono_ms + p->timer_c_ms;
+	if (n < 0)
+		return n == -ENOSPC ? 513 : 500;
+	if (txn_keep(&c->req, &c->req_len, p->out, n))
+		return 500;
+	txn_set_branch(&p->txns, c, branch);
+	c->down = to->dest;
+	c->cli = TXN_CLI_CALLING;
+	c->retx_interval = PROXY_T1;		/* Timer A / E */
+	c->retx_next = now->mono_ms + PROXY_T1;
+	c->timeout_at = now->mono_ms + PROXY_TIMER_64T1;	/* B / F */
+	if (c->invite)
+		c->c_at = now->mono_ms + p->timer_c_ms;
 	p->stats.forwarded++;
-	emit(p, t->req, t->req_len, &t->down);
+	emit(p, c->req, c->req_len, &c->down);
+	return 0;
+}
+
+/* 16.6 for several targets: one branch record each. */
+static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		     const struct route *r, const struct proxy_now *now)
+{
+	char key[32];
+	int status = 503, err;
+	size_t i, sent = 0;
+	struct txn *b;
+
+	t->forked = true;
+	p->stats.forked++;
+	for (i = 0; i < r->n; i++) {
+		/* A key no request has (a control character first; the
+		 * counter the branch is about to take): branch records are
+		 * found by their branch only. */
+		snprintf(key, sizeof(key), "\001%llu",
+			 (unsigned long long)p->counter + 1);
+		b = txn_new(&p->txns, key, strlen(key));
+		if (!b) {
+			p->stats.table_full++;
+			continue;
+		}
+		b->invite = t->invite;
+		txn_add_branch(&p->txns, t, b);
+		err = client_start(p, b, m, r, &r->to[i], now);
+		if (err) {
+			status = err;
+			b->cli = TXN_CLI_TERMINATED;
+			linger(b, now->mono_ms);
+			continue;
+		}
+		sent++;
+	}
+	if (!sent)	/* the last error says why */
+		respond(p, t, m, &t->up, status, NULL,
+			status == 503 ? "Retry-After: 5\r\n" : NULL, now);
+}
+
+static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		    const struct route *r, const struct proxy_now *now)
+{
+	int status;
+
+	if (r->n > 1) {
+		fork_out(p, t, m, r, now);
+		return;
+	}
+	status = client_start(p, t, m, r, &r->to[0], now);
+	if (status)
+		respond(p, t, m, &t->up, status, NULL, NULL, now);
 }
 
 /* The checks of 16.3 that the parser has not made, then route. */
@@ -585,75 +722,147 @@ static void relay_stateless(struct proxy *p, const struct sip_msg *m)
 	emit_response(p, p->out, n, m->status, &dest);
 }
 
-static void on_provisional(struct proxy *p, struct txn *t,
+/* 16.7 step 6: is a final response better than the best so far? A 6xx
+ * beats everything; else the lower class; within a class the first. */
+static bool better_final(unsigned int status, unsigned int best)
+{
+	if (!best)
+		return true;
+	if (status >= 600 || best >= 600)
+		return status >= 600 && best < 600;
+	return status / 100 < best / 100;
+}
+
+/* Every branch of srv has its final response: send the best up. */
+static void fork_settle(struct proxy *p, struct txn *srv,
+			const struct proxy_now *now)
+{
+	const struct txn *b;
+	unsigned int i;
+
+	if (srv->final_status)
+		return;
+	for (i = 0; i < srv->nbranches; i++) {
+		b = branch_of(p, srv, i);
+		if (b && (b->cli == TXN_CLI_CALLING ||
+			  b->cli == TXN_CLI_PROCEEDING))
+			return;
+	}
+	if (!srv->best) {
+		/* Only non-INVITE timeouts: no 408 (RFC 4320). */
+		linger(srv, now->mono_ms + PROXY_T4);
+		return;
+	}
+	emit_response(p, srv->best, srv->best_len, srv->best_status,
+		      &srv->up);
+	txn_keep(&srv->resp, &srv->resp_len, srv->best, srv->best_len);
+	server_final(p, srv, srv->best_status, now);
+}
+
+/* A branch of srv ended with a non-2xx final (resp: as it would go
+ * upstream): keep it if it is the best, then see if all are done. */
+static void fork_branch_final(struct proxy *p, struct txn *srv,
+			      unsigned int status, const char *resp,
+			      size_t len, const struct proxy_now *now)
+{
+	if (!srv->final_status && better_final(status, srv->best_status) &&
+	    !txn_keep(&srv->best, &srv->best_len, resp, len))
+		srv->best_status = status;
+	if (status >= 600)	/* 16.7 step 5: nobody else will do */
+		cancel_branches(p, srv, NULL, now);
+	fork_settle(p, srv, now);
+}
+
+/* A provisional on client transaction c of server transaction srv (the
+ * same record unless the request was forked). */
+static void on_provisional(struct proxy *p, struct txn *srv, struct txn *c,
 			   const struct sip_msg *m,
 			   const struct proxy_now *now)
 {
-	if (t->cli == TXN_CLI_CALLING || t->cli == TXN_CLI_PROCEEDING) {
-		t->cli = TXN_CLI_PROCEEDING;
-		t->provisional = true;
-		if (t->invite) {
-			t->retx_interval = 0;	/* Timer A stops */
-			if (!t->cancelled)
-				t->timeout_at = 0;	/* B stops; C runs */
-			t->c_at = now->mono_ms + p->timer_c_ms;
+	if (c->cli == TXN_CLI_CALLING || c->cli == TXN_CLI_PROCEEDING) {
+		c->cli = TXN_CLI_PROCEEDING;
+		c->provisional = true;
+		if (c->invite) {
+			c->retx_interval = 0;	/* Timer A stops */
+			if (!c->cancelled)
+				c->timeout_at = 0;	/* B stops; C runs */
+			c->c_at = now->mono_ms + p->timer_c_ms;
 		} else {
-			t->retx_interval = PROXY_T2;	/* E at T2 */
+			c->retx_interval = PROXY_T2;	/* E at T2 */
 		}
-		if (t->cancel_pending)
-			send_cancel(p, t, now);
+		if (c->cancel_pending)
+			send_cancel(p, c, now);
 	}
 	/* 16.7 step 5: 100 Trying stays here. */
-	if (m->status > 100 && !t->final_status)
-		relay(p, t, m);
+	if (m->status > 100 && !srv->final_status)
+		relay(p, srv, m);
 }
 
-static void on_final(struct proxy *p, struct txn *t, const struct sip_msg *m,
-		     const struct proxy_now *now)
+/* A final on client transaction c of server transaction srv. */
+static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
+		     const struct sip_msg *m, const struct proxy_now *now)
 {
 	bool ok = m->status < 300;
 	int n;
 
-	if (t->cli == TXN_CLI_COMPLETED || t->cli == TXN_CLI_TERMINATED) {
+	if (c->cli == TXN_CLI_COMPLETED || c->cli == TXN_CLI_TERMINATED) {
 		/* A retransmitted final: ACK a non-2xx again (17.1.1.2);
 		 * pass a 2xx on (16.7 step 10, RFC 6026). */
-		if (t->invite && !ok && t->ack)
-			emit(p, t->ack, t->ack_len, &t->down);
-		else if (t->invite && ok)
-			relay(p, t, m);
+		if (c->invite && !ok && c->ack)
+			emit(p, c->ack, c->ack_len, &c->down);
+		else if (c->invite && ok)
+			relay(p, srv, m);
 		return;
 	}
-	t->retx_interval = 0;
-	t->timeout_at = 0;
-	t->c_at = 0;
-	t->cancel_pending = false;
-	if (t->invite && !ok) {
-		if (!sip_msg_parse(&kept_msg, t->req, t->req_len)) {
+	c->retx_interval = 0;
+	c->timeout_at = 0;
+	c->c_at = 0;
+	c->cancel_pending = false;
+	if (c->invite && !ok) {
+		if (!sip_msg_parse(&kept_msg, c->req, c->req_len)) {
 			n = proxy_build_hop(&kept_msg, "ACK", m, p->tmp,
 					    sizeof(p->tmp));
-			if (n > 0 && !txn_keep(&t->ack, &t->ack_len, p->tmp, n))
-				emit(p, t->ack, t->ack_len, &t->down);
+			if (n > 0 && !txn_keep(&c->ack, &c->ack_len, p->tmp, n))
+				emit(p, c->ack, c->ack_len, &c->down);
 		}
-		t->cli = TXN_CLI_COMPLETED;
-		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer D */
+		c->cli = TXN_CLI_COMPLETED;
+		linger(c, now->mono_ms + PROXY_TIMER_64T1);	/* Timer D */
 	} else {
-		t->cli = t->invite ? TXN_CLI_TERMINATED : TXN_CLI_COMPLETED;
-		linger(t, now->mono_ms + (t->invite ? PROXY_TIMER_64T1 :
+		c->cli = c->invite ? TXN_CLI_TERMINATED : TXN_CLI_COMPLETED;
+		linger(c, now->mono_ms + (c->invite ? PROXY_TIMER_64T1 :
 						      PROXY_T4)); /* K */
+	}
+	if (srv != c) {
+		/* Forked: a 2xx goes up at once and ends the search (16.7
+		 * steps 5 and 10); other finals wait for the best. */
+		if (ok) {
+			relay(p, srv, m);
+			if (!srv->final_status)
+				server_final(p, srv, m->status, now);
+			cancel_branches(p, srv, c, now);
+			return;
+		}
+		n = proxy_build_relay(m, p->out, sizeof(p->out));
+		if (n < 0) {
+			p->stats.dropped++;
+			return;
+		}
+		fork_branch_final(p, srv, m->status, p->out, n, now);
+		return;
 	}
 	/* One target, so its final is the best response (16.7 step 6);
 	 * after we answered ourselves (timeout) only a 2xx still goes up. */
-	if (!t->final_status || (t->invite && ok)) {
-		relay(p, t, m);
-		if (!t->final_status || ok)
-			server_final(p, t, m->status, now);
+	if (!c->final_status || (c->invite && ok)) {
+		relay(p, c, m);
+		if (!c->final_status || ok)
+			server_final(p, c, m->status, now);
 	}
 }
 
 static void on_response(struct proxy *p, const struct sip_msg *m,
 			const struct proxy_now *now)
 {
-	struct txn *t;
+	struct txn *c, *srv;
 
 	p->stats.responses_in[proxy_status_class(m->status)]++;
 	if (!proxy_via_is_ours(&p->self, &m->via)) {
@@ -662,19 +871,20 @@ static void on_response(struct proxy *p, const struct sip_msg *m,
 	}
 	if (sip_slice_eq_str(m->cseq_method, "CANCEL"))
 		return;	/* the answer to our CANCEL: nothing to do */
-	t = txn_find_branch(&p->txns, m->via.branch);
-	if (!t) {
+	c = txn_find_branch(&p->txns, m->via.branch);
+	if (!c) {
 		relay_stateless(p, m);
 		return;
 	}
-	if (t->invite != sip_slice_eq_str(m->cseq_method, "INVITE")) {
+	if (c->invite != sip_slice_eq_str(m->cseq_method, "INVITE")) {
 		p->stats.dropped++;
 		return;
 	}
+	srv = c->parent >= 0 ? &p->txns.t[c->parent] : c;
 	if (m->status < 200)
-		on_provisional(p, t, m, now);
+		on_provisional(p, srv, c, m, now);
 	else
-		on_final(p, t, m, now);
+		on_final(p, srv, c, m, now);
 }
 
 void proxy_handle(struct proxy *p, const char *buf, size_t len,
@@ -738,6 +948,8 @@ static void client_timers(struct proxy *p, struct txn *t,
 		/* RFC 4320: never a 408 to a non-INVITE. */
 		if (t->invite && !t->final_status)
 			respond_from_kept(p, t, t->cancelled ? 487 : 408, now);
+		else if (t->parent >= 0)
+			fork_settle(p, &p->txns.t[t->parent], now);
 		linger(t, ms + PROXY_T4);
 	}
 }
@@ -778,7 +990,7 @@ uint32_t proxy_pending(const struct proxy *p)
 	uint32_t n = 0;
 
 	for (t = txn_first(&p->txns); t; t = txn_after(&p->txns, t->next))
-		n += !t->final_status;
+		n += t->parent < 0 && !t->final_status;
 	return n;
 }
 

@@ -499,22 +499,35 @@ int proxy_aor(const struct sip_uri *u, const char *domain, char *out,
 	return n;
 }
 
-int proxy_pick_binding(const struct location_set *set)
+/* Is binding a preferred to b: higher q, then registered more recently
+ * (the lower slot on a tie, which keeps the order stable)? */
+static bool preferred(const struct location_set *set, size_t a, size_t b)
 {
-	int best = -1;
-	size_t i;
+	const struct siplb_binding *x = &set->b[a], *y = &set->b[b];
 
+	if (x->q != y->q)
+		return x->q > y->q;
+	if (x->registered_at != y->registered_at)
+		return x->registered_at > y->registered_at;
+	return set->slot[a] < set->slot[b];
+}
+
+size_t proxy_order_bindings(const struct location_set *set, int *order,
+			    size_t max)
+{
+	size_t n = 0, i, j;
+
+	/* Insertion into a list of at most max: sets are small. */
 	for (i = 0; i < set->n; i++) {
-		const struct siplb_binding *b = &set->b[i], *c;
-
-		if (best < 0) {
-			best = (int)i;
-			continue;
+		for (j = n; j > 0 && preferred(set, i, (size_t)order[j - 1]);
+		     j--)
+			if (j < max)
+				order[j] = order[j - 1];
+		if (j < max) {
+			order[j] = (int)i;
+			if (n < max)
+				n++;
 		}
-		c = &set->b[best];
-		if (b->q > c->q ||
-		    (b->q == c->q && b->registered_at > c->registered_at))
-			best = (int)i;
 	}
-	return best;
+	return n;
 }

@@ -127,9 +127,11 @@ bool proxy_uri_is_ours(const struct proxy_self *self, const struct sip_uri *u);
 int proxy_aor(const struct sip_uri *u, const char *domain, char *out,
 	      size_t size);
 
-/* The binding to forward to: highest q, then the most recently
- * registered, then the lowest slot. Index in set, or -1 if it is empty. */
-int proxy_pick_binding(const struct location_set *set);
+/* The bindings to forward to, best first: highest q, then the most
+ * recently registered, then the lowest slot. Writes the indexes in set of
+ * the best max into order; returns how many (0 if set is empty). */
+size_t proxy_order_bindings(const struct location_set *set, int *order,
+			    size_t max);
 
 /* Which class counter a status belongs to: 1..6 for 1xx..6xx. */
 static inline unsigned int proxy_status_class(unsigned int status)

@@ -61,7 +61,8 @@ static void txn_release(struct txn *t)
 	free(t->resp);
 	free(t->req);
 	free(t->ack);
-	t->resp = t->req = t->ack = NULL;
+	free(t->best);
+	t->resp = t->req = t->ack = t->best = NULL;
 }
 
 void txn_table_free(struct txn_table *tt)
@@ -142,6 +143,7 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	t->key_next = tt->key_buckets[b];
 	tt->key_buckets[b] = i;
 	t->branch_next = -1;
+	t->parent = -1;
 	t->prev = -1;
 	t->next = tt->used_head;
 	if (tt->used_head >= 0)
@@ -226,6 +228,8 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 		tt->used_head = t->next;
 	if (t->next >= 0)
 		tt->t[t->next].prev = t->prev;
+	if (t->parent >= 0)
+		tt->t[t->parent].children--;
 	txn_release(t);
 	t->used = false;
 	t->next = tt->free_head;
@@ -243,6 +247,13 @@ struct txn *txn_after(const struct txn_table *tt, int next)
 	return next >= 0 ? &tt->t[next] : NULL;
 }
 
+void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t)
+{
+	t->parent = (int)(srv - tt->t);
+	srv->branches[srv->nbranches++] = (int)(t - tt->t);
+	srv->children++;
+}
+
 size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
 {
 	struct txn *t, *n;
@@ -250,7 +261,7 @@ size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
 
 	for (t = txn_first(tt); t; t = n) {
 		n = txn_after(tt, t->next);
-		if (t->end_at && t->end_at <= now_ms) {
+		if (t->end_at && t->end_at <= now_ms && !t->children) {
 			txn_delete(tt, t);
 			count++;
 		}

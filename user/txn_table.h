@@ -2,13 +2,17 @@
 /*
  * txn_table.h - the transactions of siplb-worker (RFC 3261 17).
  *
- * The proxy forwards each request to one target, so a record pairs the
- * server transaction (the request that came in, found by its key: top Via
- * branch, sent-by and method, 17.2.3) with at most one client transaction
- * (the request we sent, found by the branch of our Via, 17.1.3). The
- * table is a fixed pool with two hash indexes and a list of records in
- * use for the timer walk; nothing is allocated per transaction except the
- * copies of the messages it may have to send again.
+ * A request forwarded to one target has one record that pairs the server
+ * transaction (the request that came in, found by its key: top Via
+ * branch, sent-by and method, 17.2.3) with its client transaction (the
+ * request we sent, found by the branch of our Via, 17.1.3). A request
+ * forked to several targets (16.6, in parallel) has a server record with
+ * no client side of its own, and one branch record per target holding
+ * that target's client transaction; the server record keeps the best
+ * final response so far (16.7's response context) and outlives its
+ * branches. The table is a fixed pool with two hash indexes and a list of
+ * records in use for the timer walk; nothing is allocated per transaction
+ * except the copies of the messages it may have to send again.
  */
 #ifndef SIPLB_TXN_TABLE_H
 #define SIPLB_TXN_TABLE_H
@@ -22,6 +26,7 @@
 #include "sip_msg.h"
 
 #define TXN_KEY_MAX	320
+#define TXN_FORK_MAX	10	/* branches of one forked request */
 
 enum txn_srv_state {
 	TXN_SRV_PROCEEDING,	/* no final response sent yet */
@@ -69,6 +74,16 @@ struct txn {
 	bool cancel_pending;		/* CANCEL once a provisional comes */
 	bool cancelled;			/* CANCEL sent downstream */
 	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
+	/* Forking. A server record: */
+	bool forked;			/* its client side is in branches */
+	int branches[TXN_FORK_MAX];	/* branch records, by index */
+	unsigned int nbranches;
+	unsigned int children;		/* branch records still in the table */
+	unsigned int best_status;	/* best final response so far, 0: none */
+	char *best;			/* ...as it would go upstream */
+	size_t best_len;
+	/* A branch record: */
+	int parent;			/* its server record, -1: not a branch */
 	/* Links (indexes, -1: none). */
 	int key_next, branch_next, prev, next;
 };
@@ -110,7 +125,11 @@ void txn_delete(struct txn_table *tt, struct txn *t);
 struct txn *txn_first(const struct txn_table *tt);
 struct txn *txn_after(const struct txn_table *tt, int next);
 
-/* Delete every record whose end_at has come; returns how many. */
+/* Make t a branch record of srv (which must have room). */
+void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t);
+
+/* Delete every record whose end_at has come, except a server record whose
+ * branches are still there; returns how many. */
 size_t txn_expire(struct txn_table *tt, uint64_t now_ms);
 
 /* Keep a copy of a message in *dst (replacing what was there). */

@@ -11,13 +11,15 @@
 #   phones 5-8   register from port 5073; answer, then hang up themselves
 #   phones 9-10  register from port 5075; ring and never answer
 #   phone 11     in the users file, never registered
+#   phone 12     registers from 5072 and from 5075: two bindings
 #
 #   1. Every phone registers with digest authentication: 10 bindings.
 #   2. At the same time: phones 1-4 call 5-8 and the callee hangs up;
 #      phones 5-8 call 1-4 and the caller hangs up; CANCEL before answer
 #      (phone 9); no answer (phone 10: the worker CANCELs at its Timer C
-#      and answers 408); phone 11 (480); an unknown user (404). Every
-#      sipp must end with all its calls successful.
+#      and answers 408); phone 11 (480); an unknown user (404); phone 12
+#      (forked to both its phones: one answers, the worker CANCELs the
+#      other). Every sipp must end with all its calls successful.
 #   3. The workers' counters (siplbctl workers) account for the INVITEs,
 #      the 480s, 404s, CANCELs and timeouts, and every worker had calls;
 #      captures at the workers show every message of a call at one worker.
@@ -36,6 +38,7 @@ RATE=20
 CANCELS=5
 NO_ANSWER=3
 REJECTS=3
+FORKS=5
 RING_TIMEOUT=4
 REALM=siplb.test
 DOMAIN=siplb.test
@@ -45,7 +48,7 @@ lib_init calls
 tb_up 3
 log "testbed $TB_PREFIX up: VIP $VIP_EP, client $CLIENT_IP, workers $BACKEND_IPS"
 
-users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" 11 phone
+users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" 12 phone
 phone() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1; }
 
 phones_conf "$LIB_WORK/siplb.conf" "$REALM" users.htdigest
@@ -71,11 +74,13 @@ register_group() {
 register_group 5072 1 4
 register_group 5073 5 8
 register_group 5075 9 10
+register_group 5072 12 12
+register_group 5075 12 12
 bindings=$(lb_ctl -j bindings | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
-if [ "$bindings" = 10 ]; then
-	pass "10 bindings in siplb_location"
+if [ "$bindings" = 12 ]; then
+	pass "12 bindings in siplb_location (two for phone 12)"
 else
-	fail "$bindings bindings, expected 10"
+	fail "$bindings bindings, expected 12"
 fi
 
 # 2. Calls.
@@ -99,6 +104,7 @@ calls_csv "$LIB_WORK/cancel.csv" "$(phone 1)" "$(phone 9)"
 calls_csv "$LIB_WORK/no-answer.csv" "$(phone 2)" "$(phone 10)"
 calls_csv "$LIB_WORK/480.csv" "$(phone 3)" "$(phone 11)"
 calls_csv "$LIB_WORK/404.csv" "$(phone 4)" stranger
+calls_csv "$LIB_WORK/fork.csv" "$(phone 3)" "$(phone 12)"
 for status in 408 480 404; do
 	sed "s/STATUS/$status/" "$CALLS_XML/uac_rejected.xml" \
 		>"$LIB_WORK/uac_$status.xml"
@@ -106,11 +112,12 @@ done
 
 workers_capture_start
 uas_a="" uas_b="" uas_ring=""
-phones_answer uas_a "$CALLS_XML/uas_answer.xml" 5072 "$CALLS"
+phones_answer uas_a "$CALLS_XML/uas_answer.xml" 5072 $((CALLS + FORKS))
 phones_answer uas_b "$CALLS_XML/uas_answer_bye.xml" 5073 "$CALLS"
-phones_answer uas_ring "$CALLS_XML/uas_ring.xml" 5075 $((CANCELS + NO_ANSWER))
+phones_answer uas_ring "$CALLS_XML/uas_ring.xml" 5075 \
+	$((CANCELS + NO_ANSWER + FORKS))
 
-uac_ab="" uac_ba="" uac_cancel="" uac_408="" uac_480="" uac_404=""
+uac_ab="" uac_ba="" uac_cancel="" uac_408="" uac_480="" uac_404="" uac_fork=""
 phones_call uac_ab "$CALLS_XML/uac_callee_bye.xml" 5071 \
 	"$LIB_WORK/a-to-b.csv" "$CALLS" "$RATE"
 phones_call uac_ba "$CALLS_XML/uac_caller_bye.xml" 5074 \
@@ -123,6 +130,8 @@ phones_call uac_480 "$LIB_WORK/uac_480.xml" 5078 \
 	"$LIB_WORK/480.csv" "$REJECTS" 3
 phones_call uac_404 "$LIB_WORK/uac_404.xml" 5079 \
 	"$LIB_WORK/404.csv" "$REJECTS" 3
+phones_call uac_fork "$CALLS_XML/uac_caller_bye.xml" 5080 \
+	"$LIB_WORK/fork.csv" "$FORKS" 5
 
 # check_calls PID PORT EXPECTED WHAT: the caller sipp succeeded with
 # EXPECTED calls.
@@ -144,6 +153,7 @@ check_calls "$uac_cancel" 5076 "$CANCELS" "CANCEL before answer: 200, 487, ACK"
 check_calls "$uac_408" 5077 "$NO_ANSWER" "no answer in ${RING_TIMEOUT}s: 408"
 check_calls "$uac_480" 5078 "$REJECTS" "known user without a binding: 480"
 check_calls "$uac_404" 5079 "$REJECTS" "unknown user: 404"
+check_calls "$uac_fork" 5080 "$FORKS" "forked to two phones, one answers"
 for pid in $uas_a $uas_b $uas_ring; do
 	if ! lib_stop "$pid" NONE 15; then
 		fail "a callee sipp failed (see $LIB_WORK/uas-*.err)"
@@ -154,7 +164,7 @@ workers_capture_stop
 
 # 3. What the workers counted and saw.
 lb_ctl workers | sed "s/^/$LIB_NAME:   /"
-invites=$((2 * CALLS + CANCELS + NO_ANSWER + 2 * REJECTS))
+invites=$((2 * CALLS + CANCELS + NO_ANSWER + 2 * REJECTS + FORKS))
 check_counter() {	# NAME EXPECTED
 	local got
 	got=$(workers_counter "$1")
@@ -170,6 +180,7 @@ check_counter cancels "$CANCELS"
 check_counter unavailable "$REJECTS"
 check_counter not_found "$REJECTS"
 check_counter timeouts "$NO_ANSWER"
+check_counter forked "$FORKS"
 
 report=$(workers_affinity) || die "reading the captures failed"
 printf '%s\n' "$report" | sed "s/^/$LIB_NAME:   /"
