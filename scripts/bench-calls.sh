@@ -14,7 +14,8 @@
 #   kernel billed them), siplbd (CPU time of the process), the workers
 #   (all of them) and ksoftirqd (where softirq work spills when the cores
 #   are busy);
-#   the XDP program's nanoseconds per packet.
+#   the XDP program's nanoseconds per packet; and the CPU time of the two
+#   sipp phones, to show when the load generator is the limit.
 # Process times come from /proc/PID/task/*/schedstat (nanoseconds on a
 # CPU, user and system; /proc/stat is tick-sampled and undercounts).
 # Knobs: SIPLB_BENCH_WORKERS (3), SIPLB_BENCH_RATES ("100 200 400 800"),
@@ -36,6 +37,8 @@ REALM=siplb.test
 DOMAIN=siplb.test
 
 lib_init benchcalls
+command -v /usr/bin/time >/dev/null || die "/usr/bin/time not found: run scripts/deps.sh"
+PHONES_CPU=$LIB_WORK
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 bench_cleanup() {
 	local rc=$?
@@ -116,11 +119,11 @@ EOF
 }
 
 printf '%s\n' "siplb calls through $WORKERS workers: $SECONDS_PER_STEP s per step, $(date -u +%F), $(uname -r), $(nproc) CPUs"
-printf '%8s %8s %6s %7s | %7s %9s %9s %11s | %7s\n' \
+printf '%8s %8s %6s %7s | %7s %9s %9s %11s | %7s | %8s\n' \
 	offered achieved failed retrans \
-	xdp_us siplbd_us worker_us ksoftirq_us xdp_ns
-printf '%8s %8s %6s %7s | %s | %7s\n' "calls/s" "calls/s" "" "" \
-	"CPU microseconds per call, by component" "/packet"
+	xdp_us siplbd_us worker_us ksoftirq_us xdp_ns sipp_us
+printf '%8s %8s %6s %7s | %s | %7s | %8s\n' "calls/s" "calls/s" "" "" \
+	"CPU microseconds per call, by component" "/packet" "phones"
 step=0
 for rate in $RATES; do
 	step=$((step + 1))
@@ -135,9 +138,15 @@ for rate in $RATES; do
 	snapshot "$LIB_WORK/after$step.json"
 	lib_stop "$uas" NONE 10 || true
 	python3 - "$LIB_WORK/before$step.json" "$LIB_WORK/after$step.json" \
-		"$LIB_WORK/uac-$((5100 + step)).csv" "$rate" "$rc" <<'EOF'
+		"$LIB_WORK/uac-$((5100 + step)).csv" "$rate" "$rc" \
+		"$LIB_WORK/uac-$((5100 + step)).cpu" "$LIB_WORK/uas-5072.cpu" <<'EOF'
 import csv, json, sys
 b, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+def sipp_cpu(path):
+    try:
+        return sum(map(float, open(path).read().split()[-2:])) * 1e6
+    except (OSError, ValueError):
+        return float('nan')
 rows = [r for r in csv.reader(open(sys.argv[3]), delimiter=';') if r]
 head, last = rows[0], rows[-1]
 col = lambda k: last[head.index(k)]
@@ -149,16 +158,19 @@ ok = int(col('SuccessfulCall(C)')) or 1
 elapsed = sipp_seconds(col('ElapsedTime(C)'))
 d = {k: a[k] - b[k] for k in a}
 pkts = d['xdp_cnt'] or 1
-print('%8s %8.1f %6s %7s | %7.2f %9.1f %9.1f %11.1f | %7.0f%s' % (
+print('%8s %8.1f %6s %7s | %7.2f %9.1f %9.1f %11.1f | %7.0f | %8.1f%s' % (
     sys.argv[4], int(col('SuccessfulCall(C)')) / max(elapsed, 0.001),
     col('FailedCall(C)'),
     col('Retransmissions(C)'),
     d['xdp_ns'] / 1e3 / ok, d['siplbd'] / ok, d['workers'] / ok,
     d['ksoftirqd'] / ok, d['xdp_ns'] / pkts,
+    (sipp_cpu(sys.argv[6]) + sipp_cpu(sys.argv[7])) / ok,
     '' if sys.argv[5] == '0' else '  (sipp exit %s)' % sys.argv[5]))
 EOF
 done
 echo "XDP packets per call: INVITE, ACK and BYE in through the VIP, and every"
 echo "message the workers send back out as the VIP (SNAT). The XDP time is"
 echo "also inside whatever the kernel billed it to (the senders' system time,"
-echo "ksoftirqd)."
+echo "ksoftirqd). sipp_us: the caller's and the callee's sipp (user+system,"
+echo "/usr/bin/time), the load generator: when it nears a whole core, the"
+echo "phones, not siplb, are the limit."

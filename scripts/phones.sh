@@ -10,6 +10,17 @@
 # "caller;callee;domain" lines with one of tests/e2e/calls/uac_*.xml.
 
 CALLS_XML=$ROOT/tests/e2e/calls
+# Set PHONES_CPU to a directory to have the CPU time (user and system
+# seconds) of every sipp written there as uac-PORT.cpu / uas-PORT.cpu.
+PHONES_CPU=${PHONES_CPU:-}
+
+# phones_timer NAME: set TIMER to the words that run a command under
+# /usr/bin/time into $PHONES_CPU/NAME.cpu, or to nothing.
+phones_timer() {
+	TIMER=()
+	[ -z "$PHONES_CPU" ] ||
+		TIMER=(/usr/bin/time -f '%U %S' -o "$PHONES_CPU/$1.cpu")
+}
 SIPLB_WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
 REGISTER_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 
@@ -111,8 +122,9 @@ phones_register() {
 # background (PID in VAR), taking CALLS calls with XML, then exiting.
 phones_answer() {
 	local var=$1 xml=$2 port=$3 calls=$4
+	phones_timer "uas-$port"
 	lib_bg "$var" ip netns exec "$TB_NS_CLIENT" timeout -s INT 120 \
-		sipp -sf "$xml" -i "$CLIENT_IP" -p "$port" -m "$calls" \
+		"${TIMER[@]}" sipp -sf "$xml" -i "$CLIENT_IP" -p "$port" -m "$calls" \
 		-nostdin -buff_size 4194304 \
 		-trace_err -error_file "$LIB_WORK/uas-$port.err" \
 		>"$LIB_WORK/uas-$port.out" 2>&1
@@ -125,8 +137,9 @@ phones_answer() {
 # $LIB_WORK/uac-PORT.csv (sipp_counts reads them).
 phones_call() {
 	local var=$1 xml=$2 port=$3 csv=$4 calls=$5 rate=$6
+	phones_timer "uac-$port"
 	lib_bg "$var" ip netns exec "$TB_NS_CLIENT" timeout -s INT 120 \
-		sipp "$VIP_EP" -sf "$xml" -inf "$csv" -i "$CLIENT_IP" \
+		"${TIMER[@]}" sipp "$VIP_EP" -sf "$xml" -inf "$csv" -i "$CLIENT_IP" \
 		-p "$port" -m "$calls" -r "$rate" -nostdin \
 		-buff_size 4194304 -recv_timeout 20s \
 		-trace_stat -stf "$LIB_WORK/uac-$port.csv" -fd 1 \
