@@ -57,6 +57,7 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	p->send = send;
 	p->send_ctx = send_ctx;
 	p->counter = 0;
+	p->expire_at = 0;
 	if (getrandom(&p->salt, sizeof(p->salt), 0) != sizeof(p->salt))
 		return -errno;
 	err = txn_table_init(&p->txns, max_txns);
@@ -111,10 +112,17 @@ static void local_tag(const struct txn *t, char *tag, size_t size)
 }
 
 /* The server side has sent a final response (buf, status) upstream. */
+/* A timer of t has been set: have the tick walk see it. */
+static void timer_started(struct proxy *p, struct txn *t)
+{
+	txn_move(&p->txns, t, TXN_TIMED);
+}
+
 static void server_final(struct proxy *p, struct txn *t, unsigned int status,
 			 const struct proxy_now *now)
 {
 	t->final_status = status;
+	timer_started(p, t);
 	t->final_at = now->mono_ms;
 	if (t->invite && status >= 300) {
 		t->srv = TXN_SRV_COMPLETED;	/* wait for the ACK */
@@ -437,6 +445,7 @@ static void send_cancel(struct proxy *p, struct txn *t,
 		return;
 	t->cancelled = true;
 	emit(p, p->out, n, &t->down);
+	timer_started(p, t);
 	/* If downstream never answers the INVITE now, answer 487 at
 	 * Timer B's time (16.10: the UAC waits for a final response). */
 	t->timeout_at = now->mono_ms + PROXY_TIMER_64T1;
@@ -541,6 +550,7 @@ static int client_start(struct proxy *p, struct txn *c,
 	c->timeout_at = now->mono_ms + PROXY_TIMER_64T1;	/* B / F */
 	if (c->invite)
 		c->c_at = now->mono_ms + p->timer_c_ms;
+	timer_started(p, c);
 	p->stats.forwarded++;
 	emit(p, c->req, c->req_len, &c->down);
 	return 0;
@@ -790,6 +800,7 @@ static void on_provisional(struct proxy *p, struct txn *srv, struct txn *c,
 		} else {
 			c->retx_interval = PROXY_T2;	/* E at T2 */
 		}
+		timer_started(p, c);
 		if (c->cancel_pending)
 			send_cancel(p, c, now);
 	}
@@ -973,15 +984,32 @@ static void server_timers(struct proxy *p, struct txn *t,
 	t->g_next = ms + t->g_interval;
 }
 
+/* Does t have a timer running (anything but the wait to be freed)? */
+static bool has_timers(const struct txn *t)
+{
+	return t->retx_interval || t->timeout_at || t->c_at ||
+	       (t->srv == TXN_SRV_COMPLETED && t->g_interval);
+}
+
 void proxy_tick(struct proxy *p, const struct proxy_now *now)
 {
-	struct txn *t;
+	struct txn *t, *n;
 
-	for (t = txn_first(&p->txns); t; t = txn_after(&p->txns, t->next)) {
+	/* Most records only linger (32 s after a call's last message):
+	 * they wait on the idle list, out of this walk. */
+	for (t = txn_first(&p->txns, TXN_TIMED); t; t = n) {
+		n = txn_after(&p->txns, t->next);
 		client_timers(p, t, now);
 		server_timers(p, t, now);
+		if (!has_timers(t))
+			txn_move(&p->txns, t, TXN_IDLE);
 	}
-	txn_expire(&p->txns, now->mono_ms);
+	/* Records linger for seconds (D/H/I/J/K): freeing them to the
+	 * second is enough, and spares a second walk on every tick. */
+	if (now->mono_ms >= p->expire_at) {
+		txn_expire(&p->txns, now->mono_ms);
+		p->expire_at = now->mono_ms + PROXY_EXPIRE_MS;
+	}
 }
 
 uint32_t proxy_pending(const struct proxy *p)
@@ -989,7 +1017,11 @@ uint32_t proxy_pending(const struct proxy *p)
 	const struct txn *t;
 	uint32_t n = 0;
 
-	for (t = txn_first(&p->txns); t; t = txn_after(&p->txns, t->next))
+	for (t = txn_first(&p->txns, TXN_TIMED); t;
+	     t = txn_after(&p->txns, t->next))
+		n += t->parent < 0 && !t->final_status;
+	for (t = txn_first(&p->txns, TXN_IDLE); t;
+	     t = txn_after(&p->txns, t->next))
 		n += t->parent < 0 && !t->final_status;
 	return n;
 }

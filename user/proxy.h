@@ -27,6 +27,7 @@
 #define PROXY_TIMER_64T1	(64 * PROXY_T1)	/* B, F, H, J; D too */
 #define PROXY_TIMER_C		180000		/* > 3 minutes in 16.6 */
 #define PROXY_TIMER_C_MIN	1000		/* what -C may set */
+#define PROXY_EXPIRE_MS		1000		/* finished records freed */
 
 #define PROXY_DATAGRAM_MAX	65535
 
@@ -55,6 +56,7 @@ struct proxy {
 	proxy_send_fn send;
 	void *send_ctx;
 	uint64_t salt, counter;
+	uint64_t expire_at;	/* next walk that frees finished records */
 	struct siplb_worker_counters stats;	/* published by the worker */
 	char out[PROXY_DATAGRAM_MAX + 1];
 	char tmp[PROXY_DATAGRAM_MAX + 1];

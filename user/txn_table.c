@@ -52,7 +52,7 @@ int txn_table_init(struct txn_table *tt, uint32_t cap)
 	for (i = 0; i < cap; i++)
 		tt->t[i].next = i + 1 < cap ? (int)i + 1 : -1;
 	tt->free_head = 0;
-	tt->used_head = -1;
+	tt->head[TXN_TIMED] = tt->head[TXN_IDLE] = -1;
 	return 0;
 }
 
@@ -124,6 +124,37 @@ int txn_key_of(const struct sip_msg *m, bool as_invite, char *out,
 	return kb.full ? -ENOSPC : (int)kb.len;
 }
 
+/* Put t at the head of its list (t->list). */
+static void link_in(struct txn_table *tt, struct txn *t)
+{
+	int i = (int)(t - tt->t), *head = &tt->head[t->list];
+
+	t->prev = -1;
+	t->next = *head;
+	if (*head >= 0)
+		tt->t[*head].prev = i;
+	*head = i;
+}
+
+static void link_out(struct txn_table *tt, struct txn *t)
+{
+	if (t->prev >= 0)
+		tt->t[t->prev].next = t->next;
+	else
+		tt->head[t->list] = t->next;
+	if (t->next >= 0)
+		tt->t[t->next].prev = t->prev;
+}
+
+void txn_move(struct txn_table *tt, struct txn *t, enum txn_list list)
+{
+	if (!t->used || t->list == list)
+		return;
+	link_out(tt, t);
+	t->list = list;
+	link_in(tt, t);
+}
+
 struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 {
 	struct txn *t;
@@ -144,11 +175,8 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	tt->key_buckets[b] = i;
 	t->branch_next = -1;
 	t->parent = -1;
-	t->prev = -1;
-	t->next = tt->used_head;
-	if (tt->used_head >= 0)
-		tt->t[tt->used_head].prev = i;
-	tt->used_head = i;
+	t->list = TXN_TIMED;
+	link_in(tt, t);
 	tt->used++;
 	return t;
 }
@@ -222,12 +250,7 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 			&tt->branch_buckets[t->branch_hash &
 					    (tt->nbuckets - 1)],
 			i, true);
-	if (t->prev >= 0)
-		tt->t[t->prev].next = t->next;
-	else
-		tt->used_head = t->next;
-	if (t->next >= 0)
-		tt->t[t->next].prev = t->prev;
+	link_out(tt, t);
 	if (t->parent >= 0)
 		tt->t[t->parent].children--;
 	txn_release(t);
@@ -237,9 +260,9 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 	tt->used--;
 }
 
-struct txn *txn_first(const struct txn_table *tt)
+struct txn *txn_first(const struct txn_table *tt, enum txn_list list)
 {
-	return tt->used_head >= 0 ? &tt->t[tt->used_head] : NULL;
+	return tt->head[list] >= 0 ? &tt->t[tt->head[list]] : NULL;
 }
 
 struct txn *txn_after(const struct txn_table *tt, int next)
@@ -256,14 +279,17 @@ void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t)
 
 size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
 {
+	enum txn_list list;
 	struct txn *t, *n;
 	size_t count = 0;
 
-	for (t = txn_first(tt); t; t = n) {
-		n = txn_after(tt, t->next);
-		if (t->end_at && t->end_at <= now_ms && !t->children) {
-			txn_delete(tt, t);
-			count++;
+	for (list = TXN_TIMED; list <= TXN_IDLE; list++) {
+		for (t = txn_first(tt, list); t; t = n) {
+			n = txn_after(tt, t->next);
+			if (t->end_at && t->end_at <= now_ms && !t->children) {
+				txn_delete(tt, t);
+				count++;
+			}
 		}
 	}
 	return count;

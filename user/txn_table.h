@@ -43,49 +43,60 @@ enum txn_cli_state {
 	TXN_CLI_TERMINATED,	/* 2xx, timed out, or given up */
 };
 
+/* Records in use are on one of two lists: those with a timer running
+ * (walked every tick) and those only waiting to be freed (end_at). */
+enum txn_list {
+	TXN_TIMED,
+	TXN_IDLE,
+};
+
 struct txn {
+	/* What the timer walk reads for every record, every tick, first
+	 * (one cache line), then the rest. */
 	bool used;
 	bool invite;
+	enum txn_srv_state srv;
+	enum txn_cli_state cli;
+	enum txn_list list;
+	int prev, next;			/* on that list */
+	uint64_t retx_next, retx_interval;	/* Timer A/E (0: off) */
+	uint64_t timeout_at;		/* Timer B/F (0: off) */
+	uint64_t c_at;			/* Timer C (0: off) */
+	uint64_t g_next, g_interval;	/* Timer G (ms, 0: off) */
+	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
+	unsigned int children;		/* server record: branch records alive */
 	/* Server side. */
-	char key[TXN_KEY_MAX];
-	size_t key_len;
-	uint64_t key_hash;
 	struct siplb_endpoint up;	/* the request's source: responses go
 					 * back there (symmetric, NAT-proof) */
-	enum txn_srv_state srv;
 	unsigned int final_status;	/* 0: no final response sent */
 	uint64_t final_at;		/* when it was sent (Timer H) */
 	char *resp;			/* the last response sent upstream */
 	size_t resp_len;
-	uint64_t g_next, g_interval;	/* Timer G (ms, 0: off) */
+	uint64_t key_hash;
 	/* Client side. */
-	char branch[PROXY_BRANCH_MAX];	/* empty: none */
 	uint64_t branch_hash;
 	struct siplb_endpoint down;
-	enum txn_cli_state cli;
 	char *req;			/* the request as forwarded */
 	size_t req_len;
 	char *ack;			/* ACK sent for a non-2xx final */
 	size_t ack_len;
-	uint64_t retx_next, retx_interval;	/* Timer A/E (0: off) */
-	uint64_t timeout_at;		/* Timer B/F (0: off) */
-	uint64_t c_at;			/* Timer C (0: off) */
 	bool provisional;		/* a provisional came from downstream */
 	bool cancel_pending;		/* CANCEL once a provisional comes */
 	bool cancelled;			/* CANCEL sent downstream */
-	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
 	/* Forking. A server record: */
 	bool forked;			/* its client side is in branches */
 	int branches[TXN_FORK_MAX];	/* branch records, by index */
 	unsigned int nbranches;
-	unsigned int children;		/* branch records still in the table */
 	unsigned int best_status;	/* best final response so far, 0: none */
 	char *best;			/* ...as it would go upstream */
 	size_t best_len;
 	/* A branch record: */
 	int parent;			/* its server record, -1: not a branch */
-	/* Links (indexes, -1: none). */
-	int key_next, branch_next, prev, next;
+	/* The hash chains (indexes, -1: none) and the keys. */
+	int key_next, branch_next;
+	size_t key_len;
+	char branch[PROXY_BRANCH_MAX];	/* our Via's branch; empty: none */
+	char key[TXN_KEY_MAX];		/* the server transaction key */
 };
 
 struct txn_table {
@@ -94,7 +105,7 @@ struct txn_table {
 	uint32_t nbuckets;	/* a power of two */
 	int *key_buckets, *branch_buckets;
 	int free_head;
-	int used_head;
+	int head[2];		/* by enum txn_list */
 	uint32_t used;
 };
 
@@ -121,9 +132,11 @@ struct txn *txn_find_branch(const struct txn_table *tt,
 			    struct sip_slice branch);
 void txn_delete(struct txn_table *tt, struct txn *t);
 
-/* Walk the records in use; t may be deleted before asking for the next. */
-struct txn *txn_first(const struct txn_table *tt);
+/* Walk one list; t may be deleted or moved before asking for the next. */
+struct txn *txn_first(const struct txn_table *tt, enum txn_list list);
 struct txn *txn_after(const struct txn_table *tt, int next);
+/* Put t on a list (a new record is on TXN_TIMED). */
+void txn_move(struct txn_table *tt, struct txn *t, enum txn_list list);
 
 /* Make t a branch record of srv (which must have room). */
 void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t);
