@@ -182,7 +182,7 @@ TEST(build_relay_removes_our_via)
 			     "Content-Length: 0\r\n\r\n", c->vias);
 		if (!ASSERT_OK(sip_msg_parse(&in, text, n), c->name))
 			continue;
-		n = proxy_build_relay(&in, buf, sizeof(buf));
+		n = proxy_build_relay(&in, NULL, buf, sizeof(buf));
 		if (c->ret < 0) {
 			ASSERT_EQ(n, c->ret, c->name);
 			continue;
@@ -833,6 +833,137 @@ TEST(proxy_local_answers)
 		advance(10 * PROXY_T1);
 		ASSERT_EQ(net.n, 3, "no more after the ACK");
 	}
+}
+
+/* ---- NAT in dialogs: Contact aliases ------------------------------------ */
+
+static const struct alias_case {
+	const char *name;
+	const char *contact;	/* the Contact header value */
+	const char *want;	/* ... as forwarded */
+} alias_cases[] = {
+	{ "name-addr", "\"Al\" <sip:alice@192.168.1.5:5060;transport=udp>;expires=60",
+	  "\"Al\" <sip:alice@192.168.1.5:5060;transport=udp;alias=198.51.100.7~5060~1>;expires=60" },
+	{ "addr-spec gets < >", "sip:alice@192.168.1.5;expires=60",
+	  "<sip:alice@192.168.1.5;alias=198.51.100.7~5060~1>;expires=60" },
+	{ "before ?headers", "<sip:alice@192.168.1.5?Subject=x>",
+	  "<sip:alice@192.168.1.5;alias=198.51.100.7~5060~1?Subject=x>" },
+	{ "the first of two", "<sip:a@192.168.1.5>, <sip:b@192.168.1.6>",
+	  "<sip:a@192.168.1.5;alias=198.51.100.7~5060~1>, <sip:b@192.168.1.6>" },
+};
+
+TEST(contact_alias_where_contact_is_not_the_source)
+{
+	struct proxy_self self = self_of();
+	struct proxy_fwd f = { .branch = PROXY_BRANCH_PREFIX "t1" };
+	static struct sip_msg in;
+	struct siplb_endpoint alice;
+	char text[1024], alias[PROXY_ALIAS_MAX], buf[2048], want[512];
+	size_t i;
+	int n;
+
+	endpoint_parse(ALICE_ADDR, &alice);
+	for (i = 0; i < ARRAY_SIZE(alias_cases); i++) {
+		const struct alias_case *c = &alias_cases[i];
+
+		n = snprintf(text, sizeof(text),
+			     "INVITE sip:bob@example.com SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 192.168.1.5;branch=z9hG4bKa\r\n"
+			     "From: <sip:alice@example.com>;tag=1\r\n"
+			     "To: <sip:bob@example.com>\r\n"
+			     "Call-ID: al%zu\r\nCSeq: 1 INVITE\r\n"
+			     "Contact: %s\r\n\r\n", i, c->contact);
+		if (!ASSERT_OK(sip_msg_parse(&in, text, n), c->name))
+			continue;
+		proxy_alias_for(&in, &alice, alias);
+		if (!ASSERT_TRUE(!strcmp(alias, "198.51.100.7~5060~1"), c->name))
+			continue;
+		f.alias = alias;
+		n = proxy_build_request(&self, &in, &f, buf, sizeof(buf));
+		if (!ASSERT_GE(n, 1, c->name))
+			continue;
+		snprintf(want, sizeof(want), "Contact: %s\r\n", c->want);
+		ASSERT_HAS(buf, n, want, c->name);
+		if (!ASSERT_OK(sip_msg_parse(&in, buf, n), "reparses"))
+			continue;
+	}
+	/* A Contact that names the source gets no alias. */
+	n = snprintf(text, sizeof(text),
+		     "INVITE sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKa\r\n"
+		     "From: <sip:alice@example.com>;tag=1\r\n"
+		     "To: <sip:bob@example.com>\r\n"
+		     "Call-ID: al\r\nCSeq: 1 INVITE\r\n"
+		     "Contact: <sip:alice@198.51.100.7>\r\n\r\n");
+	if (ASSERT_OK(sip_msg_parse(&in, text, n), "parse")) {
+		proxy_alias_for(&in, &alice, alias);
+		ASSERT_EQ(alias[0], '\0', "contact is the source: no alias");
+	}
+}
+
+/* Alice behind NAT calls bob: her Contact gets an alias; bob's BYE to
+ * that Contact goes to her public address, without the alias. */
+TEST(proxy_nat_caller_gets_in_dialog_requests)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "INVITE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKnat;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: nat1\r\nCSeq: 1 INVITE\r\n"
+	     "Contact: <sip:alice@192.168.1.5:5060>\r\n"
+	     "Content-Length: 0\r\n\r\n");
+	if (!sent_is(1, BOB_SOURCE, "INVITE ", "forwarded"))
+		return;
+	ASSERT_HAS(net.buf[1], net.len[1],
+		   "Contact: <sip:alice@192.168.1.5:5060;"
+		   "alias=198.51.100.7~5060~1>", "alias of where it came from");
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@192.168.1.5:5060;alias=198.51.100.7~5060~1 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKnatbye\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: nat1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	sent_is(2, ALICE_ADDR, "BYE sip:alice@192.168.1.5:5060 SIP/2.0",
+		"BYE to her public address, alias taken off");
+}
+
+/* Bob's answer from behind NAT: the relayed 200's Contact leads to where
+ * the 200 came from. */
+TEST(proxy_nat_callee_answer_gets_alias)
+{
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKnat2", 70, "nat2");
+	bob_answers(1, 200, "OK", "INVITE");
+	if (!sent_is(2, ALICE_ADDR, "SIP/2.0 200 OK", "200 relayed"))
+		return;
+	ASSERT_HAS(net.buf[2], net.len[2],
+		   "Contact: <sip:bob@192.0.2.20:5062;alias=192.0.2.21~5070~1>",
+		   "bob's Contact leads to his public address");
+	feed(ALICE_ADDR,
+	     "ACK sip:bob@192.0.2.20:5062;alias=192.0.2.21~5070~1 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKnat2ack\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>;tag=b1\r\n"
+	     "Call-ID: nat2\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	sent_is(3, BOB_SOURCE, "ACK sip:bob@192.0.2.20:5062 SIP/2.0",
+		"ACK to his public address, alias taken off");
+	feed(ALICE_ADDR,
+	     "BYE sip:bob@192.0.2.20:5062;alias=junk SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKnat2bye\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>;tag=b1\r\n"
+	     "Call-ID: nat2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+	sent_is(4, ALICE_ADDR, "SIP/2.0 400 ", "a bad alias gets 400");
 }
 
 /* ---- forking: bob registered from two phones ---------------------------- */

@@ -184,7 +184,7 @@ static int build_from_kept(struct proxy *p, struct txn *c, int status)
 			       sizeof(p->tmp));
 	if (n < 0 || sip_msg_parse(&built_msg, p->tmp, n))
 		return -1;
-	n = proxy_build_relay(&built_msg, p->out, sizeof(p->out));
+	n = proxy_build_relay(&built_msg, NULL, p->out, sizeof(p->out));
 	return n < 0 ? -1 : n;
 }
 
@@ -365,9 +365,21 @@ static void route_request(struct proxy *p, const struct sip_msg *m,
 		route_fail(r, 404, NULL);
 		return;
 	}
-	/* Someone else's URI (a UA's Contact, in a dialog): straight to its
+	/* Someone else's URI (a UA's Contact, in a dialog): to the address
+	 * its alias names (the UA is behind NAT), else straight to its
 	 * address. No DNS here, so a host name is refused. */
 	r->n = 1;
+	switch (proxy_uri_unalias(m->ruri_text, &m->ruri, &r->to[0].dest,
+				  r->to[0].ruri, sizeof(r->to[0].ruri))) {
+	case 0:
+		r->to[0].new_ruri = true;
+		return;
+	case -ENOENT:
+		break;
+	default:
+		route_fail(r, 400, "Bad Request (alias in Request-URI)");
+		return;
+	}
 	if (proxy_uri_dest(&m->ruri, &r->to[0].dest))
 		route_fail(r, 404, "Not Found (no DNS for Request-URI)");
 }
@@ -525,7 +537,7 @@ static void on_cancel(struct proxy *p, const struct sip_msg *m,
  */
 static int client_start(struct proxy *p, struct txn *c,
 			const struct sip_msg *m, const struct route *r,
-			const struct route_target *to,
+			const struct route_target *to, const char *alias,
 			const struct proxy_now *now)
 {
 	char branch[PROXY_BRANCH_MAX];
@@ -534,6 +546,7 @@ static int client_start(struct proxy *p, struct txn *c,
 
 	proxy_branch_unique(p->salt, ++p->counter, proxy_loop_hash(m), branch);
 	f.branch = branch;
+	f.alias = alias;
 	f.pop_route = r->pop_route;
 	f.ruri = to->new_ruri ? to->ruri : NULL;
 	f.record_route = p->self.has_rr && starts_dialog(m);
@@ -558,7 +571,8 @@ static int client_start(struct proxy *p, struct txn *c,
 
 /* 16.6 for several targets: one branch record each. */
 static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
-		     const struct route *r, const struct proxy_now *now)
+		     const struct route *r, const char *alias,
+		     const struct proxy_now *now)
 {
 	char key[32];
 	int status = 503, err;
@@ -580,7 +594,7 @@ static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
 		}
 		b->invite = t->invite;
 		txn_add_branch(&p->txns, t, b);
-		err = client_start(p, b, m, r, &r->to[i], now);
+		err = client_start(p, b, m, r, &r->to[i], alias, now);
 		if (err) {
 			status = err;
 			b->cli = TXN_CLI_TERMINATED;
@@ -597,13 +611,17 @@ static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
 static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 		    const struct route *r, const struct proxy_now *now)
 {
+	char alias[PROXY_ALIAS_MAX];
 	int status;
 
+	/* A caller behind NAT: its Contact must lead back to where its
+	 * request came from. */
+	proxy_alias_for(m, &t->up, alias);
 	if (r->n > 1) {
-		fork_out(p, t, m, r, now);
+		fork_out(p, t, m, r, alias, now);
 		return;
 	}
-	status = client_start(p, t, m, r, &r->to[0], now);
+	status = client_start(p, t, m, r, &r->to[0], alias, now);
 	if (status)
 		respond(p, t, m, &t->up, status, NULL, NULL, now);
 }
@@ -698,10 +716,12 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 
 /* ---- responses ----------------------------------------------------- */
 
-/* The response without our Via, to the request's source. */
-static void relay(struct proxy *p, struct txn *t, const struct sip_msg *m)
+/* The response without our Via (and with alias in its Contact), to the
+ * request's source. */
+static void relay(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		  const char *alias)
 {
-	int n = proxy_build_relay(m, p->out, sizeof(p->out));
+	int n = proxy_build_relay(m, alias, p->out, sizeof(p->out));
 
 	if (n < 0) {
 		p->stats.dropped++;
@@ -712,7 +732,8 @@ static void relay(struct proxy *p, struct txn *t, const struct sip_msg *m)
 }
 
 /* No record: by the second via-parm (18.2.2). */
-static void relay_stateless(struct proxy *p, const struct sip_msg *m)
+static void relay_stateless(struct proxy *p, const struct sip_msg *m,
+			    const char *alias)
 {
 	struct siplb_endpoint dest;
 	struct sip_slice value;
@@ -723,7 +744,7 @@ static void relay_stateless(struct proxy *p, const struct sip_msg *m)
 	while (seen < 2 && !sip_msg_hdr_next(m, SIP_HDR_VIA, &pos, &value))
 		while (seen < 2 && !sip_via_next(&value, &v))
 			seen++;
-	n = proxy_build_relay(m, p->out, sizeof(p->out));
+	n = proxy_build_relay(m, alias, p->out, sizeof(p->out));
 	if (seen < 2 || n < 0 || proxy_via_dest(&v, &dest)) {
 		p->stats.dropped++;
 		return;
@@ -786,7 +807,7 @@ static void fork_branch_final(struct proxy *p, struct txn *srv,
 /* A provisional on client transaction c of server transaction srv (the
  * same record unless the request was forked). */
 static void on_provisional(struct proxy *p, struct txn *srv, struct txn *c,
-			   const struct sip_msg *m,
+			   const struct sip_msg *m, const char *alias,
 			   const struct proxy_now *now)
 {
 	if (c->cli == TXN_CLI_CALLING || c->cli == TXN_CLI_PROCEEDING) {
@@ -806,12 +827,13 @@ static void on_provisional(struct proxy *p, struct txn *srv, struct txn *c,
 	}
 	/* 16.7 step 5: 100 Trying stays here. */
 	if (m->status > 100 && !srv->final_status)
-		relay(p, srv, m);
+		relay(p, srv, m, alias);
 }
 
 /* A final on client transaction c of server transaction srv. */
 static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
-		     const struct sip_msg *m, const struct proxy_now *now)
+		     const struct sip_msg *m, const char *alias,
+		     const struct proxy_now *now)
 {
 	bool ok = m->status < 300;
 	int n;
@@ -822,7 +844,7 @@ static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
 		if (c->invite && !ok && c->ack)
 			emit(p, c->ack, c->ack_len, &c->down);
 		else if (c->invite && ok)
-			relay(p, srv, m);
+			relay(p, srv, m, alias);
 		return;
 	}
 	c->retx_interval = 0;
@@ -847,13 +869,13 @@ static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
 		/* Forked: a 2xx goes up at once and ends the search (16.7
 		 * steps 5 and 10); other finals wait for the best. */
 		if (ok) {
-			relay(p, srv, m);
+			relay(p, srv, m, alias);
 			if (!srv->final_status)
 				server_final(p, srv, m->status, now);
 			cancel_branches(p, srv, c, now);
 			return;
 		}
-		n = proxy_build_relay(m, p->out, sizeof(p->out));
+		n = proxy_build_relay(m, alias, p->out, sizeof(p->out));
 		if (n < 0) {
 			p->stats.dropped++;
 			return;
@@ -864,15 +886,17 @@ static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
 	/* One target, so its final is the best response (16.7 step 6);
 	 * after we answered ourselves (timeout) only a 2xx still goes up. */
 	if (!c->final_status || (c->invite && ok)) {
-		relay(p, c, m);
+		relay(p, c, m, alias);
 		if (!c->final_status || ok)
 			server_final(p, c, m->status, now);
 	}
 }
 
 static void on_response(struct proxy *p, const struct sip_msg *m,
+			const struct siplb_endpoint *from,
 			const struct proxy_now *now)
 {
+	char alias[PROXY_ALIAS_MAX];
 	struct txn *c, *srv;
 
 	p->stats.responses_in[proxy_status_class(m->status)]++;
@@ -882,9 +906,12 @@ static void on_response(struct proxy *p, const struct sip_msg *m,
 	}
 	if (sip_slice_eq_str(m->cseq_method, "CANCEL"))
 		return;	/* the answer to our CANCEL: nothing to do */
+	/* A callee behind NAT: its Contact must lead back to where its
+	 * response came from. */
+	proxy_alias_for(m, from, alias);
 	c = txn_find_branch(&p->txns, m->via.branch);
 	if (!c) {
-		relay_stateless(p, m);
+		relay_stateless(p, m, alias);
 		return;
 	}
 	if (c->invite != sip_slice_eq_str(m->cseq_method, "INVITE")) {
@@ -893,9 +920,9 @@ static void on_response(struct proxy *p, const struct sip_msg *m,
 	}
 	srv = c->parent >= 0 ? &p->txns.t[c->parent] : c;
 	if (m->status < 200)
-		on_provisional(p, srv, c, m, now);
+		on_provisional(p, srv, c, m, alias, now);
 	else
-		on_final(p, srv, c, m, now);
+		on_final(p, srv, c, m, alias, now);
 }
 
 void proxy_handle(struct proxy *p, const char *buf, size_t len,
@@ -922,7 +949,7 @@ void proxy_handle(struct proxy *p, const char *buf, size_t len,
 	if (m.request)
 		on_request(p, &m, from, now);
 	else
-		on_response(p, &m, now);
+		on_response(p, &m, from, now);
 }
 
 /* ---- timers -------------------------------------------------------- */

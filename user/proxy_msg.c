@@ -84,6 +84,45 @@ static void w_hdr(struct wbuf *w, const struct sip_hdr *h,
 	w_str(w, "\r\n");
 }
 
+/*
+ * A Contact header with alias added to its first URI: in the < > of a
+ * name-addr, or around an addr-spec, which must get < > for a URI
+ * parameter (RFC 3261 20.10), and before any ?headers of the URI.
+ */
+static void w_contact_alias(struct wbuf *w, const struct sip_hdr *h,
+			    const char *alias)
+{
+	struct sip_slice rest = h->value, v = h->value;
+	struct sip_contact c;
+	const char *uri_end, *cut;
+
+	if (sip_contact_next(&rest, &c) || c.star) {
+		w_hdr(w, h, h->value);
+		return;
+	}
+	uri_end = c.addr.uri_text.p + c.addr.uri_text.len;
+	cut = memchr(c.addr.uri_text.p, '?', c.addr.uri_text.len);
+	if (!cut)
+		cut = uri_end;
+	w_slice(w, h->name);
+	w_str(w, ": ");
+	if (!c.addr.name_addr)
+		w_mem(w, v.p, (size_t)(c.addr.uri_text.p - v.p));
+	else
+		w_mem(w, v.p, (size_t)(cut - v.p));
+	if (!c.addr.name_addr) {
+		w_str(w, "<");
+		w_mem(w, c.addr.uri_text.p, (size_t)(cut - c.addr.uri_text.p));
+	}
+	w_str(w, ";alias=");
+	w_str(w, alias);
+	w_mem(w, cut, (size_t)(uri_end - cut));
+	if (!c.addr.name_addr)
+		w_str(w, ">");
+	w_mem(w, uri_end, (size_t)(v.p + v.len - uri_end));
+	w_str(w, "\r\n");
+}
+
 static int host_text(const struct siplb_endpoint *ep, char *host,
 		     size_t size)
 {
@@ -136,7 +175,7 @@ int proxy_build_request(const struct proxy_self *self,
 			char *out, size_t size)
 {
 	struct wbuf w = { out, size, 0, false };
-	bool route_popped = false, had_mf = false;
+	bool route_popped = false, had_mf = false, alias_done = false;
 	unsigned int i;
 
 	if (!req->request || !f->branch)
@@ -164,6 +203,12 @@ int proxy_build_request(const struct proxy_self *self,
 			      req->max_forwards > 0 ? req->max_forwards - 1 : 0);
 			continue;
 		}
+		if (h->id == SIP_HDR_CONTACT && f->alias && *f->alias &&
+		    !alias_done) {
+			alias_done = true;
+			w_contact_alias(&w, h, f->alias);
+			continue;
+		}
 		if (h->id == SIP_HDR_ROUTE && f->pop_route && !route_popped) {
 			struct sip_slice rest;
 
@@ -183,10 +228,11 @@ int proxy_build_request(const struct proxy_self *self,
 	return w_finish(&w);
 }
 
-int proxy_build_relay(const struct sip_msg *resp, char *out, size_t size)
+int proxy_build_relay(const struct sip_msg *resp, const char *alias,
+		      char *out, size_t size)
 {
 	struct wbuf w = { out, size, 0, false };
-	bool via_done = false, via_left = false;
+	bool via_done = false, via_left = false, alias_done = false;
 	unsigned int i;
 
 	if (resp->request)
@@ -213,6 +259,12 @@ int proxy_build_relay(const struct sip_msg *resp, char *out, size_t size)
 		}
 		if (h->id == SIP_HDR_VIA)
 			via_left = true;
+		if (h->id == SIP_HDR_CONTACT && alias && *alias &&
+		    !alias_done) {
+			alias_done = true;
+			w_contact_alias(&w, h, alias);
+			continue;
+		}
 		w_hdr(&w, h, h->value);
 	}
 	if (!via_left)
@@ -451,6 +503,69 @@ int proxy_uri_dest(const struct sip_uri *u, struct siplb_endpoint *ep)
 	if (u->host_type != SIP_HOST_IPV4 && u->host_type != SIP_HOST_IPV6)
 		return -EINVAL;
 	return host_dest(u->host, u->port, ep);
+}
+
+void proxy_alias_for(const struct sip_msg *m, const struct siplb_endpoint *src,
+		     char out[PROXY_ALIAS_MAX])
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTACT);
+	struct siplb_endpoint named;
+	struct sip_slice rest;
+	struct sip_contact c;
+	char host[PROXY_HOST_MAX];
+
+	out[0] = '\0';
+	if (!h)
+		return;
+	rest = h->value;
+	if (sip_contact_next(&rest, &c) || c.star ||
+	    (c.addr.uri.scheme != SIP_URI_SIP &&
+	     c.addr.uri.scheme != SIP_URI_SIPS))
+		return;
+	if (!proxy_uri_dest(&c.addr.uri, &named) &&
+	    endpoint_equal(&named, src))
+		return;
+	if (host_text(src, host, sizeof(host)))
+		return;
+	if (snprintf(out, PROXY_ALIAS_MAX, "%.*s~%u~1", PROXY_HOST_MAX - 1,
+		     host, ntohs(src->port)) >= PROXY_ALIAS_MAX)
+		out[0] = '\0';	/* cannot happen: an address fits */
+}
+
+int proxy_uri_unalias(const struct sip_slice uri_text, const struct sip_uri *u,
+		      struct siplb_endpoint *ep, char *out, size_t size)
+{
+	struct sip_slice value, params = u->params;
+	const char *start, *end, *tilde;
+	char text[PROXY_HOST_MAX + 8];
+	size_t hostlen;
+	unsigned long port;
+	int n;
+
+	if (sip_param_get(params, "alias", &value))
+		return -ENOENT;
+	/* IP~PORT~PROTO; only UDP (1) is ours to use. */
+	tilde = memchr(value.p, '~', value.len);
+	if (!tilde)
+		return -EINVAL;
+	hostlen = (size_t)(tilde - value.p);
+	port = strtoul(tilde + 1, NULL, 10);
+	if (!hostlen || hostlen > PROXY_HOST_MAX || !port || port > 65535)
+		return -EINVAL;
+	n = snprintf(text, sizeof(text), "%.*s:%lu", (int)hostlen, value.p,
+		     port);
+	if (n < 0 || (size_t)n >= sizeof(text) || endpoint_parse(text, ep))
+		return -EINVAL;
+	/* The URI without ";alias=...": from the ';' before the name to the
+	 * end of the value. */
+	start = value.p;
+	while (start > uri_text.p && *start != ';')
+		start--;
+	end = value.p + value.len;
+	n = snprintf(out, size, "%.*s%.*s", (int)(start - uri_text.p),
+		     uri_text.p,
+		     (int)(uri_text.p + uri_text.len - end), end);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
 bool proxy_uri_is_ours(const struct proxy_self *self, const struct sip_uri *u)

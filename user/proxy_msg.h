@@ -45,20 +45,46 @@ struct proxy_self {
 int proxy_self_init(struct proxy_self *self, const char *listen,
 		    const char *rr, const char *domain);
 
+/*
+ * NAT in dialogs. A phone behind NAT puts its private address in Contact,
+ * which the other side then uses as the Request-URI of BYE, re-INVITE and
+ * ACK. When the Contact of a message we pass on does not name the address
+ * the message came from, we add that address to the Contact URI as a
+ * parameter, ";alias=IP~PORT~1" (the form Kamailio's nathelper uses; the
+ * 1 is UDP). A request that comes back with it in its Request-URI goes to
+ * that address, with the parameter taken off again. PROXY_ALIAS_MAX holds
+ * the "IP~PORT~1" text.
+ */
+#define PROXY_ALIAS_MAX		64
+
+/* The alias text for src, or "" when m's first Contact URI names src
+ * already (or m has no Contact). */
+void proxy_alias_for(const struct sip_msg *m, const struct siplb_endpoint *src,
+		     char out[PROXY_ALIAS_MAX]);
+
+/*
+ * Where a Request-URI with an alias parameter goes: *ep from the alias,
+ * and the URI without the parameter into out (NUL-terminated). Returns 0,
+ * -ENOENT (no alias: use the URI as it is) or -EINVAL/-ENOSPC.
+ */
+int proxy_uri_unalias(const struct sip_slice uri_text, const struct sip_uri *u,
+		      struct siplb_endpoint *ep, char *out, size_t size);
+
 /* How proxy_build_request() changes the request it forwards. */
 struct proxy_fwd {
 	const char *ruri;	/* new Request-URI (NUL-terminated); NULL: keep */
 	const char *branch;	/* branch of our Via */
 	bool pop_route;		/* drop the first Route element (ours) */
 	bool record_route;	/* add Record-Route <sip:RR;lr> (needs has_rr) */
+	const char *alias;	/* add to the first Contact URI; NULL, "": no */
 };
 
 /*
  * The request to forward (16.6): start line (with f->ruri if given), our
  * Via, our Record-Route, then every header of req in order with
- * Max-Forwards decremented (70 added if absent) and the first Route
- * element removed if f->pop_route, then the body. Returns the length
- * (a NUL follows), -ENOSPC or -EINVAL.
+ * Max-Forwards decremented (70 added if absent), the first Route element
+ * removed if f->pop_route and f->alias added to the first Contact URI,
+ * then the body. Returns the length (a NUL follows), -ENOSPC or -EINVAL.
  */
 int proxy_build_request(const struct proxy_self *self,
 			const struct sip_msg *req, const struct proxy_fwd *f,
@@ -66,10 +92,12 @@ int proxy_build_request(const struct proxy_self *self,
 
 /*
  * A response relayed upstream (16.7 step 9): the same bytes without the
- * first via-parm (ours). Returns the length, -ENOSPC, or -EINVAL when
- * nothing would be left to route it (no second via-parm).
+ * first via-parm (ours), and with alias (NULL or "": none) added to the
+ * first Contact URI. Returns the length, -ENOSPC, or -EINVAL when nothing
+ * would be left to route it (no second via-parm).
  */
-int proxy_build_relay(const struct sip_msg *resp, char *out, size_t size);
+int proxy_build_relay(const struct sip_msg *resp, const char *alias,
+		      char *out, size_t size);
 
 /*
  * A hop-by-hop request built from one we forwarded (fwd, as we sent it):
