@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "corpus.h"
 #include "endpoint.h"
 #include "location.h"
 #include "proxy.h"
@@ -833,6 +834,74 @@ TEST(proxy_local_answers)
 		advance(10 * PROXY_T1);
 		ASSERT_EQ(net.n, 3, "no more after the ACK");
 	}
+}
+
+/* ---- the RFC 4475 and RFC 5118 torture messages ------------------------ */
+
+/*
+ * Every message of both corpora, fed to a fresh proxy as if from alice:
+ * each gets an outcome (an answer, a forward, or a counted drop); a
+ * message our parser refuses is never forwarded, only answered (the 400
+ * copies its faulty headers, as RFC 3261 8.2.6.2 says, so it need not
+ * parse); and whatever the proxy sends for a message it accepts parses.
+ */
+static void torture(const char *dir, int *handled)
+{
+	static struct sip_msg m;
+	struct corpus_manifest mf;
+	struct siplb_endpoint alice;
+	char file[256], what[300];
+	uint64_t dropped;
+	size_t len, i;
+	int r, bad;
+	char *b;
+
+	endpoint_parse(ALICE_ADDR, &alice);
+	if (!corpus_manifest_load(&mf, dir))
+		return;
+	for (r = 0; r < mf.nrows; r++) {
+		char **row = mf.rows[r];
+
+		snprintf(file, sizeof(file), "%s",
+			 mf.col_file >= 0 ? row[mf.col_file] : row[mf.col_name]);
+		if (mf.col_file < 0)
+			strncat(file, ".dat", sizeof(file) - strlen(file) - 1);
+		snprintf(what, sizeof(what), "%s/%s", dir, file);
+		b = corpus_file(dir, file, &len);
+		if (!ASSERT_TRUE(b != NULL, what) || !proxy_up()) {
+			free(b);
+			continue;
+		}
+		bad = sip_msg_parse(&m, b, len) != 0;
+		dropped = P.stats.dropped;
+		proxy_handle(&P, b, len, &alice, &now);
+		ASSERT_TRUE(net.n > 0 || P.stats.dropped > dropped, what);
+		for (i = 0; i < net.n; i++) {
+			if (bad) {
+				ASSERT_TRUE(endpoint_equal(&net.to[i], &alice),
+					    "a refused message is not forwarded");
+				continue;
+			}
+			testlib_report(!sip_msg_parse(&m, net.buf[i],
+						      net.len[i]),
+				       __FILE__, __LINE__, what,
+				       "sent an unparseable message:\n%s",
+				       net.buf[i]);
+		}
+		(*handled)++;
+		free(b);
+	}
+	free(mf.text);
+}
+
+TEST(proxy_torture_messages)
+{
+	int handled = 0;
+
+	torture("rfc4475", &handled);
+	torture("rfc5118", &handled);
+	printf("  %d torture messages through the proxy\n", handled);
+	ASSERT_GE(handled, 60, "both corpora read");
 }
 
 /* ---- NAT in dialogs: Contact aliases ------------------------------------ */

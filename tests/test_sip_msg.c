@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sip_msg.h"
+#include "corpus.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -683,129 +684,8 @@ out:
 
 /* ---- corpora ------------------------------------------------------ */
 
-static const char *corpus_dir(void)
-{
-	const char *dir = getenv("SIPLB_CORPUS");
-
-	return dir && *dir ? dir : "tests/corpus";
-}
-
-/* Read a whole file into an exact-size buffer; NULL if unreadable. */
-static char *file_read(const char *path, size_t *len)
-{
-	char *buf = NULL, *grown;
-	size_t cap = 0, n = 0, got;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			grown = realloc(buf, cap);
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got);
-	fclose(f);
-	*len = n;
-	grown = exact_copy(buf, n);
-	free(buf);
-	return grown;
-}
-
-#define TSV_MAX_COLS 16
-
-struct manifest {
-	char *text;
-	char *rows[128][TSV_MAX_COLS];
-	int nrows;
-	int col_name, col_expected, col_call_id, col_method, col_cseq,
-	    col_file;
-};
-
-static int tsv_split(char *line, char **cols)
-{
-	int n = 0;
-
-	cols[n++] = line;
-	for (; *line && n < TSV_MAX_COLS; line++) {
-		if (*line == '\t') {
-			*line = '\0';
-			cols[n++] = line + 1;
-		}
-	}
-	return n;
-}
-
-static int tsv_col(char **hdr, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(hdr[i], name))
-			return i;
-	return -1;
-}
-
-/* Load DIR/manifest.tsv; the row fields point into m->text. */
-static bool manifest_load(struct manifest *mf, const char *dir)
-{
-	char path[512], *line, *next, *hdr[TSV_MAX_COLS];
-	size_t len;
-	int ncols;
-
-	memset(mf, 0, sizeof(*mf));
-	snprintf(path, sizeof(path), "%s/%s/manifest.tsv", corpus_dir(), dir);
-	mf->text = file_read(path, &len);
-	if (!ASSERT_TRUE(mf->text != NULL, path))
-		return false;
-	mf->text = realloc(mf->text, len + 1);
-	mf->text[len] = '\0';
-	next = strchr(mf->text, '\n');
-	if (!ASSERT_TRUE(next != NULL, "manifest has a header row"))
-		return false;
-	*next++ = '\0';
-	ncols = tsv_split(mf->text, hdr);
-	mf->col_name = tsv_col(hdr, ncols, "name");
-	mf->col_expected = tsv_col(hdr, ncols, "expected");
-	mf->col_call_id = tsv_col(hdr, ncols, "call_id");
-	mf->col_method = tsv_col(hdr, ncols, "method_or_status");
-	mf->col_cseq = tsv_col(hdr, ncols, "cseq");
-	mf->col_file = tsv_col(hdr, ncols, "file");
-	if (!ASSERT_TRUE(mf->col_name >= 0 && mf->col_expected >= 0 &&
-			 mf->col_call_id >= 0 && mf->col_method >= 0 &&
-			 mf->col_cseq >= 0, "manifest columns"))
-		return false;
-	while ((line = next) && *line) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (mf->nrows == (int)ARRAY_SIZE(mf->rows))
-			break;
-		memset(mf->rows[mf->nrows], 0, sizeof(mf->rows[0]));
-		if (tsv_split(line, mf->rows[mf->nrows]) > mf->col_cseq)
-			mf->nrows++;
-	}
-	return true;
-}
-
-static char *corpus_file(const char *dir, const char *file, size_t *len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", corpus_dir(), dir, file);
-	return file_read(path, len);
-}
-
 /* A valid message: Call-ID, method or status and CSeq as the manifest. */
-static void check_valid(const struct manifest *mf, char **row,
+static void check_valid(const struct corpus_manifest *mf, char **row,
 			const struct sip_msg *m)
 {
 	const char *want_method = row[mf->col_method];
@@ -875,12 +755,12 @@ static void check_invalid(const char *name, int err, const char *reason)
 
 TEST(corpus_rfc4475)
 {
-	struct manifest mf;
+	struct corpus_manifest mf;
 	int i, valid = 0, rejected = 0, err;
 	size_t len;
 	char *b;
 
-	if (!manifest_load(&mf, "rfc4475"))
+	if (!corpus_manifest_load(&mf, "rfc4475"))
 		return;
 	ASSERT_EQ(mf.nrows, 50, "RFC 4475 messages in the manifest");
 	printf("  %-11s %-8s %-6s %s\n", "message", "expected", "errno",
@@ -942,12 +822,12 @@ static const struct {
 
 TEST(corpus_rfc5118)
 {
-	struct manifest mf;
+	struct corpus_manifest mf;
 	int i, err;
 	size_t len, k;
 	char *b;
 
-	if (!manifest_load(&mf, "rfc5118") ||
+	if (!corpus_manifest_load(&mf, "rfc5118") ||
 	    !ASSERT_TRUE(mf.col_file >= 0, "rfc5118 manifest has files"))
 		return;
 	ASSERT_EQ(mf.nrows, 15, "RFC 5118 files in the manifest");
@@ -1116,14 +996,14 @@ static void torture_file(const char *dir, const char *file, uint32_t *seed)
 TEST(corpus_prefixes_and_mutations)
 {
 	static const char *const dirs[] = { "rfc4475", "rfc5118" };
-	struct manifest mf;
+	struct corpus_manifest mf;
 	uint32_t seed = 0x5eed1234;
 	char file[64];
 	size_t d;
 	int i;
 
 	for (d = 0; d < ARRAY_SIZE(dirs); d++) {
-		if (!manifest_load(&mf, dirs[d]))
+		if (!corpus_manifest_load(&mf, dirs[d]))
 			continue;
 		for (i = 0; i < mf.nrows; i++) {
 			if (mf.col_file >= 0)
