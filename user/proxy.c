@@ -582,10 +582,10 @@ static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
 	t->forked = true;
 	p->stats.forked++;
 	for (i = 0; i < r->n; i++) {
-		/* A key no request has (a control character first; the
-		 * counter the branch is about to take): branch records are
-		 * found by their branch only. */
-		snprintf(key, sizeof(key), "\001%llu",
+		/* A key no request has (request keys hold no \002; then
+		 * the counter the branch is about to take): branch records
+		 * are found by their branch only. */
+		snprintf(key, sizeof(key), "\002%llu",
 			 (unsigned long long)p->counter + 1);
 		b = txn_new(&p->txns, key, strlen(key));
 		if (!b) {

@@ -90,7 +90,8 @@ static void key_add(struct txn_key_buf *kb, const char *s, size_t n)
 		kb->full = true;
 		return;
 	}
-	memcpy(kb->p + kb->len, s, n);
+	if (n)	/* an absent part is an empty slice, maybe NULL */
+		memcpy(kb->p + kb->len, s, n);
 	kb->len += n;
 	kb->p[kb->len++] = '\x01';	/* never in a token or host */
 }
