@@ -8,7 +8,7 @@ PACKAGES="
 	make gcc clang llvm libclang-rt-14-dev libc6-dev pkg-config
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	libssl-dev
-	iproute2 iputils-ping ethtool tcpdump sip-tester python3 time
+	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
 "
 
 missing=""

@@ -54,6 +54,9 @@ lib_init() {
 	trap lib_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	# A reader that went away (`... | head`) must not kill us before the
+	# cleanup has run.
+	trap 'exit 141' PIPE
 	LIB_WORK=$(mktemp -d "/tmp/siplb-$name.XXXXXX")
 }
 
@@ -97,6 +100,9 @@ lib_stop() {
 
 lib_cleanup() {
 	local rc=$? pid
+	# Finish the cleanup whatever happens to our output.
+	set +e
+	trap '' PIPE
 	trap - EXIT INT TERM
 	for pid in $LIB_PIDS; do
 		lib_stop "$pid" TERM 3 || true
