@@ -92,6 +92,18 @@ except (OSError, IndexError, ValueError):
 EOF
 }
 
+# sipp_retrans FILE: retransmissions sipp counted.
+sipp_retrans() {
+	python3 - "$1" <<'EOF'
+import csv, sys
+try:
+    rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
+    print(rows[-1][rows[0].index('Retransmissions(C)')])
+except (OSError, IndexError, ValueError):
+    print(0)
+EOF
+}
+
 # sipp_bg VAR NAME SECS ARGS...: sipp in the client namespace, in the
 # background, its statistics in $LIB_WORK/NAME.csv.
 sipp_bg() {
@@ -259,7 +271,13 @@ d_bopt=$(delta drop_budget_options)
 d_both=$(delta drop_budget_other)
 d_passreg=$(delta pass_register)
 d_blocked=$(delta drop_blocked)
-legit_reg_msgs=$((2 * USERS * ROUNDS))
+# REGISTERs the legitimate sipps sent: 2 per registration, plus any
+# retransmission (a lost or late answer).
+retrans=0
+for r in $(seq 1 "$ROUNDS"); do
+	retrans=$((retrans + $(sipp_retrans "$LIB_WORK/reg$r.csv")))
+done
+legit_reg_msgs=$((2 * USERS * ROUNDS + retrans))
 flood_reg_passed=$((d_passreg - legit_reg_msgs))
 
 # Legitimate messages per second: 4 per registration (2 requests, 2
@@ -285,7 +303,7 @@ echo "  other guard counters: drop_budget_invite $d_binv," \
 	"drop_budget_options $d_bopt, drop_budget_other $d_both, drop_blocked $d_blocked"
 echo "  legitimate: $legit_msgs messages in ~${LEGIT_SECS}s (~$legit_rate/s);" \
 	"flood/legitimate rate $(awk -v f="$pps" -v l="$legit_rate" 'BEGIN { printf "%.0f", f / l }')x"
-echo "  legitimate success: $LEGIT_OK of $LEGIT_TOTAL" \
+echo "  legitimate success: $LEGIT_OK of $LEGIT_TOTAL; REGISTER retransmissions $retrans" \
 	"(registrations and calls)"
 echo "  siplbd CPU during the flood: $cpu"
 echo
