@@ -303,8 +303,8 @@ echo "  other guard counters: drop_budget_invite $d_binv," \
 	"drop_budget_options $d_bopt, drop_budget_other $d_both, drop_blocked $d_blocked"
 echo "  legitimate: $legit_msgs messages in ~${LEGIT_SECS}s (~$legit_rate/s);" \
 	"flood/legitimate rate $(awk -v f="$pps" -v l="$legit_rate" 'BEGIN { printf "%.0f", f / l }')x"
-echo "  legitimate success: $LEGIT_OK of $LEGIT_TOTAL; REGISTER retransmissions $retrans" \
-	"(registrations and calls)"
+echo "  legitimate success: $LEGIT_OK of $LEGIT_TOTAL (registrations and" \
+	"calls); REGISTER retransmissions $retrans"
 echo "  siplbd CPU during the flood: $cpu"
 echo
 
