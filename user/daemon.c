@@ -344,7 +344,7 @@ static void handle_datagram(struct siplbd *d, int fd,
 				     sizeof(tx_buf));
 		if (n > 0)
 			send_to(fd, tx_buf, n, from, fromlen);
-		else
+		else if (n != REGISTRAR_NO_ANSWER)	/* blocked: silence */
 			log_warnx("no answer to a REGISTER: %s", strerror(-n));
 		return;
 	}
