@@ -321,6 +321,7 @@ echo "  legitimate: $legit_msgs messages in ~${LEGIT_SECS}s (~$legit_rate/s);" \
 echo "  legitimate success: $LEGIT_OK of $LEGIT_TOTAL (registrations and" \
 	"calls); REGISTER retransmissions $retrans"
 echo "  siplbd CPU during the flood: $cpu"
+echo "  $(lb_ctl stats | grep '^guard:' || echo 'guard: ?')"
 echo
 
 # (SIGUSR1: a sipp UAS finishes and flushes its message log.)
