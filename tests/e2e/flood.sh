@@ -250,6 +250,7 @@ sipp_bg pid reg1 $((REG_SECS + 30)) -sf "$SCENARIO" -inf "$LIB_WORK/users.csv" \
 sipp_wait "$pid" reg1 "$USERS" "registration round 1 under flood"
 
 phase "$CALLS calls ($CALL_RATE/s) while the users register again"
+uac_pid=""
 sipp_bg uac_pid calls $((CALL_SECS + 30)) -sn uac -p "$UAC_PORT" \
 	-m "$CALLS" -r "$CALL_RATE"
 for r in $(seq 2 "$ROUNDS"); do
