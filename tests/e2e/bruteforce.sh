@@ -136,7 +136,7 @@ t0=$(date +%s.%N)
 line=$(burst --bind "$BURST_IP")
 t1=$(date +%s.%N)
 read -r x1 s1 c1 <<<"$(counts)"
-read -r _ _ _ sent _ answered _ n401 _ n403 _ other _ first <<<"$line"
+read -r _ _ _ sent _ answered _ n401 _ n403 _ other _ _ <<<"$line"
 drops=$((x1 - x0)) silenced=$((s1 - s0)) checked=$((c1 - c0))
 BURST_LINE="burst guesser: $sent sent back to back, $answered answered ($n401 401, $n403 403, $other other), $checked passwords checked, $silenced already queued left unanswered by siplbd, $drops dropped in XDP (drop_blocked)"
 if [ "$answered" -eq "$THRESHOLD" ] && [ "$checked" -eq "$THRESHOLD" ] &&
