@@ -16,7 +16,10 @@
 # each guesser, waiting or not, gets exactly block-threshold passwords
 # checked and answered per address; every other guess is accounted for
 # (unanswered or dropped); every spread address ends up blocked; a
-# legitimate user on the same testbed still registers.
+# legitimate user on the same testbed still registers. Last, a reload
+# that adds `guard { strict-dialogs on }` is published to the XDP program:
+# a stranger's INVITE is then dropped (drop_strict), the registered
+# address's is not.
 #
 # Takes about 20 s. Knobs: SIPLB_BF_GUESSES (2000), SIPLB_BF_SPREAD (10),
 # SIPLB_KEEP_LOGS=1.
@@ -179,6 +182,55 @@ if printf '%s\n' "$out" | grep -q '^register 200'; then
 	pass "user0002 registers from $CLIENT_IP meanwhile"
 else
 	fail "user0002 from $CLIENT_IP: '$out' (expected register 200)"
+fi
+
+# --- the guard block follows a reload --------------------------------------
+# siplbd publishes the guard at start (off here) and on every reload: turn
+# strict mode on, and an INVITE from a stranger is dropped in XDP; from
+# the address that just registered, it is not.
+invite_from() {
+	in_client python3 -c '
+import socket, sys
+src, vip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+msg = ("INVITE sip:user0001@%s SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP %s:5090;branch=z9hG4bK-bf-strict\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:x@%s>;tag=1\r\nTo: <sip:user0001@%s>\r\n"
+       "Call-ID: bf-strict-%s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+       % (vip, src, src, vip, src))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 5090))
+s.sendto(msg.encode(), (vip, port))
+' "$1" "$VIP" "$TB_SIP_PORT"
+}
+strict_drops() {
+	stats_json
+	stats_get drop_strict
+}
+guard_line() {
+	lb_ctl stats | grep '^guard:'
+}
+STRANGER_IP=10.99.1.5
+ip -n "$TB_NS_CLIENT" addr add "$STRANGER_IP/24" dev "$TB_CLIENT_DEV" ||
+	die "cannot add $STRANGER_IP to the client"
+before_line=$(guard_line)
+printf 'guard {\n\tstrict-dialogs on\n}\n' >>"$CONF"
+lb_ctl -S "$LIB_WORK/siplbd.sock" reload >/dev/null ||
+	fail "siplbctl reload failed"
+sleep 0.5
+after_line=$(guard_line)
+d0=$(strict_drops)
+invite_from "$STRANGER_IP"
+invite_from "$CLIENT_IP"
+sleep 0.5
+d1=$(strict_drops)
+if [ "$before_line" = "guard: off" ] &&
+	printf '%s\n' "$after_line" | grep -q 'strict-dialogs on' &&
+	[ $((d1 - d0)) -eq 1 ]; then
+	pass "reload published strict mode ('$after_line'): the stranger's" \
+		"INVITE dropped (drop_strict +1), the registered address's not"
+else
+	fail "reload: guard line '$before_line' -> '$after_line', drop_strict" \
+		"moved by $((d1 - d0)) (expected 'guard: off', strict on, +1)"
 fi
 
 echo
