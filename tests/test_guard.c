@@ -40,9 +40,8 @@ static struct xdp_fixture fix;
 static bool set_guard(const char *body)
 {
 	struct siplb_conf *c = NULL;
-	struct siplb_guard g;
 	char text[2048], err[256];
-	__u32 zero = 0;
+	bool ok;
 	int n;
 
 	n = snprintf(text, sizeof(text), "guard {\n%s}\n" MIN_CONF, body);
@@ -51,14 +50,9 @@ static bool set_guard(const char *body)
 	if (!ASSERT_OK(conf_parse_buffer("guard.conf", text, n, &c, err,
 					 sizeof(err)), err))
 		return false;
-	if (!ASSERT_OK(guard_apply(&fix.maps, c), "guard_apply")) {
-		conf_free(c);
-		return false;
-	}
-	guard_build(c, &g);
+	ok = ASSERT_OK(guard_apply(&fix.maps, c), "guard_apply");
 	conf_free(c);
-	return ASSERT_OK(bpf_map_lookup_elem(fix.maps.guard, &zero, &g),
-			 "siplb_guard readable");
+	return ok;
 }
 
 /* Policy off, buckets and trunks forgotten, no source registered. */
@@ -299,6 +293,41 @@ TEST(guard_budget_refills_at_its_rate)
 	reset_guard();
 }
 
+static int count_buckets(void)
+{
+	struct siplb_addr key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fix.maps.budgets, prev, &next) &&
+	       n < 1000) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+/* IPv6 sources have buckets of their own, keyed by the whole address. */
+TEST(guard_budget_ipv6)
+{
+	reset_guard();
+	if (!set_guard("budget INVITE 1 2\nbudget REGISTER 1 1\n"))
+		return;
+	expect_from(6, FIX_CLIENT6, INVITE, CALLID, STEERED, "IPv6 INVITE 1");
+	expect_from(6, FIX_CLIENT6, INVITE, CALLID, STEERED, "IPv6 INVITE 2");
+	expect_from(6, FIX_CLIENT6, INVITE, CALLID, XDP_DROP,
+		    SIPLB_STAT_DROP_BUDGET_INVITE, "IPv6 INVITE over budget");
+	expect_from(6, FIX_CLIENT6, REGISTER, CALLID, TO_REGISTRAR,
+		    "IPv6 REGISTER");
+	expect_from(6, FIX_CLIENT6, REGISTER, CALLID, XDP_DROP,
+		    SIPLB_STAT_DROP_BUDGET_REGISTER, "IPv6 REGISTER over budget");
+	expect_from(4, FIX_CLIENT4, INVITE, CALLID, STEERED,
+		    "the IPv4 client is another source");
+	ASSERT_EQ(count_buckets(), 2, "one bucket per source address");
+	reset_guard();
+}
+
 static bool add_trunk(const char *prefix)
 {
 	char body[128];
@@ -325,8 +354,10 @@ TEST(guard_registered_and_trunks_exempt)
 		expect_from(4, FIX_CLIENT4, REGISTER, CALLID, TO_REGISTRAR,
 			    "re-registration");
 	}
+	ASSERT_EQ(count_buckets(), 0, "registered sources get no bucket");
 	expect_from(4, OTHER_CLIENT4, INVITE, CALLID, STEERED,
 		    "unregistered neighbour: its one token");
+	ASSERT_EQ(count_buckets(), 1, "the unregistered one has a bucket");
 	expect_from(4, OTHER_CLIENT4, INVITE, CALLID, XDP_DROP,
 		    SIPLB_STAT_DROP_BUDGET_INVITE, "unregistered neighbour");
 
