@@ -7,7 +7,9 @@
  * One UDP socket sends everything; each datagram's source address is set
  * with an IP_PKTINFO control message (ipi_spec_dst), so N sources cost one
  * socket and one system call per batch. The addresses must be local to the
- * sender's network namespace (flood.sh adds them to the client's link).
+ * sender's network namespace (flood.sh adds them to the client's link), or,
+ * with --spoof, may be anything: the socket is IP_TRANSPARENT (needs
+ * CAP_NET_ADMIN), as a spoofing attacker's would be.
  * What each kind imitates:
  *
  *   junk      random bytes, first byte 0xff: not SIP at all
@@ -24,7 +26,7 @@
  * pps P errors E" (errors: datagrams sendmmsg did not take, not counted as
  * sent).
  *
- * Usage: sipflood --dst ADDR:PORT --src FIRST_IPV4 [--sources N]
+ * Usage: sipflood --dst ADDR:PORT --src FIRST_IPV4 [--sources N] [--spoof]
  *                 [--port P] [--rate PPS] [--seconds S] [--count N]
  *                 [--mix JUNK,REGISTER,INVITE,SCANNER]   (weights, e.g.
  *                 1,1,1,0)
@@ -63,6 +65,7 @@ struct flood {
 	unsigned int mix[KINDS];
 	unsigned int mix_total;
 	uint64_t rng;
+	bool spoof;
 };
 
 static volatile sig_atomic_t stop;
@@ -193,6 +196,7 @@ static int parse_args(int argc, char **argv, struct flood *f)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "mix", required_argument, NULL, 'm' },
+		{ "spoof", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char host[64], *colon;
@@ -236,6 +240,9 @@ static int parse_args(int argc, char **argv, struct flood *f)
 		case 'c':
 			f->count = strtoull(optarg, NULL, 10);
 			break;
+		case 'S':
+			f->spoof = true;
+			break;
 		case 'm':
 			if (sscanf(optarg, "%u,%u,%u,%u", &f->mix[0],
 				   &f->mix[1], &f->mix[2], &f->mix[3]) < 3)
@@ -270,7 +277,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &f)) {
 		fprintf(stderr, "usage: sipflood --dst ADDR:PORT --src FIRST_IPV4 "
-			"[--sources N] [--port P] [--rate PPS] [--seconds S] "
+			"[--sources N] [--spoof] [--port P] [--rate PPS] [--seconds S] "
 			"[--count N] [--mix J,R,I,S]\n");
 		return 2;
 	}
@@ -292,6 +299,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	if (f.spoof &&
+	    setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one))) {
+		perror("sipflood: IP_TRANSPARENT");
+		return 1;
+	}
 
 	start = now_s();
 	while (!stop) {

@@ -25,6 +25,8 @@
 #
 # SIPLB_FLOOD_GUARD=off runs the same without the guard block and only
 # reports (a measurement of what the guard is for, not a test).
+# SIPLB_FLOOD_SPOOF=N sends from N forged addresses (10.99.128.0 on,
+# IP_TRANSPARENT) instead: every new address starts with a full bucket.
 # Takes about 60 s. SIPLB_FLOOD_LONG=1: 100,000 datagrams/s from 150
 # sources, 3 rounds of registrations and 3,000 calls (about 3 minutes; not
 # part of make check). Knobs: SIPLB_FLOOD_RATE, SIPLB_FLOOD_SOURCES,
@@ -54,6 +56,7 @@ SIPP_PORT=5070			# the registering sipp's port
 UAC_PORT=5061			# the calling sipp's port
 FLOOD_PORT=5099
 FIRST_SOURCE=10.99.1.100
+SPOOF=${SIPLB_FLOOD_SPOOF:-0}	# N > 0: N forged sources from 10.99.128.0
 GUARD=${SIPLB_FLOOD_GUARD:-on}	# off: the same run without the guard block
 case $GUARD in
 on | off) ;;
@@ -61,6 +64,11 @@ on | off) ;;
 esac
 [ "$SOURCES" -ge 1 ] && [ "$SOURCES" -le 150 ] ||
 	die "SIPLB_FLOOD_SOURCES must be 1..150 (10.99.1.100..249)"
+SPOOF_ARGS=()
+if [ "$SPOOF" -gt 0 ]; then
+	[ "$SPOOF" -le 32768 ] || die "SIPLB_FLOOD_SPOOF must be 0..32768"
+	SOURCES=$SPOOF FIRST_SOURCE=10.99.128.0 SPOOF_ARGS=(--spoof)
+fi
 
 LIB_FAMILY=4
 lib_init flood
@@ -154,13 +162,13 @@ sipp_wait() {
 # --- testbed, users, configuration, siplbd, backends --------------------
 phase "testbed ($BACKENDS backends), $SOURCES flood addresses"
 tb_up "$BACKENDS"
-{
+if [ "$SPOOF" -eq 0 ]; then
 	for i in $(seq 0 $((SOURCES - 1))); do
 		echo "addr add 10.99.1.$((100 + i))/24 dev $TB_CLIENT_DEV"
-	done
-} >"$LIB_WORK/addrs.batch"
-ip -n "$TB_NS_CLIENT" -batch "$LIB_WORK/addrs.batch" ||
-	die "cannot add the flood addresses to the client"
+	done >"$LIB_WORK/addrs.batch"
+	ip -n "$TB_NS_CLIENT" -batch "$LIB_WORK/addrs.batch" ||
+		die "cannot add the flood addresses to the client"
+fi
 
 users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" "$USERS"
 {
@@ -241,7 +249,7 @@ wall0=$(date +%s.%N)
 lib_bg FLOOD_PID ip netns exec "$TB_NS_CLIENT" timeout -s INT $((FLOOD_SECS + 10)) \
 	"$FLOODER" --dst "$VIP_EP" --src "$FIRST_SOURCE" --sources "$SOURCES" \
 	--port "$FLOOD_PORT" --rate "$FLOOD_RATE" --seconds "$FLOOD_SECS" \
-	--mix 1,1,1,1 >"$LIB_WORK/flood.out" 2>&1
+	--mix 1,1,1,1 "${SPOOF_ARGS[@]}" >"$LIB_WORK/flood.out" 2>&1
 sleep 2
 
 phase "round 1: $USERS users register (digest, $REG_RATE/s)"
