@@ -12,6 +12,7 @@
 #include "siplb_maps.h"
 #include "siplb_location.h"
 #include "siplb_worker.h"
+#include "siplb_guard.h"
 #include "scratch.bpf.h"
 
 /* VIP endpoint -> struct siplb_vip (which VIP, which Maglev table is live) */
@@ -139,6 +140,35 @@ struct {
 	__type(value, struct siplb_worker_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_workers SEC(".maps");
+
+/* 0 -> struct siplb_guard: the flood and scanner policy (siplb_guard.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct siplb_guard);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_guard SEC(".maps");
+
+/* unregistered source address -> its token buckets; LRU, so a flood from
+ * many addresses recycles entries instead of filling the map */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SIPLB_BUDGETS_SIZE);
+	__type(key, struct siplb_addr);
+	__type(value, struct siplb_budget);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_budgets SEC(".maps");
+
+/* trunk prefixes (IPv4 and IPv6): trusted like registered sources */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SIPLB_TRUNKS_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct siplb_trunk_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_trunks SEC(".maps");
 
 /* 0 -> struct scratch (per CPU; holds no state between packets) */
 struct {

@@ -7,7 +7,9 @@
  * VIP's Maglev table) -> rewrite the destination -> send (XDP_TX,
  * XDP_REDIRECT, or XDP_PASS for a local backend). REGISTER, keep-alives and
  * whatever cannot be steered safely go up to the local stack (siplbd);
- * what is not SIP is dropped. Every packet is counted under one reason.
+ * what is not SIP is dropped. Requests from unregistered sources may be
+ * limited or refused, and scanners dropped, first (guard.bpf.h). Every
+ * packet is counted under one reason.
  *
  * For a datagram from a backend's endpoint (siplb_snat): rewrite the source
  * to the VIP the backend serves and forward it, so that clients only ever
@@ -22,6 +24,7 @@
 #include "parse_hdrs.bpf.h"
 #include "sip_scan.bpf.h"
 #include "forward.bpf.h"
+#include "guard.bpf.h"
 
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
@@ -132,6 +135,13 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 		return SIPLB_STAT_DROP_BLOCKED;
 	}
 	err = scan_payload(ctx, pkt, &s, &scan);
+	if (s && !siplb_stat_is_drop(err)) {
+		rc = guard_check(pkt, s, err);	/* floods, scanners */
+		if (rc) {
+			*action = XDP_DROP;
+			return rc;
+		}
+	}
 	if (err || !s) {
 		*action = siplb_stat_is_drop(err) ? XDP_DROP : XDP_PASS;
 		return err ? err : SIPLB_STAT_PASS_INTERNAL;

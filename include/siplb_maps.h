@@ -137,7 +137,13 @@ struct siplb_backend_stats {
 	X(DROP_TRUNCATED, "drop_truncated", "IP/UDP length beyond the packet (to a VIP)") \
 	X(DROP_SIP_TRUNCATED, "drop_sip_truncated", "SIP message cut short")  \
 	X(DROP_NOT_SIP, "drop_not_sip", "payload to a VIP is not SIP")          \
-	X(DROP_BLOCKED, "drop_blocked", "source blocked for failed authentication")
+	X(DROP_BLOCKED, "drop_blocked", "source blocked for failed authentication") \
+	X(DROP_SCANNER, "drop_scanner", "request with a scanner's User-Agent (guard)") \
+	X(DROP_STRICT, "drop_strict", "dialog-creating request from an unregistered source (guard strict)") \
+	X(DROP_BUDGET_REGISTER, "drop_budget_register", "REGISTER over its unregistered source's budget") \
+	X(DROP_BUDGET_INVITE, "drop_budget_invite", "INVITE over its unregistered source's budget") \
+	X(DROP_BUDGET_OPTIONS, "drop_budget_options", "OPTIONS over its unregistered source's budget") \
+	X(DROP_BUDGET_OTHER, "drop_budget_other", "other request over its unregistered source's budget")
 
 enum siplb_stat {
 #define SIPLB_STAT_ENUM(id, name, help) SIPLB_STAT_##id,

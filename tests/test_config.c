@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "endpoint.h"
+#include "guard_apply.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -330,6 +331,87 @@ static const struct conf_case cases[] = {
 	{ "health at its limits",
 	  "health {\ninterval 3600\ntimeout 3599\ndown-after 100\n"
 	  "up-after 1\n}\n" MIN, 0, NULL },
+
+	/* guard */
+	{ "guard, everything on",
+	  "guard {\nbudget REGISTER 5 10\nbudget INVITE 1 1\n"
+	  "budget OPTIONS 1000000 1000000\nbudget other off\n"
+	  "strict-dialogs on\ntrunk 192.0.2.0/24\ntrunk 2001:db8::/32\n"
+	  "trunk 198.51.100.7\nblock-scanners on\nscanner evil-dialer\n}\n"
+	  MIN, 0, NULL },
+	{ "guard, empty", "guard {\n}\n" MIN, 0, NULL },
+	{ "budget unknown class", "guard {\nbudget BYE 1 1\n}\n" MIN, 2,
+	  "budget: 'BYE' is not REGISTER, INVITE, OPTIONS or other" },
+	{ "budget class is case-sensitive",
+	  "guard {\nbudget register 1 1\n}\n" MIN, 2,
+	  "budget: 'register' is not" },
+	{ "budget without burst", "guard {\nbudget INVITE 5\n}\n" MIN, 2,
+	  "budget INVITE: expected RATE BURST or off" },
+	{ "budget rate 0", "guard {\nbudget INVITE 0 5\n}\n" MIN, 2,
+	  "budget rate: 0 is out of range 1..1000000" },
+	{ "budget burst 0", "guard {\nbudget INVITE 5 0\n}\n" MIN, 2,
+	  "budget burst: 0 is out of range 1..1000000" },
+	{ "budget rate too high",
+	  "guard {\nbudget other 1000001 5\n}\n" MIN, 2,
+	  "budget rate: 1000001 is out of range 1..1000000" },
+	{ "budget burst not a number",
+	  "guard {\nbudget other 5 lots\n}\n" MIN, 2,
+	  "budget burst: 'lots' is not a number" },
+	{ "budget class twice",
+	  "guard {\nbudget INVITE 5 5\nbudget INVITE off\n}\n" MIN, 3,
+	  "budget INVITE: given twice (first at line 2)" },
+	{ "budget outside guard", "budget INVITE 5 5\n" MIN, 1,
+	  "budget: only allowed inside a guard block" },
+	{ "strict-dialogs yes", "guard {\nstrict-dialogs yes\n}\n" MIN, 2,
+	  "strict-dialogs: 'yes' is not on or off" },
+	{ "strict-dialogs twice",
+	  "guard {\nstrict-dialogs on\nstrict-dialogs off\n}\n" MIN, 3,
+	  "strict-dialogs: given twice (first at line 2)" },
+	{ "trunk not an address", "guard {\ntrunk pbx.example\n}\n" MIN, 2,
+	  "trunk: 'pbx.example' is not ADDRESS[/LEN]" },
+	{ "trunk with a port", "guard {\ntrunk 192.0.2.1:5060\n}\n" MIN, 2,
+	  "trunk: '192.0.2.1:5060' is not ADDRESS[/LEN]" },
+	{ "trunk IPv4 /33", "guard {\ntrunk 192.0.2.0/33\n}\n" MIN, 2,
+	  "trunk prefix length: 33 is out of range 0..32" },
+	{ "trunk IPv6 /129", "guard {\ntrunk 2001:db8::/129\n}\n" MIN, 2,
+	  "trunk prefix length: 129 is out of range 0..128" },
+	{ "trunk host bits", "guard {\ntrunk 192.0.2.1/24\n}\n" MIN, 2,
+	  "trunk 192.0.2.1/24: address has bits set beyond /24" },
+	{ "trunk IPv6 host bits", "guard {\ntrunk 2001:db8::1/64\n}\n" MIN,
+	  2, "trunk 2001:db8::1/64: address has bits set beyond /64" },
+	{ "trunk twice",
+	  "guard {\ntrunk 10.0.0.0/8\ntrunk 10.0.0.0/8\n}\n" MIN, 3,
+	  "trunk 10.0.0.0/8: given twice (first at line 2)" },
+	{ "trunk /0 of each family",
+	  "guard {\ntrunk 0.0.0.0/0\ntrunk ::/0\n}\n" MIN, 0, NULL },
+	{ "trunk empty length", "guard {\ntrunk 10.0.0.0/\n}\n" MIN, 2,
+	  "trunk prefix length: '' is not a number" },
+	{ "block-scanners maybe",
+	  "guard {\nblock-scanners maybe\n}\n" MIN, 2,
+	  "block-scanners: 'maybe' is not on or off" },
+	{ "scanner without block-scanners",
+	  "guard {\nstrict-dialogs on\nscanner x\n}\n" MIN, 3,
+	  "scanner: block-scanners is not on" },
+	{ "scanner longer than 16 bytes",
+	  "guard {\nblock-scanners on\nscanner 12345678901234567\n}\n" MIN,
+	  3, "scanner: '12345678901234567' is longer than 16 bytes" },
+	{ "scanner of 16 bytes",
+	  "guard {\nblock-scanners on\nscanner 1234567890123456\n}\n" MIN,
+	  0, NULL },
+	{ "scanner repeats a built-in one",
+	  "guard {\nblock-scanners on\nscanner SIPVicious\n}\n" MIN, 3,
+	  "scanner SIPVicious: given twice (first at line 2)" },
+	{ "scanner twice",
+	  "guard {\nblock-scanners on\nscanner a\nscanner A\n}\n" MIN, 4,
+	  "scanner A: given twice (first at line 3)" },
+	{ "too many scanners",
+	  "guard {\nblock-scanners on\nscanner a\nscanner b\nscanner c\n"
+	  "scanner d\nscanner e\nscanner f\nscanner g\n}\n" MIN, 9,
+	  "scanner g: more than 16 signatures (10 built in)" },
+	{ "guard twice", "guard {\n}\nguard {\n}\n" MIN, 3,
+	  "guard: given twice (first at line 1)" },
+	{ "guard not closed", MIN "guard {\nstrict-dialogs on\n", 6,
+	  "guard block not closed" },
 };
 
 /*
@@ -537,6 +619,79 @@ TEST(config_every_directive_stored)
 	conf_free(c);
 }
 
+/* The guard block stored, and what siplbd publishes from it. */
+TEST(config_guard_stored_and_built)
+{
+	const char *text =
+		"guard {\n"
+		"budget REGISTER 5 10\n"		/* 2 */
+		"budget other 1 3\n"
+		"strict-dialogs on\n"
+		"trunk 192.0.2.0/24\n"		/* 5 */
+		"trunk 2001:db8:5::/48\n"
+		"block-scanners on\n"
+		"scanner Evil-Dialer/2\n"
+		"}\n" MIN;
+	struct siplb_conf *c = NULL;
+	struct siplb_guard g;
+	const struct siplb_trunk_key *k;
+	char err[256];
+	size_t i;
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_EQ(c->guard.budget[SIPLB_METHOD_REGISTER].rate, 5, "rate");
+	ASSERT_EQ(c->guard.budget[SIPLB_METHOD_REGISTER].burst, 10, "burst");
+	ASSERT_EQ(c->guard.budget[SIPLB_METHOD_INVITE].rate, 0,
+		  "INVITE not given: unlimited");
+	ASSERT_EQ(c->guard.budget[SIPLB_METHOD_OTHER].burst, 3, "other");
+	ASSERT_TRUE(c->guard.strict, "strict");
+	if (ASSERT_EQ(c->guard.ntrunks, 2, "two trunks")) {
+		k = &c->guard.trunks[0].key;
+		ASSERT_EQ(k->prefixlen, 8 + 24, "IPv4 prefix length + family");
+		ASSERT_EQ(k->family, SIPLB_AF_INET, "IPv4 family");
+		ASSERT_EQ(k->addr[0], 192, "IPv4 address");
+		ASSERT_EQ(k->addr[2], 2, "IPv4 address");
+		k = &c->guard.trunks[1].key;
+		ASSERT_EQ(k->prefixlen, 8 + 48, "IPv6 prefix length + family");
+		ASSERT_EQ(k->family, SIPLB_AF_INET6, "IPv6 family");
+		ASSERT_EQ(k->addr[5], 5, "IPv6 address");
+		ASSERT_EQ(c->guard.trunks[1].line, 6, "trunk line kept");
+	}
+	ASSERT_EQ(c->guard.nscanners, conf_nbuiltin_scanners + 1,
+		  "built-in signatures and one of the file's");
+	ASSERT_TRUE(!strcmp(c->guard.scanners[c->guard.nscanners - 1],
+			    "Evil-Dialer/2"), "the file's signature last");
+
+	guard_build(c, &g);
+	ASSERT_EQ(g.enabled, 1, "enabled");
+	ASSERT_EQ(g.strict, 1, "strict published");
+	ASSERT_EQ(g.nscanners, c->guard.nscanners, "signatures published");
+	ASSERT_EQ(g.budget[SIPLB_METHOD_REGISTER].rate, 5, "budget published");
+	/* "friendly-scanner": 16 bytes, letters folded, all bytes masked. */
+	ASSERT_EQ(g.scanner[0].len, 16, "first signature length");
+	ASSERT_EQ(g.scanner[0].mask[1], ~0ULL, "16 bytes masked");
+	ASSERT_EQ(g.scanner[0].word[0] & 0xff, 'f', "first byte");
+	ASSERT_EQ(g.scanner[0].fold[0] & 0xff, 0x20, "a letter is folded");
+	i = c->guard.nscanners - 1;	/* "Evil-Dialer/2" */
+	ASSERT_EQ(g.scanner[i].len, 13, "own signature length");
+	ASSERT_EQ(g.scanner[i].word[0] & 0xff, 'e', "stored lower-case");
+	ASSERT_EQ((g.scanner[i].fold[0] >> 32) & 0xff, 0, "'-' not folded");
+	ASSERT_EQ(g.scanner[i].mask[1], 0xffffffffffULL, "5 bytes in word 2");
+	conf_free(c);
+
+	/* Off by default: nothing published turns the program's guard on. */
+	text = "guard {\nblock-scanners off\nbudget INVITE off\n}\n" MIN;
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	guard_build(c, &g);
+	ASSERT_EQ(g.enabled, 0, "all off: guard disabled");
+	ASSERT_EQ(g.nscanners, 0, "no signatures");
+	conf_free(c);
+}
+
 TEST(config_algorithms_order_kept)
 {
 	const char *text = "auth {\nalgorithms MD5 SHA-512-256 SHA-256\n}\n" MIN;
@@ -630,6 +785,12 @@ TEST(config_example_file)
 		      "auth defaults");
 	ASSERT_MEM_EQ(&ex->health, &dflt->health, sizeof(ex->health),
 		      "health defaults");
+	ASSERT_MEM_EQ(ex->guard.budget, dflt->guard.budget,
+		      sizeof(ex->guard.budget), "guard budgets default (off)");
+	ASSERT_EQ(ex->guard.strict, dflt->guard.strict, "strict default");
+	ASSERT_EQ(ex->guard.block_scanners, dflt->guard.block_scanners,
+		  "block-scanners default");
+	ASSERT_EQ(ex->guard.ntrunks, 0, "no trunk by default");
 	conf_free(dflt);
 	conf_free(ex);
 }

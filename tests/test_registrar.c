@@ -1851,6 +1851,53 @@ next:
 	}
 }
 
+/*
+ * Once blocked, a source's REGISTERs that were already queued get no
+ * answer and no password check, even the right password; the block's end
+ * lets it in again.
+ */
+TEST(blocked_source_gets_no_answer)
+{
+	const struct reg_req rq = { 0 };
+	char auth[2048];
+	int i, n;
+
+	if (!fixture_up())
+		return;
+	for (i = 0; i < GUARD_THRESHOLD; i++) {
+		advance(1);
+		ASSERT_EQ(client_send(&alice_wrong, &rq), 401, "wrong password");
+	}
+	if (!ASSERT_TRUE(blocked(&F.source, NULL), "blocked"))
+		goto out;
+	for (i = 0; i < 3; i++) {
+		const struct creds *who = i ? &alice_wrong : &alice;
+
+		advance(1);
+		if (!ASSERT_TRUE(make_authorization(who, RURI, ++F.nc, auth,
+						    sizeof(auth)), "credentials"))
+			goto out;
+		n = build_req(&rq, auth);
+		if (!ASSERT_OK(sip_msg_parse(&F.req, F.text, (size_t)n),
+			       "request parses"))
+			goto out;
+		n = registrar_handle(&F.reg, &F.req, &F.source, &F.now, F.out,
+				     sizeof(F.out));
+		ASSERT_EQ(n, REGISTRAR_NO_ANSWER,
+			  i ? "a further guess: no answer" :
+			      "even the right password: no answer");
+	}
+	ASSERT_EQ(F.reg.stats.blocked, 3, "stats.blocked");
+	ASSERT_EQ(F.reg.stats.auth_failed, GUARD_THRESHOLD,
+		  "no further password was checked");
+	advance(GUARD_BLOCK_S + 1);
+	F.nonce[0] = '\0';	/* a fresh challenge after so long */
+	ASSERT_EQ(client_send(&alice, &rq), 200,
+		  "after the block, the right password registers");
+out:
+	fixture_down();
+}
+
 static bool is_text(const char *s, size_t len)
 {
 	size_t i;

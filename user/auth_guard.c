@@ -127,6 +127,21 @@ bool auth_guard_failure(struct auth_guard *g, const struct siplb_addr *src,
 	return true;
 }
 
+/*
+ * The map, not a copy: an operator who deletes an entry unblocks the
+ * source for XDP and for the registrar at once.
+ */
+bool auth_guard_blocked(const struct auth_guard *g,
+			const struct siplb_addr *src, __u64 now_ns)
+{
+	struct siplb_block block;
+
+	if (g->blocked_fd < 0 ||
+	    bpf_map_lookup_elem(g->blocked_fd, src, &block))
+		return false;
+	return now_ns < block.until_ns;
+}
+
 /* A correct password clears the count: typos should not add up. */
 void auth_guard_success(struct auth_guard *g, const struct siplb_addr *src)
 {

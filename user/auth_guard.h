@@ -33,6 +33,9 @@ void auth_guard_configure(struct auth_guard *g, __u32 threshold,
 bool auth_guard_failure(struct auth_guard *g, const struct siplb_addr *src,
 			__u64 now_ns);
 void auth_guard_success(struct auth_guard *g, const struct siplb_addr *src);
+/* Is src in siplb_blocked, its block not yet over at now_ns? */
+bool auth_guard_blocked(const struct auth_guard *g,
+			const struct siplb_addr *src, __u64 now_ns);
 int auth_guard_sweep(const struct auth_guard *g, __u64 now_ns, __u64 *removed);
 
 #endif /* SIPLB_AUTH_GUARD_H */

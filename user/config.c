@@ -21,11 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "config.h"
 #include "endpoint.h"
 #include "siplb_location.h"
+#include "siplb_guard.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CONF_MAX_WORDS 8	/* no directive takes more than 3 */
@@ -36,6 +39,7 @@ enum conf_ctx {
 	CTX_REGISTRAR,
 	CTX_AUTH,
 	CTX_HEALTH,
+	CTX_GUARD,
 };
 
 static const char *const ctx_names[] = {
@@ -44,6 +48,7 @@ static const char *const ctx_names[] = {
 	[CTX_REGISTRAR] = "registrar",
 	[CTX_AUTH] = "auth",
 	[CTX_HEALTH] = "health",
+	[CTX_GUARD] = "guard",
 };
 
 struct directive;
@@ -56,8 +61,10 @@ struct parser {
 	unsigned int line;
 	enum conf_ctx ctx;
 	unsigned int block_line;	/* where the open block began */
-	unsigned int seen[32];		/* per directive: first line, 0 = no */
+	unsigned int seen[40];		/* per directive: first line, 0 = no */
 	unsigned int iface_line[CONF_MAX_INTERFACES];
+	unsigned int budget_line[SIPLB_METHOD_CLASSES];
+	unsigned int scanner_line[SIPLB_SCANNER_MAX];
 	size_t nbackends;		/* in all VIPs: one id space */
 	const struct directive *dir;	/* the directive being handled... */
 	char **argv;			/* ...its arguments */
@@ -425,6 +432,195 @@ static int handle_backend(struct parser *p)
 	return 0;
 }
 
+/* ---- guard: floods and scanners (include/siplb_guard.h) ---------------- */
+
+static unsigned int seen_line(const struct parser *p, const char *keyword);
+
+/*
+ * User-Agent values that SIP scanners and war-dialers send by default, as
+ * operators' block lists name them: SIPVicious (svmap, svwar, svcrack:
+ * "friendly-scanner", newer releases "sipvicious"), sipcli, the
+ * VaxSIPUserAgent SDK used by many scanning scripts, the sundayddr worm,
+ * iWar, sip-scan, SiVuS, smap and pplsip. Matched as prefixes, any case.
+ * Phones and test tools (sipsak, sipp) are deliberately not here.
+ */
+const char *const conf_builtin_scanners[] = {
+	"friendly-scanner", "sipvicious", "sipcli", "VaxSIPUserAgent",
+	"sundayddr", "iWar", "sip-scan", "SIVuS", "smap", "pplsip",
+};
+const size_t conf_nbuiltin_scanners = ARRAY_SIZE(conf_builtin_scanners);
+
+static const char *const method_class_names[SIPLB_METHOD_CLASSES] = {
+	[SIPLB_METHOD_REGISTER] = "REGISTER",
+	[SIPLB_METHOD_INVITE] = "INVITE",
+	[SIPLB_METHOD_OPTIONS] = "OPTIONS",
+	[SIPLB_METHOD_OTHER] = "other",
+};
+
+static int parse_on_off(struct parser *p, bool *out)
+{
+	if (!strcmp(p->argv[0], "on"))
+		*out = true;
+	else if (!strcmp(p->argv[0], "off"))
+		*out = false;
+	else
+		return fail(p, "%s: '%s' is not on or off", p->dir->keyword,
+			    p->argv[0]);
+	return 0;
+}
+
+static int handle_strict(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->guard.strict);
+}
+
+static int handle_block_scanners(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->guard.block_scanners);
+}
+
+/* `budget CLASS RATE BURST` or `budget CLASS off`. */
+static int handle_budget(struct parser *p)
+{
+	struct siplb_budget_conf *b;
+	const char *cls = p->argv[0];
+	int i;
+
+	for (i = 0; i < SIPLB_METHOD_CLASSES; i++)
+		if (!strcmp(cls, method_class_names[i]))
+			break;
+	if (i == SIPLB_METHOD_CLASSES)
+		return fail(p, "budget: '%s' is not REGISTER, INVITE, OPTIONS "
+			    "or other", cls);
+	if (p->budget_line[i])
+		return fail(p, "budget %s: given twice (first at line %u)",
+			    cls, p->budget_line[i]);
+	p->budget_line[i] = p->line;
+	b = &p->conf->guard.budget[i];
+	if (p->argc == 2 && !strcmp(p->argv[1], "off")) {
+		b->rate = b->burst = 0;
+		return 0;
+	}
+	if (p->argc != 3)
+		return fail(p, "budget %s: expected RATE BURST or off", cls);
+	if (parse_number(p, "budget rate", p->argv[1], 1,
+			 SIPLB_BUDGET_RATE_MAX, &b->rate))
+		return -EINVAL;
+	return parse_number(p, "budget burst", p->argv[2], 1,
+			    SIPLB_BUDGET_BURST_MAX, &b->burst);
+}
+
+/* A signature: 1..16 printable bytes (no blanks: the format has none). */
+static int add_scanner(struct parser *p, const char *sig)
+{
+	struct siplb_conf *c = p->conf;
+	size_t i;
+
+	if (strlen(sig) > SIPLB_SCANNER_LEN)
+		return fail(p, "scanner: '%s' is longer than %d bytes", sig,
+			    SIPLB_SCANNER_LEN);
+	for (i = 0; i < c->guard.nscanners; i++)
+		if (!strcasecmp(c->guard.scanners[i], sig))
+			return fail(p, "scanner %s: given twice (first at "
+				    "line %u)", sig, p->scanner_line[i]);
+	if (c->guard.nscanners == SIPLB_SCANNER_MAX)
+		return fail(p, "scanner %s: more than %d signatures (%zu "
+			    "built in)", sig, SIPLB_SCANNER_MAX,
+			    conf_nbuiltin_scanners);
+	strcpy(c->guard.scanners[c->guard.nscanners], sig);
+	p->scanner_line[c->guard.nscanners++] = p->line;
+	return 0;
+}
+
+static int handle_scanner(struct parser *p)
+{
+	return add_scanner(p, p->argv[0]);
+}
+
+/* ADDRESS or ADDRESS/LEN, IPv4 or IPv6; host bits must be zero. */
+static int handle_trunk(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	struct conf_trunk *t;
+	struct siplb_trunk_key key = {};
+	char addr[INET6_ADDRSTRLEN], *slash;
+	const char *text = p->argv[0];
+	__u32 plen, max, bit;
+	size_t i;
+
+	if (strlen(text) >= sizeof(addr))
+		return fail(p, "trunk: '%s' is not ADDRESS[/LEN]", text);
+	strcpy(addr, text);
+	slash = strchr(addr, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, addr, key.addr) == 1) {
+		key.family = SIPLB_AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, key.addr) == 1) {
+		key.family = SIPLB_AF_INET6;
+		max = 128;
+	} else {
+		return fail(p, "trunk: '%s' is not ADDRESS[/LEN]", text);
+	}
+	plen = max;
+	if (slash && parse_number(p, "trunk prefix length", slash + 1, 0, max,
+				  &plen))
+		return -EINVAL;
+	for (bit = plen; bit < max; bit++)
+		if (key.addr[bit / 8] & (0x80 >> (bit % 8)))
+			return fail(p, "trunk %s: address has bits set beyond "
+				    "/%u", text, plen);
+	key.prefixlen = 8 + plen;
+	for (i = 0; i < c->guard.ntrunks; i++)
+		if (!memcmp(&c->guard.trunks[i].key, &key, sizeof(key)))
+			return fail(p, "trunk %s: given twice (first at line "
+				    "%u)", text, c->guard.trunks[i].line);
+	if (c->guard.ntrunks == SIPLB_TRUNKS_SIZE)
+		return fail(p, "trunk %s: more than %d trunk prefixes", text,
+			    SIPLB_TRUNKS_SIZE);
+	t = reallocarray(c->guard.trunks, c->guard.ntrunks + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	c->guard.trunks = t;
+	t[c->guard.ntrunks].key = key;
+	t[c->guard.ntrunks].line = p->line;
+	c->guard.ntrunks++;
+	return 0;
+}
+
+/* block-scanners on: the built-in signatures first, then the file's. */
+static int close_guard(struct parser *p)
+{
+	typeof(p->conf->guard) *g = &p->conf->guard;
+	char own[SIPLB_SCANNER_MAX][SIPLB_SCANNER_LEN + 1];
+	unsigned int own_line[SIPLB_SCANNER_MAX];
+	size_t nown = g->nscanners, i;
+	unsigned int line = p->line;
+	int err = 0;
+
+	if (!g->block_scanners) {
+		if (nown)
+			return fail_at(p, p->scanner_line[0], "scanner: "
+				       "block-scanners is not on");
+		return 0;
+	}
+	memcpy(own, g->scanners, sizeof(own));
+	memcpy(own_line, p->scanner_line, sizeof(own_line));
+	g->nscanners = 0;
+	for (i = 0; i < conf_nbuiltin_scanners; i++) {
+		strcpy(g->scanners[i], conf_builtin_scanners[i]);
+		p->scanner_line[i] = seen_line(p, "block-scanners");
+	}
+	g->nscanners = conf_nbuiltin_scanners;
+	for (i = 0; i < nown && !err; i++) {
+		p->line = own_line[i];	/* errors name the scanner's line */
+		err = add_scanner(p, own[i]);
+	}
+	p->line = line;
+	return err;
+}
+
 #define NUMBER(kw, where, member, lo, hi)                                     \
 	{ .keyword = kw, .ctx = where, .min_args = 1, .max_args = 1,          \
 	  .handle = handle_number,                                            \
@@ -479,6 +675,17 @@ static const struct directive directives[] = {
 	       1, CONF_HEALTH_COUNT_MAX),
 	NUMBER("up-after", CTX_HEALTH, health.up_after,
 	       1, CONF_HEALTH_COUNT_MAX),
+	BLOCK("guard", 0, CTX_GUARD, false, NULL),
+	{ .keyword = "budget", .ctx = CTX_GUARD, .min_args = 2, .max_args = 3,
+	  .repeatable = true, .handle = handle_budget },
+	{ .keyword = "strict-dialogs", .ctx = CTX_GUARD, .min_args = 1,
+	  .max_args = 1, .handle = handle_strict },
+	{ .keyword = "trunk", .ctx = CTX_GUARD, .min_args = 1, .max_args = 1,
+	  .repeatable = true, .handle = handle_trunk },
+	{ .keyword = "block-scanners", .ctx = CTX_GUARD, .min_args = 1,
+	  .max_args = 1, .handle = handle_block_scanners },
+	{ .keyword = "scanner", .ctx = CTX_GUARD, .min_args = 1, .max_args = 1,
+	  .repeatable = true, .handle = handle_scanner },
 };
 
 _Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
@@ -558,6 +765,8 @@ static int close_block(struct parser *p)
 		return close_registrar(p);
 	case CTX_HEALTH:
 		return close_health(p);
+	case CTX_GUARD:
+		return close_guard(p);
 	default:
 		return 0;
 	}
@@ -876,6 +1085,7 @@ void conf_free(struct siplb_conf *conf)
 	for (i = 0; i < conf->nvips; i++)
 		free(conf->vips[i].backends);
 	free(conf->vips);
+	free(conf->guard.trunks);
 	free(conf->path);
 	free(conf);
 }

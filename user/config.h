@@ -23,6 +23,7 @@
 #define SIPLB_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <sys/un.h>
@@ -32,6 +33,7 @@
 #include "digest.h"
 #include "siplb_maps.h"
 #include "siplb_location.h"
+#include "siplb_guard.h"
 
 #define CONF_MAX_INTERFACES	8
 #define CONF_LINE_MAX		1024	/* lines are shorter (newline aside) */
@@ -78,6 +80,12 @@ struct conf_vip {
 	unsigned int line;
 };
 
+/* A trunk prefix of the guard block, as the siplb_trunks key. */
+struct conf_trunk {
+	struct siplb_trunk_key key;
+	unsigned int line;
+};
+
 struct siplb_conf {
 	char *path;			/* the config file, as given */
 	char pin_dir[PATH_MAX];
@@ -103,7 +111,22 @@ struct siplb_conf {
 	struct {
 		__u32 interval, timeout, down_after, up_after;
 	} health;
+	struct {
+		/* per enum siplb_method_class; rate 0: unlimited */
+		struct siplb_budget_conf budget[SIPLB_METHOD_CLASSES];
+		bool strict;		/* strict-dialogs on */
+		bool block_scanners;	/* block-scanners on */
+		/* the built-in signatures and any `scanner` lines */
+		char scanners[SIPLB_SCANNER_MAX][SIPLB_SCANNER_LEN + 1];
+		size_t nscanners;
+		struct conf_trunk *trunks;
+		size_t ntrunks;
+	} guard;
 };
+
+/* What `block-scanners on` blocks: User-Agent prefixes (docs/SECURITY.md). */
+extern const char *const conf_builtin_scanners[];
+extern const size_t conf_nbuiltin_scanners;
 
 int conf_load(const char *path, struct siplb_conf **out, char *err,
 	      size_t errlen);

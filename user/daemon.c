@@ -24,6 +24,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "endpoint.h"
+#include "guard_apply.h"
 #include "lb_apply.h"
 #include "lb_table.h"
 #include "log.h"
@@ -152,6 +153,8 @@ static int data_plane_start(struct siplbd *d)
 	err = lb_hash_key_ensure(d->maps.config);
 	if (!err)
 		err = lb_apply_conf(&d->maps, c);
+	if (!err)
+		err = guard_apply(&d->maps, c);
 	return err;
 }
 
@@ -341,7 +344,7 @@ static void handle_datagram(struct siplbd *d, int fd,
 				     sizeof(tx_buf));
 		if (n > 0)
 			send_to(fd, tx_buf, n, from, fromlen);
-		else
+		else if (n != REGISTRAR_NO_ANSWER)	/* blocked: silence */
 			log_warnx("no answer to a REGISTER: %s", strerror(-n));
 		return;
 	}
@@ -448,6 +451,14 @@ void daemon_reload(struct siplbd *d)
 	err = lb_apply_conf(&d->maps, conf);
 	if (err) {
 		log_warnx("reload: applying VIPs and backends failed: %s",
+			  strerror(-err));
+		conf_free(conf);
+		users_free(users);
+		return;
+	}
+	err = guard_apply(&d->maps, conf);
+	if (err) {
+		log_warnx("reload: applying the guard block failed: %s",
 			  strerror(-err));
 		conf_free(conf);
 		users_free(users);

@@ -55,6 +55,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->snat = maps->config = maps->stats = maps->be_stats = -1;
 	maps->location = maps->sources = maps->blocked = -1;
 	maps->workers = -1;
+	maps->guard = maps->budgets = maps->trunks = -1;
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
@@ -92,6 +93,15 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
 				  &maps->workers);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_guard,
+				  &maps->guard);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_budgets,
+				  &maps->budgets);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_trunks,
+				  &maps->trunks);
 	siplb__destroy(skel);
 	if (err)
 		lb_maps_close(maps);
@@ -103,7 +113,8 @@ void lb_maps_close(struct lb_maps *maps)
 	int *fds[] = { &maps->vips, &maps->vip_addrs, &maps->backends, &maps->rings,
 		       &maps->affinity, &maps->snat, &maps->config,
 		       &maps->stats, &maps->be_stats, &maps->location,
-		       &maps->sources, &maps->blocked, &maps->workers };
+		       &maps->sources, &maps->blocked, &maps->workers,
+		       &maps->guard, &maps->budgets, &maps->trunks };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

@@ -20,6 +20,9 @@ struct lb_maps {
 	int sources;
 	int blocked;
 	int workers;
+	int guard;	/* siplb_guard.h: policy, buckets, trunk prefixes */
+	int budgets;
+	int trunks;
 };
 
 struct bpf_map;

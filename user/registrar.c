@@ -226,6 +226,14 @@ static int authenticate(struct reg_ctx *c)
 	const char *ha1;
 	int err;
 
+	/* Guesses already queued when the block landed are not checked: a
+	 * guesser that does not wait for answers gets no more tries than
+	 * one that does. */
+	source_addr(c->source, &src);
+	if (auth_guard_blocked(r->guard, &src, c->now->mono_ns)) {
+		r->stats.blocked++;
+		return REGISTRAR_NO_ANSWER;
+	}
 	err = find_credentials(c, buf, sizeof(buf), &creds);
 	if (err == -EINVAL)
 		return reply_bad(c, 400, "Malformed Authorization header");
@@ -244,7 +252,6 @@ static int authenticate(struct reg_ctx *c)
 		return reply_challenge(c, verdict == NONCE_STALE);
 	}
 
-	source_addr(c->source, &src);
 	if (creds.username.len >= sizeof(user))
 		goto failed;
 	memcpy(user, creds.username.s, creds.username.len + 1);

@@ -6,6 +6,7 @@
 #ifndef SIPLB_REGISTRAR_H
 #define SIPLB_REGISTRAR_H
 
+#include <errno.h>
 #include <stddef.h>
 #include "auth_guard.h"
 #include "digest.h"
@@ -37,7 +38,8 @@ struct registrar_conf {
 	X(bad_request, "answered 400, 416 or 505")                            \
 	X(too_brief, "answered 423 Interval Too Brief")                       \
 	X(out_of_order, "answered 500: CSeq not above the binding's")         \
-	X(full, "answered 503: location map full")
+	X(full, "answered 503: location map full")                          \
+	X(blocked, "from a blocked source: not answered, nothing checked")
 
 struct registrar_stats {
 #define REGISTRAR_STAT_FIELD(name, help) __u64 name;
@@ -69,8 +71,13 @@ void registrar_free(struct registrar *r);
 
 /*
  * Answer one parsed REGISTER from source. Returns the length of the
- * response written to out, or -errno if none could be built.
+ * response written to out, REGISTRAR_NO_ANSWER for a source blocked for
+ * failed authentications (the XDP program drops its later datagrams; these
+ * were already queued: they get no answer and their credentials are not
+ * checked), or another -errno if no response could be built.
  */
+#define REGISTRAR_NO_ANSWER	(-EACCES)
+
 int registrar_handle(struct registrar *r, const struct sip_msg *req,
 		     const struct siplb_endpoint *source,
 		     const struct registrar_now *now, char *out, size_t size);

@@ -12,6 +12,7 @@
 #include "endpoint.h"
 #include "lb_table.h"
 #include "stats.h"
+#include "ctl_guard.h"
 
 const char *const siplb_stat_names[SIPLB_STAT_MAX] = {
 #define SIPLB_STAT_NAME(id, name, help) [SIPLB_STAT_##id] = name,
@@ -153,7 +154,9 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 				(unsigned long long)counters[i]);
 		fprintf(out, "},\"backends\":[");
 		err = backends_print(m, out, true, true);
-		fprintf(out, "]");
+		fprintf(out, "],\"guard\":");
+		if (guard_print(m, out, true))
+			fprintf(out, "null");
 		if (daemon_json)
 			fprintf(out, ",\"daemon\":%s", daemon_json);
 		fprintf(out, "}\n");
@@ -162,6 +165,8 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 	for (i = 0; i < SIPLB_STAT_MAX; i++)
 		fprintf(out, "%-20s %12llu  %s\n", siplb_stat_names[i],
 			(unsigned long long)counters[i], siplb_stat_help[i]);
+	fputc('\n', out);
+	guard_print(m, out, false);
 	fputc('\n', out);
 	err = backends_print(m, out, false, true);
 	if (daemon_json)
