@@ -302,9 +302,10 @@ uac_run() {
 	return "$rc"
 }
 
-# uac_stats: "created successful failed" from the last line of uac.csv.
-uac_stats() {
-	python3 - "$LIB_WORK/uac.csv" <<'EOF'
+# sipp_counts FILE: "created successful failed" from the last line of a
+# sipp -trace_stat file ("0 0 0", and a word on stderr, if there is none).
+sipp_counts() {
+	python3 - "$1" <<'EOF'
 import csv, sys
 try:
     rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
@@ -315,6 +316,11 @@ except (OSError, IndexError, ValueError) as e:
     print('0 0 0')
     sys.exit('no sipp statistics in %s: %s' % (sys.argv[1], e))
 EOF
+}
+
+# uac_stats: sipp_counts of uac_run's statistics.
+uac_stats() {
+	sipp_counts "$LIB_WORK/uac.csv"
 }
 
 # steering_report: read every backend's message log and print one line per

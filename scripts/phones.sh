@@ -155,21 +155,6 @@ sipp_wait() {
 	return "$rc"
 }
 
-# sipp_counts FILE: "created successful failed" from sipp's statistics.
-sipp_counts() {
-	python3 - "$1" <<'PY'
-import csv, sys
-try:
-    rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
-    head, last = rows[0], rows[-1]
-    print(*(last[head.index(k)] for k in
-            ('TotalCallCreated', 'SuccessfulCall(C)', 'FailedCall(C)')))
-except (OSError, IndexError, ValueError) as e:
-    print('0 0 0')
-    sys.exit('no sipp statistics in %s: %s' % (sys.argv[1], e))
-PY
-}
-
 # workers_capture_start: tcpdump of the UDP packets each worker receives
 # ($LIB_WORK/worker<i>.pcap), for tests/e2e/calls/affinity.py.
 CAPTURE_PIDS=""

@@ -93,20 +93,6 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-# sipp_stats FILE: "created successful failed" from sipp's statistics.
-sipp_stats() {
-	python3 - "$1" <<'EOF'
-import csv, sys
-try:
-    rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
-    head, last = rows[0], rows[-1]
-    print(*(last[head.index(k)] for k in
-            ('TotalCallCreated', 'SuccessfulCall(C)', 'FailedCall(C)')))
-except (OSError, IndexError, ValueError):
-    print('0 0 0')
-EOF
-}
-
 # sipp_retrans FILE: retransmissions sipp counted.
 sipp_retrans() {
 	python3 - "$1" <<'EOF'
@@ -140,7 +126,7 @@ sipp_wait() {
 	local pid=$1 name=$2 count=$3 what=$4 rc=0 created ok failed
 	wait "$pid" || rc=$?
 	lib_forget "$pid"
-	read -r created ok failed <<<"$(sipp_stats "$LIB_WORK/$name.csv")"
+	read -r created ok failed <<<"$(sipp_counts "$LIB_WORK/$name.csv")"
 	LEGIT_OK=$((LEGIT_OK + ok))
 	LEGIT_TOTAL=$((LEGIT_TOTAL + count))
 	if [ "$rc" -eq 0 ] && [ "$created" = "$count" ] &&

@@ -127,7 +127,7 @@ sipp_register() {
 		>"$LIB_WORK/$name.out" 2>&1
 	wait "$pid" || rc=$?
 	lib_forget "$pid"
-	read -r created ok failed <<<"$(sipp_stats "$LIB_WORK/$name.csv")"
+	read -r created ok failed <<<"$(sipp_counts "$LIB_WORK/$name.csv")"
 	if [ "$rc" -eq 0 ] && [ "$created" = "$count" ] &&
 		[ "$ok" = "$count" ] && [ "$failed" = 0 ]; then
 		pass "sipp $name: $ok of $count registrations succeeded, 0 failed"
@@ -156,20 +156,6 @@ py_register() {
 		"(expected $count/$count/0)"
 	printf '%s\n' "$out" | grep '^fail' | head -n 5 >&2 || true
 	return 1
-}
-
-# sipp_stats FILE: "created successful failed" from sipp's statistics.
-sipp_stats() {
-	python3 - "$1" <<'EOF'
-import csv, sys
-try:
-    rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
-    head, last = rows[0], rows[-1]
-    print(*(last[head.index(k)] for k in
-            ('TotalCallCreated', 'SuccessfulCall(C)', 'FailedCall(C)')))
-except (OSError, IndexError, ValueError) as e:
-    print('0 0 0')
-EOF
 }
 
 # client CMD ARGS...: tests/e2e/digest_client.py in the client namespace,
