@@ -1,0 +1,166 @@
+# shellcheck shell=bash
+# common.sh - what the scenario scripts of scripts/bench/run.sh share, on top
+# of scripts/lib.sh (testbed, siplbctl, siplbd, process bookkeeping):
+# CPU snapshots, XDP program run time, Kamailio start/stop, sipp steps,
+# and the rows of the results file. Sourced after lib.sh:
+#
+#   . "$ROOT/scripts/lib.sh"; . "$ROOT/scripts/bench/common.sh"
+#   bench_init s1_steer       # lib_init + BENCH_OUT/results rows
+#
+# Knobs (environment, set by run.sh): BENCH_OUT (results folder),
+# BENCH_SECS (seconds per step).
+
+BENCH_DIR=$LIB_ROOT/scripts/bench
+BENCHLIB="python3 $BENCH_DIR/benchlib.py"
+BENCH_SECS=${BENCH_SECS:-8}
+BENCH_OUT=${BENCH_OUT:-}
+BENCH_ROWS=""
+KAM_PID=""
+
+# bench_init NAME HEADER: lib_init NAME, and BENCH_ROWS=BENCH_OUT/NAME.tsv
+# starting with the tab-separated HEADER (one word per column).
+bench_init() {
+	local name=$1 header=$2
+	lib_init "$name"
+	[ -n "$BENCH_OUT" ] || BENCH_OUT=$LIB_WORK/out
+	mkdir -p "$BENCH_OUT/raw/$name" || die "cannot create $BENCH_OUT/raw/$name"
+	BENCH_RAW=$BENCH_OUT/raw/$name
+	BENCH_ROWS=$BENCH_OUT/$name.tsv
+	printf '%s\n' "$header" | tr ' ' '\t' >"$BENCH_ROWS"
+}
+
+# row WORDS...: one line of the results file.
+row() {
+	local IFS=$'\t'
+	printf '%s\n' "$*" >>"$BENCH_ROWS"
+}
+
+# bench_namespaces: every namespace of the testbed.
+bench_namespaces() {
+	echo "$TB_NS_CLIENT $TB_NS_LB $TB_NS_BACKENDS"
+}
+
+# snap FILE: CPU ticks of every process in the testbed and of ksoftirqd.
+snap() {
+	# shellcheck disable=SC2046 # the list of namespaces
+	$BENCHLIB snap $(bench_namespaces) >"$1" || die "CPU snapshot failed"
+}
+
+# cpu_between A B [NS...]: CPU seconds between two snapshots (only the
+# processes of the namespaces NS if given; "ksoftirqd" names those).
+cpu_between() {
+	$BENCHLIB cpu "$@"
+}
+
+# xdp_ids DEV...: ids of the XDP programs attached to the balancer's DEVs.
+xdp_ids() {
+	$BENCHLIB progs "$TB_NS_LB" "$@"
+}
+
+# xdp_stat ID...: "run_time_ns run_cnt" summed over the programs ("0 0"
+# for none). Needs kernel.bpf_stats_enabled=1 (run.sh sets it).
+xdp_stat() {
+	[ $# -gt 0 ] || { echo "0 0"; return; }
+	$BENCHLIB bpfstat "$@"
+}
+
+# bpf_stats_on: run time accounting of BPF programs (what XDP costs);
+# restored by the caller's trap through BENCH_BPF_STATS_WAS.
+bpf_stats_on() {
+	BENCH_BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+}
+
+bpf_stats_restore() {
+	[ -n "${BENCH_BPF_STATS_WAS:-}" ] || return 0
+	sysctl -qw kernel.bpf_stats_enabled="$BENCH_BPF_STATS_WAS" || true
+}
+
+# --- Kamailio -------------------------------------------------------------------
+
+# kam_start TEMPLATE KEY=VALUE...: the Kamailio config TEMPLATE with every
+# @KEY@ replaced, run in the balancer namespace (shared memory
+# BENCH_KAM_SHM MiB, default 1024: tm at a few thousand calls/s needs more
+# than the default). Waits until it listens on TB_SIP_PORT. Sets KAM_PID.
+kam_start() {
+	local tmpl=$1 cfg kv i
+	shift
+	cfg=$LIB_WORK/$(basename "$tmpl")
+	cp "$tmpl" "$cfg"
+	for kv in "$@"; do
+		# '|' never appears in the values (addresses, paths, numbers).
+		sed -i "s|@${kv%%=*}@|${kv#*=}|g" "$cfg"
+	done
+	grep -q '@[A-Z]*@' "$cfg" && die "unfilled placeholders in $cfg: $(grep -o '@[A-Z]*@' "$cfg" | sort -u | tr '\n' ' ')"
+	mkdir -p "$LIB_WORK/kamrun"
+	kamailio -c -f "$cfg" >"$LIB_WORK/kamailio-check.log" 2>&1 ||
+		die "kamailio -c refuses $cfg: $(tail -n 5 "$LIB_WORK/kamailio-check.log")"
+	# -DD: stay in the foreground (its children still fork), so that the
+	# PID we hold is Kamailio's main process, which ends its children.
+	lib_bg KAM_PID ip netns exec "$TB_NS_LB" kamailio -DD -E -f "$cfg" \
+		-m "${BENCH_KAM_SHM:-1024}" -M 16 -Y "$LIB_WORK/kamrun" \
+		-P "$LIB_WORK/kamrun/kamailio.pid" \
+		>>"$BENCH_RAW/kamailio.log" 2>&1 </dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$KAM_PID" 2>/dev/null ||
+			die "kamailio exited: $(tail -n 10 "$BENCH_RAW/kamailio.log")"
+		ip netns exec "$TB_NS_LB" ss -Hlun "sport = :$TB_SIP_PORT" |
+			grep -q . && return 0
+		sleep 0.1
+	done
+	die "kamailio does not listen on $TB_SIP_PORT: $(tail -n 10 "$BENCH_RAW/kamailio.log")"
+}
+
+kam_stop() {
+	[ -n "$KAM_PID" ] || return 0
+	lib_stop "$KAM_PID" TERM 10 || true
+	KAM_PID=""
+}
+
+# kam_procs: how many Kamailio processes run (all of them are billed).
+kam_procs() {
+	ip netns pids "$TB_NS_LB" | while read -r p; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = kamailio ] && echo "$p"
+	done | wc -l
+}
+
+# --- sipp ---------------------------------------------------------------------
+
+# sipp_step NAME CALLS RATE ARGS...: sipp in the client namespace, CALLS
+# at RATE/s, under benchlib run (its CPU in $BENCH_RAW/NAME.cpu), with
+# statistics in $BENCH_RAW/NAME.csv. Prints "created ok failed retrans
+# elapsed rtt_ms". Bounded: -timeout and an outer timeout.
+sipp_step() {
+	local name=$1 calls=$2 rate=$3 secs rc=0
+	shift 3
+	secs=$((calls / rate + 20))
+	rm -f "$BENCH_RAW/$name.csv"
+	ip netns exec "$TB_NS_CLIENT" $BENCHLIB run "$BENCH_RAW/$name.cpu" \
+		timeout -s INT -k 10 $((secs + 15)) \
+		sipp "$@" -m "$calls" -r "$rate" -rp 1000 -nostdin \
+		-buff_size 4194304 -recv_timeout 15s -timeout "${secs}s" \
+		-trace_stat -stf "$BENCH_RAW/$name.csv" -fd 1 \
+		-trace_err -error_file "$BENCH_RAW/$name.err" \
+		>"$BENCH_RAW/$name.out" 2>&1 || rc=$?
+	[ -s "$BENCH_RAW/$name.csv" ] ||
+		die "$name: sipp left no statistics (exit $rc): $(tail -n 5 "$BENCH_RAW/$name.out")"
+	$BENCHLIB sipp "$BENCH_RAW/$name.csv"
+}
+
+# uas_plain_start: a plain sipp UAS (built-in, answers OPTIONS) on every
+# backend, without message traces (they would cost more than the calls).
+uas_plain_start() {
+	local i ns ip pid
+	UAS_PIDS=""
+	for i in $(seq 1 "$TB_N"); do
+		ns=$(nth "$i" "$TB_NS_BACKENDS")
+		ip=$(nth "$i" "$BACKEND_IPS")
+		lib_bg pid ip netns exec "$ns" sipp -sn uas -i "$ip" \
+			-p "$TB_SIP_PORT" -nostdin -buff_size 4194304 -aa \
+			>"$BENCH_RAW/uas$i.out" 2>&1
+		UAS_PIDS="$UAS_PIDS $pid"
+	done
+	for i in $(seq 1 "$TB_N"); do
+		wait_udp_port "$(nth "$i" "$TB_NS_BACKENDS")" "$TB_SIP_PORT"
+	done
+}
