@@ -124,6 +124,38 @@ kam_procs() {
 	done | wc -l
 }
 
+# users_all DIR REALM N PREFIX: the same N users (PREFIX00001..), each with
+# a random password, three ways: siplbd's users file DIR/users.htdigest
+# (user:realm:MD5-HA1:SHA-256=HEX), Kamailio's db_text tables DIR/kamdb/
+# (subscriber with the ha1 column, and version), and sipp's -inf list
+# DIR/users.csv (user;password;domain;expires).
+users_all() {
+	mkdir -p "$1/kamdb"
+	cp /usr/share/kamailio/dbtext/kamailio/version "$1/kamdb/version" ||
+		die "no db_text schema in /usr/share/kamailio/dbtext (package kamailio)"
+	python3 - "$@" <<'EOF' || die "could not write the users"
+import hashlib, secrets, sys
+work, realm, n, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+with open(work + '/users.htdigest', 'w') as h, \
+     open(work + '/users.csv', 'w') as c, \
+     open(work + '/kamdb/subscriber', 'w') as k:
+    c.write('SEQUENTIAL\n')
+    k.write('id(int,auto) username(string) domain(string) password(string) '
+            'ha1(string) ha1b(string)\n')
+    for i in range(1, n + 1):
+        user = '%s%05d' % (prefix, i)
+        pw = secrets.token_hex(8)
+        a1 = ('%s:%s:%s' % (user, realm, pw)).encode()
+        md5 = hashlib.md5(a1).hexdigest()
+        h.write('%s:%s:%s:SHA-256=%s\n' % (user, realm, md5,
+                                             hashlib.sha256(a1).hexdigest()))
+        c.write('%s;%s;%s;3600\n' % (user, pw, realm))
+        # db_text refuses empty columns: no plain password is kept, the
+        # column holds a placeholder; ha1b is unused (no user@domain logins).
+        k.write('%d:%s:%s:-:%s:-\n' % (i, user, realm, md5))
+EOF
+}
+
 # --- sipp ---------------------------------------------------------------------
 
 # sipp_step NAME CALLS RATE ARGS...: sipp in the client namespace, CALLS

@@ -36,33 +36,7 @@ bench_init s3_register "registrar rate secs created ok failed retrans elapsed rt
 tb_up 1
 log "testbed $TB_PREFIX: VIP $VIP_EP, $NUSERS users"
 
-# The same users three ways: siplbd's users file (user:realm:MD5-HA1
-# :SHA-256=HEX), Kamailio's db_text subscriber table (ha1 column), and
-# sipp's -inf list (user;password;domain;expires).
-mkdir -p "$LIB_WORK/kamdb"
-cp /usr/share/kamailio/dbtext/kamailio/version "$LIB_WORK/kamdb/version" ||
-	die "no db_text schema in /usr/share/kamailio/dbtext (package kamailio)"
-python3 - "$LIB_WORK" "$REALM" "$NUSERS" <<'EOF' || die "could not write the users"
-import hashlib, secrets, sys
-work, realm, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(work + '/users.htdigest', 'w') as h, \
-     open(work + '/users.csv', 'w') as c, \
-     open(work + '/kamdb/subscriber', 'w') as k:
-    c.write('SEQUENTIAL\n')
-    k.write('id(int,auto) username(string) domain(string) password(string) '
-            'ha1(string) ha1b(string)\n')
-    for i in range(1, n + 1):
-        user = 'user%05d' % i
-        pw = secrets.token_hex(8)
-        a1 = ('%s:%s:%s' % (user, realm, pw)).encode()
-        md5 = hashlib.md5(a1).hexdigest()
-        h.write('%s:%s:%s:SHA-256=%s\n' % (user, realm, md5,
-                                             hashlib.sha256(a1).hexdigest()))
-        c.write('%s;%s;%s;3600\n' % (user, pw, realm))
-        # db_text refuses empty columns: no plain password is kept, the
-        # column holds a placeholder; ha1b is unused (no user@domain logins).
-        k.write('%d:%s:%s:-:%s:-\n' % (i, user, realm, md5))
-EOF
+users_all "$LIB_WORK" "$REALM" "$NUSERS" user
 
 # sweep NAME: every rate; the registrar is whatever runs in the balancer.
 sweep() {
