@@ -26,14 +26,14 @@
 # tears its testbed down, failures included), then writes DIR/results.md
 # (tables), DIR/*.png (plots), DIR/*.tsv (one row per step) and DIR/raw/
 # (sipp statistics, logs). Knobs, environment:
-#   BENCH_SECS          seconds per step (8)
-#   BENCH_CALL_RATES    scenario 1, calls/s ("1000 2000 4000 8000")
-#   BENCH_REG_RATES     scenario 3, registrations/s ("2000 4000 8000 16000")
+#   BENCH_SECS          seconds per step (10)
+#   BENCH_CALL_RATES    scenario 1, calls/s ("1000 2000 4000 6000 8000")
+#   BENCH_REG_RATES     scenario 3, registrations/s ("2000 4000 8000 12000 16000")
 #   BENCH_USERS         scenario 3 users (10000)
 #   BENCH_S4_RATES      scenario 4, calls/s ("250 500 1000 2000")
 #   BENCH_PPS_SECS      scenario 2, seconds per measurement (5)
 #   BENCH_KAM_CHILDREN  Kamailio UDP worker processes (2)
-# Needs root. A full run takes about 15-20 minutes.
+# Needs root. A full run takes about 10-15 minutes.
 set -eu -o pipefail
 
 SELF=${0##*/}
@@ -119,7 +119,7 @@ sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enable
 	echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "quick=$QUICK"
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "secs=${BENCH_SECS:-8}"
+	echo "secs=${BENCH_SECS:-10}"
 } >"$OUT/machine.txt"
 
 failed=""

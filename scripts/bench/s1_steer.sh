@@ -17,7 +17,7 @@
 # namespace; siplb: the XDP programs' run_time_ns), and the whole test's
 # CPU (every process of the testbed, the UAC included, and ksoftirqd).
 # A path's sweep stops after a step with failed calls.
-# Knobs: BENCH_CALL_RATES ("1000 2000 4000 8000"), BENCH_SECS (8),
+# Knobs: BENCH_CALL_RATES ("1000 2000 4000 6000 8000"), BENCH_SECS (10),
 # BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
 set -eu
 
@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/bench/common.sh
 . "$ROOT/scripts/bench/common.sh"
 
-RATES=${BENCH_CALL_RATES:-1000 2000 4000 8000}
+RATES=${BENCH_CALL_RATES:-1000 2000 4000 6000 8000}
 BACKENDS=${BENCH_BACKENDS:-2}
 CHILDREN=${BENCH_KAM_CHILDREN:-2}
 

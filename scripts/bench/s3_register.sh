@@ -16,7 +16,7 @@
 # registrar's CPU (every process in the balancer namespace: Kamailio's
 # processes, or siplbd) and the whole test's CPU (the testbed's processes,
 # the sipp client, ksoftirqd). A sweep stops after a step with failures.
-# Knobs: BENCH_REG_RATES ("2000 4000 8000 16000"), BENCH_SECS (8),
+# Knobs: BENCH_REG_RATES ("2000 4000 8000 12000 16000"), BENCH_SECS (10),
 # BENCH_USERS (10000), BENCH_KAM_CHILDREN (2).
 set -eu
 
@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/bench/common.sh
 . "$ROOT/scripts/bench/common.sh"
 
-RATES=${BENCH_REG_RATES:-2000 4000 8000 16000}
+RATES=${BENCH_REG_RATES:-2000 4000 8000 12000 16000}
 NUSERS=${BENCH_USERS:-10000}
 CHILDREN=${BENCH_KAM_CHILDREN:-2}
 REALM=example.com

@@ -18,7 +18,7 @@
 # siplb: siplbd, the workers, and the XDP programs' run time) and the whole
 # test's. A sweep stops after a step with failed calls.
 # Knobs: BENCH_S4_RATES ("250 500 1000 2000"), BENCH_S4_PHONES (100),
-# BENCH_SECS (8), BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
+# BENCH_SECS (10), BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
