@@ -126,9 +126,9 @@ kam_procs() {
 
 # users_all DIR REALM N PREFIX: the same N users (PREFIX00001..), each with
 # a random password, three ways: siplbd's users file DIR/users.htdigest
-# (user:realm:MD5-HA1:SHA-256=HEX), Kamailio's db_text tables DIR/kamdb/
-# (subscriber with the ha1 column, and version), and sipp's -inf list
-# DIR/users.csv (user;password;domain;expires).
+# (user:realm:MD5-HA1:SHA-256=HEX), Kamailio's db_text tables in DIR/kamdb/
+# (`htable`: key the user, value the HA1; and `version`), and sipp's -inf
+# list DIR/users.csv (user;password;domain;expires).
 users_all() {
 	mkdir -p "$1/kamdb"
 	cp /usr/share/kamailio/dbtext/kamailio/version "$1/kamdb/version" ||
@@ -138,10 +138,10 @@ import hashlib, secrets, sys
 work, realm, n, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 with open(work + '/users.htdigest', 'w') as h, \
      open(work + '/users.csv', 'w') as c, \
-     open(work + '/kamdb/subscriber', 'w') as k:
+     open(work + '/kamdb/htable', 'w') as t:
     c.write('SEQUENTIAL\n')
-    k.write('id(int,auto) username(string) domain(string) password(string) '
-            'ha1(string) ha1b(string)\n')
+    t.write('id(int,auto) key_name(string) key_type(int) value_type(int) '
+            'key_value(string) expires(int)\n')
     for i in range(1, n + 1):
         user = '%s%05d' % (prefix, i)
         pw = secrets.token_hex(8)
@@ -150,9 +150,8 @@ with open(work + '/users.htdigest', 'w') as h, \
         h.write('%s:%s:%s:SHA-256=%s\n' % (user, realm, md5,
                                              hashlib.sha256(a1).hexdigest()))
         c.write('%s;%s;%s;3600\n' % (user, pw, realm))
-        # db_text refuses empty columns: no plain password is kept, the
-        # column holds a placeholder; ha1b is unused (no user@domain logins).
-        k.write('%d:%s:%s:-:%s:-\n' % (i, user, realm, md5))
+        # key type 0 (a plain key), value type 0 (a string), no expiry.
+        t.write('%d:%s:0:0:%s:0\n' % (i, user, md5))
 EOF
 }
 
@@ -179,15 +178,16 @@ sipp_step() {
 	$BENCHLIB sipp "$BENCH_RAW/$name.csv"
 }
 
-# uas_plain_start: a plain sipp UAS (built-in, answers OPTIONS) on every
-# backend, without message traces (they would cost more than the calls).
+# uas_plain_start: a sipp UAS (scripts/bench/sipp/uas.xml: the built-in
+# one without its 180; -aa answers OPTIONS) on every backend, without
+# message traces (they would cost more than the calls).
 uas_plain_start() {
 	local i ns ip pid
 	UAS_PIDS=""
 	for i in $(seq 1 "$TB_N"); do
 		ns=$(nth "$i" "$TB_NS_BACKENDS")
 		ip=$(nth "$i" "$BACKEND_IPS")
-		lib_bg pid ip netns exec "$ns" sipp -sn uas -i "$ip" \
+		lib_bg pid ip netns exec "$ns" sipp -sf "$BENCH_DIR/sipp/uas.xml" -i "$ip" \
 			-p "$TB_SIP_PORT" -nostdin -buff_size 4194304 -aa \
 			>"$BENCH_RAW/uas$i.out" 2>&1
 		UAS_PIDS="$UAS_PIDS $pid"

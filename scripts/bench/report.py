@@ -8,7 +8,7 @@ Every derived figure is computed here, once:
 - clean = no failure, retransmissions under 0.1% of the requests sipp sent
   (3 a call: INVITE, ACK, BYE; 2 a registration), achieved within 5% of
   offered;
-- per message = per call / 6 (INVITE, 180, 200, ACK, BYE, 200 all cross the
+- per message = per call / 5 (INVITE, 200, ACK, BYE, 200 all cross the
   balancer); the XDP figure is run_time_ns / run_cnt itself;
 - "added" whole-test CPU = whole-test CPU of a path minus that of the
   no-balancer path at the same offered rate, per call.
@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 
-MSGS_PER_CALL = 6
+MSGS_PER_CALL = 5
 
 
 def read_tsv(path):
@@ -113,7 +113,8 @@ class Report:
         base = {r['rate']: num(r['all_cpu_s']) / num(r['ok'])
                 for r in rows if r['path'] == 'none' and num(r['ok'])}
         self.w('## 1. Calls through the balancer (scripts/bench/s1_steer.sh)', '',
-               'sipp\'s built-in uac to sipp UAS backends, %d SIP messages a call '
+               'sipp\'s built-in uac to sipp UAS backends (the built-in uas '
+               'without its 180: scripts/bench/sipp/), %d SIP messages a call '
                'through the balancer. Paths: **none** (the UAC calls a backend '
                'directly, through the balancer namespace\'s kernel routing), '
                '**kamailio** (dispatcher.cfg: stateless, Call-ID hash, '
@@ -259,8 +260,9 @@ class Report:
         self.w('## 3. Registrations with digest authentication (scripts/bench/s3_register.sh)', '',
                'The same sipp scenario (REGISTER, 401, REGISTER with '
                'Authorization, 200) for the same users, taken in turn. '
-               '**kamailio**: registrar.cfg (auth_db over a db_text table of '
-               'HA1s, usrloc in memory, 2 UDP workers); **siplbd**: siplbd '
+               '**kamailio**: registrar.cfg (auth\'s pv_auth_check against the '
+               'users\' HA1s in an in-memory htable, usrloc in memory, 2 UDP '
+               'workers); **siplbd**: siplbd '
                'with its users file and the pinned location map.', '',
                '- *registrar CPU*: utime+stime of every process in the '
                'balancer namespace (Kamailio\'s, or siplbd).',
@@ -306,7 +308,8 @@ class Report:
             return
         self.w('## 4. Calls to registered phones (scripts/bench/s4_calls.sh)', '',
                'Phones registered with digest auth, then calls through the VIP '
-               'to them (INVITE, 180, 200, ACK, BYE, 200; ACK and BYE follow '
+               'to them (INVITE, 100 from a stateful proxy, 200, ACK, BYE, 200; '
+               'ACK and BYE follow '
                'the Record-Route). **kamailio**: proxy.cfg (tm, registrar '
                'lookup, record_route); **siplb**: XDP steering to siplb-worker '
                'on each backend, siplbd as the registrar.', '',

@@ -10,13 +10,17 @@
 #   siplb     siplb's XDP program on the balancer's veths (siplbctl attach,
 #             VIP and backends added with siplbctl), no daemon
 #
-# Each step offers RATE calls/s of sipp's built-in uac (INVITE, 180, 200,
-# ACK, BYE, 200: 6 SIP messages a call through the balancer) for
+# Each step offers RATE calls/s of sipp's built-in uac
+# (scripts/bench/sipp/uac.xml) to sipp UASes (scripts/bench/sipp/uas.xml,
+# the built-in one without 180): INVITE, 200, ACK, BYE, 200, 5 SIP
+# messages a call through the balancer, for
 # BENCH_SECS seconds. Per step a row of $BENCH_OUT/s1_steer.tsv: sipp's
 # counts, the balancer's own CPU (Kamailio: every process in the balancer
 # namespace; siplb: the XDP programs' run_time_ns), and the whole test's
 # CPU (every process of the testbed, the UAC included, and ksoftirqd).
-# A path's sweep stops after a step with failed calls.
+# A path's sweep stops after a step with failed calls. The UASes are
+# restarted between paths: an overloaded step leaves them retransmitting
+# 200s for half a minute, which would land in the next path's steps.
 # Knobs: BENCH_CALL_RATES ("1000 2000 4000 6000 8000"), BENCH_SECS (10),
 # BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
 set -eu
@@ -46,7 +50,8 @@ sweep() {
 		snap "$LIB_WORK/a.snap"
 		# shellcheck disable=SC2086 # list of ids
 		x0=$(xdp_stat $XDP_IDS)
-		res=$(sipp_step "$path-$rate" "$calls" "$rate" -sn uac "$target" \
+		res=$(sipp_step "$path-$rate" "$calls" "$rate" \
+			-sf "$BENCH_DIR/sipp/uac.xml" "$target" \
 			-i "$CLIENT_IP" -p 5070)
 		# shellcheck disable=SC2086
 		x1=$(xdp_stat $XDP_IDS)
@@ -69,6 +74,9 @@ sweep() {
 XDP_IDS=""
 sweep none "$(ep "$(nth 1 "$BACKEND_IPS")" "$TB_SIP_PORT")"
 
+uas_stop
+uas_plain_start
+
 # 2. Kamailio's dispatcher on the VIP.
 printf '1 sip:%s\n' $(for ip in $BACKEND_IPS; do ep "$ip" "$TB_SIP_PORT"; done) \
 	>"$LIB_WORK/dispatcher.list"
@@ -76,6 +84,8 @@ kam_start "$BENCH_DIR/kamailio/dispatcher.cfg" \
 	LISTEN="udp:$VIP_EP" DSLIST="$LIB_WORK/dispatcher.list" CHILDREN="$CHILDREN"
 sweep kamailio "$VIP_EP"
 kam_stop
+uas_stop
+uas_plain_start
 
 # 3. siplb's XDP program.
 lb_setup

@@ -5,9 +5,9 @@
 # 401 -> REGISTER with Authorization -> 200) for the same BENCH_USERS
 # users, taken in turn, on the same testbed:
 #
-#   kamailio  scripts/bench/kamailio/registrar.cfg: auth_check against a
-#             db_text subscriber table of HA1s, save("location") in memory,
-#             BENCH_KAM_CHILDREN UDP workers
+#   kamailio  scripts/bench/kamailio/registrar.cfg: pv_auth_check against
+#             the users' HA1s in an htable (loaded from db_text), save
+#             ("location") in memory, BENCH_KAM_CHILDREN UDP workers
 #   siplbd    siplbd with XDP on the balancer's veths, a users file of the
 #             same users (MD5 and SHA-256 HA1s; it offers MD5 first, the
 #             one sipp 3.6 answers), the location map pinned
