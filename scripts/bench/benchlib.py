@@ -4,9 +4,10 @@
     benchlib.py snap NS... > FILE     CPU time of every process in the
                                       network namespaces NS (by name, as in
                                       /run/netns) and of ksoftirqd/*
-    benchlib.py cpu A B [NS...]       seconds of CPU between two snapshots,
-                                      for all of them, or only the
-                                      processes whose namespace is one of NS
+    benchlib.py cpu A B [WHO...]      seconds of CPU between two snapshots,
+                                      for all of them, or only those WHO
+                                      names: a namespace, "ksoftirqd", or
+                                      comm:NAME (processes called NAME)
     benchlib.py run OUT CMD...        run CMD, write its user+system CPU
                                       seconds (children included) to OUT,
                                       exit with its status
@@ -78,8 +79,8 @@ def cpu(a, b, only):
     """CPU seconds used between snapshots a and b; a process that started
     after a counts with all its time."""
     total = 0
-    for key, (ticks, where, _) in b.items():
-        if only and where not in only:
+    for key, (ticks, where, comm) in b.items():
+        if only and where not in only and 'comm:' + comm not in only:
             continue
         total += ticks - (a[key][0] if key in a else 0)
     return total / HZ

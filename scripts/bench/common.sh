@@ -76,18 +76,58 @@ bpf_stats_restore() {
 	sysctl -qw kernel.bpf_stats_enabled="$BENCH_BPF_STATS_WAS" || true
 }
 
+# --- profiles (BENCH_PROFILE=1) ----------------------------------------------
+
+# profile_pids NS COMM: the PIDs of the processes called COMM in NS, comma
+# separated (perf record -p).
+profile_pids() {
+	ip netns pids "$1" | while read -r p; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && echo "$p"
+	done | paste -sd, -
+}
+
+# profile_start NAME SECS TARGET...: perf record (999 Hz) of TARGET ("-p
+# PIDS", or "-a" for the whole machine) for SECS seconds, in the
+# background; profile_finish NAME SORT [REPORT-ARGS...] waits for it and
+# writes the top of `perf report` to $BENCH_OUT/profile-NAME.txt.
+PROF_PID=""
+profile_start() {
+	local name=$1 secs=$2
+	shift 2
+	lib_bg PROF_PID perf record -F 999 -o "$BENCH_RAW/$name.perf" "$@" \
+		-- sleep "$secs" >"$BENCH_RAW/$name.perf.log" 2>&1
+}
+
+profile_finish() {
+	local name=$1 sort=$2
+	shift 2
+	lib_stop "$PROF_PID" NONE 30 || true
+	PROF_PID=""
+	{
+		echo "# perf record -F 999, $(cat "$BENCH_RAW/$name.perf.log" | tail -n 1)"
+		perf report -i "$BENCH_RAW/$name.perf" --stdio --no-children \
+			--sort "$sort" --percent-limit 0.8 "$@" 2>/dev/null |
+			grep -v '^#' | grep . | head -n 40
+	} >"$BENCH_OUT/profile-$name.txt"
+	rm -f "$BENCH_RAW/$name.perf" "$BENCH_RAW/$name.perf.old"
+}
+
 # --- Kamailio -------------------------------------------------------------------
 
 # kam_start TEMPLATE KEY=VALUE...: the Kamailio config TEMPLATE with every
 # @KEY@ replaced, run in the balancer namespace (shared memory
 # BENCH_KAM_SHM MiB, default 1024: tm at a few thousand calls/s needs more
-# than the default). Waits until it listens on TB_SIP_PORT. Sets KAM_PID.
+# than the default; memory manager BENCH_KAM_MEM, default tlsf: Kamailio's
+# default, qm, is its debugging allocator and took half of its CPU time in
+# a profile of the dispatcher here). Waits until it listens on LISTEN (udp:ADDR:PORT, one
+# of the KEY=VALUEs). Sets KAM_PID.
 kam_start() {
-	local tmpl=$1 cfg kv i
+	local tmpl=$1 cfg kv i listen=""
 	shift
 	cfg=$LIB_WORK/$(basename "$tmpl")
 	cp "$tmpl" "$cfg"
 	for kv in "$@"; do
+		[ "${kv%%=*}" = LISTEN ] && listen=${kv#*=udp:}
 		# '|' never appears in the values (addresses, paths, numbers).
 		sed -i "s|@${kv%%=*}@|${kv#*=}|g" "$cfg"
 	done
@@ -98,17 +138,18 @@ kam_start() {
 	# -DD: stay in the foreground (its children still fork), so that the
 	# PID we hold is Kamailio's main process, which ends its children.
 	lib_bg KAM_PID ip netns exec "$TB_NS_LB" kamailio -DD -E -f "$cfg" \
-		-m "${BENCH_KAM_SHM:-1024}" -M 16 -Y "$LIB_WORK/kamrun" \
+		-m "${BENCH_KAM_SHM:-1024}" -M 16 -x "${BENCH_KAM_MEM:-tlsf}" \
+		-Y "$LIB_WORK/kamrun" \
 		-P "$LIB_WORK/kamrun/kamailio.pid" \
 		>>"$BENCH_RAW/kamailio.log" 2>&1 </dev/null
 	for i in $(seq 1 100); do
 		kill -0 "$KAM_PID" 2>/dev/null ||
 			die "kamailio exited: $(tail -n 10 "$BENCH_RAW/kamailio.log")"
-		ip netns exec "$TB_NS_LB" ss -Hlun "sport = :$TB_SIP_PORT" |
+		ip netns exec "$TB_NS_LB" ss -Hlun src "$listen" |
 			grep -q . && return 0
 		sleep 0.1
 	done
-	die "kamailio does not listen on $TB_SIP_PORT: $(tail -n 10 "$BENCH_RAW/kamailio.log")"
+	die "kamailio does not listen on $listen: $(tail -n 10 "$BENCH_RAW/kamailio.log")"
 }
 
 kam_stop() {

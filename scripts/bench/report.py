@@ -22,11 +22,22 @@ import sys
 MSGS_PER_CALL = 5
 
 
+ORDER = ['none', 'kamailio', 'siplb', 'siplbd']
+
+
 def read_tsv(path):
+    """The rows, by path in ORDER and then by rate (the scenarios write
+    them in turns)."""
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return list(csv.DictReader(f, delimiter='\t'))
+        rows = list(csv.DictReader(f, delimiter='\t'))
+    key = lambda r: (ORDER.index(r.get('path', r.get('registrar'))) if
+                     r.get('path', r.get('registrar')) in ORDER else 9,
+                     int(r['rate']) if r.get('rate', '').isdigit() else 0)
+    if rows and 'rate' in rows[0]:
+        rows.sort(key=key)
+    return rows
 
 
 def num(v):
@@ -379,6 +390,22 @@ class Report:
             print('report.py: gnuplot failed for %s: %s' % (name, e),
                   file=sys.stderr)
 
+    def profiles(self):
+        names = sorted(f for f in os.listdir(self.d)
+                       if f.startswith('profile-') and f.endswith('.txt'))
+        if not names:
+            return
+        self.w('## Profiles (run.sh -p)', '',
+               'One more step per path under `perf record -F 999`, not in the '
+               'tables above; the top of `perf report --no-children`. '
+               's1-siplb profiles the whole machine restricted to sipp, '
+               'ksoftirqd and the idle task, where the XDP program runs.', '')
+        for n in names:
+            lines = open(os.path.join(self.d, n)).read().rstrip().splitlines()
+            self.w('### ' + n[8:-4], '', '```')
+            self.w(*lines[:26])
+            self.w('```', '')
+
     def write(self):
         m = {}
         try:
@@ -429,6 +456,7 @@ def main():
     r.s3()
     r.s4()
     r.s5()
+    r.profiles()
     r.write()
 
 

@@ -2,7 +2,7 @@
 # run.sh - siplb against Kamailio, side by side, in one run on one machine:
 # the one command behind the figures in docs/PERFORMANCE.md.
 #
-#   scripts/bench/run.sh [-o DIR] [-s "1 2 3 4 5"] [-q] [-n]
+#   scripts/bench/run.sh [-o DIR] [-s "1 2 3 4 5"] [-q] [-n] [-p]
 #
 #   -o  results folder (default results/YYYY-MM-DD-HHMMSS in the repo)
 #   -s  scenarios to run (default all):
@@ -19,6 +19,8 @@
 #   -q  quick smoke run: two low rates, 2 s steps, 1,000 users (checks that
 #       every scenario works end to end in a few minutes; not figures)
 #   -n  no package installation (everything is there already)
+#   -p  profiles too: one more step per path in scenarios 1 and 3 under
+#       `perf record`, the top symbols in DIR/profile-*.txt
 #
 # It installs what it needs from Debian (kamailio, sip-tester, gnuplot-nox,
 # ...), builds siplb, turns on kernel.bpf_stats_enabled for the run (and
@@ -33,6 +35,7 @@
 #   BENCH_S4_RATES      scenario 4, calls/s ("250 500 1000 2000")
 #   BENCH_PPS_SECS      scenario 2, seconds per measurement (5)
 #   BENCH_KAM_CHILDREN  Kamailio UDP worker processes (2)
+#   BENCH_KAM_MEM       Kamailio memory manager, -x (tlsf; fm, qm)
 # Needs root. A full run takes about 10-15 minutes.
 set -eu -o pipefail
 
@@ -54,12 +57,13 @@ usage() {
 	exit 2
 }
 
-while getopts o:s:qnh opt; do
+while getopts o:s:qnph opt; do
 	case $opt in
 	o) OUT=$OPTARG ;;
 	s) SCENARIOS=$OPTARG ;;
 	q) QUICK=1 ;;
 	n) INSTALL=0 ;;
+	p) export BENCH_PROFILE=1 ;;
 	*) usage ;;
 	esac
 done
@@ -74,6 +78,8 @@ if [ "$INSTALL" = 1 ]; then
 	command -v kamailio >/dev/null || need="$need kamailio"
 	command -v gnuplot >/dev/null || need="$need gnuplot-nox"
 	command -v sipp >/dev/null || need="$need sip-tester"
+	[ "${BENCH_PROFILE:-0}" = 1 ] && ! command -v perf >/dev/null &&
+		need="$need linux-perf"
 	if [ -n "$need" ]; then
 		echo "$SELF: installing$need" >&2
 		# shellcheck disable=SC2086 # package list
@@ -81,7 +87,8 @@ if [ "$INSTALL" = 1 ]; then
 			install -y -q $need >&2 || die "apt-get install$need failed"
 	fi
 fi
-for tool in kamailio gnuplot sipp bpftool python3 ethtool clang; do
+for tool in kamailio gnuplot sipp bpftool python3 ethtool clang \
+	$([ "${BENCH_PROFILE:-0}" = 1 ] && echo perf); do
 	command -v "$tool" >/dev/null || die "$tool not found (run without -n)"
 done
 make -s -C "$ROOT" --no-print-directory all >&2 || die "build failed (see above)"
@@ -118,6 +125,8 @@ sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enable
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'v[0-9][0-9.]*' | head -n 1)"
 	echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "quick=$QUICK"
+	echo "kamailio_mem=${BENCH_KAM_MEM:-tlsf}"
+	echo "kamailio_children=${BENCH_KAM_CHILDREN:-2}"
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "secs=${BENCH_SECS:-10}"
 } >"$OUT/machine.txt"
