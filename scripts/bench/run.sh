@@ -32,8 +32,9 @@
 #   BENCH_CALL_RATES    scenario 1, calls/s ("1000 2000 4000 6000 8000")
 #   BENCH_REG_RATES     scenario 3, registrations/s ("2000 4000 8000 12000 16000")
 #   BENCH_USERS         scenario 3 users (10000)
-#   BENCH_S4_RATES      scenario 4, calls/s ("250 500 1000 2000")
+#   BENCH_S4_RATES      scenario 4, calls/s ("500 1000 2000 4000")
 #   BENCH_PPS_SECS      scenario 2, seconds per measurement (5)
+#   BENCH_PPS_ROUNDS    scenario 2, rounds of the three phases (3)
 #   BENCH_KAM_CHILDREN  Kamailio UDP worker processes (2)
 #   BENCH_KAM_MEM       Kamailio memory manager, -x (tlsf; fm, qm)
 # Needs root. A full run takes about 10-15 minutes.

@@ -20,8 +20,9 @@
 #
 # Rows in $BENCH_OUT/s2_pps.tsv. Kamailio is not run here: a user-space
 # proxy at these rates only drops; its message rate is scenario 1's.
-# Knobs: BENCH_PPS_SECS (5), BENCH_PPS_CALLIDS (65536), BENCH_PPS_THREADS
-# (one per CPU), BENCH_BACKENDS (2).
+# The phases take turns, BENCH_PPS_ROUNDS times.
+# Knobs: BENCH_PPS_SECS (5), BENCH_PPS_ROUNDS (3), BENCH_PPS_CALLIDS
+# (65536), BENCH_PPS_THREADS (one per CPU), BENCH_BACKENDS (2).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +34,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${BENCH_PPS_SECS:-5}
 CALLIDS=${BENCH_PPS_CALLIDS:-65536}
 THREADS=${BENCH_PPS_THREADS:-$(nproc)}
+ROUNDS=${BENCH_PPS_ROUNDS:-3}
 BACKENDS=${BENCH_BACKENDS:-2}
 GEN=$ROOT/build/bench/pps_gen
 FLOOR=$ROOT/build/bench_floor.bpf.o
@@ -101,30 +103,55 @@ phase() {
 LB_MAC=$(ip -n "$TB_NS_LB" -j link show dev "$TB_LB_CLIENT_DEV" |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])')
 
-# 1. The generator's ceiling: the balancer's veth drops everything.
-xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" "$SINK"
-phase generator native "$(prog_on "$TB_NS_LB" "$TB_LB_CLIENT_DEV")" ""
-
-# 2. The XDP_TX ceiling of the path: bounce, counted back at the client.
-xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" "$FLOOR"
-xdp_set "$TB_NS_CLIENT" "$TB_CLIENT_DEV" "$SINK"
-phase xdp_tx native "$(prog_on "$TB_NS_CLIENT" "$TB_CLIENT_DEV")" \
-	"$(prog_on "$TB_NS_LB" "$TB_LB_CLIENT_DEV")"
-
-# 3. siplb, steering to the backends, which drop.
-xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" off
-
-for ns in $TB_NS_BACKENDS; do
-	xdp_set "$ns" "$TB_BACKEND_DEV" "$SINK"
-done
+# The three phases take turns, BENCH_PPS_ROUNDS times: what else runs on
+# the machine weighs on them alike, and the report takes medians.
+# siplb's VIP and backends go into the pinned maps once; its program is
+# attached for its phase only (siplbctl attach/detach).
 lb_setup
 MODE=$(ip -n "$TB_NS_LB" -d link show dev "$TB_LB_CLIENT_DEV" | grep -o 'xdp[a-z]*' | head -n 1)
 case $MODE in xdpgeneric) MODE=generic ;; *) MODE=native ;; esac
+lb_off() {
+	local dev
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		lb_ctl detach "$dev" >>"$LIB_WORK/attach.log" 2>&1 ||
+			die "siplbctl detach $dev failed"
+	done
+}
+lb_on() {
+	local dev
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		lb_ctl attach "$dev" >>"$LIB_WORK/attach.log" 2>&1 ||
+			die "siplbctl attach $dev failed: $(tail -n 3 "$LIB_WORK/attach.log")"
+	done
+	# shellcheck disable=SC2086 # device lists
+	wait_links_up "$TB_NS_LB" $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS
+}
+lb_off
+# Sinks on every backend for siplb's phase (they see nothing otherwise).
+for ns in $TB_NS_BACKENDS; do
+	xdp_set "$ns" "$TB_BACKEND_DEV" "$SINK"
+done
 SINKS=""
 for ns in $TB_NS_BACKENDS; do
 	SINKS="$SINKS $(prog_on "$ns" "$TB_BACKEND_DEV")"
 done
-# shellcheck disable=SC2086 # device list
-phase siplb "$MODE" "$SINKS" "$(xdp_ids $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS)"
-lb_ctl -j stats >"$BENCH_RAW/siplb-stats.json" 2>/dev/null || true
+xdp_set "$TB_NS_CLIENT" "$TB_CLIENT_DEV" "$SINK"
+for round in $(seq 1 "$ROUNDS"); do
+	# 1. The generator's ceiling: the balancer's veth drops everything.
+	xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" "$SINK"
+	phase generator native "$(prog_on "$TB_NS_LB" "$TB_LB_CLIENT_DEV")" ""
+	# 2. The XDP_TX ceiling of the path: bounce, counted back at the
+	# client.
+	xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" "$FLOOR"
+	phase xdp_tx native "$(prog_on "$TB_NS_CLIENT" "$TB_CLIENT_DEV")" \
+		"$(prog_on "$TB_NS_LB" "$TB_LB_CLIENT_DEV")"
+	# 3. siplb, steering to the backends, which drop.
+	xdp_set "$TB_NS_LB" "$TB_LB_CLIENT_DEV" off
+	lb_on
+	# shellcheck disable=SC2086 # device list
+	phase siplb "$MODE" "$SINKS" "$(xdp_ids $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS)"
+	lb_ctl -j stats >"$BENCH_RAW/siplb-stats-$round.json" 2>/dev/null || true
+	lb_off
+	log "round $round of $ROUNDS done"
+done
 log "done: $BENCH_ROWS"

@@ -17,7 +17,7 @@
 # $BENCH_OUT/s4_calls.tsv: the proxy's CPU (Kamailio: its processes;
 # siplb: siplbd, the workers, and the XDP programs' run time) and the whole
 # test's. A sweep stops after a step with failed calls.
-# Knobs: BENCH_S4_RATES ("250 500 1000 2000"), BENCH_S4_PHONES (100),
+# Knobs: BENCH_S4_RATES ("500 1000 2000 4000"), BENCH_S4_PHONES (100),
 # BENCH_SECS (10), BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
 set -eu
 
@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/bench/common.sh
 . "$ROOT/scripts/bench/common.sh"
 
-RATES=${BENCH_S4_RATES:-250 500 1000 2000}
+RATES=${BENCH_S4_RATES:-500 1000 2000 4000}
 PHONES=${BENCH_S4_PHONES:-100}
 BACKENDS=${BENCH_BACKENDS:-2}
 CHILDREN=${BENCH_KAM_CHILDREN:-2}
