@@ -410,8 +410,9 @@ class Report:
         self.w('## Profiles (run.sh -p)', '',
                'One more step per path under `perf record -F 999`, not in the '
                'tables above; the top of `perf report --no-children`. '
-               's1-siplb profiles the whole machine restricted to sipp, '
-               'ksoftirqd and the idle task, where the XDP program runs.', '')
+               's1-siplb profiles the whole machine, reported for sipp and '
+               'ksoftirqd, the tasks the XDP program runs in (as a share of '
+               'their samples).', '')
         for n in names:
             lines = open(os.path.join(self.d, n)).read().rstrip().splitlines()
             self.w('### ' + n[8:-4], '', '```')

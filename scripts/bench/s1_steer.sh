@@ -139,8 +139,9 @@ for rate in $RATES; do
 	[ -n "$ACTIVE" ] || break
 done
 # Profiles, one more step per path at BENCH_PROFILE_RATE, not in the
-# table: Kamailio's processes; the whole machine while siplb steers (the
-# XDP program runs in softirq, in whatever task the packet found).
+# table: Kamailio's processes; the whole machine while siplb steers,
+# reported for sipp and ksoftirqd (the XDP program runs in softirq, in
+# whatever task the packet found; samples in the idle task are left out).
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
 	prate=${BENCH_PROFILE_RATE:-2000}
 	profile_start s1-kamailio "$BENCH_SECS" -p "$(profile_pids "$TB_NS_LB" kamailio)"
@@ -151,7 +152,7 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
 	profile_start s1-siplb "$BENCH_SECS" -a
 	sipp_step "profile-siplb" $((prate * BENCH_SECS)) "$prate" \
 		-sf "$BENCH_DIR/sipp/uac.xml" "$VIP_EP" -i "$CLIENT_IP" -p 5070 >/dev/null
-	profile_finish s1-siplb sym --comms sipp,swapper,ksoftirqd/0,ksoftirqd/1 \
+	profile_finish s1-siplb sym --comms sipp,ksoftirqd/0,ksoftirqd/1 \
 		--percentage relative
 	xdp_off
 fi
