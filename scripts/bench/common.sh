@@ -11,7 +11,7 @@
 # BENCH_SECS (seconds per step).
 
 BENCH_DIR=$LIB_ROOT/scripts/bench
-BENCHLIB="python3 $BENCH_DIR/benchlib.py"
+BENCHLIB_PY=$BENCH_DIR/benchlib.py
 BENCH_SECS=${BENCH_SECS:-10}
 BENCH_OUT=${BENCH_OUT:-}
 BENCH_ROWS=""
@@ -22,11 +22,19 @@ KAM_PID=""
 bench_init() {
 	local name=$1 header=$2
 	lib_init "$name"
+	# XDP run times need it; run.sh turns it on for the run and back off.
+	[ "$(sysctl -n kernel.bpf_stats_enabled)" = 1 ] ||
+		die "kernel.bpf_stats_enabled is 0: run scripts/bench/run.sh, or set it first"
 	[ -n "$BENCH_OUT" ] || BENCH_OUT=$LIB_WORK/out
 	mkdir -p "$BENCH_OUT/raw/$name" || die "cannot create $BENCH_OUT/raw/$name"
 	BENCH_RAW=$BENCH_OUT/raw/$name
 	BENCH_ROWS=$BENCH_OUT/$name.tsv
 	printf '%s\n' "$header" | tr ' ' '\t' >"$BENCH_ROWS"
+}
+
+# benchlib ARGS...: the measuring helpers (benchlib.py).
+benchlib() {
+	python3 "$BENCHLIB_PY" "$@"
 }
 
 # row WORDS...: one line of the results file.
@@ -43,37 +51,26 @@ bench_namespaces() {
 # snap FILE: CPU ticks of every process in the testbed and of ksoftirqd.
 snap() {
 	# shellcheck disable=SC2046 # the list of namespaces
-	$BENCHLIB snap $(bench_namespaces) >"$1" || die "CPU snapshot failed"
+	benchlib snap $(bench_namespaces) >"$1" || die "CPU snapshot failed"
 }
 
-# cpu_between A B [NS...]: CPU seconds between two snapshots (only the
-# processes of the namespaces NS if given; "ksoftirqd" names those).
+# cpu_between A B [WHO...]: CPU seconds between two snapshots, of every
+# process in them, or only of those WHO names: a namespace, "ksoftirqd",
+# or comm:NAME (the processes called NAME).
 cpu_between() {
-	$BENCHLIB cpu "$@"
+	benchlib cpu "$@"
 }
 
 # xdp_ids DEV...: ids of the XDP programs attached to the balancer's DEVs.
 xdp_ids() {
-	$BENCHLIB progs "$TB_NS_LB" "$@"
+	benchlib progs "$TB_NS_LB" "$@"
 }
 
 # xdp_stat ID...: "run_time_ns run_cnt" summed over the programs ("0 0"
 # for none). Needs kernel.bpf_stats_enabled=1 (run.sh sets it).
 xdp_stat() {
 	[ $# -gt 0 ] || { echo "0 0"; return; }
-	$BENCHLIB bpfstat "$@"
-}
-
-# bpf_stats_on: run time accounting of BPF programs (what XDP costs);
-# restored by the caller's trap through BENCH_BPF_STATS_WAS.
-bpf_stats_on() {
-	BENCH_BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
-}
-
-bpf_stats_restore() {
-	[ -n "${BENCH_BPF_STATS_WAS:-}" ] || return 0
-	sysctl -qw kernel.bpf_stats_enabled="$BENCH_BPF_STATS_WAS" || true
+	benchlib bpfstat "$@"
 }
 
 # --- profiles (BENCH_PROFILE=1) ----------------------------------------------
@@ -104,7 +101,7 @@ profile_finish() {
 	lib_stop "$PROF_PID" NONE 30 || true
 	PROF_PID=""
 	{
-		echo "# perf record -F 999, $(cat "$BENCH_RAW/$name.perf.log" | tail -n 1)"
+		echo "# perf record -F 999, $(tail -n 1 "$BENCH_RAW/$name.perf.log")"
 		perf report -i "$BENCH_RAW/$name.perf" --stdio --no-children \
 			--sort "$sort" --percent-limit 0.8 "$@" 2>/dev/null |
 			grep -v '^#' | grep . | head -n 40
@@ -207,7 +204,7 @@ sipp_step() {
 	shift 3
 	secs=$((calls / rate + 20))
 	rm -f "$BENCH_RAW/$name.csv"
-	ip netns exec "$TB_NS_CLIENT" $BENCHLIB run "$BENCH_RAW/$name.cpu" \
+	ip netns exec "$TB_NS_CLIENT" python3 "$BENCHLIB_PY" run "$BENCH_RAW/$name.cpu" \
 		timeout -s INT -k 10 $((secs + 15)) \
 		sipp "$@" -m "$calls" -r "$rate" -rp 1000 -nostdin \
 		-buff_size 4194304 -recv_timeout 15s -timeout "${secs}s" \
@@ -216,7 +213,7 @@ sipp_step() {
 		>"$BENCH_RAW/$name.out" 2>&1 || rc=$?
 	[ -s "$BENCH_RAW/$name.csv" ] ||
 		die "$name: sipp left no statistics (exit $rc): $(tail -n 5 "$BENCH_RAW/$name.out")"
-	$BENCHLIB sipp "$BENCH_RAW/$name.csv"
+	benchlib sipp "$BENCH_RAW/$name.csv"
 }
 
 # uas_plain_start: a sipp UAS (scripts/bench/sipp/uas.xml: the built-in

@@ -105,8 +105,9 @@ step() {
 
 # Kamailio's dispatcher on the VIP the whole time: it gets the VIP's
 # traffic whenever siplb's program is detached.
-printf '1 sip:%s\n' $(for ip in $BACKEND_IPS; do ep "$ip" "$TB_SIP_PORT"; done) \
-	>"$LIB_WORK/dispatcher.list"
+for ip in $BACKEND_IPS; do
+	printf '1 sip:%s\n' "$(ep "$ip" "$TB_SIP_PORT")"
+done >"$LIB_WORK/dispatcher.list"
 kam_start "$BENCH_DIR/kamailio/dispatcher.cfg" \
 	LISTEN="udp:$VIP_EP" DSLIST="$LIB_WORK/dispatcher.list" CHILDREN="$CHILDREN"
 # siplb: VIP and backends in the pinned maps, then detached until needed.

@@ -94,6 +94,7 @@ phase() {
 	x1=$(xdp_stat $lbids)
 	echo "$out" >"$BENCH_RAW/$name.out"
 	# "offered N secs S frame L"
+	# shellcheck disable=SC2086 # split the words
 	set -- $out
 	row "$name" "$mode" "$4" "$2" $((r1 - r0)) \
 		$((${x1% *} - ${x0% *})) $((${x1#* } - ${x0#* }))

@@ -62,7 +62,9 @@ phones_up() {
 }
 
 phones_down() {
-	[ -n "$CALLEE_PID" ] && lib_stop "$CALLEE_PID" INT 5 || true
+	if [ -n "$CALLEE_PID" ]; then
+		lib_stop "$CALLEE_PID" INT 5 || true
+	fi
 	CALLEE_PID=""
 }
 
