@@ -69,7 +69,8 @@ def rtt(r):
 CLIENT_NOTE = ('*sipp client CPU*: the load generator\'s own CPU time over the '
                'step\'s wall time; near 100% the generator, not the balancer, '
                'is the limit (one sipp process is single-threaded). *resp. ms*: '
-               'sipp\'s mean INVITE-to-200 time, in whole milliseconds.')
+               'sipp\'s mean INVITE-to-200 time, in whole milliseconds (none '
+               'for registrations: the scenario times no response).')
 
 
 def client(r):
@@ -299,10 +300,11 @@ class Report:
             whole = num(r['all_cpu_s']) * 1e6 / ok if ok else None
             per[(r['registrar'], int(r['rate']))] = us
             out.append([r['registrar'], r['rate'], '%.0f' % ach, r['failed'],
-                        r['retrans'], fmt(us), fmt(1e6 / us if us else None, '%.0f'),
+                        r['retrans'], fmt(us), fmt(us / 4 if us else None),
+                        fmt(1e6 / us if us else None, '%.0f'),
                         fmt(whole, '%.0f'), client(r), 'yes' if c else 'no'])
         self.table(['registrar', 'offered/s', 'achieved/s', 'failed',
-                    'retrans', 'registrar CPU µs/reg',
+                    'retrans', 'registrar CPU µs/reg', 'µs/msg (4 a reg.)',
                     'registrations per CPU-second', 'whole test µs/reg',
                     'sipp client CPU', 'clean'], out)
         self.w(CLIENT_NOTE, '')
@@ -345,10 +347,12 @@ class Report:
             us = num(r['lb_cpu_s']) * 1e6 / ok if ok else None
             whole = num(r['all_cpu_s']) * 1e6 / ok if ok else None
             out.append([r['path'], r['rate'], '%.0f' % ach, r['failed'],
-                        r['retrans'], rtt(r), fmt(us), fmt(whole, '%.0f'),
-                        client(r), 'yes' if c else 'no'])
+                        r['retrans'], rtt(r), fmt(us),
+                        fmt(us / MSGS_PER_CALL if us else None),
+                        fmt(whole, '%.0f'), client(r), 'yes' if c else 'no'])
         self.table(['path', 'offered/s', 'achieved/s', 'failed', 'retrans',
-                    'resp. ms', 'proxy CPU µs/call', 'whole test µs/call',
+                    'resp. ms', 'proxy CPU µs/call', 'µs/msg (5 a call)',
+                    'whole test µs/call',
                     'sipp client CPU', 'clean'], out)
         self.w(CLIENT_NOTE, '')
         best = highest(rows, 'path', 3)
