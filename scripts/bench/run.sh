@@ -37,6 +37,7 @@
 #   BENCH_PPS_ROUNDS    scenario 2, rounds of the three phases (3)
 #   BENCH_KAM_CHILDREN  Kamailio UDP worker processes (2)
 #   BENCH_KAM_MEM       Kamailio memory manager, -x (tlsf; fm, qm)
+#   BENCH_WORKER_ARGS   scenario 4, more siplb-worker options ("-t 262144")
 # Needs root. A full run takes about 10-15 minutes.
 set -eu -o pipefail
 

@@ -18,7 +18,8 @@
 # siplb: siplbd, the workers, and the XDP programs' run time) and the whole
 # test's. A sweep stops after a step with failed calls.
 # Knobs: BENCH_S4_RATES ("500 1000 2000 4000"), BENCH_S4_PHONES (100),
-# BENCH_SECS (10), BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2).
+# BENCH_SECS (10), BENCH_BACKENDS (2), BENCH_KAM_CHILDREN (2),
+# BENCH_WORKER_ARGS (more siplb-worker options, e.g. "-t 262144").
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +33,8 @@ PHONES=${BENCH_S4_PHONES:-100}
 BACKENDS=${BENCH_BACKENDS:-2}
 CHILDREN=${BENCH_KAM_CHILDREN:-2}
 WORKER=$ROOT/build/siplb-worker
+# More siplb-worker options, e.g. "-t 262144" (its transaction table).
+WORKER_ARGS=${BENCH_WORKER_ARGS:-}
 REALM=example.com
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 CALLEE_PORT=5072
@@ -146,9 +149,10 @@ siplbd_start "$CONF" || die "siplbd did not start"
 i=0
 for ns in $TB_NS_BACKENDS; do
 	i=$((i + 1))
+	# shellcheck disable=SC2086 # WORKER_ARGS: options, split
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" \
+		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" $WORKER_ARGS \
 		2>"$BENCH_RAW/worker$i.log" </dev/null
 done
 sleep 3	# health checks see the workers answer OPTIONS
