@@ -10,7 +10,7 @@
 #           siplb XDP                                     (s1_steer.sh)
 #         2 replayed SIP messages at packet rates: generator ceiling,
 #           XDP_TX ceiling of the same veth path, siplb   (s2_pps.sh)
-#         3 registrations with digest auth: Kamailio registrar+auth_db /
+#         3 registrations with digest auth: Kamailio registrar+auth /
 #           siplbd, 10,000 users                          (s3_register.sh)
 #         4 calls to registered phones: Kamailio stateful proxy with
 #           registrar lookup / siplb + siplb-worker       (s4_calls.sh)
