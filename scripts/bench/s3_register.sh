@@ -1,0 +1,154 @@
+#!/bin/bash
+# s3_register.sh - scenario 3 of scripts/bench/run.sh: registrations with
+# digest authentication, Kamailio's registrar + auth against siplbd,
+# the same sipp scenario (tests/e2e/sipp/register_auth.xml: REGISTER ->
+# 401 -> REGISTER with Authorization -> 200) for the same BENCH_USERS
+# users, taken in turn, on the same testbed:
+#
+#   kamailio  scripts/bench/kamailio/registrar.cfg: pv_auth_check against
+#             the users' HA1s in an htable (loaded from db_text), save
+#             ("location") in memory, BENCH_KAM_CHILDREN UDP workers
+#   siplbd    siplbd with XDP on the balancer's veths, a users file of the
+#             same users (MD5 and SHA-256 HA1s; it offers MD5 first, the
+#             one sipp 3.6 answers), the location map pinned
+#
+# Both run the whole time (Kamailio on a second address) and take turns
+# at each rate. Per step a row of $BENCH_OUT/s3_register.tsv: sipp's
+# counts, the registrar's CPU (all Kamailio processes, or siplbd) and the
+# whole test's CPU (the testbed's processes, both registrars included,
+# the sipp client, ksoftirqd). A registrar sits out the higher rates after
+# a step with failures.
+# Knobs: BENCH_REG_RATES ("2000 4000 8000 12000 16000"), BENCH_SECS (10),
+# BENCH_USERS (10000), BENCH_KAM_CHILDREN (2).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+# shellcheck source=scripts/bench/common.sh
+. "$ROOT/scripts/bench/common.sh"
+
+RATES=${BENCH_REG_RATES:-2000 4000 8000 12000 16000}
+NUSERS=${BENCH_USERS:-10000}
+CHILDREN=${BENCH_KAM_CHILDREN:-2}
+REALM=example.com
+REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
+
+bench_init s3_register "registrar rate secs created ok failed retrans elapsed rtt_ms lb_cpu_s all_cpu_s uac_cpu_s lb_procs"
+tb_up 1
+log "testbed $TB_PREFIX: VIP $VIP_EP, $NUSERS users"
+
+users_all "$LIB_WORK" "$REALM" "$NUSERS" user
+
+# Kamailio listens on a second address of the balancer, KAM_IP, so that
+# both registrars run the whole time and take turns at each rate (siplbd
+# owns the VIP; its XDP program passes Kamailio's datagrams up untouched,
+# at ~0.1 us each).
+KAM_IP=10.99.0.11
+KAM_EP=$(ep "$KAM_IP" "$TB_SIP_PORT")
+ip -n "$TB_NS_LB" addr add "$KAM_IP/32" dev lo ||
+	die "cannot add $KAM_IP to the balancer"
+
+# warmup NAME TARGET: the path works (and the users are known) first.
+warmup() {
+	local res ok
+	res=$(sipp_step "$1-warmup" 200 200 "$2" -sf "$REG_XML" \
+		-inf "$LIB_WORK/users.csv" -i "$CLIENT_IP" -p 5070)
+	read -r _ ok _ <<<"$res"
+	[ "$ok" = 200 ] || die "$1 warm-up: $ok of 200 registrations succeeded: $(tail -c 600 "$BENCH_RAW/$1-warmup.err" 2>/dev/null)"
+}
+
+# step NAME TARGET RATE: one step, one row; FAILED is set to its failures.
+step() {
+	local name=$1 target=$2 rate=$3 calls res lbcpu allcpu uaccpu procs
+	calls=$((rate * BENCH_SECS))
+	procs=$(ip netns pids "$TB_NS_LB" | while read -r p; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$name" ] && echo "$p"
+	done | wc -l)
+	snap "$LIB_WORK/a.snap"
+	res=$(sipp_step "$name-$rate" "$calls" "$rate" "$target" \
+		-sf "$REG_XML" -inf "$LIB_WORK/users.csv" \
+		-i "$CLIENT_IP" -p 5070)
+	snap "$LIB_WORK/b.snap"
+	read -r created ok FAILED retrans elapsed rtt <<<"$res"
+	lbcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap" "comm:$name")
+	allcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap")
+	uaccpu=$(cat "$BENCH_RAW/$name-$rate.cpu")
+	row "$name" "$rate" "$BENCH_SECS" "$created" "$ok" "$FAILED" \
+		"$retrans" "$elapsed" "$rtt" "$lbcpu" \
+		"$(awk -v a="$allcpu" -v u="$uaccpu" 'BEGIN { printf "%.3f", a + u }')" \
+		"$uaccpu" "$procs"
+	log "$name $rate/s: created $created ok $ok failed $FAILED, retrans $retrans, registrar CPU ${lbcpu}s"
+}
+
+# 1. siplbd on the VIP (as scripts/bench-register.sh configures it).
+CONF=$LIB_WORK/siplb.conf
+{
+	echo "pin-dir $TB_PINDIR"
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		echo "interface $dev"
+	done
+	cat <<EOC
+xdp-mode auto
+control-socket $LIB_WORK/siplbd.sock
+realm $REALM
+users $LIB_WORK/users.htdigest
+vip $VIP_EP {
+	backend $(ep "$(nth 1 "$BACKEND_IPS")" "$TB_SIP_PORT")
+}
+registrar {
+	default-expires 3600
+	min-expires 60
+	max-expires 7200
+	max-contacts 10
+	max-bindings 1000000
+}
+auth {
+	nonce-lifetime 300
+	# sipp 3.6 reads only the first challenge and knows only MD5.
+	algorithms MD5 SHA-256
+}
+EOC
+} >"$CONF"
+siplbd_check "$CONF" || die "siplbd -n refuses $CONF: $(cat "$LIB_WORK/siplbd-n.out")"
+siplbd_start "$CONF" || die "siplbd did not start"
+
+# 2. Kamailio on KAM_IP.
+kam_start "$BENCH_DIR/kamailio/registrar.cfg" LISTEN="udp:$KAM_EP" \
+	DBURL="text://$LIB_WORK/kamdb" REALM="$REALM" CHILDREN="$CHILDREN"
+
+warmup kamailio "$KAM_EP"
+warmup siplbd "$VIP_EP"
+# Turns at each rate; a registrar that failed sits out the higher rates.
+ACTIVE="kamailio siplbd"
+for rate in $RATES; do
+	next=""
+	for name in $ACTIVE; do
+		if [ "$name" = kamailio ]; then
+			step kamailio "$KAM_EP" "$rate"
+		else
+			step siplbd "$VIP_EP" "$rate"
+		fi
+		[ "$FAILED" -gt 0 ] || next="$next $name"
+		# Let the retransmissions of an overloaded step die out.
+		[ "$FAILED" -eq 0 ] || sleep 5
+	done
+	ACTIVE=$next
+	[ -n "$ACTIVE" ] || break
+done
+# Profiles of both registrars, one more step each at BENCH_PROFILE_REG_RATE.
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+	prate=${BENCH_PROFILE_REG_RATE:-4000}
+	profile_start s3-kamailio "$BENCH_SECS" -p "$(profile_pids "$TB_NS_LB" kamailio)"
+	sipp_step profile-kamailio $((prate * BENCH_SECS)) "$prate" "$KAM_EP" \
+		-sf "$REG_XML" -inf "$LIB_WORK/users.csv" -i "$CLIENT_IP" -p 5070 >/dev/null
+	profile_finish s3-kamailio dso,sym
+	profile_start s3-siplbd "$BENCH_SECS" -p "$SIPLBD_PID"
+	sipp_step profile-siplbd $((prate * BENCH_SECS)) "$prate" "$VIP_EP" \
+		-sf "$REG_XML" -inf "$LIB_WORK/users.csv" -i "$CLIENT_IP" -p 5070 >/dev/null
+	profile_finish s3-siplbd dso,sym
+fi
+cp "$SIPLBD_LOG" "$BENCH_RAW/siplbd.log" 2>/dev/null || true
+siplbd_stop || true
+kam_stop
+log "done: $BENCH_ROWS"
