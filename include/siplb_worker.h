@@ -44,7 +44,8 @@ enum siplb_worker_method {
 	X(not_found, "requests for an unknown user (404)")                    \
 	X(unavailable, "requests for a user with no binding (480)")           \
 	X(dropped, "messages dropped (malformed, not ours)")                  \
-	X(table_full, "requests refused: transaction table full")             \
+	X(table_full, "transaction table full: in-dialog requests forwarded " \
+		      "statelessly, new ones answered 503")                 \
 	X(send_errors, "datagrams the socket refused to send")
 
 #define SIPLB_STATUS_CLASSES	7	/* index 1..6 for 1xx..6xx; 0 unused */

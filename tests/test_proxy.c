@@ -836,6 +836,38 @@ TEST(proxy_local_answers)
 	}
 }
 
+/* A full transaction table: a new call gets 503, but a BYE of a call in
+ * progress still goes through, statelessly. */
+TEST(proxy_full_table_keeps_dialogs_going)
+{
+	struct proxy_self self = self_of();
+
+	if (!proxy_up())
+		return;
+	proxy_free(&P);
+	if (!ASSERT_OK(proxy_init(&P, &self, location_fd, 10, 1, fake_send,
+				  NULL), "a table of one"))
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKfull1", 70, "full1");
+	if (!sent_is(1, BOB_SOURCE, "INVITE ", "the first call goes out"))
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKfull2", 70, "full2");
+	sent_is(2, ALICE_ADDR, "SIP/2.0 503 ", "a new call: 503");
+	ASSERT_HAS(net.buf[2], net.len[2], "Retry-After: 5", "with Retry-After");
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKfullbye\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a0\r\n"
+	     "Call-ID: earlier\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	sent_is(3, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
+		"a BYE in a dialog still goes through");
+	ASSERT_EQ(P.stats.table_full, 2, "both counted");
+	ASSERT_EQ(P.stats.stateless, 1, "the BYE statelessly");
+}
+
 /* ---- the RFC 4475 and RFC 5118 torture messages ------------------------ */
 
 /*

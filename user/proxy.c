@@ -706,7 +706,14 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 	t = txn_new(&p->txns, key, n);
 	if (!t) {
 		p->stats.table_full++;
-		respond(p, NULL, m, from, 503, NULL, "Retry-After: 5\r\n", now);
+		/* A full table must not end calls: a request inside a
+		 * dialog (BYE, re-INVITE) goes on statelessly (16.11); a
+		 * new one is refused for now. */
+		if (m->to.tag.len)
+			forward_stateless(p, m, now);
+		else
+			respond(p, NULL, m, from, 503, NULL,
+				"Retry-After: 5\r\n", now);
 		return;
 	}
 	t->up = *from;

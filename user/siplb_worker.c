@@ -46,7 +46,10 @@
 #include "users.h"
 
 #define WORKER_MAX_CONTACTS	10
-#define WORKER_MAX_TXNS		65536
+/* Transactions linger 32 s after their last message (RFC 3261 Timers J,
+ * K, L), about 64 records per call/s; 1M serves some 16,000 calls/s. The
+ * table is virtual memory until used (txn_table.c). */
+#define WORKER_MAX_TXNS		(1 << 20)
 #define WORKER_TICK_MS		50
 #define WORKER_RCVBUF		(4 << 20)
 #define WORKER_BATCH		64

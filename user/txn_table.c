@@ -49,9 +49,10 @@ int txn_table_init(struct txn_table *tt, uint32_t cap)
 	tt->cap = cap;
 	for (i = 0; i < tt->nbuckets; i++)
 		tt->key_buckets[i] = tt->branch_buckets[i] = -1;
-	for (i = 0; i < cap; i++)
-		tt->t[i].next = i + 1 < cap ? (int)i + 1 : -1;
-	tt->free_head = 0;
+	/* Records are handed out in order the first time (tt->fresh), so
+	 * the pages of a big table are touched only as it fills. */
+	tt->fresh = 0;
+	tt->free_head = -1;
 	tt->head[TXN_TIMED] = tt->head[TXN_IDLE] = -1;
 	return 0;
 }
@@ -70,7 +71,7 @@ void txn_table_free(struct txn_table *tt)
 	uint32_t i;
 
 	if (tt->t)
-		for (i = 0; i < tt->cap; i++)
+		for (i = 0; i < tt->fresh; i++)
 			txn_release(&tt->t[i]);
 	free(tt->t);
 	free(tt->key_buckets);
@@ -162,10 +163,16 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	uint32_t b;
 	int i = tt->free_head;
 
-	if (i < 0 || key_len > TXN_KEY_MAX)
+	if (key_len > TXN_KEY_MAX)
 		return NULL;
+	if (i >= 0) {
+		tt->free_head = tt->t[i].next;
+	} else if (tt->fresh < tt->cap) {
+		i = (int)tt->fresh++;
+	} else {
+		return NULL;
+	}
 	t = &tt->t[i];
-	tt->free_head = t->next;
 	memset(t, 0, sizeof(*t));
 	t->used = true;
 	memcpy(t->key, key, key_len);

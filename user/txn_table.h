@@ -104,7 +104,8 @@ struct txn_table {
 	uint32_t cap;
 	uint32_t nbuckets;	/* a power of two */
 	int *key_buckets, *branch_buckets;
-	int free_head;
+	uint32_t fresh;		/* records [fresh, cap) never used yet */
+	int free_head;		/* records used and freed since */
 	int head[2];		/* by enum txn_list */
 	uint32_t used;
 };
