@@ -138,14 +138,21 @@ backend_state() {
 }
 
 # wait_state I STATE: until backend I shows STATE (MARK_WAIT s at most);
-# records "state I STATE" in the schedule. Returns 1 on time-out.
+# records "state I STATE" in the schedule when it is seen (the change came
+# before), and "state_was I OLD" at the start of the last poll that still
+# saw the old state (it lasted at least until then): the analysis takes
+# both bounds on the safe side. Returns 1 on time-out.
 wait_state() {
-	local i=$1 want=$2 n
+	local i=$1 want=$2 n t seen
 	for n in $(seq 1 $((MARK_WAIT * 10))); do
-		if [ "$(backend_state "$i")" = "$want" ]; then
+		t=$(date +%s.%N)
+		seen=$(backend_state "$i")
+		if [ "$seen" = "$want" ]; then
+			[ "$n" -gt 1 ] && echo "$t_old state_was $i $old" >>"$EVENTS"
 			ev state "$i" "$want"
 			return 0
 		fi
+		t_old=$t old=$seen
 		sleep 0.1
 	done
 	fail "backend $i not $want within ${MARK_WAIT}s (it is $(backend_state "$i"))"

@@ -85,12 +85,13 @@ def read_events(path):
 
 
 class Fault:
-    """One backend failure: [start, end) failed; marked unhealthy at mark,
-    up again at up (None if never seen)."""
+    """One backend failure: [start, end) failed; siplbctl showed it
+    unhealthy at mark, still unhealthy at still (the last poll before it
+    showed up again, at up). None: never seen."""
 
     def __init__(self, kind, backend, start):
         self.kind, self.backend, self.start = kind, backend, start
-        self.end = self.mark = self.up = None
+        self.end = self.mark = self.up = self.still = None
 
     def name(self):
         what = {'kill_worker': 'worker %d killed',
@@ -109,6 +110,11 @@ def faults_of(events):
             f = open_.get(int(args[0]))
             if f:
                 f.end = t
+        elif what == 'state_was':
+            # The last time the old state was seen before a change.
+            f = open_.get(int(args[0]))
+            if f and args[1] == 'unhealthy':
+                f.still = t
         elif what == 'state':
             f = open_.get(int(args[0]))
             if not f:
@@ -236,14 +242,19 @@ def main():
         if f.mark is None:
             errors.append('%s: never marked unhealthy' % f.name())
             continue
-        until = f.up if f.up is not None else f.end
+        # From when it was seen unhealthy to the last time it still was:
+        # both inside the real span, whatever the polling lag.
+        until = f.still if f.still is not None else f.end
         bad = [cid for cid in calls
                if home_of(cid)[0] == f.backend and
-               f.mark <= home_of(cid)[1] < until]
+               f.mark <= home_of(cid)[1] <= until]
         per_fault[f]['new calls on it while unhealthy'] = len(bad)
         for cid in bad[:5]:
             errors.append('new call %s reached backend %d while it was '
-                          'marked unhealthy' % (cid, f.backend))
+                          'marked unhealthy (sent %.3f s, arrived %.3f s '
+                          'after the mark; still unhealthy %.3f s after)' % (
+                              cid, f.backend, calls[cid]['t0'] - f.mark,
+                              home_of(cid)[1] - f.mark, until - f.mark))
 
     # Report.
     total = len(calls)
