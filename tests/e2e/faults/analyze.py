@@ -249,6 +249,17 @@ def main():
                if home_of(cid)[0] == f.backend and
                f.mark <= home_of(cid)[1] <= until]
         per_fault[f]['new calls on it while unhealthy'] = len(bad)
+        # Back up, it takes new calls again.
+        if f.up is not None:
+            back = [cid for cid in calls if home_of(cid)[0] == f.backend
+                    and home_of(cid)[1] > f.up]
+            per_fault[f]['new calls on it once up'] = len(back)
+            if not back:
+                errors.append('%s: no new call reached it after it was up '
+                              'again' % f.name())
+        if per_fault[f]['attempted'] == 0:
+            errors.append('%s: no call touched it (the load did not reach '
+                          'it: nothing was tested)' % f.name())
         for cid in bad[:5]:
             errors.append('new call %s reached backend %d while it was '
                           'marked unhealthy (sent %.3f s, arrived %.3f s '
@@ -272,9 +283,10 @@ def main():
                   '%.1f s' % (f.end - f.start) if f.end < 1e18 else 'never',
                   '%.1f s' % (f.up - f.start) if f.up else 'never'))
         print('  calls touching it: attempted %d, completed %d, failed %d; '
-              'new calls on it while unhealthy %d' % (
+              'new calls on it while unhealthy %d, once up again %d' % (
                   pf['attempted'], pf['completed'], pf['failed'],
-                  pf['new calls on it while unhealthy']))
+                  pf['new calls on it while unhealthy'],
+                  pf['new calls on it once up']))
         print('  in progress on it when it failed %d (completed %d); sent '
               'to it after it failed, before the mark %d (completed %d: '
               'the INVITE retransmitted after the mark reached a '
@@ -291,6 +303,10 @@ def main():
         live = [cid for cid in during
                 if not faults_hitting(cid, calls[cid])]
         done = [cid for cid in live if calls[cid]['ok']]
+        if not live:
+            errors.append('siplbd outage at +%.1f s: no call on a live '
+                          'worker spanned it (nothing was tested)' % (
+                              t1 - events[0][0]))
         print('siplbd %s at +%.1f s, down %.2f s: calls in progress or '
               'started meanwhile (+-%.0f s) %d, on live workers %d, '
               'completed %d, failed %d' % (
