@@ -6,7 +6,7 @@
 # siplb-worker; siplbd attaches XDP, is the registrar and health-checks the
 # workers every 2 s. A sipp callee registers USERS users (digest auth, one
 # Contact) and answers every call; a sipp caller calls them through the VIP
-# at CALL_RATE calls/s (INVITE, 200, ACK, 2 s, BYE, 200) for the whole
+# at CALL_RATE calls/s (INVITE, 180, 1 s, 200, ACK, 2 s, BYE, 200) for the whole
 # run. Every backend namespace is captured (tcpdump), so the backend each
 # call's requests reached is known. Then, in each round:
 #
@@ -50,6 +50,7 @@ CALLER_PORT=5071
 CALLEE_PORT=5072
 CALL_RATE=20
 HOLD_MS=2000            # each call: INVITE ... ACK, HOLD_MS, BYE
+RING_MS=1000            # ...and the callee rings that long before its 200
 # Health checks: the quickest siplbd allows (the timeout must be below the
 # interval), so a dead worker is marked down 4-5 s after it dies.
 HC_INTERVAL=2 HC_TIMEOUT=1 HC_DOWN=2 HC_UP=1
@@ -59,7 +60,7 @@ ROUNDS=1
 [ "${SIPLB_FAULTS_LONG:-0}" = 1 ] && ROUNDS=5
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 UAC_XML=$ROOT/tests/e2e/faults/uac_call.xml
-UAS_XML=$ROOT/tests/e2e/worker/uas_answer.xml
+UAS_XML=$ROOT/tests/e2e/faults/uas_answer.xml
 ANALYZE=$ROOT/tests/e2e/faults/analyze.py
 
 LIB_FAMILY=4
@@ -219,7 +220,8 @@ done
 
 # The callee answers; the caller calls the users in turn until stopped.
 lib_bg UAS ip netns exec "$TB_NS_CLIENT" sipp -sf "$UAS_XML" \
-	-i "$CLIENT_IP" -p "$CALLEE_PORT" -nostdin -aa -buff_size 4194304 \
+	-i "$CLIENT_IP" -p "$CALLEE_PORT" -d "$RING_MS" -nostdin -aa \
+	-buff_size 4194304 \
 	-trace_err -error_file "$W/uas.err" >"$W/uas.out" 2>&1
 wait_udp_port "$TB_NS_CLIENT" "$CALLEE_PORT"
 {

@@ -64,7 +64,7 @@ def read_uac(path):
             if not (direction == 'S' and start.startswith('INVITE ')):
                 continue
             c = calls[cid] = {'t0': t, 't_end': t, 'ok': False,
-                              'final': None}
+                              'final': None, 'provisional': False}
         c['t_end'] = max(c['t_end'], t)
         if direction == 'R' and start.startswith('SIP/2.0 '):
             code = start.split(' ')[1]
@@ -72,6 +72,8 @@ def read_uac(path):
                 c['ok'] = True
             elif cseq.endswith(' INVITE') and code[:1] in '23456':
                 c['final'] = code
+            if cseq.endswith(' INVITE') and code[:1] == '1':
+                c['provisional'] = True
     return calls
 
 
@@ -209,6 +211,15 @@ def main():
             if c['t0'] < f.start:
                 reason = 'in progress on backend %d when it failed' % \
                     f.backend
+                # Why it could not recover: where it stood.
+                if c['final'] == '200':
+                    reason += ' (answered: its ACK or BYE was lost)'
+                elif c['provisional']:
+                    reason += (' (ringing: the 200 went to the failed '
+                               'backend, and the INVITE is no longer '
+                               'retransmitted after a 1xx)')
+                else:
+                    reason += ' (its INVITE got no answer at all)'
             elif f.mark is None or c['t0'] < f.mark:
                 reason = ('sent to backend %d after it failed, before the '
                           'health checks marked it down' % f.backend)
