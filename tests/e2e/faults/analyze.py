@@ -211,15 +211,6 @@ def main():
             if c['t0'] < f.start:
                 reason = 'in progress on backend %d when it failed' % \
                     f.backend
-                # Why it could not recover: where it stood.
-                if c['final'] == '200':
-                    reason += ' (answered: its ACK or BYE was lost)'
-                elif c['provisional']:
-                    reason += (' (ringing: the 200 went to the failed '
-                               'backend, and the INVITE is no longer '
-                               'retransmitted after a 1xx)')
-                else:
-                    reason += ' (its INVITE got no answer at all)'
             elif f.mark is None or c['t0'] < f.mark:
                 reason = ('sent to backend %d after it failed, before the '
                           'health checks marked it down' % f.backend)
@@ -229,6 +220,15 @@ def main():
                 errors.append('call %s failed: started %.2f s after '
                               'backend %d was marked down' % (
                                   cid, c['t0'] - f.mark, f.backend))
+            # Why it could not recover: where the call stood.
+            if c['final'] == '200':
+                reason += ' (answered: its ACK or BYE was lost)'
+            elif c['provisional']:
+                reason += (' (1xx received, so the INVITE was no longer '
+                           'retransmitted; the 200 went to the failed '
+                           'backend)')
+            else:
+                reason += ' (its INVITE got no answer at all)'
             per_fault[f]['failed: ' + reason] += 1
         reasons[reason] += 1
 
