@@ -173,12 +173,14 @@ def main():
                 continue
             # A cut link leaves no trace in its backend's capture: a call
             # none of whose requests was seen, or whose first INVITE was
-            # lost (the first one seen is a retransmission), may have
-            # been steered there.
+            # lost (the first one seen is a retransmission) while the
+            # link was cut and not yet marked down, may have been
+            # steered there.
             home, t_home = home_of(cid)
-            if f.backend in used or (
-                    f.kind == 'link_down' and
-                    (home is None or t_home > c['t0'] + LOST_FIRST)):
+            lost_first = home is None or (
+                t_home > c['t0'] + LOST_FIRST and
+                f.start - LOST_FIRST <= c['t0'] <= (f.mark or f.end))
+            if f.backend in used or (f.kind == 'link_down' and lost_first):
                 hit.append(f)
         return hit
 
