@@ -108,7 +108,7 @@ bindings_now "$W/before"
 [ "$(wc -l <"$W/before")" -eq "$USERS" ] ||
 	die "expected $USERS bindings, have $(wc -l <"$W/before")"
 pass "$USERS users registered"
-for n in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	saves=$(daemon_stat state_saves)
 	[ "${saves:-0}" -ge 1 ] && [ -s "$STATE" ] && break
 	sleep 0.1
@@ -125,7 +125,9 @@ if [ "$size" -eq $((24 + USERS * 448 + 40)) ]; then
 else
 	fail "state file is $size bytes, expected $((24 + USERS * 448 + 40))"
 fi
-ls "$W/state" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
+for f in "$W"/state/*.tmp.*; do
+	[ -e "$f" ] && fail "a temporary file was left behind: $f"
+done
 
 # 2. Restart with the pinned maps: the map wins.
 siplbd_stop || fail "siplbd exited with status $? on SIGTERM"
@@ -177,6 +179,7 @@ for ns in $TB_NS_BACKENDS; do
 	wait_udp_port "$ns" "$TB_SIP_PORT"
 done
 CALLEE=$(sed -n 7p "$W/users.list" | cut -d';' -f1)
+uas=""	# set by lib_bg
 lib_bg uas ip netns exec "$TB_NS_CLIENT" timeout -s INT 40 \
 	sipp -sf "$UAS_XML" -i "$CLIENT_IP" -p "$CALLEE_PORT" -m 1 -nostdin \
 	>"$W/uas.out" 2>&1
@@ -209,8 +212,11 @@ else
 fi
 bindings_now "$W/damaged"
 [ ! -s "$W/damaged" ] || fail "bindings present after loading a damaged file"
-[ -e "$STATE.corrupt" ] && pass "the damaged file is kept as $STATE.corrupt" ||
+if [ -e "$STATE.corrupt" ]; then
+	pass "the damaged file is kept as $STATE.corrupt"
+else
 	fail "no $STATE.corrupt"
+fi
 siplbd_stop || fail "siplbd exited with status $? on SIGTERM"
 
 [ "$LIB_FAILURES" -eq 0 ] || die "$LIB_FAILURES check(s) failed"

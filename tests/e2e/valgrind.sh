@@ -52,10 +52,10 @@ VG_OPTS="--error-exitcode=$ERROR_EXIT --leak-check=full
 
 # siplbd_start runs $SIPLBD: a wrapper that execs it under valgrind (so
 # the PID stays the one siplbd_start records).
+# shellcheck disable=SC2086 # VG_OPTS: one option per word, joined
 cat >"$W/siplbd-vg" <<EOF
 #!/bin/sh
-# shellcheck disable=SC2086
-exec valgrind $(echo $VG_OPTS) --log-file=$W/siplbd.vg $REAL_SIPLBD "\$@"
+exec valgrind $(printf '%s ' $VG_OPTS)--log-file=$W/siplbd.vg $REAL_SIPLBD "\$@"
 EOF
 chmod +x "$W/siplbd-vg"
 SIPLBD=$W/siplbd-vg
@@ -94,11 +94,12 @@ siplbd_start "$CONF" || {
 }
 log "siplbd runs under valgrind (PID $SIPLBD_PID)"
 
+# shellcheck disable=SC2086 # VG_OPTS: one option per word
 lib_bg WORKER_PID nsenter --net="/run/netns/$TB_NS_BACKENDS" \
 	valgrind $VG_OPTS --log-file="$W/worker.vg" "$WORKER" \
 	-l "$(ep "$BACKEND_IPS" "$TB_SIP_PORT")" -P "$TB_PINDIR" -d "$DOMAIN" \
 	-r "$VIP_EP" 2>"$W/worker.log" </dev/null
-for n in $(seq 1 200); do
+for _ in $(seq 1 200); do
 	ip netns exec "$TB_NS_BACKENDS" ss -Hlun "sport = :$TB_SIP_PORT" |
 		grep -q . && break
 	sleep 0.1
@@ -133,6 +134,7 @@ fi
 
 # 2. Calls through the worker.
 CALLEE=$(head -n 1 "$W/users.list" | cut -d';' -f1)
+uas=""	# set by lib_bg
 lib_bg uas ip netns exec "$TB_NS_CLIENT" timeout -s INT 120 \
 	sipp -sf "$UAS_XML" -i "$CLIENT_IP" -p "$CALLEE_PORT" -m "$CALLS" \
 	-nostdin -trace_msg -message_file "$W/uas.msg" >"$W/uas.out" 2>&1
@@ -152,7 +154,7 @@ lib_stop "$uas" NONE 30 || fail "the callee's sipp failed"
 # 3. Reload with a changed value; stats through the control socket.
 write_conf 1800
 kill -HUP "$SIPLBD_PID"
-for n in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	grep -q "reloaded:" "$SIPLBD_LOG" && break
 	sleep 0.1
 done
