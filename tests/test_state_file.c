@@ -350,7 +350,7 @@ TEST(state_unwritable_directory)
 		ASSERT_EQ(state_file_save("/nonexistent-dir/state", &m.loc,
 					  NOW, &saved, err, sizeof(err)),
 			  -ENOENT, "no such directory: -ENOENT");
-		ASSERT_TRUE(strstr(err, "/nonexistent-dir/state.tmp."),
+		ASSERT_TRUE(strstr(err, "/nonexistent-dir/state.tmp"),
 			    "the message names the file");
 	}
 	maps_down(&m);

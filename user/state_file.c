@@ -159,8 +159,9 @@ int state_file_save(const char *path, const struct location *loc, __u64 now,
 
 	*saved = 0;
 	memcpy(hdr.magic, STATE_FILE_MAGIC, sizeof(hdr.magic));
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
+	/* One name, not one per process: a write cut short by a crash
+	 * leaves a PATH.tmp that the next write simply truncates. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return failf(err, errlen, -ENAMETOOLONG, "%s: path too long",
 			     path);
 	md = EVP_MD_CTX_new();

@@ -7,7 +7,7 @@
  * every live binding to PATH now and then and on exit, and at start-up,
  * if the map is empty, loads them back (expired ones skipped).
  *
- * Writes are atomic: a temporary file in the same directory, fsync, rename
+ * Writes are atomic: PATH.tmp in the same directory, fsync, rename
  * over PATH, fsync of the directory; a crash leaves the old file or the
  * new one, never a mix. A file that fails any check below is refused as a
  * whole (nothing from it reaches the map).

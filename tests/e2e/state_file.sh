@@ -125,7 +125,7 @@ if [ "$size" -eq $((24 + USERS * 448 + 40)) ]; then
 else
 	fail "state file is $size bytes, expected $((24 + USERS * 448 + 40))"
 fi
-for f in "$W"/state/*.tmp.*; do
+for f in "$W"/state/*.tmp; do
 	[ -e "$f" ] && fail "a temporary file was left behind: $f"
 done
 
