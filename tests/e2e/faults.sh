@@ -59,8 +59,8 @@ SEED=${SIPLB_FAULTS_SEED:-20261124}
 ROUNDS=1
 [ "${SIPLB_FAULTS_LONG:-0}" = 1 ] && ROUNDS=5
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
-UAC_XML=$ROOT/tests/e2e/faults/uac_call.xml
-UAS_XML=$ROOT/tests/e2e/faults/uas_answer.xml
+UAC_XML=$ROOT/tests/e2e/sipp/uac_call.xml
+UAS_XML=$ROOT/tests/e2e/sipp/uas_answer.xml
 ANALYZE=$ROOT/tests/e2e/faults/analyze.py
 
 LIB_FAMILY=4

@@ -31,8 +31,8 @@ DOMAIN=siplb.test
 CALLER_PORT=5071
 CALLEE_PORT=5072
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
-UAC_XML=$ROOT/tests/e2e/worker/uac_call.xml
-UAS_XML=$ROOT/tests/e2e/worker/uas_answer.xml
+UAC_XML=$ROOT/tests/e2e/sipp/uac_call.xml
+UAS_XML=$ROOT/tests/e2e/sipp/uas_answer.xml
 
 LIB_FAMILY=4
 lib_init statefile
@@ -181,12 +181,12 @@ done
 CALLEE=$(sed -n 7p "$W/users.list" | cut -d';' -f1)
 uas=""	# set by lib_bg
 lib_bg uas ip netns exec "$TB_NS_CLIENT" timeout -s INT 40 \
-	sipp -sf "$UAS_XML" -i "$CLIENT_IP" -p "$CALLEE_PORT" -m 1 -nostdin \
+	sipp -sf "$UAS_XML" -d 0 -i "$CLIENT_IP" -p "$CALLEE_PORT" -m 1 -nostdin \
 	>"$W/uas.out" 2>&1
 wait_udp_port "$TB_NS_CLIENT" "$CALLEE_PORT"
-printf 'SEQUENTIAL\n%s;\n' "$DOMAIN" >"$W/caller.csv"
+printf 'SEQUENTIAL\n%s;%s;\n' "$DOMAIN" "$CALLEE" >"$W/caller.csv"
 if ip netns exec "$TB_NS_CLIENT" timeout -s INT 40 \
-	sipp "$VIP_EP" -sf "$UAC_XML" -s "$CALLEE" -inf "$W/caller.csv" \
+	sipp "$VIP_EP" -sf "$UAC_XML" -d 200 -inf "$W/caller.csv" \
 	-i "$CLIENT_IP" -p "$CALLER_PORT" -m 1 -nostdin -recv_timeout 15s \
 	-trace_msg -message_file "$W/uac.msg" >"$W/uac.out" 2>&1; then
 	pass "a call to $CALLEE (restored binding) completed through the VIP"

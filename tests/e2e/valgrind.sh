@@ -33,8 +33,8 @@ CALLER_PORT=5071
 CALLEE_PORT=5072
 ERROR_EXIT=99
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
-UAC_XML=$ROOT/tests/e2e/worker/uac_call.xml
-UAS_XML=$ROOT/tests/e2e/worker/uas_answer.xml
+UAC_XML=$ROOT/tests/e2e/sipp/uac_call.xml
+UAS_XML=$ROOT/tests/e2e/sipp/uas_answer.xml
 SUPP=$ROOT/tests/e2e/valgrind.supp
 
 command -v valgrind >/dev/null || die "valgrind not found: run scripts/deps.sh"
@@ -136,12 +136,12 @@ fi
 CALLEE=$(head -n 1 "$W/users.list" | cut -d';' -f1)
 uas=""	# set by lib_bg
 lib_bg uas ip netns exec "$TB_NS_CLIENT" timeout -s INT 120 \
-	sipp -sf "$UAS_XML" -i "$CLIENT_IP" -p "$CALLEE_PORT" -m "$CALLS" \
+	sipp -sf "$UAS_XML" -d 0 -i "$CLIENT_IP" -p "$CALLEE_PORT" -m "$CALLS" \
 	-nostdin -trace_msg -message_file "$W/uas.msg" >"$W/uas.out" 2>&1
 wait_udp_port "$TB_NS_CLIENT" "$CALLEE_PORT"
-printf 'SEQUENTIAL\n%s;\n' "$DOMAIN" >"$W/caller.csv"
+printf 'SEQUENTIAL\n%s;%s;\n' "$DOMAIN" "$CALLEE" >"$W/caller.csv"
 if ip netns exec "$TB_NS_CLIENT" timeout -s INT 120 \
-	sipp "$VIP_EP" -sf "$UAC_XML" -s "$CALLEE" -inf "$W/caller.csv" \
+	sipp "$VIP_EP" -sf "$UAC_XML" -d 200 -inf "$W/caller.csv" \
 	-i "$CLIENT_IP" -p "$CALLER_PORT" -m "$CALLS" -r 2 -nostdin \
 	-recv_timeout 20s -trace_msg -message_file "$W/uac.msg" \
 	-trace_err -error_file "$W/uac.err" >"$W/uac.out" 2>&1; then
