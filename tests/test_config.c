@@ -560,20 +560,6 @@ TEST(config_every_directive_stored)
 	conf_free(c);
 }
 
-TEST(config_state_file_stored)
-{
-	static const char text[] = "state-file /var/lib/siplb/state 30\n" MIN;
-	struct siplb_conf *c;
-
-	c = check_parse("state-file", NAME, text, strlen(text), 0, NULL);
-	if (!c)
-		return;
-	ASSERT_TRUE(!strcmp(c->state_path, "/var/lib/siplb/state"),
-		    "state-file path");
-	ASSERT_EQ(c->state_interval, 30, "state-file interval");
-	conf_free(c);
-}
-
 TEST(config_algorithms_order_kept)
 {
 	const char *text = "auth {\nalgorithms MD5 SHA-512-256 SHA-256\n}\n" MIN;
@@ -597,6 +583,20 @@ TEST(config_algorithms_order_kept)
 	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_SHA256,
 		  "default: SHA-256 first (RFC 8760)");
 	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_MD5, "default: then MD5");
+	conf_free(c);
+}
+
+TEST(config_state_file_stored)
+{
+	static const char text[] = "state-file /var/lib/siplb/state 30\n" MIN;
+	struct siplb_conf *c;
+
+	c = check_parse("state-file", NAME, text, strlen(text), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(!strcmp(c->state_path, "/var/lib/siplb/state"),
+		    "state-file path");
+	ASSERT_EQ(c->state_interval, 30, "state-file interval");
 	conf_free(c);
 }
 
