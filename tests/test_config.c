@@ -241,6 +241,27 @@ static const struct conf_case cases[] = {
 	  "pin-dir: 'bpf/siplb' is not an absolute path" },
 	{ "relative control-socket", "control-socket siplbd.sock\n" MIN, 1,
 	  "control-socket: 'siplbd.sock' is not an absolute path" },
+	{ "state-file", "state-file /var/lib/siplb/bindings\n" MIN, 0, NULL },
+	{ "state-file with interval", "state-file /s 60\n" MIN, 0, NULL },
+	{ "state-file interval at its limit", "state-file /s 86400\n" MIN, 0,
+	  NULL },
+	{ "relative state-file", "state-file bindings\n" MIN, 1,
+	  "state-file: 'bindings' is not an absolute path" },
+	{ "state-file without a path", "state-file\n" MIN, 1,
+	  "state-file: takes 1 to 2 arguments, got 0" },
+	{ "state-file, three words", "state-file /s 1 2\n" MIN, 1,
+	  "state-file: takes 1 to 2 arguments, got 3" },
+	{ "state-file interval 0", "state-file /s 0\n" MIN, 1,
+	  "state-file interval: 0 is out of range 1..86400" },
+	{ "state-file interval above a day", "state-file /s 86401\n" MIN, 1,
+	  "state-file interval: 86401 is out of range 1..86400" },
+	{ "state-file interval not a number", "state-file /s 10s\n" MIN, 1,
+	  "state-file interval: '10s' is not a number" },
+	{ "state-file twice", "state-file /a\nstate-file /b\n" MIN, 2,
+	  "state-file: given twice (first at line 1)" },
+	{ "state-file inside a block",
+	  REQ "health {\nstate-file /s\n}\n" VIP4, 4,
+	  "state-file: not allowed inside a health block" },
 	{ "realm with '\"'", "realm ex\"ample\n" MIN, 1,
 	  "realm: 'ex\"ample' contains '\"' or '\\'" },
 	{ "realm with '\\'", "realm ex\\ample\n" MIN, 1,
@@ -494,6 +515,8 @@ TEST(config_defaults_when_blocks_absent)
 	ASSERT_EQ(c->affinity_size, SIPLB_AFFINITY_SIZE, "affinity-size");
 	ASSERT_TRUE(!strcmp(c->control_socket, "/run/siplb/siplbd.sock"),
 		    "control-socket");
+	ASSERT_TRUE(!strcmp(c->state_path, ""), "no state-file");
+	ASSERT_EQ(c->state_interval, 10, "state-file interval");
 	ASSERT_TRUE(!strcmp(c->realm, "example.com"), "realm");
 	ASSERT_TRUE(!strcmp(c->users_path, "/etc/siplb/users"), "users");
 	ASSERT_EQ(c->registrar.default_expires, 3600, "default-expires");
@@ -715,6 +738,20 @@ TEST(config_algorithms_order_kept)
 	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_SHA256,
 		  "default: SHA-256 first (RFC 8760)");
 	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_MD5, "default: then MD5");
+	conf_free(c);
+}
+
+TEST(config_state_file_stored)
+{
+	static const char text[] = "state-file /var/lib/siplb/state 30\n" MIN;
+	struct siplb_conf *c;
+
+	c = check_parse("state-file", NAME, text, strlen(text), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(!strcmp(c->state_path, "/var/lib/siplb/state"),
+		    "state-file path");
+	ASSERT_EQ(c->state_interval, 30, "state-file interval");
 	conf_free(c);
 }
 

@@ -133,6 +133,12 @@ int lb_attach(const struct attach_opts *o)
 	if (o->location_size) {
 		err = bpf_map__set_max_entries(skel->maps.siplb_location,
 					       o->location_size);
+		/* Every binding counts its source there: as many entries
+		 * as bindings means it is never full before the location
+		 * map is (then REGISTERs get 503 either way). */
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.siplb_sources,
+						       o->location_size);
 		if (err)
 			goto cleanup;
 	}

@@ -175,6 +175,21 @@ static int handle_pin_dir(struct parser *p)
 			     sizeof(p->conf->pin_dir));
 }
 
+/* state-file PATH [SECONDS]: where siplbd keeps a copy of the bindings
+ * for a reboot (user/state_file.h), and how often it may rewrite it. */
+static int handle_state_file(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	int err;
+
+	err = copy_absolute(p, "state-file", p->argv[0], c->state_path,
+			    sizeof(c->state_path));
+	if (err || p->argc < 2)
+		return err;
+	return parse_number(p, "state-file interval", p->argv[1], 1,
+			    CONF_SECONDS_MAX, &c->state_interval);
+}
+
 static int handle_control_socket(struct parser *p)
 {
 	return copy_absolute(p, "control-socket", p->argv[0],
@@ -640,6 +655,8 @@ static const struct directive directives[] = {
 	STRING("xdp-mode", handle_xdp_mode),
 	NUMBER("affinity-size", CTX_TOP, affinity_size, 1, CONF_AFFINITY_MAX),
 	STRING("control-socket", handle_control_socket),
+	{ .keyword = "state-file", .ctx = CTX_TOP, .min_args = 1,
+	  .max_args = 2, .handle = handle_state_file },
 	STRING("realm", handle_realm),
 	STRING("users", handle_users),
 	BLOCK("vip", 1, CTX_VIP, true, handle_vip),
@@ -964,6 +981,7 @@ static struct siplb_conf *conf_new(const char *path)
 	c->xdp_mode = ATTACH_AUTO;
 	c->affinity_size = SIPLB_AFFINITY_SIZE;
 	strcpy(c->control_socket, CONF_DEFAULT_CONTROL_SOCKET);
+	c->state_interval = CONF_DEFAULT_STATE_INTERVAL;
 	c->registrar.default_expires = CONF_DEFAULT_EXPIRES;
 	c->registrar.min_expires = CONF_DEFAULT_MIN_EXPIRES;
 	c->registrar.max_expires = CONF_DEFAULT_MAX_EXPIRES;

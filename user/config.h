@@ -56,6 +56,7 @@
 #define CONF_DEFAULT_HEALTH_TIMEOUT	1
 #define CONF_DEFAULT_DOWN_AFTER		3
 #define CONF_DEFAULT_UP_AFTER		2
+#define CONF_DEFAULT_STATE_INTERVAL	10	/* s between state-file writes */
 
 /* Ranges, inclusive (etc/siplb.conf says why each is what it is). */
 #define CONF_WEIGHT_MAX		1000
@@ -94,6 +95,8 @@ struct siplb_conf {
 	enum attach_mode xdp_mode;
 	__u32 affinity_size;
 	char control_socket[CONF_SOCKET_MAX];
+	char state_path[PATH_MAX];	/* "": no state file */
+	__u32 state_interval;		/* seconds, at most one write per */
 	char realm[CONF_REALM_MAX];
 	char users_path[PATH_MAX];	/* relative ones joined to path's dir */
 	struct conf_vip *vips;		/* 1..SIPLB_MAX_VIPS, in file order */

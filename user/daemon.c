@@ -29,6 +29,7 @@
 #include "lb_table.h"
 #include "log.h"
 #include "sip_msg.h"
+#include "state_file.h"
 #include "stun.h"
 #include "users.h"
 
@@ -227,6 +228,87 @@ static int open_vip_sockets(struct siplbd *d)
 	return 0;
 }
 
+/*
+ * Changes to the bindings since start: every 200 to a REGISTER (most
+ * change a binding) and every binding swept. A save happens only when
+ * this moved, so an idle registrar does not rewrite the file.
+ */
+static __u64 state_generation(const struct siplbd *d)
+{
+	return d->reg.stats.ok + d->stats.sweeps_removed;
+}
+
+static void state_save(struct siplbd *d)
+{
+	struct timespec rt;
+	char err[512];
+	__u64 saved;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	ret = state_file_save(d->conf->state_path, &d->loc, rt.tv_sec, &saved,
+			      err, sizeof(err));
+	d->state_saved_tick = d->ticks;
+	if (ret) {
+		d->stats.state_save_failures++;
+		log_warnx("%s", err);
+		return;
+	}
+	d->stats.state_saves++;
+	d->state_saved_gen = state_generation(d);
+	log_debug("state file %s: %llu bindings written",
+		  d->conf->state_path, (unsigned long long)saved);
+}
+
+/*
+ * With a state file: if siplb_location is empty (new maps: a reboot, or
+ * `siplbctl unpin`), put the file's bindings back. A pinned map that
+ * survived is newer than any file, so it wins. A damaged file is moved
+ * aside (PATH.corrupt) so that the next save does not destroy the
+ * evidence, and siplbd starts with no bindings rather than not at all.
+ * Returns true if the file now matches the map (nothing to write yet).
+ */
+static bool state_restore(struct siplbd *d)
+{
+	const char *path = d->conf->state_path;
+	struct state_file_counts c;
+	char err[512], aside[PATH_MAX + 16];
+	struct timespec rt;
+	__u64 present = 0;
+	int ret;
+
+	if (!path[0])
+		return false;
+	d->state_ready = true;
+	ret = location_count(&d->loc, &present);
+	if (ret || present) {
+		log_info("state file %s not read: %llu bindings in the pinned "
+			 "map", path, (unsigned long long)present);
+		return false;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	ret = state_file_load(path, &d->loc, rt.tv_sec, &c, err, sizeof(err));
+	if (ret == -ENOENT) {
+		log_info("state file %s does not exist yet: no bindings to "
+			 "restore", path);
+		return false;
+	}
+	if (ret) {
+		snprintf(aside, sizeof(aside), "%s.corrupt", path);
+		log_warnx("%s; starting with no bindings, the file is kept as "
+			  "%s", err, aside);
+		if (ret == -EINVAL && rename(path, aside))
+			log_warn("Couldn't rename %s", path);
+		return false;
+	}
+	d->stats.state_loaded = c.loaded;
+	log_info("state file %s: %llu bindings restored, %llu expired, "
+		 "%llu invalid, %llu did not fit (max-bindings)", path,
+		 (unsigned long long)c.loaded, (unsigned long long)c.expired,
+		 (unsigned long long)c.invalid, (unsigned long long)c.full);
+	return true;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -253,6 +335,9 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->reg_ready = true;
+	/* (__u64)-1: never matches, so the first tick writes the file. */
+	d->state_saved_gen = state_restore(d) ? state_generation(d) :
+						(__u64)-1;
 	d->slow.maps = &d->maps;
 	health_conf_from(d->conf, &hc);
 	err = health_init(&d->health, &d->maps, &hc);
@@ -405,6 +490,10 @@ void daemon_tick(struct siplbd *d)
 			  (unsigned long long)removed);
 	if (d->ticks % SWEEP_EVERY == 0)
 		auth_guard_sweep(&d->guard, now.mono_ns, &removed);
+	if (d->state_ready && d->conf->state_path[0] &&
+	    d->ticks - d->state_saved_tick >= d->conf->state_interval &&
+	    state_generation(d) != d->state_saved_gen)
+		state_save(d);
 }
 
 /* Same VIPs in the same order: the sockets (and what is queued on them)
@@ -475,6 +564,12 @@ void daemon_reload(struct siplbd *d)
 	d->reg.conf = rc;
 	d->reg.users = users;
 	d->loc.max_contacts = conf->registrar.max_contacts;
+	if (conf->state_path[0] && !d->state_ready) {
+		/* state-file added by this reload: the map is live, save
+		 * it from the next tick on (nothing to restore). */
+		d->state_ready = true;
+		d->state_saved_gen = (__u64)-1;
+	}
 	auth_guard_configure(&d->guard, conf->auth.block_threshold,
 			     conf->auth.block_window, conf->auth.block_time);
 	health_conf_from(conf, &d->health.conf);
@@ -488,6 +583,10 @@ void daemon_reload(struct siplbd *d)
 
 void daemon_free(struct siplbd *d)
 {
+	/* On the way out (SIGTERM): the file as of now, if it changed. */
+	if (d->state_ready && d->conf && d->conf->state_path[0] &&
+	    state_generation(d) != d->state_saved_gen)
+		state_save(d);
 	close_vip_sockets(d);
 	if (d->health_ready)
 		health_free(&d->health);

@@ -25,7 +25,10 @@
 	X(stun, "STUN binding requests answered")                             \
 	X(bad_requests, "malformed requests answered 400/505")                \
 	X(bad_dropped, "malformed responses and junk dropped")                \
-	X(sweeps_removed, "expired bindings removed")
+	X(sweeps_removed, "expired bindings removed")                         \
+	X(state_saves, "state-file writes")                                   \
+	X(state_save_failures, "state-file writes that failed")               \
+	X(state_loaded, "bindings loaded from the state file at start")
 
 struct daemon_stats {
 #define DAEMON_STAT_FIELD(name, help) __u64 name;
@@ -51,6 +54,9 @@ struct siplbd {
 	size_t nsip;
 	int sig_fd, tick_fd, ep_fd, ctl_fd;
 	__u64 ticks;
+	bool state_ready;	/* state file loaded (or not needed): save it */
+	__u64 state_saved_gen;	/* state_generation() at the last save */
+	__u64 state_saved_tick;
 	bool running;
 	struct daemon_stats stats;
 };

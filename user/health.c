@@ -73,22 +73,35 @@ void health_free(struct health *h)
 	h->t = NULL;
 }
 
+/*
+ * (Re)open the socket to ep. The probe counters survive a reopen for the
+ * same endpoint: a backend whose route is gone fails here every time, and
+ * those misses must add up.
+ */
 static int target_open(struct health_target *t, const struct siplb_endpoint *ep)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
+	int err;
 
-	target_close(t);
+	if (memcmp(&t->ep, ep, sizeof(*ep))) {
+		target_close(t);	/* another backend in this slot */
+		t->ep = *ep;
+	} else if (t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+	}
 	len = endpoint_to_sockaddr(ep, &ss);
 	t->fd = socket(ep->family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET,
 		       SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (t->fd < 0)
 		return -errno;
 	if (connect(t->fd, (struct sockaddr *)&ss, len)) {
-		target_close(t);
-		return -errno;
+		err = -errno;
+		close(t->fd);
+		t->fd = -1;
+		return err;
 	}
-	t->ep = *ep;
 	return 0;
 }
 
@@ -174,6 +187,14 @@ static void judge(struct health *h, struct siplb_backend *be,
 	}
 }
 
+static void count_miss(struct health *h, struct health_target *t)
+{
+	t->waiting = false;
+	t->misses++;
+	t->answers = 0;
+	h->misses++;
+}
+
 static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
 		      __u64 now_ms)
 {
@@ -181,8 +202,17 @@ static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
 	int answer;
 
 	if (t->fd < 0 || memcmp(&t->ep, &be->ep, sizeof(be->ep))) {
-		if (target_open(t, &be->ep))
+		if (target_open(t, &be->ep)) {
+			/* No route to the backend (its link is down): a
+			 * probe that cannot be sent is a miss, once per
+			 * interval, or the backend would stay up forever. */
+			if (now_ms >= t->next_ms) {
+				count_miss(h, t);
+				t->next_ms = now_ms + h->conf.interval * 1000ULL;
+			}
+			judge(h, be, t);
 			return;
+		}
 	}
 	if (t->waiting) {
 		answer = read_answers(t);
@@ -193,10 +223,7 @@ static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
 			h->answers++;
 		} else if (answer < 0 ||
 			   now_ms - t->sent_ms >= h->conf.timeout * 1000ULL) {
-			t->waiting = false;
-			t->misses++;
-			t->answers = 0;
-			h->misses++;
+			count_miss(h, t);
 		}
 	}
 	judge(h, be, t);
@@ -205,6 +232,11 @@ static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
 			t->waiting = true;
 			t->sent_ms = now_ms;
 			h->probes++;
+		} else {
+			/* ENETUNREACH and the like: the route went away
+			 * under the connected socket. A miss, as above. */
+			count_miss(h, t);
+			judge(h, be, t);
 		}
 		t->next_ms = now_ms + h->conf.interval * 1000ULL;
 	}

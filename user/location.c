@@ -83,7 +83,12 @@ int location_read(const struct location *loc, const char *aor, size_t len,
 	return 0;
 }
 
-/* Store b in slot (new or replacing an expired or older binding). */
+/*
+ * Store b in slot (new or replacing an expired or older binding). All or
+ * nothing: if b's source cannot be counted (siplb_sources full: -E2BIG),
+ * the slot gets its old contents back, so a refused REGISTER (503) leaves
+ * no binding behind.
+ */
 int location_put(const struct location *loc, const char *aor, size_t len,
 		 __u32 slot, const struct siplb_binding *b)
 {
@@ -99,9 +104,18 @@ int location_put(const struct location *loc, const char *aor, size_t len,
 	had_old = !bpf_map_lookup_elem(loc->bindings_fd, &key, &old);
 	if (bpf_map_update_elem(loc->bindings_fd, &key, b, BPF_ANY))
 		return -errno;	/* -E2BIG when the map is full */
+	err = source_count(loc, b, +1);
+	if (err) {
+		if (had_old)
+			bpf_map_update_elem(loc->bindings_fd, &key, &old,
+					    BPF_ANY);
+		else
+			bpf_map_delete_elem(loc->bindings_fd, &key);
+		return err;
+	}
 	if (had_old)
 		source_count(loc, &old, -1);
-	return source_count(loc, b, +1);
+	return 0;
 }
 
 int location_remove(const struct location *loc, const char *aor, size_t len,
