@@ -17,7 +17,8 @@
  * Two pinned maps are opened: siplb_location, only read (the worker never
  * writes a binding), and siplb_workers, where the worker publishes its
  * counters under its listen address once a second and when it stops
- * (`siplbctl workers`). The users file (-u), the one siplbd reads, only
+ * (`siplbctl workers`). Once a second it also checks that the pins still
+ * name the maps it holds, and follows them if they were made anew. The users file (-u), the one siplbd reads, only
  * tells which users exist: 404 for a stranger, 480 for a user with no
  * binding now.
  */
@@ -57,6 +58,7 @@
 
 struct worker {
 	int sip_fd, tick_fd, sig_fd, ep_fd, location_fd, workers_fd;
+	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
 	bool running;
 	unsigned int ticks;
 	uint64_t started_at;
@@ -112,6 +114,10 @@ static int open_maps(struct worker *w, const char *pin_dir)
 	skel = siplb__open();
 	if (!skel)
 		return -errno;
+	snprintf(w->location_pin, sizeof(w->location_pin), "%s/%s", pin_dir,
+		 bpf_map__name(skel->maps.siplb_location));
+	snprintf(w->workers_pin, sizeof(w->workers_pin), "%s/%s", pin_dir,
+		 bpf_map__name(skel->maps.siplb_workers));
 	err = lb_map_open(pin_dir, skel->maps.siplb_location, &w->location_fd);
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
@@ -122,6 +128,46 @@ static int open_maps(struct worker *w, const char *pin_dir)
 			  "nsenter --net, not ip netns exec: that hides "
 			  "/sys/fs/bpf)");
 	return err;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/*
+ * Follow a map that was made anew under the same pin (siplbctl unpin and
+ * a new siplbd, or a start from the state file after a reboot): an fd
+ * keeps the old map alive, and its bindings would never change again.
+ * While the pin is missing (siplbd re-creating the maps), keep the old.
+ */
+static void follow_pin(const char *pin, int *fd, const char *what)
+{
+	int fresh = bpf_obj_get(pin);
+	__u32 old_id, new_id;
+
+	if (fresh < 0)
+		return;
+	old_id = map_id(*fd);
+	new_id = map_id(fresh);
+	if (!new_id || new_id == old_id) {
+		close(fresh);
+		return;
+	}
+	log_info("%s %s was made anew (map id %u, was %u): following it",
+		 what, pin, new_id, old_id);
+	close(*fd);
+	*fd = fresh;
+}
+
+static void follow_maps(struct worker *w)
+{
+	follow_pin(w->location_pin, &w->location_fd, "the location map");
+	proxy.loc.bindings_fd = w->location_fd;
+	follow_pin(w->workers_pin, &w->workers_fd, "the counters map");
 }
 
 /* Publish the counters under our listen address (siplbctl workers). */
@@ -279,8 +325,10 @@ static void on_tick(struct worker *w)
 		return;
 	now_of(&now);
 	proxy_tick(&proxy, &now);
-	if (++w->ticks % WORKER_PUBLISH_TICKS == 0)
+	if (++w->ticks % WORKER_PUBLISH_TICKS == 0) {
+		follow_maps(w);
 		publish(w, SIPLB_WORKER_RUNNING);
+	}
 }
 
 static int event_loop(struct worker *w)

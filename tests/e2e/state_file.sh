@@ -10,9 +10,9 @@
 #   3. A "reboot": SIGTERM, every XDP program detached and every pinned map
 #      removed (siplbctl detach, siplbctl unpin), siplbd started again on
 #      new, empty maps: it loads the file; siplbctl bindings shows the same
-#      AORs, contacts, CSeqs and expiry times (+-2 s) as before. Then
-#      siplb-worker starts on each backend and a call through the VIP to a
-#      restored user completes.
+#      AORs, contacts, CSeqs and expiry times (+-2 s) as before. The
+#      siplb-workers, started before the reboot, follow the new maps, and
+#      a call through the VIP to a restored user completes.
 #   4. A damaged file (truncated by 10 bytes) after another "reboot":
 #      siplbd starts anyway with no bindings, says why (FILE: truncated),
 #      and keeps the damaged file as FILE.corrupt.
@@ -134,6 +134,19 @@ for f in "$W"/state/*.tmp; do
 	[ -e "$f" ] && fail "a temporary file was left behind: $f"
 done
 
+# The workers start now and keep running through the "reboot" below.
+WORKER_PIDS=""
+i=0
+for ns in $TB_NS_BACKENDS; do
+	i=$((i + 1))
+	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
+		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
+		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
+		2>"$W/worker$i.log" </dev/null
+	WORKER_PIDS="$WORKER_PIDS $pid"
+	wait_udp_port "$ns" "$TB_SIP_PORT"
+done
+
 # 2. Restart with the pinned maps: the map wins.
 siplbd_stop || fail "siplbd exited with status $? on SIGTERM"
 siplbd_start "$CONF" || die "siplbd did not start again"
@@ -171,17 +184,17 @@ else
 	fail "the restored bindings differ from those before the reboot"
 fi
 
-# ...and calls route to them: workers start on the new maps.
-WORKER_PIDS=""
+# ...and calls route to them: the workers, running since before the
+# reboot, follow the maps that were made anew (within their 1 s tick).
+sleep 1.5
 i=0
-for ns in $TB_NS_BACKENDS; do
+for pid in $WORKER_PIDS; do
 	i=$((i + 1))
-	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
-		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
-		2>"$W/worker$i.log" </dev/null
-	WORKER_PIDS="$WORKER_PIDS $pid"
-	wait_udp_port "$ns" "$TB_SIP_PORT"
+	if grep -q "the location map .* was made anew" "$W/worker$i.log"; then
+		pass "worker $i follows the new location map"
+	else
+		fail "worker $i did not follow the new location map"
+	fi
 done
 CALLEE=$(sed -n 7p "$W/users.list" | cut -d';' -f1)
 uas=""	# set by lib_bg
