@@ -189,8 +189,16 @@ int proxy_build_request(const struct proxy_self *self,
 	else
 		w_slice(&w, req->ruri_text);
 	w_str(&w, " SIP/2.0\r\n");
-	w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
-	      self->port, f->branch);
+	/* Our Via names the VIP when there is one, as the Record-Route
+	 * does: responses then come back through the balancer, which steers
+	 * them by Call-ID to this worker, or to a survivor that relays them
+	 * statelessly if this worker has died meanwhile. */
+	if (self->has_rr)
+		w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n",
+		      self->rr_host, self->rr_port, f->branch);
+	else
+		w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
+		      self->port, f->branch);
 	if (f->record_route)
 		w_fmt(&w, "Record-Route: <sip:%s:%u;lr>\r\n", self->rr_host,
 		      self->rr_port);
@@ -428,7 +436,8 @@ bool proxy_via_is_ours(const struct proxy_self *self, const struct sip_via *v)
 		return false;
 	if (host_dest(v->host, v->port, &ep))
 		return false;
-	return endpoint_equal(&ep, &self->addr);
+	return endpoint_equal(&ep, &self->addr) ||
+	       (self->has_rr && endpoint_equal(&ep, &self->rr));
 }
 
 /* The loop hash our branch carries after its '.', or false if none. */
