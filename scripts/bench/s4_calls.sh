@@ -6,7 +6,7 @@
 #             (scripts/bench/kamailio/proxy.cfg: REGISTER with digest auth,
 #             INVITE by lookup("location"), record_route, t_relay)
 #   siplb     siplbd (registrar, XDP on the balancer's veths) and one
-#             siplb-worker per backend (tests/e2e/worker.sh's setup), the
+#             siplb-worker per backend (as tests/e2e/calls.sh sets it up), the
 #             XDP program steering each call to a worker by its Call-ID
 #
 # The same phones both times: BENCH_S4_PHONES users register with digest
