@@ -126,3 +126,10 @@ bool endpoint_equal(const struct siplb_endpoint *a,
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
+
+void endpoint_addr(const struct siplb_endpoint *ep, struct siplb_addr *a)
+{
+	memset(a, 0, sizeof(*a));	/* a map key: no stray padding */
+	memcpy(a->addr, ep->addr, sizeof(a->addr));
+	a->family = ep->family;
+}

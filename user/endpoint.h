@@ -23,5 +23,8 @@ void endpoint_from_sockaddr(const struct sockaddr_storage *ss,
 			    struct siplb_endpoint *ep);
 bool endpoint_equal(const struct siplb_endpoint *a,
 		    const struct siplb_endpoint *b);
+/* The address of an endpoint, without its port: the key of the per-source
+ * maps (siplb_sources, siplb_blocked, siplb_vip_addrs). */
+void endpoint_addr(const struct siplb_endpoint *ep, struct siplb_addr *a);
 
 #endif /* SIPLB_ENDPOINT_H */

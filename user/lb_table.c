@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 
+#include "endpoint.h"
 #include "lb_table.h"
 #include "log.h"
 #include "maglev.h"
@@ -169,10 +170,10 @@ cleanup:
 static int vip_addr_count(const struct lb_maps *m,
 			  const struct siplb_endpoint *ep, int delta)
 {
-	struct siplb_addr addr = { .family = ep->family };
+	struct siplb_addr addr;
 	__u32 count = 0;
 
-	memcpy(addr.addr, ep->addr, sizeof(addr.addr));
+	endpoint_addr(ep, &addr);
 	bpf_map_lookup_elem(m->vip_addrs, &addr, &count);
 	count += delta;
 	if (count == 0) {

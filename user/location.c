@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "endpoint.h"
 #include "location.h"
 
 int location_key(const char *aor, size_t len, struct siplb_location_key *key)
@@ -23,13 +24,6 @@ int location_key(const char *aor, size_t len, struct siplb_location_key *key)
 	return 0;
 }
 
-static void source_of(const struct siplb_binding *b, struct siplb_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	memcpy(a->addr, b->source.addr, sizeof(a->addr));
-	a->family = b->source.family;
-}
-
 /* Count a binding in (+1) or out (-1) of its source address's entry. */
 static int source_count(const struct location *loc,
 			const struct siplb_binding *b, int delta)
@@ -37,7 +31,7 @@ static int source_count(const struct location *loc,
 	struct siplb_source src = {};
 	struct siplb_addr addr;
 
-	source_of(b, &addr);
+	endpoint_addr(&b->source, &addr);
 	bpf_map_lookup_elem(loc->sources_fd, &addr, &src);
 	if (delta < 0 && src.bindings <= 1) {
 		if (bpf_map_delete_elem(loc->sources_fd, &addr) &&

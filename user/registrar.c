@@ -204,13 +204,6 @@ static int find_credentials(struct reg_ctx *c, char *buf, size_t bufsz,
 	return first_err;
 }
 
-static void source_addr(const struct siplb_endpoint *ep, struct siplb_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	memcpy(a->addr, ep->addr, sizeof(a->addr));
-	a->family = ep->family;
-}
-
 /*
  * Step 2. Returns 0 when authenticated, else the length of the response
  * already written (401/400), or -errno.
@@ -229,7 +222,7 @@ static int authenticate(struct reg_ctx *c)
 	/* Guesses already queued when the block landed are not checked: a
 	 * guesser that does not wait for answers gets no more tries than
 	 * one that does. */
-	source_addr(c->source, &src);
+	endpoint_addr(c->source, &src);
 	if (auth_guard_blocked(r->guard, &src, c->now->mono_ns)) {
 		r->stats.blocked++;
 		return REGISTRAR_NO_ANSWER;

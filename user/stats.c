@@ -26,53 +26,56 @@ const char *const siplb_stat_help[SIPLB_STAT_MAX] = {
 #undef SIPLB_STAT_HELP
 };
 
-int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
+/*
+ * Sum over the CPUs one value of a per-CPU map that is nfields __u64s
+ * (siplb_stats: 1, siplb_be_stats: packets and bytes).
+ */
+static int percpu_sum(int fd, const void *key, __u64 *sum, size_t nfields)
 {
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
 	__u64 *percpu;
-	__u32 key;
-	int cpu, err = 0;
+	size_t f;
 
 	if (ncpu < 0)
 		return ncpu;
-	percpu = calloc(ncpu, sizeof(*percpu));
+	percpu = calloc((size_t)ncpu * nfields, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	for (key = 0; key < SIPLB_STAT_MAX; key++) {
-		if (bpf_map_lookup_elem(m->stats, &key, percpu)) {
-			err = -errno;
-			break;
-		}
-		counters[key] = 0;
+	memset(sum, 0, nfields * sizeof(*sum));
+	if (bpf_map_lookup_elem(fd, key, percpu))
+		err = -errno;
+	else
 		for (cpu = 0; cpu < ncpu; cpu++)
-			counters[key] += percpu[cpu];
-	}
+			for (f = 0; f < nfields; f++)
+				sum[f] += percpu[(size_t)cpu * nfields + f];
 	free(percpu);
 	return err;
 }
 
+int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
+{
+	__u32 key;
+	int err;
+
+	for (key = 0; key < SIPLB_STAT_MAX; key++) {
+		err = percpu_sum(m->stats, &key, &counters[key], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+_Static_assert(sizeof(struct siplb_backend_stats) == 2 * sizeof(__u64),
+	       "backend stats are two counters");
+
 int stats_read_backend(const struct lb_maps *m, __u32 id,
 		       struct siplb_backend_stats *out)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct siplb_backend_stats *percpu;
-	int cpu, err = 0;
+	__u64 sum[2];
+	int err = percpu_sum(m->be_stats, &id, sum, 2);
 
-	if (ncpu < 0)
-		return ncpu;
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(m->be_stats, &id, percpu)) {
-		err = -errno;
-	} else {
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			out->packets += percpu[cpu].packets;
-			out->bytes += percpu[cpu].bytes;
-		}
-	}
-	free(percpu);
+	out->packets = sum[0];
+	out->bytes = sum[1];
 	return err;
 }
 
