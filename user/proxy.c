@@ -420,16 +420,20 @@ static void forward_stateless(struct proxy *p, const struct sip_msg *m,
 	emit(p, p->out, n, &r.to[0].dest);
 }
 
+/* The INVITE transaction an ACK or a CANCEL belongs to (17.2.3), or NULL. */
+static struct txn *invite_txn_of(struct proxy *p, const struct sip_msg *m)
+{
+	char key[TXN_KEY_MAX];
+	int n = txn_key_of(m, true, key, sizeof(key));
+
+	return n > 0 ? txn_find_key(&p->txns, key, n) : NULL;
+}
+
 static void on_ack(struct proxy *p, const struct sip_msg *m,
 		   const struct proxy_now *now)
 {
-	char key[TXN_KEY_MAX];
-	struct txn *t = NULL;
-	int n;
+	struct txn *t = invite_txn_of(p, m);
 
-	n = txn_key_of(m, true, key, sizeof(key));
-	if (n > 0)
-		t = txn_find_key(&p->txns, key, n);
 	if (t && t->invite && t->final_status >= 300) {
 		/* 17.2.1: the ACK of our non-2xx ends Timer G; Timer I. */
 		p->stats.acks_absorbed++;
@@ -507,13 +511,8 @@ static void on_cancel(struct proxy *p, const struct sip_msg *m,
 		      const struct siplb_endpoint *from,
 		      const struct proxy_now *now)
 {
-	char key[TXN_KEY_MAX];
-	struct txn *t = NULL;
-	int n;
+	struct txn *t = invite_txn_of(p, m);
 
-	n = txn_key_of(m, true, key, sizeof(key));
-	if (n > 0)
-		t = txn_find_key(&p->txns, key, n);
 	if (!t || !t->invite) {
 		/* 16.10 would forward it statelessly; with Call-ID steering
 		 * the INVITE is ours or gone, so say so. */

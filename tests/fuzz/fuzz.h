@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sip_uri.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond)                                                      \
@@ -39,6 +41,19 @@ static inline int fuzz_inside(const void *buf, size_t size, const void *p,
 	if (!len)
 		return 1;
 	return q >= b && q <= b + size && len <= (size_t)(b + size - q);
+}
+
+/* Every part of a parsed URI lies inside buf[0..size). */
+static inline void fuzz_check_uri(const void *buf, size_t size,
+				  const struct sip_uri *u)
+{
+	const struct sip_slice parts[] = {
+		u->scheme_text, u->opaque, u->user, u->password, u->host,
+		u->params, u->headers,
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		FUZZ_CHECK(fuzz_inside(buf, size, parts[i].p, parts[i].len));
 }
 
 /* A NUL-terminated copy of data (which may hold NULs: C-string APIs then

@@ -33,13 +33,7 @@ static void check_slice(struct sip_slice s)
 
 static void check_uri(const struct sip_uri *u)
 {
-	check_slice(u->scheme_text);
-	check_slice(u->opaque);
-	check_slice(u->user);
-	check_slice(u->password);
-	check_slice(u->host);
-	check_slice(u->params);
-	check_slice(u->headers);
+	fuzz_check_uri(input, input_len, u);
 	FUZZ_CHECK(u->scheme == SIP_URI_OTHER || u->scheme == SIP_URI_SIP ||
 		   u->scheme == SIP_URI_SIPS || u->scheme == SIP_URI_TEL);
 }
