@@ -497,6 +497,28 @@ with open(path, 'w') as f, open(listing, 'w') as l:
 EOF
 }
 
+# siplbd_conf REALM USERS [BACKEND_IPS]: the start of a siplbd
+# configuration for the testbed, to stdout: the pin directory, XDP on every
+# balancer port, the control socket $LIB_WORK/siplbd.sock, the registrar
+# for REALM with the users file USERS (relative to the configuration's
+# directory, or absolute), and the VIP with a backend on each address of
+# BACKEND_IPS (default: every backend). Callers add their own blocks.
+siplbd_conf() {
+	local ips=${3:-$BACKEND_IPS} dev ip
+	echo "pin-dir $TB_PINDIR"
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		echo "interface $dev"
+	done
+	echo "control-socket $LIB_WORK/siplbd.sock"
+	echo "realm $1"
+	echo "users $2"
+	echo "vip $VIP_EP {"
+	for ip in $ips; do
+		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
+	done
+	echo "}"
+}
+
 # siplbd_check CONF: `siplbd -n` on CONF; its output in $LIB_WORK/siplbd-n.out.
 siplbd_check() {
 	[ -x "$SIPLBD" ] || die "$SIPLBD not found: run 'make' first"

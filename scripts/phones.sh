@@ -29,20 +29,8 @@ REGISTER_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 # backend namespace, the registrar for REALM with USERS (a path relative
 # to FILE's directory), health checks every 2 seconds.
 phones_conf() {
-	local dev ip
 	{
-		echo "pin-dir $TB_PINDIR"
-		for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-			echo "interface $dev"
-		done
-		echo "control-socket $LIB_WORK/siplbd.sock"
-		echo "realm $2"
-		echo "users $3"
-		echo "vip $VIP_EP {"
-		for ip in $BACKEND_IPS; do
-			printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-		done
-		echo "}"
+		siplbd_conf "$2" "$3"
 		cat <<EOC
 auth {
 	# sipp 3.6 reads only the first challenge and knows only MD5.

@@ -120,18 +120,7 @@ kam_stop
 # 2. siplb: siplbd + XDP, a worker per backend.
 CONF=$LIB_WORK/siplb.conf
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $LIB_WORK/siplbd.sock"
-	echo "realm $REALM"
-	echo "users $LIB_WORK/users.htdigest"
-	echo "vip $VIP_EP {"
-	for ip in $BACKEND_IPS; do
-		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-	done
-	echo "}"
+	siplbd_conf "$REALM" "$LIB_WORK/users.htdigest"
 	cat <<EOC
 auth {
 	# sipp 3.6 reads only the first challenge and knows only MD5.

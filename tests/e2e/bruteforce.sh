@@ -66,16 +66,7 @@ users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" 2
 VICTIM=user0001
 CONF=$LIB_WORK/siplb.conf
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $LIB_WORK/siplbd.sock"
-	echo "realm $REALM"
-	echo "users users.htdigest"
-	echo "vip $VIP_EP {"
-	printf '\tbackend %s\n' "$(ep "$(nth 1 "$BACKEND_IPS")" "$TB_SIP_PORT")"
-	echo "}"
+	siplbd_conf "$REALM" "users.htdigest" "$(nth 1 "$BACKEND_IPS")"
 	cat <<EOF
 auth {
 	block-threshold $THRESHOLD

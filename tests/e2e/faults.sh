@@ -92,18 +92,7 @@ users_make "$W/users.htdigest" "$W/users.list" "$REALM" "$USERS" phone
 
 CONF=$W/siplb.conf
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $W/siplbd.sock"
-	echo "realm $REALM"
-	echo "users users.htdigest"
-	echo "vip $VIP_EP {"
-	for ip in $BACKEND_IPS; do
-		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-	done
-	echo "}"
+	siplbd_conf "$REALM" "users.htdigest"
 	cat <<EOC
 auth {
 	algorithms MD5 SHA-256	# sipp 3.6 answers the first challenge, MD5

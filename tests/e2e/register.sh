@@ -249,18 +249,7 @@ else
 fi
 CONF=$LIB_WORK/siplb.conf
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $LIB_WORK/siplbd.sock"
-	echo "realm $REALM"
-	echo "users users.htdigest"	# relative to this file's directory
-	echo "vip $VIP_EP {"
-	for ip in $BACKEND_IPS; do
-		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-	done
-	echo "}"
+	siplbd_conf "$REALM" "users.htdigest"
 	cat <<EOF
 registrar {
 	default-expires $EXPIRES

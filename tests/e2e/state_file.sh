@@ -47,19 +47,8 @@ users_make "$W/users.htdigest" "$W/users.list" "$REALM" "$USERS" phone
 
 CONF=$W/siplb.conf
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $W/siplbd.sock"
+	siplbd_conf "$REALM" "users.htdigest"
 	echo "state-file $STATE 1"
-	echo "realm $REALM"
-	echo "users users.htdigest"
-	echo "vip $VIP_EP {"
-	for ip in $BACKEND_IPS; do
-		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-	done
-	echo "}"
 	printf 'auth {\n\talgorithms MD5 SHA-256\n}\n'
 } >"$CONF"
 siplbd_start "$CONF" || die "siplbd did not start"

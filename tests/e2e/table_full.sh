@@ -29,16 +29,7 @@ log "testbed $TB_PREFIX up: VIP $VIP_EP, client $CLIENT_IP"
 users_make "$W/users.htdigest" "$W/users.list" "$REALM" "$USERS" phone
 
 {
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $W/siplbd.sock"
-	echo "realm $REALM"
-	echo "users users.htdigest"
-	echo "vip $VIP_EP {"
-	printf '\tbackend %s\n' "$(ep "$BACKEND_IPS" "$TB_SIP_PORT")"
-	echo "}"
+	siplbd_conf "$REALM" users.htdigest
 	printf 'auth {\n\talgorithms MD5 SHA-256\n}\n'
 	printf 'registrar {\n\tmax-bindings %d\n}\n' "$MAX"
 } >"$W/siplb.conf"

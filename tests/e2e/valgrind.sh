@@ -68,17 +68,8 @@ mkdir -p "$W/state"
 CONF=$W/siplb.conf
 write_conf() {
 	{
-		echo "pin-dir $TB_PINDIR"
-		for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-			echo "interface $dev"
-		done
-		echo "control-socket $W/siplbd.sock"
+		siplbd_conf "$REALM" users.htdigest
 		echo "state-file $W/state/bindings 1"
-		echo "realm $REALM"
-		echo "users users.htdigest"
-		echo "vip $VIP_EP {"
-		printf '\tbackend %s\n' "$(ep "$BACKEND_IPS" "$TB_SIP_PORT")"
-		echo "}"
 		printf 'auth {\n\talgorithms MD5 SHA-256\n}\n'
 		printf 'health {\n\tinterval 2\n\ttimeout 1\n}\n'
 		printf 'registrar {\n\tdefault-expires %s\n}\n' "$1"
