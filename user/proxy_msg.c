@@ -10,78 +10,26 @@
  * Content-Length stays right.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "endpoint.h"
+#include "outbuf.h"
 #include "proxy_msg.h"
 
 #define DEFAULT_MAX_FORWARDS	70
 #define SIP_DEFAULT_PORT	5060
 
-/* A bounded writer, as in sip_msg.c: once full, nothing more is written. */
-struct wbuf {
-	char *p;
-	size_t size, len;
-	bool full;
-};
-
-static void w_mem(struct wbuf *w, const void *s, size_t n)
-{
-	if (w->full || n >= w->size - w->len) {	/* keep room for a NUL */
-		w->full = true;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-static void w_str(struct wbuf *w, const char *s)
-{
-	w_mem(w, s, strlen(s));
-}
-
-static void w_slice(struct wbuf *w, struct sip_slice s)
-{
-	w_mem(w, s.p, s.len);
-}
-
-__attribute__((format(printf, 2, 3))) static void w_fmt(struct wbuf *w,
-							const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		w->full = true;
-		return;
-	}
-	w_mem(w, tmp, n);
-}
-
-static int w_finish(struct wbuf *w)
-{
-	if (w->full)
-		return -ENOSPC;
-	w->p[w->len] = '\0';
-	return (int)w->len;
-}
-
 /* A header line "Name: value\r\n" as the parser saw it. */
-static void w_hdr(struct wbuf *w, const struct sip_hdr *h,
-		  struct sip_slice value)
+static void out_hdr_line(struct outbuf *w, const struct sip_hdr *h,
+			 struct sip_slice value)
 {
-	w_slice(w, h->name);
-	w_str(w, ": ");
-	w_slice(w, value);
-	w_str(w, "\r\n");
+	out_slice(w, h->name);
+	out_str(w, ": ");
+	out_slice(w, value);
+	out_str(w, "\r\n");
 }
 
 /*
@@ -89,38 +37,38 @@ static void w_hdr(struct wbuf *w, const struct sip_hdr *h,
  * name-addr, or around an addr-spec, which must get < > for a URI
  * parameter (RFC 3261 20.10), and before any ?headers of the URI.
  */
-static void w_contact_alias(struct wbuf *w, const struct sip_hdr *h,
-			    const char *alias)
+static void out_contact_alias(struct outbuf *w, const struct sip_hdr *h,
+			      const char *alias)
 {
 	struct sip_slice rest = h->value, v = h->value;
 	struct sip_contact c;
 	const char *uri_end, *cut;
 
 	if (sip_contact_next(&rest, &c) || c.star) {
-		w_hdr(w, h, h->value);
+		out_hdr_line(w, h, h->value);
 		return;
 	}
 	uri_end = c.addr.uri_text.p + c.addr.uri_text.len;
 	cut = memchr(c.addr.uri_text.p, '?', c.addr.uri_text.len);
 	if (!cut)
 		cut = uri_end;
-	w_slice(w, h->name);
-	w_str(w, ": ");
+	out_slice(w, h->name);
+	out_str(w, ": ");
 	if (!c.addr.name_addr)
-		w_mem(w, v.p, (size_t)(c.addr.uri_text.p - v.p));
+		out_mem(w, v.p, (size_t)(c.addr.uri_text.p - v.p));
 	else
-		w_mem(w, v.p, (size_t)(cut - v.p));
+		out_mem(w, v.p, (size_t)(cut - v.p));
 	if (!c.addr.name_addr) {
-		w_str(w, "<");
-		w_mem(w, c.addr.uri_text.p, (size_t)(cut - c.addr.uri_text.p));
+		out_str(w, "<");
+		out_mem(w, c.addr.uri_text.p, (size_t)(cut - c.addr.uri_text.p));
 	}
-	w_str(w, ";alias=");
-	w_str(w, alias);
-	w_mem(w, cut, (size_t)(uri_end - cut));
+	out_str(w, ";alias=");
+	out_str(w, alias);
+	out_mem(w, cut, (size_t)(uri_end - cut));
 	if (!c.addr.name_addr)
-		w_str(w, ">");
-	w_mem(w, uri_end, (size_t)(v.p + v.len - uri_end));
-	w_str(w, "\r\n");
+		out_str(w, ">");
+	out_mem(w, uri_end, (size_t)(v.p + v.len - uri_end));
+	out_str(w, "\r\n");
 }
 
 static int host_text(const struct siplb_endpoint *ep, char *host,
@@ -174,7 +122,7 @@ int proxy_build_request(const struct proxy_self *self,
 			const struct sip_msg *req, const struct proxy_fwd *f,
 			char *out, size_t size)
 {
-	struct wbuf w = { out, size, 0, false };
+	struct outbuf w = { out, size, 0, false };
 	bool route_popped = false, had_mf = false, alias_done = false;
 	unsigned int i;
 
@@ -182,39 +130,39 @@ int proxy_build_request(const struct proxy_self *self,
 		return -EINVAL;
 	if (f->record_route && !self->has_rr)
 		return -EINVAL;
-	w_slice(&w, req->method);
-	w_str(&w, " ");
+	out_slice(&w, req->method);
+	out_str(&w, " ");
 	if (f->ruri)
-		w_str(&w, f->ruri);
+		out_str(&w, f->ruri);
 	else
-		w_slice(&w, req->ruri_text);
-	w_str(&w, " SIP/2.0\r\n");
+		out_slice(&w, req->ruri_text);
+	out_str(&w, " SIP/2.0\r\n");
 	/* Our Via names the VIP when there is one, as the Record-Route
 	 * does: responses then come back through the balancer, which steers
 	 * them by Call-ID to this worker, or to a survivor that relays them
 	 * statelessly if this worker has died meanwhile. */
 	if (self->has_rr)
-		w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n",
-		      self->rr_host, self->rr_port, f->branch);
+		out_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n",
+			self->rr_host, self->rr_port, f->branch);
 	else
-		w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
-		      self->port, f->branch);
+		out_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
+			self->port, f->branch);
 	if (f->record_route)
-		w_fmt(&w, "Record-Route: <sip:%s:%u;lr>\r\n", self->rr_host,
-		      self->rr_port);
+		out_fmt(&w, "Record-Route: <sip:%s:%u;lr>\r\n", self->rr_host,
+			self->rr_port);
 	for (i = 0; i < req->nhdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 
 		if (h->id == SIP_HDR_MAX_FORWARDS) {
 			had_mf = true;
-			w_fmt(&w, "Max-Forwards: %d\r\n",
-			      req->max_forwards > 0 ? req->max_forwards - 1 : 0);
+			out_fmt(&w, "Max-Forwards: %d\r\n",
+				req->max_forwards > 0 ? req->max_forwards - 1 : 0);
 			continue;
 		}
 		if (h->id == SIP_HDR_CONTACT && f->alias && *f->alias &&
 		    !alias_done) {
 			alias_done = true;
-			w_contact_alias(&w, h, f->alias);
+			out_contact_alias(&w, h, f->alias);
 			continue;
 		}
 		if (h->id == SIP_HDR_ROUTE && f->pop_route && !route_popped) {
@@ -224,31 +172,31 @@ int proxy_build_request(const struct proxy_self *self,
 			if (route_rest(h->value, &rest))
 				return -EINVAL;
 			if (rest.len)
-				w_hdr(&w, h, rest);
+				out_hdr_line(&w, h, rest);
 			continue;
 		}
-		w_hdr(&w, h, h->value);
+		out_hdr_line(&w, h, h->value);
 	}
 	if (!had_mf)
-		w_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS - 1);
-	w_str(&w, "\r\n");
-	w_slice(&w, req->body);
-	return w_finish(&w);
+		out_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS - 1);
+	out_str(&w, "\r\n");
+	out_slice(&w, req->body);
+	return out_finish(&w);
 }
 
 int proxy_build_relay(const struct sip_msg *resp, const char *alias,
 		      char *out, size_t size)
 {
-	struct wbuf w = { out, size, 0, false };
+	struct outbuf w = { out, size, 0, false };
 	bool via_done = false, via_left = false, alias_done = false;
 	unsigned int i;
 
 	if (resp->request)
 		return -EINVAL;
-	w_slice(&w, resp->version);
-	w_fmt(&w, " %u ", resp->status);
-	w_slice(&w, resp->reason);
-	w_str(&w, "\r\n");
+	out_slice(&w, resp->version);
+	out_fmt(&w, " %u ", resp->status);
+	out_slice(&w, resp->reason);
+	out_str(&w, "\r\n");
 	for (i = 0; i < resp->nhdrs; i++) {
 		const struct sip_hdr *h = &resp->hdrs[i];
 
@@ -261,7 +209,7 @@ int proxy_build_relay(const struct sip_msg *resp, const char *alias,
 				return -EINVAL;
 			if (rest.len) {
 				via_left = true;
-				w_hdr(&w, h, rest);
+				out_hdr_line(&w, h, rest);
 			}
 			continue;
 		}
@@ -270,22 +218,22 @@ int proxy_build_relay(const struct sip_msg *resp, const char *alias,
 		if (h->id == SIP_HDR_CONTACT && alias && *alias &&
 		    !alias_done) {
 			alias_done = true;
-			w_contact_alias(&w, h, alias);
+			out_contact_alias(&w, h, alias);
 			continue;
 		}
-		w_hdr(&w, h, h->value);
+		out_hdr_line(&w, h, h->value);
 	}
 	if (!via_left)
 		return -EINVAL;
-	w_str(&w, "\r\n");
-	w_slice(&w, resp->body);
-	return w_finish(&w);
+	out_str(&w, "\r\n");
+	out_slice(&w, resp->body);
+	return out_finish(&w);
 }
 
 int proxy_build_hop(const struct sip_msg *fwd, const char *method,
 		    const struct sip_msg *resp, char *out, size_t size)
 {
-	struct wbuf w = { out, size, 0, false };
+	struct outbuf w = { out, size, 0, false };
 	const struct sip_hdr *h;
 	struct sip_slice value;
 	unsigned int pos = 0;
@@ -293,10 +241,10 @@ int proxy_build_hop(const struct sip_msg *fwd, const char *method,
 
 	if (!fwd->request)
 		return -EINVAL;
-	w_str(&w, method);
-	w_str(&w, " ");
-	w_slice(&w, fwd->ruri_text);
-	w_str(&w, " SIP/2.0\r\n");
+	out_str(&w, method);
+	out_str(&w, " ");
+	out_slice(&w, fwd->ruri_text);
+	out_str(&w, " SIP/2.0\r\n");
 	/* Our via-parm alone: the first of the first Via header. */
 	h = sip_msg_hdr(fwd, SIP_HDR_VIA);
 	if (!h)
@@ -304,24 +252,24 @@ int proxy_build_hop(const struct sip_msg *fwd, const char *method,
 	value = h->value;
 	if (sip_via_next(&value, &v))
 		return -EINVAL;
-	w_str(&w, "Via: ");
-	w_mem(&w, h->value.p, (size_t)(v.params.p + v.params.len - h->value.p));
-	w_str(&w, "\r\n");
+	out_str(&w, "Via: ");
+	out_mem(&w, h->value.p, (size_t)(v.params.p + v.params.len - h->value.p));
+	out_str(&w, "\r\n");
 	while (!sip_msg_hdr_next(fwd, SIP_HDR_ROUTE, &pos, &value))
-		w_fmt(&w, "Route: %.*s\r\n", (int)value.len, value.p);
-	w_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS);
+		out_fmt(&w, "Route: %.*s\r\n", (int)value.len, value.p);
+	out_fmt(&w, "Max-Forwards: %d\r\n", DEFAULT_MAX_FORWARDS);
 	h = sip_msg_hdr(fwd, SIP_HDR_FROM);
 	if (h)
-		w_hdr(&w, h, h->value);
+		out_hdr_line(&w, h, h->value);
 	h = sip_msg_hdr(resp ? resp : fwd, SIP_HDR_TO);
 	if (h)
-		w_hdr(&w, h, h->value);
+		out_hdr_line(&w, h, h->value);
 	h = sip_msg_hdr(fwd, SIP_HDR_CALL_ID);
 	if (h)
-		w_hdr(&w, h, h->value);
-	w_fmt(&w, "CSeq: %u %s\r\n", fwd->cseq, method);
-	w_str(&w, "Content-Length: 0\r\n\r\n");
-	return w_finish(&w);
+		out_hdr_line(&w, h, h->value);
+	out_fmt(&w, "CSeq: %u %s\r\n", fwd->cseq, method);
+	out_str(&w, "Content-Length: 0\r\n\r\n");
+	return out_finish(&w);
 }
 
 /* splitmix64: a bijection, so distinct counters give distinct branches. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "outbuf.h"
 #include "sip_msg.h"
 
 struct hdr_info {
@@ -662,30 +663,6 @@ int sip_via_next(struct sip_slice *rest, struct sip_via *v)
 
 /* ---- output ------------------------------------------------------- */
 
-/* A bounded writer: once something does not fit, nothing more is
- * written and out_finish() says -ENOSPC. */
-struct outbuf {
-	char *p;
-	size_t size;
-	size_t len;
-	bool full;
-};
-
-static void out_mem(struct outbuf *o, const char *s, size_t n)
-{
-	if (o->full || n > o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void out_str(struct outbuf *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
 /* Copy a value, each fold and the white space around it becoming one SP. */
 static void out_value(struct outbuf *o, struct sip_slice v)
 {
@@ -717,15 +694,6 @@ static void out_value(struct outbuf *o, struct sip_slice v)
 		out_mem(o, v.p + i, end - i);
 		i = run;
 	}
-}
-
-/* NUL-terminate; the length or -ENOSPC. */
-static int out_finish(struct outbuf *o)
-{
-	if (o->full || o->len >= o->size || o->len > INT_MAX)
-		return -ENOSPC;
-	o->p[o->len] = '\0';
-	return (int)o->len;
 }
 
 int sip_value_unfold(struct sip_slice value, char *out, size_t size)
