@@ -1,16 +1,26 @@
 # siplb - SIP load balancer with an XDP fast path.
 #
-#   make            build the BPF objects, the skeleton and the programs
-#   make check      install dependencies, build, then (as root) every test,
-#                   `make asan` and `make fuzz` (tests/check.sh)
-#   make asan       the C tests built with ASan+UBSan (build/asan/), run
+#   make            the BPF object, the three programs and the tests
+#   make check      install dependencies, build, then run every test under
+#                   prove (tests/check.sh): the C tests, the same under
+#                   ASan+UBSan, the end-to-end scripts, short fuzz runs
+#   make asan       just build the C tests with ASan+UBSan (build/asan/)
 #   make fuzz       build the fuzz targets (build/fuzz/), run each briefly
 #   make fuzz-build just build them (scripts/fuzz-long.sh runs them longer)
 #   make demo       install dependencies, build, run the namespace demo
-#   make bench      print the XDP fast-path benchmark figures
+#   make bench      build the benchmarks, print the XDP fast-path figures
+#                   (scripts/bench/run.sh runs the Kamailio comparison)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make V=1        show full commands
 #
+# Layout (docs/ARCHITECTURE.md): one folder per program under user/, each
+# linked from its own sources and the two libraries it needs, so that a
+# module used without being listed fails at link time:
+#   user/lib/      libsiplb.a  maps, Maglev, attach, bindings, log, endpoints
+#   user/sip/      libsip.a    SIP parser, digest, users file (no libbpf)
+#   user/siplbd/   siplbd      control daemon and registrar
+#   user/siplb-worker/         the stateful proxy
+#   user/siplbctl/ siplbctl    the command-line tool
 # Every build output goes under build/.
 
 PREFIX    ?= /usr/local
@@ -35,92 +45,136 @@ WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wundef -Wpointer-arith \
 	     -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
-CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
-	     -I$(OUT) -I$(ARCH_INC)
+LIB_INC   := -Iinclude -Iuser/lib -Iuser/sip -I$(OUT) -I$(ARCH_INC)
+CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(LIB_INC)
 LDLIBS    += -lbpf -lelf -lz -lcrypto
 
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I$(ARCH_INC)
-
-# BPF programs: siplb is the product; the others serve tests and benchmarks.
-BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
+SKEL      := $(OUT)/siplb.skel.h
 
-# User-space modules shared by the programs (every user/*.c without main).
-USER_MAINS := user/siplbctl.c user/siplbd.c user/siplb_worker.c
-USER_LIB_SRCS := $(filter-out $(USER_MAINS),$(wildcard user/*.c))
-USER_LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_LIB_SRCS))
-USER_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(OUT)/siplb.skel.h
+# ---- the programs ------------------------------------------------------
+#
+# A program's objects are built from user/<program>/ with that folder on
+# the include path; the libraries' objects see only user/lib and user/sip.
+PROGRAMS  := siplbd siplb-worker siplbctl
+LIBS      := lib sip
+USER_HDRS  = $(wildcard include/*.h user/*/*.h) $(SKEL)
 
-PROGS     := $(OUT)/siplbctl $(OUT)/siplbd $(OUT)/siplb-worker
+objs_of    = $(patsubst user/%.c,$(OUT)/user/%.o,$(wildcard user/$(1)/*.c))
+LIB_OBJS_lib := $(call objs_of,lib)
+LIB_OBJS_sip := $(call objs_of,sip)
+LIBSIPLB  := $(OUT)/libsiplb.a
+LIBSIP    := $(OUT)/libsip.a
+PROG_BINS := $(addprefix $(OUT)/,$(PROGRAMS))
 
-# C tests: tests/test_<name>.c -> build/tests/test_<name>, linked with the
-# user-space modules, tests/testlib.c and tests/packet.c.
-TEST_SRCS := $(wildcard tests/test_*.c)
-TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
-TEST_LIB_SRCS := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
-TEST_LIB_OBJS := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_LIB_SRCS))
-
-# Benchmark helpers: scripts/bench/*.c, each a program of its own.
-BENCH_SRCS := $(wildcard scripts/bench/*.c)
-BENCH_BINS := $(patsubst scripts/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
-
-.PHONY: all deps check demo bench install clean asan fuzz fuzz-build
-all: $(BPF_OBJS) $(OUT)/siplb.skel.h $(PROGS) $(TEST_BINS) $(BENCH_BINS)
+.PHONY: all deps check demo bench bench-build install clean asan fuzz fuzz-build
+all: $(OUT)/siplb.bpf.o $(OUT)/xdp_pass.bpf.o $(PROG_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all asan fuzz-build
 	$(Q)tests/check.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench-xdp.sh
-
-$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
-	$(Q)mkdir -p $@
-
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)
+$(OUT)/siplb.bpf.o: bpf/siplb.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/siplb.skel.h: $(OUT)/siplb.bpf.o | $(OUT)
+# The testbed's peer program (scripts/testbed.sh): veth drops what XDP
+# sends to a peer that runs no XDP program.
+$(OUT)/xdp_pass.bpf.o: scripts/xdp_pass.bpf.c
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(OUT)/siplb.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name siplb > $@.tmp && mv $@.tmp $@
 
-$(OUT)/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(USER_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
 
-$(OUT)/siplbctl $(OUT)/siplbd: $(OUT)/%: $(OUT)/user/%.o $(USER_LIB_OBJS)
+$(LIBSIPLB): $(LIB_OBJS_lib)
+$(LIBSIP): $(LIB_OBJS_sip)
+$(LIBSIPLB) $(LIBSIP):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Each program: its own folder, then libsiplb, then libsip.
+$(OUT)/siplbd: $(call objs_of,siplbd) $(LIBSIPLB) $(LIBSIP)
+$(OUT)/siplb-worker: $(call objs_of,siplb-worker) $(LIBSIPLB) $(LIBSIP)
+$(OUT)/siplbctl: $(call objs_of,siplbctl) $(LIBSIPLB) $(LIBSIP)
+$(PROG_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUT)/siplb-worker: $(OUT)/user/siplb_worker.o $(USER_LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+# ---- the tests ---------------------------------------------------------
+#
+# tests/test_<name>.c -> build/tests/test_<name>. A test may exercise any
+# program's modules: it links tests/lib and an archive of each program's
+# modules (all but main.c), and the linker takes what the test uses.
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(wildcard tests/lib/*.c))
+TEST_INC  := -Itests/lib $(addprefix -Iuser/,$(PROGRAMS))
+modules_of = $(filter-out %/main.o,$(call objs_of,$(1)))
+PROG_ARCHIVES := $(patsubst %,$(OUT)/libprog-%.a,$(PROGRAMS))
+$(foreach p,$(PROGRAMS),$(eval $(OUT)/libprog-$(p).a: $(call modules_of,$(p))))
+$(PROG_ARCHIVES):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+TEST_LINK := $(TESTLIB_OBJS) $(PROG_ARCHIVES) $(LIBSIPLB) $(LIBSIP)
 
-$(OUT)/tests/%.o: tests/%.c tests/*.h $(USER_HDRS) | $(OUT)/tests
+all: $(TEST_BINS)
+
+$(OUT)/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) -c $< -o $@
 
-$(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_LIB_OBJS) $(USER_LIB_OBJS)
+$(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_LINK)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUT)/bench/%: scripts/bench/%.c $(TEST_LIB_OBJS) $(USER_LIB_OBJS) $(USER_HDRS) | $(OUT)/bench
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $< $(TEST_LIB_OBJS) $(USER_LIB_OBJS) -o $@ $(LDLIBS)
+# ---- the benchmarks (make bench only) ------------------------------------
+#
+# scripts/bench/*.c, each a program of its own built like a test, and the
+# XDP programs they measure against (scripts/bench/bpf/), which may use the
+# product's BPF headers. Nothing here is part of `make` or `make check`.
+BENCH_SRCS := $(wildcard scripts/bench/*.c)
+BENCH_BINS := $(patsubst scripts/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+BENCH_BPF  := $(patsubst scripts/bench/bpf/%.bpf.c,$(OUT)/bench/%.bpf.o,$(wildcard scripts/bench/bpf/*.bpf.c))
 
-install: all
+bench-build: $(OUT)/siplb.bpf.o $(OUT)/xdp_pass.bpf.o $(PROG_BINS) $(BENCH_BINS) $(BENCH_BPF)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bench-build
+	$(Q)scripts/bench/xdp.sh
+
+$(OUT)/bench/%.bpf.o: scripts/bench/bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
+
+$(OUT)/bench/%: scripts/bench/%.c $(TEST_LINK) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $< $(TEST_LINK) -o $@ $(LDLIBS)
+
+# ---- install -----------------------------------------------------------
+
+install: $(OUT)/siplb.bpf.o $(PROG_BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(BPFOBJDIR)
-	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(OUT)/siplb.bpf.o $(DESTDIR)$(BPFOBJDIR)/siplb.bpf.o
 	install -d $(DESTDIR)$(PREFIX)/share/doc/siplb
 	install -m 0644 etc/siplb.conf $(DESTDIR)$(PREFIX)/share/doc/siplb/siplb.conf.example
@@ -128,61 +182,46 @@ install: all
 clean:
 	rm -rf $(OUT)
 
-# ---- sanitizers ------------------------------------------------------
+# ---- sanitizers ----------------------------------------------------------
 #
-# `make asan`: every tests/test_*.c and the modules it links, rebuilt with
+# `make asan`: every C test and the modules it links, rebuilt with
 # AddressSanitizer (and LeakSanitizer) and UndefinedBehaviorSanitizer into
-# build/asan/, then run. Any report fails the test: UBSan does not recover.
-# test_xdp needs root and BPF, as in tests/run-all.sh. The compiler and
-# flags are the normal build's but -Wmaybe-uninitialized, which gcc
-# documents as unreliable under -fsanitize (false positives, with
-# -Werror a failed build); the normal build still has it.
+# build/asan/; tests/check.sh runs them. The compiler and flags are the
+# normal build's but -Wmaybe-uninitialized, which gcc documents as
+# unreliable under -fsanitize (false positives, with -Werror a failed
+# build); the normal build still has it.
 ASAN_CC   ?= $(CC)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	     -fno-omit-frame-pointer
 ASAN_CFLAGS := $(CFLAGS) $(SAN_FLAGS) -Wno-maybe-uninitialized
-ASAN_USER_OBJS := $(patsubst user/%.c,$(OUT)/asan/user/%.o,$(USER_LIB_SRCS))
-ASAN_TEST_LIB_OBJS := $(patsubst tests/%.c,$(OUT)/asan/tests/%.o,$(TEST_LIB_SRCS))
+ASAN_USER_OBJS := $(patsubst $(OUT)/user/%,$(OUT)/asan/user/%,\
+	$(filter-out %/main.o,$(foreach d,$(LIBS) $(PROGRAMS),$(call objs_of,$(d)))))
+ASAN_TESTLIB_OBJS := $(patsubst $(OUT)/%,$(OUT)/asan/%,$(TESTLIB_OBJS))
 ASAN_TEST_BINS := $(patsubst tests/%.c,$(OUT)/asan/%,$(TEST_SRCS))
-# halt_on_error: a report is a failure, not a warning to scroll past.
-SAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
-	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-$(OUT)/asan/user $(OUT)/asan/tests $(OUT)/fuzz:
-	$(Q)mkdir -p $@
-
-$(OUT)/asan/user/%.o: user/%.c $(USER_HDRS) | $(OUT)/asan/user
+$(OUT)/asan/user/%.o: user/%.c $(USER_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -c $< -o $@
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -I$(dir $<) -c $< -o $@
 
-$(OUT)/asan/tests/%.o: tests/%.c tests/*.h $(USER_HDRS) | $(OUT)/asan/tests
+$(OUT)/asan/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $(TEST_INC) -c $< -o $@
 
-$(OUT)/asan/test_%: $(OUT)/asan/tests/test_%.o $(ASAN_TEST_LIB_OBJS) $(ASAN_USER_OBJS)
+$(OUT)/asan/test_%: $(OUT)/asan/tests/test_%.o $(ASAN_TESTLIB_OBJS) $(ASAN_USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Objects, not intermediates: keep them so that `make asan` rebuilds only
 # what changed.
-.SECONDARY: $(ASAN_USER_OBJS) $(ASAN_TEST_LIB_OBJS) \
-	    $(patsubst tests/%.c,$(OUT)/asan/tests/%.o,$(TEST_SRCS))
+.SECONDARY: $(ASAN_USER_OBJS) $(ASAN_TESTLIB_OBJS) \
+	    $(patsubst tests/%.c,$(OUT)/asan/tests/%.o,$(TEST_SRCS)) \
+	    $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_SRCS)) $(TESTLIB_OBJS)
 
-asan: $(ASAN_TEST_BINS) $(BPF_OBJS)
-	$(Q)failed=""; \
-	for t in $(ASAN_TEST_BINS); do \
-		echo "=== asan $$(basename $$t)"; \
-		if $(SAN_ENV) $$t; then \
-			echo "=== asan $$(basename $$t): PASS"; \
-		else \
-			echo "=== asan $$(basename $$t): FAIL"; \
-			failed="$$failed $$(basename $$t)"; \
-		fi; \
-	done; \
-	if [ -n "$$failed" ]; then echo "asan FAILED:$$failed"; exit 1; fi; \
-	echo "asan: all tests passed"
+asan: $(ASAN_TEST_BINS) $(OUT)/siplb.bpf.o
 
-# ---- fuzzing ---------------------------------------------------------
+# ---- fuzzing -------------------------------------------------------------
 #
 # libFuzzer targets (tests/fuzz/fuzz_<target>.c) for the parsers that read
 # what strangers send or what an operator writes. Each links only the
@@ -196,15 +235,14 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS := sip_msg uri digest config users
 FUZZ_BINS    := $(patsubst %,$(OUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer $(SAN_FLAGS) $(WARNINGS) \
-		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Itests/fuzz \
-		-I$(ARCH_INC)
-FUZZ_HDRS    := tests/fuzz/fuzz.h $(wildcard user/*.h) $(wildcard include/*.h)
+		-std=gnu11 -D_GNU_SOURCE $(LIB_INC) -Iuser/siplbd -Itests/fuzz
+FUZZ_HDRS    := tests/fuzz/fuzz.h $(wildcard user/*/*.h) $(wildcard include/*.h)
 
-FUZZ_SRCS_sip_msg := user/sip_msg.c user/sip_uri.c
-FUZZ_SRCS_uri     := user/sip_uri.c
-FUZZ_SRCS_digest  := user/digest.c user/nonce.c
-FUZZ_SRCS_config  := user/config.c user/endpoint.c user/digest.c
-FUZZ_SRCS_users   := user/users.c user/digest.c
+FUZZ_SRCS_sip_msg := user/sip/sip_msg.c user/sip/sip_uri.c
+FUZZ_SRCS_uri     := user/sip/sip_uri.c
+FUZZ_SRCS_digest  := user/sip/digest.c user/sip/nonce.c
+FUZZ_SRCS_config  := user/siplbd/config.c user/lib/endpoint.c user/sip/digest.c
+FUZZ_SRCS_users   := user/sip/users.c user/sip/digest.c
 FUZZ_LIBS_digest  := -lcrypto
 FUZZ_LIBS_config  := -lcrypto
 FUZZ_LIBS_users   := -lcrypto
@@ -219,6 +257,7 @@ fuzz-run-%: $(OUT)/fuzz/fuzz_%
 	$(Q)tests/fuzz/run.sh -t $(FUZZ_TIME) $*
 
 .SECONDEXPANSION:
-$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS) | $(OUT)/fuzz
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
+	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRCS_$*) -o $@ $(FUZZ_LIBS_$*)

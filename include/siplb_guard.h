@@ -57,7 +57,7 @@ struct siplb_budget_conf {
  * A User-Agent prefix, ready for a two-word compare: a value v matches when
  * for both words (v | fold) & mask == word. fold has 0x20 at letters (so
  * the compare ignores case), mask covers len bytes. Built by user space
- * (user/guard_apply.c), so the program only ANDs, ORs and compares.
+ * (user/siplbd/guard_apply.c), so the program only ANDs, ORs and compares.
  */
 struct siplb_scanner_sig {
 	__u64 word[2];

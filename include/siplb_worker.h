@@ -8,7 +8,7 @@
  * read it. The XDP program never touches the map: it lives in the BPF
  * object only so that every siplb map is created, pinned and described
  * (BTF) in one place. The same struct is the proxy's own counter block
- * (user/proxy.h), so there is one definition of every counter.
+ * (user/siplb-worker/proxy.h), so there is one definition of every counter.
  */
 #ifndef SIPLB_WORKER_H
 #define SIPLB_WORKER_H

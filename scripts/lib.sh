@@ -477,7 +477,7 @@ SIPLBD_PID=""
 SIPLBD_LOG=""
 
 # users_make FILE LIST REALM N [PREFIX]: a users file (user:realm:MD5-HA1
-# :SHA-256=HEX, see user/users.h) for N users PREFIX0001.. (default
+# :SHA-256=HEX, see user/sip/users.h) for N users PREFIX0001.. (default
 # "user"), each with a random password of its own; LIST gets
 # "user;password" lines in the same order.
 users_make() {

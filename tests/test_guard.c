@@ -2,7 +2,7 @@
 /*
  * test_guard.c - the XDP program's flood and scanner defences
  * (bpf/guard.bpf.h) through BPF_PROG_TEST_RUN, with the fixture of
- * test_xdp.c (tests/xdp_fixture.h).
+ * test_xdp.c (tests/lib/xdp_fixture.h).
  *
  * Each case writes a policy into siplb_guard the way siplbd does (a
  * config text through conf_parse_buffer() and guard_build()), sends

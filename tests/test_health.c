@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_health.c - health checks (user/health.c) against the real maps of
+ * test_health.c - health checks (user/siplbd/health.c) against the real maps of
  * the XDP fixture, in its private network namespace, with the clock passed
  * in: a backend that cannot even be probed (no route to it: its link is
  * down) must be marked unhealthy after down-after intervals, like one that

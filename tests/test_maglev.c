@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_maglev.c - unit tests for the Maglev table builder (user/maglev.c).
+ * test_maglev.c - unit tests for the Maglev table builder (user/lib/maglev.c).
  *
  * Besides checking the properties the XDP fast path relies on (every slot
  * names a live backend, the table depends only on the set of backends,

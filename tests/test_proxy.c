@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * test_proxy.c - siplb-worker's proxy without a network: the message
- * surgery (user/proxy_msg.c), the transaction table (user/txn_table.c) and
- * the proxy state machine (user/proxy.c) driven with a fake network (every
+ * surgery (user/siplb-worker/proxy_msg.c), the transaction table (user/siplb-worker/txn_table.c) and
+ * the proxy state machine (user/siplb-worker/proxy.c) driven with a fake network (every
  * datagram it sends is captured with its destination) and a fake clock.
  *
  * Bindings live in a real siplb_location map created in-process with

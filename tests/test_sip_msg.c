@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_sip_msg.c - the SIP parser (user/sip_msg.c, user/sip_uri.c): tables
+ * test_sip_msg.c - the SIP parser (user/sip/sip_msg.c, user/sip/sip_uri.c): tables
  * of good and malformed messages, URIs, name-addrs, Contacts and Vias; the
  * RFC 4475 and RFC 5118 torture corpora (tests/corpus, or $SIPLB_CORPUS),
  * every prefix and a few thousand mutations of them (run under ASan/UBSan

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_state_file.c - the bindings state file (user/state_file.c) against
+ * test_state_file.c - the bindings state file (user/siplbd/state_file.c) against
  * real BPF maps: siplb_location and siplb_sources made in-process with the
  * layouts of bpf/maps.bpf.h (small, so "map full" is near).
  *

@@ -9,7 +9,7 @@
  * IPv4/UDP checksums recomputed from scratch, and an affinity entry keyed
  * by the hash of exactly the expected Call-ID value; for a passed packet,
  * bytes unchanged. Runs as root in a private network namespace
- * (tests/xdp_fixture.h).
+ * (tests/lib/xdp_fixture.h).
  */
 #include <arpa/inet.h>
 #include <dirent.h>

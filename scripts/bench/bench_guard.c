@@ -2,7 +2,7 @@
 /*
  * bench_guard.c - what the guard (bpf/guard.bpf.h) adds to the XDP
  * program's cost per message, measured in one process under
- * BPF_PROG_TEST_RUN on the test fixture (tests/xdp_fixture.h).
+ * BPF_PROG_TEST_RUN on the test fixture (tests/lib/xdp_fixture.h).
  *
  * The same INVITE (bench_xdp's SDP offer shape: sip_samples' headers and a
  * User-Agent) is run with the guard off, and with each defence on: the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * bench_location.c - capacity, speed and kernel memory of the registrar's
- * location map (user/location.c on the maps of include/siplb_location.h).
+ * location map (user/lib/location.c on the maps of include/siplb_location.h).
  *
  * The two maps are made in this process with bpf_map_create(), exactly as
  * bpf/maps.bpf.h declares siplb_location and siplb_sources (hash,
@@ -757,7 +757,7 @@ static void print_results(const struct bench_opts *o, const struct results *r)
 	       sizeof(struct siplb_location_key), sizeof(struct siplb_binding),
 	       thousands(SIPLB_SOURCES_SIZE, nb, sizeof(nb)),
 	       sizeof(struct siplb_addr), sizeof(struct siplb_source));
-	printf("- %s bindings through user/location.c: AOR "
+	printf("- %s bindings through user/lib/location.c: AOR "
 	       "sip:userNNNNNNN@" DOMAIN ", slot 0,\n  Contact like "
 	       "sip:user0000001@100.64.0.2:PORT;transport=udp;rinstance="
 	       "<16 hex>,\n  each from its own source address "

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * bench_state_file - how long siplbd's state file takes to write and to
- * load at a given number of bindings (user/state_file.c):
+ * load at a given number of bindings (user/siplbd/state_file.c):
  *
  *	build/bench/bench_state_file [BINDINGS [FILE]]
  *

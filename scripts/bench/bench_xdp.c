@@ -9,9 +9,9 @@
  * the median of those. In the same process, on the same CPU, three
  * references:
  *
- *   floor   build/bench_floor.bpf.o: parse Ethernet/IP/UDP, swap the
+ *   floor   build/bench/bench_floor.bpf.o: parse Ethernet/IP/UDP, swap the
  *           addresses and ports, XDP_TX. The cheapest XDP forwarder.
- *   scan    build/bench_scan.bpf.o: copy the UDP payload, run siplb's own
+ *   scan    build/bench/bench_scan.bpf.o: copy the UDP payload, run siplb's own
  *           scan (bpf/sip_scan.bpf.h) and hash the Call-ID it finds;
  *           none of siplb's maps, no rewrite, no FIB. The part of siplb
  *           that the native reference does, in BPF.
@@ -817,12 +817,12 @@ static void print_header(const struct bench_opts *o, int cpu, bool jited)
 	       BENCH_NEXT_HOP, o->repeat);
 	printf("- Steady state of a known call: its affinity entry is found "
 	       "(no Maglev lookup,\n  no LRU insert).\n");
-	printf("- scan+hash: build/bench_scan.bpf.o on the same frames: the "
+	printf("- scan+hash: build/bench/bench_scan.bpf.o on the same frames: the "
 	       "payload copy, siplb's\n  scan (bpf/sip_scan.bpf.h) and the "
 	       "SipHash of the Call-ID; none of siplb's maps,\n  no rewrite, no "
 	       "FIB. Each run is checked to end with the Call-ID's hash, or\n"
 	       "  siplb's counter. The work of the native column, in BPF.\n");
-	printf("- floor: build/bench_floor.bpf.o on the INVITE frame (parse, "
+	printf("- floor: build/bench/bench_floor.bpf.o on the INVITE frame (parse, "
 	       "swap MAC/IP/port, XDP_TX).\n");
 	printf("- native: memchr/strncasecmp + siplb_callid_hash() on the "
 	       "same payload bytes,\n  %ld calls per run, %d runs, median "
@@ -933,20 +933,20 @@ static int pin_cpu(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : last;
 }
 
-/* build/bench/bench_xdp -> build/<name> (e.g. bench_floor.bpf.o) */
+/* build/bench/bench_xdp -> build/bench/<name> (e.g. bench_floor.bpf.o) */
 static void default_obj(char *buf, size_t size, const char *name)
 {
 	char exe[PATH_MAX - 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	snprintf(buf, size, "build/%s", name);
+	snprintf(buf, size, "build/bench/%s", name);
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(buf, size, "%s/../%s", exe, name);
+		snprintf(buf, size, "%s/%s", exe, name);
 	}
 }
 
@@ -961,9 +961,9 @@ static void usage(FILE *out)
 		"  --iters N      native calls per run (default %d)\n"
 		"  --kv           key=value lines instead of the table\n"
 		"  --floor-obj P  the floor program (default: "
-		"../bench_floor.bpf.o next to this binary)\n"
+		"bench_floor.bpf.o next to this binary)\n"
 		"  --scan-obj P   the scan+hash program (default: "
-		"../bench_scan.bpf.o next to this binary)\n"
+		"bench_scan.bpf.o next to this binary)\n"
 		"Needs root (a network namespace, BPF).\n",
 		DEFAULT_RUNS, MAX_RUNS, DEFAULT_REPEAT, DEFAULT_ITERS);
 }

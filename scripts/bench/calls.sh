@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-calls.sh - calls per second set up and torn down through siplb with
+# calls.sh - calls per second set up and torn down through siplb with
 # N workers, and the CPU time of every component, on the namespace testbed.
 #
 # siplbd attaches XDP and registers 20 phones (digest auth); one
@@ -22,7 +22,7 @@
 # SIPLB_BENCH_SECONDS (10).
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 # shellcheck source=scripts/phones.sh

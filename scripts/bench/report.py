@@ -364,7 +364,7 @@ class Report:
         path = os.path.join(self.d, 's5_xdp.txt')
         if not os.path.exists(path) or not os.path.getsize(path):
             return
-        self.w('## 5. Fast-path cost by message size and Call-ID position (scripts/bench-xdp.sh)', '',
+        self.w('## 5. Fast-path cost by message size and Call-ID position (scripts/bench/xdp.sh)', '',
                'BPF_PROG_TEST_RUN of the siplb program against a native C '
                'reference, in the same run (docs/PERFORMANCE.md explains the '
                'columns).', '')

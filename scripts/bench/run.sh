@@ -15,7 +15,7 @@
 #         4 calls to registered phones: Kamailio stateful proxy with
 #           registrar lookup / siplb + siplb-worker       (s4_calls.sh)
 #         5 the fast path's cost by message size and Call-ID position,
-#           BPF_PROG_TEST_RUN against native C            (scripts/bench-xdp.sh)
+#           BPF_PROG_TEST_RUN against native C            (scripts/bench/xdp.sh)
 #   -q  quick smoke run: two low rates, 2 s steps, 1,000 users (checks that
 #       every scenario works end to end in a few minutes; not figures)
 #   -n  no package installation (everything is there already)
@@ -93,7 +93,7 @@ for tool in kamailio gnuplot sipp bpftool python3 ethtool clang \
 	$([ "${BENCH_PROFILE:-0}" = 1 ] && echo perf); do
 	command -v "$tool" >/dev/null || die "$tool not found (run without -n)"
 done
-make -s -C "$ROOT" --no-print-directory all >&2 || die "build failed (see above)"
+make -s -C "$ROOT" --no-print-directory bench-build >&2 || die "build failed (see above)"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf ||
 	die "no bpffs at /sys/fs/bpf and could not mount one"
 
@@ -140,7 +140,7 @@ for s in $SCENARIOS; do
 	2) cmd=$BENCH_DIR/s2_pps.sh ;;
 	3) cmd=$BENCH_DIR/s3_register.sh ;;
 	4) cmd=$BENCH_DIR/s4_calls.sh ;;
-	5) cmd=$ROOT/scripts/bench-xdp.sh ;;
+	5) cmd=$ROOT/scripts/bench/xdp.sh ;;
 	*) die "no scenario '$s' (1-5)" ;;
 	esac
 	echo "$SELF: scenario $s: ${cmd#"$ROOT"/} ($(date -u +%T))" >&2

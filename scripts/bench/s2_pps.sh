@@ -37,17 +37,14 @@ THREADS=${BENCH_PPS_THREADS:-$(nproc)}
 ROUNDS=${BENCH_PPS_ROUNDS:-3}
 BACKENDS=${BENCH_BACKENDS:-2}
 GEN=$ROOT/build/bench/pps_gen
-FLOOR=$ROOT/build/bench_floor.bpf.o
+FLOOR=$ROOT/build/bench/bench_floor.bpf.o
 OBJDIR=$ROOT/build/bench
 
 bench_init s2_pps "phase mode secs offered delivered xdp_ns xdp_runs"
-[ -x "$GEN" ] || die "$GEN not found: run 'make' first"
-# The generator's and the sink's programs: not siplb's, built here.
-for p in pps_gen pps_sink; do
-	clang -g -O2 -target bpf -Wall -Werror -I"$ROOT/include" \
-		-I"/usr/include/$(gcc -dumpmachine)" \
-		-c "$BENCH_DIR/bpf/$p.bpf.c" -o "$OBJDIR/$p.bpf.o" ||
-		die "cannot build $p.bpf.o"
+# The generator's and the sink's programs are built with the rest of the
+# benchmarks (make bench-build, which run.sh runs).
+for f in "$GEN" "$OBJDIR/pps_gen.bpf.o" "$OBJDIR/pps_sink.bpf.o" "$FLOOR"; do
+	[ -e "$f" ] || die "$f not found: run 'make bench-build' first"
 done
 SINK=$OBJDIR/pps_sink.bpf.o
 

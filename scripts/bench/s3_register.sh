@@ -81,7 +81,7 @@ step() {
 	log "$name $rate/s: created $created ok $ok failed $FAILED, retrans $retrans, registrar CPU ${lbcpu}s"
 }
 
-# 1. siplbd on the VIP (as scripts/bench-register.sh configures it).
+# 1. siplbd on the VIP.
 CONF=$LIB_WORK/siplb.conf
 {
 	echo "pin-dir $TB_PINDIR"

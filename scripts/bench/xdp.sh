@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench-xdp.sh - `make bench`: what the XDP fast path costs per packet.
+# xdp.sh - `make bench`: what the XDP fast path costs per packet.
 # Builds what is missing or stale, then runs build/bench/bench_xdp as root:
 # ns per packet of the siplb program under BPF_PROG_TEST_RUN for an
 # INVITE, a 200 OK, an ACK, a REGISTER, a 1400-byte message with the
@@ -13,19 +13,19 @@
 # it pinned; nothing on the host changes.
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH=$ROOT/build/bench/bench_xdp
-FLOOR=$ROOT/build/bench_floor.bpf.o
-SCAN=$ROOT/build/bench_scan.bpf.o
+FLOOR=$ROOT/build/bench/bench_floor.bpf.o
+SCAN=$ROOT/build/bench/bench_scan.bpf.o
 
 die() {
-	printf 'bench-xdp.sh: %s\n' "$*" >&2
+	printf 'xdp.sh: %s\n' "$*" >&2
 	exit 1
 }
 
 # Only the targets the benchmark needs: make decides what is stale.
 make -s -C "$ROOT" --no-print-directory build/bench/bench_xdp \
-	build/bench_floor.bpf.o build/bench_scan.bpf.o >&2 ||
+	build/bench/bench_floor.bpf.o build/bench/bench_scan.bpf.o >&2 ||
 	die "build failed (see above)"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,6 @@
 #!/bin/bash
 # state_file.sh - the bindings survive a reboot through siplbd's state file
-# (`state-file PATH SECONDS` in siplb.conf; user/state_file.h).
+# (`state-file PATH SECONDS` in siplb.conf; user/siplbd/state_file.h).
 #
 # On the testbed (2 backends) siplbd runs with a state file rewritten at
 # most every second. A sipp callee registers USERS users (digest auth).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * fuzz_sip_msg.c - libFuzzer target for the SIP message parser: one input
- * is one UDP datagram, handled as siplbd handles it (user/daemon.c,
- * user/registrar.c). sip_msg_parse(); on failure, the 400 or 505 the
+ * is one UDP datagram, handled as siplbd handles it (user/siplbd/daemon.c,
+ * user/siplbd/registrar.c). sip_msg_parse(); on failure, the 400 or 505 the
  * daemon would answer; on success, every Via and Contact value walked
  * with sip_via_next() and sip_contact_next(), To and From parsed again,
  * every header value unfolded, and a response built into a small and a

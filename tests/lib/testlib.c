@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* testlib.c - the runner behind tests/testlib.h. */
+/* testlib.c - the runner behind tests/lib/testlib.h. */
 #include <stdarg.h>
 
 #include "testlib.h"

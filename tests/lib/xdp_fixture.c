@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
+#include "lb_attach.h"
 #include "lb_table.h"
 #include "log.h"
 #include "siplb.skel.h"

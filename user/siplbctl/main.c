@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "control.h"
+#include "lb_attach.h"
+#include "control_proto.h"
 #include "ctl_tables.h"
 #include "ctl_workers.h"
 #include "endpoint.h"
@@ -25,8 +25,6 @@
 #include "log.h"
 #include "stats.h"
 #include "users.h"
-
-#define CONTROL_SOCKET_DEFAULT "/run/siplb/siplbd.sock"
 
 struct ctl {
 	const char *pin_dir;

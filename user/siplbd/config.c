@@ -176,7 +176,7 @@ static int handle_pin_dir(struct parser *p)
 }
 
 /* state-file PATH [SECONDS]: where siplbd keeps a copy of the bindings
- * for a reboot (user/state_file.h), and how often it may rewrite it. */
+ * for a reboot (user/siplbd/state_file.h), and how often it may rewrite it. */
 static int handle_state_file(struct parser *p)
 {
 	struct siplb_conf *c = p->conf;

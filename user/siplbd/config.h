@@ -29,7 +29,8 @@
 #include <sys/un.h>
 #include <linux/types.h>
 
-#include "attach.h"
+#include "control_proto.h"
+#include "lb_attach.h"
 #include "digest.h"
 #include "siplb_maps.h"
 #include "siplb_location.h"
@@ -42,7 +43,7 @@
 #define CONF_REALM_MAX		128	/* bytes, NUL included */
 
 /* Defaults: what a directive (or its whole block) left out means. */
-#define CONF_DEFAULT_CONTROL_SOCKET	"/run/siplb/siplbd.sock"
+#define CONF_DEFAULT_CONTROL_SOCKET	CONTROL_SOCKET_DEFAULT
 #define CONF_DEFAULT_EXPIRES		3600
 #define CONF_DEFAULT_MIN_EXPIRES	60
 #define CONF_DEFAULT_MAX_EXPIRES	7200

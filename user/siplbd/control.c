@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * control.c - the control socket, both ends (control.h).
+ * control.c - siplbd's end of the control socket (control.h); the
+ * protocol and the client are user/lib/control_proto.c.
  *
  * Changes to backends made here go through the same lb_table functions as
  * the configuration, so a drained backend leaves the Maglev table the same
@@ -18,24 +19,13 @@
 #include <sys/un.h>
 
 #include "control.h"
+#include "control_proto.h"
 #include "daemon.h"
 #include "endpoint.h"
 #include "lb_table.h"
 #include "log.h"
 #include "nonce.h"
 #include "users.h"
-
-#define LINE_MAX_LEN 512
-
-static int sockaddr_un_of(const char *path, struct sockaddr_un *sun)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun->sun_path, path);
-	return 0;
-}
 
 /* mkdir -p of the socket's directory. */
 static void make_parent(const char *path)
@@ -63,7 +53,7 @@ int control_open(const char *path)
 	struct sockaddr_un sun;
 	int fd, err;
 
-	err = sockaddr_un_of(path, &sun);
+	err = control_sockaddr(path, &sun);
 	if (err)
 		return err;
 	make_parent(path);
@@ -193,7 +183,7 @@ static void execute(struct siplbd *d, char *line, FILE *out)
 void control_serve(struct siplbd *d, int listen_fd)
 {
 	struct timeval tv = { .tv_sec = 1 };
-	char line[LINE_MAX_LEN];
+	char line[CONTROL_LINE_MAX];
 	FILE *f;
 	int fd;
 
@@ -213,33 +203,4 @@ void control_serve(struct siplbd *d, int listen_fd)
 		execute(d, line, f);
 	}
 	fclose(f);
-}
-
-int control_request(const char *path, const char *line, char *reply,
-		    size_t size)
-{
-	struct sockaddr_un sun;
-	size_t got = 0;
-	ssize_t n;
-	int fd, err;
-
-	reply[0] = '\0';
-	err = sockaddr_un_of(path, &sun);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	while (got + 1 < size &&
-	       (n = read(fd, reply + got, size - 1 - got)) > 0)
-		got += n;
-	reply[got] = '\0';
-	close(fd);
-	return 0;
 }

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "lb_attach.h"
 #include "control.h"
 #include "daemon.h"
 #include "endpoint.h"

@@ -31,7 +31,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
-#include "attach.h"
+#include "lb_attach.h"
 #include "daemon.h"
 #include "log.h"
 #include "privs.h"
