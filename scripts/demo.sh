@@ -50,11 +50,12 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 		"the demo leaves them alone and stops"
 [ -r "$BPF_OBJ" ] || die "$BPF_OBJ not found: run 'make' first"
 
-# iproute2 creates tc/globals (and ip/, xdp/ beside tc/) if missing: note
-# which, to remove only what the demo made.
+# iproute2 creates tc/globals (and the symlinks ip and xdp to tc/ beside
+# it) if missing: note which, to remove only what the demo made. A symlink
+# is removed with rm, not rmdir (rmdir fails on it and left it dangling).
 made_dirs=""
 for d in /sys/fs/bpf/tc/globals /sys/fs/bpf/tc /sys/fs/bpf/ip /sys/fs/bpf/xdp; do
-	[ -e "$d" ] || made_dirs="$made_dirs $d"
+	[ -e "$d" ] || [ -L "$d" ] || made_dirs="$made_dirs $d"
 done
 demo_cleanup() {
 	local rc=$? d
@@ -62,7 +63,7 @@ demo_cleanup() {
 	siplbd_stop >/dev/null 2>&1 || true
 	"$SIPLBCTL" -P "$GLOBALS" unpin 2>/dev/null || true
 	for d in $made_dirs; do
-		rmdir "$d" 2>/dev/null || true
+		if [ -L "$d" ]; then rm -f "$d"; else rmdir "$d" 2>/dev/null; fi || true
 	done
 	(exit "$rc")
 	lib_cleanup
