@@ -20,6 +20,10 @@
 #      nonce and nc) gets 401, not 200; a lower CSeq on the same Call-ID
 #      gets 500 and a higher one 200; MD5 works too; credentials of another
 #      user than the To user get 403.
+#   4c. A control client connects and says nothing: a REGISTER is still
+#      answered at once, and `siplbctl stats` works; siplbd closes the
+#      silent connection after 5 s idle; of 20 silent connections it keeps
+#      16 (the oldest go) and still answers stats (control_silent.py).
 #   5. From a second client address, wrong passwords: the first
 #      block-threshold guesses get 401, then the address is in
 #      siplb_blocked, further REGISTERs get no answer and drop_blocked
@@ -458,6 +462,64 @@ if lb_ctl bindings "sip:$U3@$DOMAIN" | grep -q "sip:$U3@$CLIENT_IP:$SIPP_PORT"; 
 	pass "siplbctl bindings sip:$U3@$DOMAIN shows its contact"
 else
 	fail "siplbctl bindings sip:$U3@$DOMAIN does not show its contact"
+fi
+
+# --- 4c. silent control clients do not hold up the daemon ----------------
+phase "4c. REGISTER and siplbctl stats while control clients say nothing"
+# control_silent.py (in the client namespace: the control socket is a
+# path, reachable from any namespace) connects to the control socket, says
+# nothing, and at once sends a REGISTER; siplbd once served a connection
+# synchronously and stalled everything for a second.
+SILENT_OUT=$LIB_WORK/silent.out
+lib_bg silent_pid ip netns exec "$TB_NS_CLIENT" timeout -s KILL 40 \
+	python3 "$ROOT/tests/e2e/control_silent.py" "$LIB_WORK/siplbd.sock" \
+	"$CLIENT_IP" 5098 "$VIP" "$TB_SIP_PORT" "$DOMAIN" \
+	"$LIB_WORK/silent.ready" "$LIB_WORK/silent.go" >"$SILENT_OUT" 2>&1
+for i in $(seq 1 50); do
+	[ -e "$LIB_WORK/silent.ready" ] && break
+	sleep 0.1
+done
+t0=$(date +%s.%N)
+lb_ctl -S "$LIB_WORK/siplbd.sock" -j stats >"$LIB_WORK/silent-stats.json" \
+	2>"$LIB_WORK/silent-stats.err" || true
+t1=$(date +%s.%N)
+touch "$LIB_WORK/silent.go"
+wait "$silent_pid" || true
+lib_forget "$silent_pid"
+silent() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$SILENT_OUT"; }
+read -r code secs <<<"$(silent register)"
+if [ "$code" = 401 ] && awk -v s="$secs" 'BEGIN { exit !(s < 0.3) }'; then
+	pass "REGISTER answered ($code) in ${secs}s with a silent control client connected"
+else
+	fail "REGISTER with a silent control client connected: '$code' in" \
+		"'$secs's (expected 401 in < 0.3 s); $(cat "$SILENT_OUT")"
+fi
+stats_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+if python3 -c 'import json, sys; json.load(open(sys.argv[1]))["daemon"]["registrar"]' \
+	"$LIB_WORK/silent-stats.json" 2>/dev/null &&
+	[ "$(silent silent_open_at_go)" = yes ] &&
+	awk -v s="$stats_secs" 'BEGIN { exit !(s < 0.5) }'; then
+	pass "siplbctl stats answered by siplbd in ${stats_secs}s while the" \
+		"silent client stayed connected"
+else
+	fail "siplbctl stats with a silent client: ${stats_secs}s, silent client" \
+		"still open: '$(silent silent_open_at_go)', reply:" \
+		"$(head -c 200 "$LIB_WORK/silent-stats.json")" \
+		"$(cat "$LIB_WORK/silent-stats.err")"
+fi
+idle=$(silent idle_closed)
+if [ "$idle" != never ] && awk -v s="$idle" 'BEGIN { exit !(s >= 4.5 && s <= 7.5) }'; then
+	pass "siplbd closed the silent connection after ${idle}s idle (5 s timeout)"
+else
+	fail "silent connection closed after '$idle's (expected 5-7 s)"
+fi
+read -r stats_first stats_secs <<<"$(silent crowd_stats)"
+if [ "$(silent crowd_evicted)" = 4 ] && [ "$stats_first" = ok ]; then
+	pass "20 silent connections: the 4 oldest closed (16 at most), stats" \
+		"still answered in ${stats_secs}s"
+else
+	fail "20 silent connections: $(silent crowd_evicted) closed (expected 4)," \
+		"stats: '$stats_first' in '$stats_secs's"
 fi
 
 phase "5. wrong passwords from $GUESS_IP (block-threshold $THRESHOLD)"

@@ -10,8 +10,8 @@
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
  * in-dialog requests come back through the balancer, and runs one
- * single-threaded event loop: the SIP socket, a 50 ms timerfd tick for
- * the transaction timers, and a signalfd (SIGHUP reloads the users file,
+ * single-threaded event loop (evloop.h): the SIP socket, a 50 ms tick for
+ * the transaction timers, and signals (SIGHUP reloads the users file,
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
  *
  * Two pinned maps are opened: siplb_location, only read (the worker never
@@ -33,13 +33,12 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "endpoint.h"
+#include "evloop.h"
 #include "lb_maps.h"
 #include "log.h"
 #include "proxy.h"
@@ -57,9 +56,10 @@
 #define WORKER_PUBLISH_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
 
 struct worker {
-	int sip_fd, tick_fd, sig_fd, ep_fd, location_fd, workers_fd;
+	int sip_fd, location_fd, workers_fd;
 	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
-	bool running;
+	struct evloop loop;
+	bool loop_ready;
 	unsigned int ticks;
 	uint64_t started_at;
 	const char *users_path;
@@ -245,57 +245,20 @@ static int send_datagram(void *ctx, const char *buf, size_t len,
 	return 0;
 }
 
-static int watch(struct worker *w, int fd)
+static void on_signal(struct evloop *loop, int signo, void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct worker *w = arg;
 
-	return epoll_ctl(w->ep_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static int setup_events(struct worker *w)
-{
-	struct itimerspec its = {
-		.it_interval = { .tv_nsec = WORKER_TICK_MS * 1000000L },
-		.it_value = { .tv_nsec = WORKER_TICK_MS * 1000000L },
-	};
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	w->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	w->tick_fd = timerfd_create(CLOCK_MONOTONIC,
-				    TFD_CLOEXEC | TFD_NONBLOCK);
-	w->ep_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->sig_fd < 0 || w->tick_fd < 0 || w->ep_fd < 0 ||
-	    timerfd_settime(w->tick_fd, 0, &its, NULL))
-		return -errno;
-	if (watch(w, w->sig_fd) || watch(w, w->tick_fd) ||
-	    watch(w, w->sip_fd))
-		return -errno;
-	return 0;
-}
-
-static void on_signal(struct worker *w)
-{
-	struct signalfd_siginfo si;
-
-	while (read(w->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			load_users(w);
-			continue;
-		}
-		proxy_stats_print(&proxy, stderr);
-		if (si.ssi_signo != SIGUSR1)
-			w->running = false;
+	if (signo == SIGHUP) {
+		load_users(w);
+		return;
 	}
+	proxy_stats_print(&proxy, stderr);
+	if (signo != SIGUSR1)
+		evloop_stop(loop);
 }
 
-static void on_sip(struct worker *w)
+static void on_sip(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct sockaddr_storage from;
 	struct siplb_endpoint source;
@@ -306,7 +269,7 @@ static void on_sip(struct worker *w)
 
 	for (i = 0; i < WORKER_BATCH; i++) {
 		fromlen = sizeof(from);
-		n = recvfrom(w->sip_fd, rx_buf, PROXY_DATAGRAM_MAX, 0,
+		n = recvfrom(fd, rx_buf, PROXY_DATAGRAM_MAX, 0,
 			     (struct sockaddr *)&from, &fromlen);
 		if (n < 0)
 			return;	/* EAGAIN, or an ICMP error */
@@ -316,13 +279,11 @@ static void on_sip(struct worker *w)
 	}
 }
 
-static void on_tick(struct worker *w)
+static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 {
+	struct worker *w = arg;
 	struct proxy_now now;
-	uint64_t expirations;
 
-	if (read(w->tick_fd, &expirations, sizeof(expirations)) < 0)
-		return;
 	now_of(&now);
 	proxy_tick(&proxy, &now);
 	if (++w->ticks % WORKER_PUBLISH_TICKS == 0) {
@@ -331,38 +292,32 @@ static void on_tick(struct worker *w)
 	}
 }
 
-static int event_loop(struct worker *w)
+/* The SIP socket, a 50 ms tick for the transaction timers, signals. */
+static int setup_events(struct worker *w)
 {
-	struct epoll_event evs[8];
-	int n, i;
+	static const int signos[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
+	int err;
 
-	w->running = true;
-	while (w->running) {
-		n = epoll_wait(w->ep_fd, evs, 8, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("epoll_wait");
-			return -errno;
-		}
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == w->sig_fd)
-				on_signal(w);
-			else if (evs[i].data.fd == w->tick_fd)
-				on_tick(w);
-			else
-				on_sip(w);
-		}
-	}
-	return 0;
+	err = evloop_init(&w->loop);
+	if (err)
+		return err;
+	w->loop_ready = true;
+	err = evloop_signals(&w->loop, signos, 4, on_signal, w);
+	if (!err)
+		err = evloop_tick(&w->loop, WORKER_TICK_MS, on_tick, w);
+	if (!err)
+		err = evloop_add(&w->loop, w->sip_fd, EPOLLIN, on_sip, w);
+	return err;
 }
 
 static void worker_close(struct worker *w)
 {
-	int *fds[] = { &w->sip_fd, &w->tick_fd, &w->sig_fd, &w->ep_fd,
-		       &w->location_fd, &w->workers_fd };
+	int *fds[] = { &w->sip_fd, &w->location_fd, &w->workers_fd };
 	size_t i;
 
+	if (w->loop_ready)
+		evloop_free(&w->loop);
+	w->loop_ready = false;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -377,8 +332,7 @@ int main(int argc, char **argv)
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
 	const char *rr_text = NULL, *realm = NULL;
 	struct worker w = {
-		.sip_fd = -1, .tick_fd = -1, .sig_fd = -1, .ep_fd = -1,
-		.location_fd = -1, .workers_fd = -1,
+		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
 	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
 	enum log_level level = LOG_LEVEL_INFO;
@@ -474,7 +428,10 @@ int main(int argc, char **argv)
 		 rr_text ? rr_text : "(none)", pin_dir, timer_c_s);
 	w.started_at = clock_ms(CLOCK_REALTIME) / 1000;
 	publish(&w, SIPLB_WORKER_RUNNING);
-	ret = event_loop(&w) ? 1 : 0;
+	err = evloop_run(&w.loop);
+	if (err)
+		log_warnx("event loop: %s", strerror(-err));
+	ret = err ? 1 : 0;
 	publish(&w, SIPLB_WORKER_STOPPED);
 cleanup:
 	if (proxy_up)

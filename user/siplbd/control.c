@@ -3,29 +3,37 @@
  * control.c - siplbd's end of the control socket (control.h); the
  * protocol and the client are user/lib/control_proto.c.
  *
- * Changes to backends made here go through the same lb_table functions as
- * the configuration, so a drained backend leaves the Maglev table the same
+ * Changes to backends made here go through the daemon's operations
+ * (control_ops), which use the same lb_table functions as the
+ * configuration, so a drained backend leaves the Maglev table the same
  * way whoever asked. The configuration stays the source of truth: a reload
  * makes the backends match it again (drain/down states are kept).
+ *
+ * Connections are served as events, in the manner of OpenBSD relayd's
+ * control.c: the loop reads what a client has sent, runs the request when
+ * its line is complete, and writes the reply as the socket takes it. A
+ * client that connects and says nothing costs a slot until the idle
+ * timeout, never the loop's time; when every slot is taken, the oldest
+ * connection is closed to make room, so silent clients cannot lock the
+ * operator out.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 #include "control.h"
 #include "control_proto.h"
-#include "daemon.h"
 #include "endpoint.h"
-#include "lb_table.h"
 #include "log.h"
-#include "nonce.h"
-#include "users.h"
+
+#define CONTROL_ACCEPT_BATCH	CONTROL_MAX_CONNS	/* per wake-up */
 
 /* mkdir -p of the socket's directory. */
 static void make_parent(const char *path)
@@ -48,7 +56,7 @@ static void make_parent(const char *path)
 	mkdir(dir, 0755);
 }
 
-int control_open(const char *path)
+static int listen_on(const char *path)
 {
 	struct sockaddr_un sun;
 	int fd, err;
@@ -71,43 +79,8 @@ int control_open(const char *path)
 	return fd;
 }
 
-static void json_counters(FILE *out, struct siplbd *d)
-{
-	struct nonce_replay_stats nr;
-	const struct registrar_stats *rs = &d->reg.stats;
-	const struct daemon_stats *ds = &d->stats;
-
-	nonce_replay_stats(d->reg.replay, &nr);
-	fprintf(out, "{\"daemon\":{");
-#define JSON_FIELD(name, help) fprintf(out, "\"%s\":%llu,", #name, \
-				       (unsigned long long)ds->name);
-	DAEMON_STATS(JSON_FIELD)
-#undef JSON_FIELD
-	fprintf(out, "\"users\":%zu},\"registrar\":{", users_count(d->users));
-#define JSON_FIELD(name, help) fprintf(out, "\"%s\":%llu,", #name, \
-				       (unsigned long long)rs->name);
-	REGISTRAR_STATS(JSON_FIELD)
-#undef JSON_FIELD
-	fprintf(out, "\"nonce_replays\":%llu},",
-		(unsigned long long)nr.replayed);
-	fprintf(out, "\"auth_guard\":{\"failures\":%llu,\"blocks\":%llu},",
-		(unsigned long long)d->guard.failures,
-		(unsigned long long)d->guard.blocks);
-	fprintf(out, "\"slow_path\":{\"forwarded\":%llu,\"no_backend\":%llu,"
-		"\"errors\":%llu},",
-		(unsigned long long)d->slow.forwarded,
-		(unsigned long long)d->slow.no_backend,
-		(unsigned long long)d->slow.errors);
-	fprintf(out, "\"health\":{\"probes\":%llu,\"answers\":%llu,"
-		"\"misses\":%llu,\"marked_unhealthy\":%llu,\"marked_up\":%llu}}\n",
-		(unsigned long long)d->health.probes,
-		(unsigned long long)d->health.answers,
-		(unsigned long long)d->health.misses,
-		(unsigned long long)d->health.marked_unhealthy,
-		(unsigned long long)d->health.marked_up);
-}
-
-static int backend_command(struct siplbd *d, char **w, int n, const char **why)
+static int backend_command(struct control *c, char **w, int n,
+			   const char **why)
 {
 	struct siplb_endpoint vip, be;
 	__u32 weight = 1;
@@ -128,20 +101,20 @@ static int backend_command(struct siplbd *d, char **w, int n, const char **why)
 		weight = v;
 	}
 	if (!strcmp(w[1], "add"))
-		err = lb_backend_add(&d->maps, &vip, &be, weight);
+		err = c->ops->backend_add(c->ctx, &vip, &be, weight);
 	else if (!strcmp(w[1], "del"))
-		err = lb_backend_del(&d->maps, &vip, &be);
+		err = c->ops->backend_del(c->ctx, &vip, &be);
 	else if (!strcmp(w[1], "weight") && n == 5)
-		err = lb_backend_set_weight(&d->maps, &vip, &be, weight);
+		err = c->ops->backend_set_weight(c->ctx, &vip, &be, weight);
 	else if (!strcmp(w[1], "up"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_UP);
+		err = c->ops->backend_set_state(c->ctx, &vip, &be,
+						SIPLB_BACKEND_UP);
 	else if (!strcmp(w[1], "drain"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_DRAINING);
+		err = c->ops->backend_set_state(c->ctx, &vip, &be,
+						SIPLB_BACKEND_DRAINING);
 	else if (!strcmp(w[1], "down"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_DOWN);
+		err = c->ops->backend_set_state(c->ctx, &vip, &be,
+						SIPLB_BACKEND_DOWN);
 	else {
 		*why = "unknown backend command";
 		return -EINVAL;
@@ -154,7 +127,7 @@ static int backend_command(struct siplbd *d, char **w, int n, const char **why)
 }
 
 /* Run one request line; the reply goes to out. */
-static void execute(struct siplbd *d, char *line, FILE *out)
+static void execute(struct control *c, char *line, FILE *out)
 {
 	const char *why = "unknown command";
 	char *w[8], *save = NULL, *tok;
@@ -165,14 +138,14 @@ static void execute(struct siplbd *d, char *line, FILE *out)
 		w[n++] = tok;
 	if (n == 1 && !strcmp(w[0], "stats")) {
 		fprintf(out, "ok\n");
-		json_counters(out, d);
+		c->ops->stats_json(c->ctx, out);
 		return;
 	}
 	if (n == 1 && !strcmp(w[0], "reload")) {
-		daemon_reload(d);
-		err = 0;
+		err = c->ops->reload(c->ctx);
+		why = "reload failed: the running configuration stays";
 	} else if (n >= 2 && !strcmp(w[0], "backend")) {
-		err = backend_command(d, w, n, &why);
+		err = backend_command(c, w, n, &why);
 	}
 	if (err)
 		fprintf(out, "error: %s\n", why);
@@ -180,27 +153,208 @@ static void execute(struct siplbd *d, char *line, FILE *out)
 		fprintf(out, "ok\n");
 }
 
-void control_serve(struct siplbd *d, int listen_fd)
+static __u64 now_ms(void)
 {
-	struct timeval tv = { .tv_sec = 1 };
-	char line[CONTROL_LINE_MAX];
-	FILE *f;
-	int fd;
+	struct timespec ts;
 
-	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_close(struct control_conn *cc)
+{
+	if (cc->fd < 0)
 		return;
-	/* A client that connects and says nothing must not stall us. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	f = fdopen(fd, "r+");
-	if (!f) {
-		close(fd);
+	evloop_del(cc->ctl->loop, cc->fd);
+	close(cc->fd);
+	cc->fd = -1;
+	free(cc->out);
+	cc->out = NULL;
+	cc->inlen = cc->outlen = cc->outoff = 0;
+}
+
+/*
+ * Write what the socket takes now; wait for EPOLLOUT for the rest. One
+ * request per connection: once the reply is out, the connection ends.
+ */
+static void conn_flush(struct control_conn *cc)
+{
+	ssize_t n;
+
+	while (cc->outoff < cc->outlen) {
+		/* MSG_NOSIGNAL: a client gone away must not kill us. */
+		n = send(cc->fd, cc->out + cc->outoff, cc->outlen - cc->outoff,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (evloop_mod(cc->ctl->loop, cc->fd, EPOLLOUT))
+				conn_close(cc);
+			return;
+		}
+		if (n <= 0) {
+			conn_close(cc);
+			return;
+		}
+		cc->outoff += n;
+		cc->last_ms = now_ms();
+	}
+	conn_close(cc);
+}
+
+/* The request line is complete (or the client stopped sending): run it. */
+static void conn_execute(struct control_conn *cc)
+{
+	FILE *out;
+
+	cc->in[cc->inlen] = '\0';	/* inlen < sizeof(in): conn_read */
+	out = open_memstream(&cc->out, &cc->outlen);
+	if (!out) {
+		conn_close(cc);
 		return;
 	}
-	if (fgets(line, sizeof(line), f)) {
-		fseek(f, 0, SEEK_CUR);	/* switch the stream to writing */
-		execute(d, line, f);
+	execute(cc->ctl, cc->in, out);
+	if (fclose(out)) {	/* out of memory: no reply to give */
+		conn_close(cc);
+		return;
 	}
-	fclose(f);
+	cc->outoff = 0;
+	conn_flush(cc);
+}
+
+static void conn_read(struct control_conn *cc)
+{
+	size_t room = sizeof(cc->in) - 1 - cc->inlen;
+	char *nl;
+	ssize_t n;
+
+	if (!room) {	/* no newline within CONTROL_LINE_MAX: not ours */
+		conn_close(cc);
+		return;
+	}
+	n = recv(cc->fd, cc->in + cc->inlen, room, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(cc);
+		return;
+	}
+	if (n == 0) {	/* EOF: a last line without its newline still counts */
+		if (cc->inlen)
+			conn_execute(cc);
+		else
+			conn_close(cc);
+		return;
+	}
+	cc->last_ms = now_ms();
+	nl = memchr(cc->in + cc->inlen, '\n', n);
+	cc->inlen += n;
+	if (nl) {
+		cc->inlen = nl - cc->in;	/* what follows is ignored */
+		conn_execute(cc);
+	}
+}
+
+static void on_conn(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct control_conn *cc = arg;
+
+	if (cc->out)
+		conn_flush(cc);
+	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		conn_read(cc);
+}
+
+/* A free slot; with none, the oldest connection is closed for room. */
+static struct control_conn *conn_slot(struct control *c)
+{
+	struct control_conn *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (c->conns[i].fd < 0)
+			return &c->conns[i];
+		if (!oldest || c->conns[i].seq < oldest->seq)
+			oldest = &c->conns[i];
+	}
+	log_debug("control: %d connections open, closing the oldest",
+		  CONTROL_MAX_CONNS);
+	c->evicted++;
+	conn_close(oldest);
+	return oldest;
+}
+
+static void on_listen(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct control *c = arg;
+	struct control_conn *cc;
+	int i, cfd;
+
+	/* Bounded: a flood of connections must not keep the loop here. */
+	for (i = 0; i < CONTROL_ACCEPT_BATCH; i++) {
+		cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0)
+			return;	/* EAGAIN; or EMFILE: the client waits */
+		cc = conn_slot(c);
+		cc->fd = cfd;
+		cc->seq = ++c->seq;
+		cc->last_ms = now_ms();
+		if (evloop_add(loop, cfd, EPOLLIN, on_conn, cc)) {
+			close(cfd);
+			cc->fd = -1;
+		}
+	}
+}
+
+int control_open(struct control *c, const char *path, struct evloop *loop,
+		 const struct control_ops *ops, void *ctx)
+{
+	size_t i;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->ops = ops;
+	c->ctx = ctx;
+	for (i = 0; i < CONTROL_MAX_CONNS; i++) {
+		c->conns[i].ctl = c;
+		c->conns[i].fd = -1;
+	}
+	c->listen_fd = listen_on(path);
+	if (c->listen_fd < 0)
+		return c->listen_fd;
+	err = evloop_add(loop, c->listen_fd, EPOLLIN, on_listen, c);
+	if (err) {
+		close(c->listen_fd);
+		c->listen_fd = -1;
+	}
+	return err;
+}
+
+void control_tick(struct control *c)
+{
+	__u64 now = now_ms();
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CONNS; i++) {
+		struct control_conn *cc = &c->conns[i];
+
+		if (cc->fd >= 0 && now - cc->last_ms >= CONTROL_IDLE_MS) {
+			c->idle_closed++;
+			conn_close(cc);
+		}
+	}
+}
+
+void control_close(struct control *c)
+{
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CONNS; i++)
+		if (c->conns[i].ctl)
+			conn_close(&c->conns[i]);
+	if (c->listen_fd >= 0) {
+		evloop_del(c->loop, c->listen_fd);
+		close(c->listen_fd);
+	}
+	c->listen_fd = -1;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * daemon.c - siplbd's state: start-up, the datagrams XDP passes up, the
- * periodic tick and SIGHUP reload (daemon.h).
+ * periodic tick and SIGHUP reload (daemon.h). Each VIP socket and the
+ * control socket are handlers in the event loop (evloop.h); main.c adds
+ * the signals and the tick.
  *
  * A datagram on a VIP socket is one of: a CRLFCRLF keep-alive (answered
  * with CRLF, RFC 5626 4.4.1), a STUN binding request (answered), a REGISTER
@@ -72,9 +74,9 @@ int daemon_init(struct siplbd *d, const char *conf_path)
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
-	d->sig_fd = d->tick_fd = d->ep_fd = d->ctl_fd = -1;
+	d->ctl.listen_fd = -1;
 	for (i = 0; i < SIPLB_MAX_VIPS; i++)
-		d->sip_fd[i] = -1;
+		d->sip[i].fd = -1;
 	/* Absolute, so that relative paths inside it survive daemon(). */
 	if (!realpath(conf_path, d->conf_path)) {
 		log_warn("Couldn't read the configuration %s", conf_path);
@@ -159,13 +161,6 @@ static int data_plane_start(struct siplbd *d)
 	return err;
 }
 
-int daemon_watch(struct siplbd *d, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
 /* A UDP socket on the VIP: REGISTER and whatever else XDP passes up. */
 static int open_vip_socket(const struct siplb_endpoint *vip)
 {
@@ -203,12 +198,16 @@ static void close_vip_sockets(struct siplbd *d)
 	size_t i;
 
 	for (i = 0; i < d->nsip; i++) {
-		if (d->sip_fd[i] >= 0)
-			close(d->sip_fd[i]);	/* leaves the epoll set too */
-		d->sip_fd[i] = -1;
+		if (d->sip[i].fd >= 0) {
+			evloop_del(&d->loop, d->sip[i].fd);
+			close(d->sip[i].fd);
+		}
+		d->sip[i].fd = -1;
 	}
 	d->nsip = 0;
 }
+
+static void on_vip(struct evloop *loop, int fd, uint32_t events, void *arg);
 
 static int open_vip_sockets(struct siplbd *d)
 {
@@ -219,9 +218,9 @@ static int open_vip_sockets(struct siplbd *d)
 		fd = open_vip_socket(&d->conf->vips[i].ep);
 		if (fd < 0)
 			return fd;
-		d->sip_fd[i] = fd;
+		d->sip[i] = (struct vip_socket){ .d = d, .vip = i, .fd = fd };
 		d->nsip = i + 1;
-		err = daemon_watch(d, fd);
+		err = evloop_add(&d->loop, fd, EPOLLIN, on_vip, &d->sip[i]);
 		if (err)
 			return err;
 	}
@@ -315,9 +314,10 @@ int daemon_start(struct siplbd *d)
 	struct health_conf hc;
 	int err;
 
-	d->ep_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->ep_fd < 0)
-		return -errno;
+	err = evloop_init(&d->loop);
+	if (err)
+		return err;
+	d->loop_ready = true;
 	err = data_plane_start(d);
 	if (err)
 		return err;
@@ -344,10 +344,8 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->health_ready = true;
-	d->ctl_fd = control_open(d->conf->control_socket);
-	if (d->ctl_fd < 0)
-		return d->ctl_fd;
-	err = daemon_watch(d, d->ctl_fd);
+	err = control_open(&d->ctl, d->conf->control_socket, &d->loop,
+			   &daemon_control_ops, d);
 	if (err)
 		return err;
 	return open_vip_sockets(d);
@@ -437,22 +435,16 @@ static void handle_datagram(struct siplbd *d, int fd,
 			 rx_buf, len, &source);
 }
 
-void daemon_event(struct siplbd *d, int fd)
+/* A VIP socket is readable. */
+static void on_vip(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
+	struct vip_socket *vs = arg;
+	struct siplbd *d = vs->d;
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	size_t i;
 	ssize_t n;
 	int batch;
 
-	if (fd == d->ctl_fd) {
-		control_serve(d, fd);
-		return;
-	}
-	for (i = 0; i < d->nsip && d->sip_fd[i] != fd; i++)
-		;
-	if (i == d->nsip)
-		return;
 	/* A bounded batch per wake-up keeps the other sockets served. */
 	for (batch = 0; batch < 64; batch++) {
 		fromlen = sizeof(from);
@@ -460,7 +452,7 @@ void daemon_event(struct siplbd *d, int fd)
 			     (struct sockaddr *)&from, &fromlen);
 		if (n < 0)
 			return;	/* EAGAIN, or an ICMP error: nothing to do */
-		handle_datagram(d, fd, &d->conf->vips[i].ep, n, &from,
+		handle_datagram(d, fd, &d->conf->vips[vs->vip].ep, n, &from,
 				fromlen);
 	}
 }
@@ -468,7 +460,8 @@ void daemon_event(struct siplbd *d, int fd)
 /*
  * Once a second: health checks, a slice of the bindings sweep (a whole pass
  * over a million bindings takes about 16 ticks, so the loop never stalls;
- * readers skip expired bindings meanwhile), and now and then the blocks.
+ * readers skip expired bindings meanwhile), now and then the blocks, and
+ * control connections that have gone quiet.
  */
 void daemon_tick(struct siplbd *d)
 {
@@ -477,6 +470,7 @@ void daemon_tick(struct siplbd *d)
 	int err;
 
 	d->ticks++;
+	control_tick(&d->ctl);
 	now_of(&now);
 	health_tick(&d->health, now.mono_ns / 1000000);
 	err = location_sweep_step(&d->loc, now.real_s, &d->sweep, SWEEP_SLICE,
@@ -595,17 +589,14 @@ void daemon_free(struct siplbd *d)
 	auth_guard_free(&d->guard);
 	if (d->maps_open)
 		lb_maps_close(&d->maps);
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
+	if (d->ctl.listen_fd >= 0) {
+		control_close(&d->ctl);
 		if (d->conf)
 			unlink(d->conf->control_socket);
 	}
-	if (d->sig_fd >= 0)
-		close(d->sig_fd);
-	if (d->tick_fd >= 0)
-		close(d->tick_fd);
-	if (d->ep_fd >= 0)
-		close(d->ep_fd);
+	if (d->loop_ready)
+		evloop_free(&d->loop);
+	d->loop_ready = false;
 	users_free(d->users);
 	conf_free(d->conf);
 	d->users = NULL;

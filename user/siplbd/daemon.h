@@ -11,6 +11,8 @@
 
 #include "auth_guard.h"
 #include "config.h"
+#include "control.h"
+#include "evloop.h"
 #include "health.h"
 #include "lb_maps.h"
 #include "location.h"
@@ -36,6 +38,15 @@ struct daemon_stats {
 #undef DAEMON_STAT_FIELD
 };
 
+struct siplbd;
+
+/* A VIP's UDP socket: what the event loop hands its handler. */
+struct vip_socket {
+	struct siplbd *d;
+	size_t vip;	/* index in conf->vips, which a reload keeps */
+	int fd;
+};
+
 struct siplbd {
 	char conf_path[PATH_MAX];
 	struct siplb_conf *conf;
@@ -50,24 +61,26 @@ struct siplbd {
 	struct slowpath slow;
 	struct health health;
 	bool health_ready;
-	int sip_fd[SIPLB_MAX_VIPS];
+	struct evloop loop;
+	bool loop_ready;
+	struct vip_socket sip[SIPLB_MAX_VIPS];
 	size_t nsip;
-	int sig_fd, tick_fd, ep_fd, ctl_fd;
+	struct control ctl;
 	__u64 ticks;
 	bool state_ready;	/* state file loaded (or not needed): save it */
 	__u64 state_saved_gen;	/* state_generation() at the last save */
 	__u64 state_saved_tick;
-	bool running;
 	struct daemon_stats stats;
 };
 
 int daemon_init(struct siplbd *d, const char *conf_path);
 int daemon_start(struct siplbd *d);
-int daemon_watch(struct siplbd *d, int fd);
-void daemon_event(struct siplbd *d, int fd);
 void daemon_tick(struct siplbd *d);
 void daemon_reload(struct siplbd *d);
 void daemon_free(struct siplbd *d);
 size_t daemon_user_count(const struct siplbd *d);
+
+/* daemon_control.c: the operations the control socket may call. */
+extern const struct control_ops daemon_control_ops;
 
 #endif /* SIPLB_DAEMON_H */

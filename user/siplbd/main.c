@@ -27,12 +27,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 
 #include "lb_attach.h"
 #include "daemon.h"
+#include "evloop.h"
 #include "log.h"
 #include "privs.h"
 
@@ -47,84 +45,33 @@ static void usage(FILE *out)
 		SIPLBD_CONF_DEFAULT);
 }
 
-static int setup_signals(struct siplbd *d)
+static void on_signal(struct evloop *loop, int signo, void *arg)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return d->sig_fd < 0 ? -errno : 0;
-}
-
-static int setup_tick(struct siplbd *d)
-{
-	struct itimerspec its = {
-		.it_interval = { .tv_sec = 1 },
-		.it_value = { .tv_sec = 1 },
-	};
-
-	d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->tick_fd < 0 || timerfd_settime(d->tick_fd, 0, &its, NULL))
-		return -errno;
-	return 0;
-}
-
-static void on_signal(struct siplbd *d)
-{
-	struct signalfd_siginfo si;
-
-	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			daemon_reload(d);
-		} else {
-			log_info("signal %u: exiting (the XDP program and the "
-				 "maps stay)", si.ssi_signo);
-			d->running = false;
-		}
-	}
-}
-
-static void on_tick(struct siplbd *d)
-{
-	__u64 expirations;
-
-	if (read(d->tick_fd, &expirations, sizeof(expirations)) < 0)
+	if (signo == SIGHUP) {
+		daemon_reload(arg);
 		return;
-	daemon_tick(d);
+	}
+	log_info("signal %d: exiting (the XDP program and the maps stay)",
+		 signo);
+	evloop_stop(loop);
 }
 
-static int event_loop(struct siplbd *d)
+static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 {
-	struct epoll_event evs[16];
-	int n, i;
+	daemon_tick(arg);
+}
 
-	d->running = true;
-	while (d->running) {
-		n = epoll_wait(d->ep_fd, evs, 16, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("epoll_wait");
-			return -errno;
-		}
-		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+/* Signals and the one-second tick join the loop daemon_start() made. */
+static int setup_events(struct siplbd *d)
+{
+	static const int signos[] = { SIGHUP, SIGTERM, SIGINT };
+	int err;
 
-			if (fd == d->sig_fd)
-				on_signal(d);
-			else if (fd == d->tick_fd)
-				on_tick(d);
-			else
-				daemon_event(d, fd);
-		}
-	}
-	return 0;
+	signal(SIGPIPE, SIG_IGN);
+	err = evloop_signals(&d->loop, signos, 3, on_signal, d);
+	if (!err)
+		err = evloop_tick(&d->loop, 1000, on_tick, d);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -176,13 +123,7 @@ int main(int argc, char **argv)
 		log_to_syslog();
 	err = daemon_start(&d);
 	if (!err)
-		err = setup_signals(&d);
-	if (!err)
-		err = setup_tick(&d);
-	if (!err)
-		err = daemon_watch(&d, d.sig_fd);
-	if (!err)
-		err = daemon_watch(&d, d.tick_fd);
+		err = setup_events(&d);
 	if (!err)
 		err = privs_drop();
 	if (err) {
@@ -197,7 +138,9 @@ int main(int argc, char **argv)
 	}
 	log_info("running: %zu VIPs, pin directory %s", d.conf->nvips,
 		 d.conf->pin_dir);
-	err = event_loop(&d);
+	err = evloop_run(&d.loop);
+	if (err)
+		log_warnx("event loop: %s", strerror(-err));
 	daemon_free(&d);
 	return err ? 1 : 0;
 }
