@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slice.h"
 #include "sip_uri.h"
 
 /* Header fields kept per message; a message with more is refused. */
