@@ -18,7 +18,7 @@
 #include "lb_attach.h"
 #include "control_proto.h"
 #include "ctl_tables.h"
-#include "ctl_workers.h"
+#include "workers.h"
 #include "endpoint.h"
 #include "lb_maps.h"
 #include "lb_table.h"

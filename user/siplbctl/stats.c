@@ -12,7 +12,7 @@
 #include "endpoint.h"
 #include "lb_table.h"
 #include "stats.h"
-#include "ctl_guard.h"
+#include "guard_print.h"
 
 const char *const siplb_stat_names[SIPLB_STAT_MAX] = {
 #define SIPLB_STAT_NAME(id, name, help) [SIPLB_STAT_##id] = name,
