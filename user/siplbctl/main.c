@@ -17,7 +17,8 @@
 
 #include "lb_attach.h"
 #include "control_proto.h"
-#include "ctl_tables.h"
+#include "bindings.h"
+#include "blocked.h"
 #include "workers.h"
 #include "endpoint.h"
 #include "lb_maps.h"
