@@ -16,7 +16,8 @@
 # Layout (docs/ARCHITECTURE.md): one folder per program under user/, each
 # linked from its own sources and the two libraries it needs, so that a
 # module used without being listed fails at link time:
-#   user/lib/      libsiplb.a  maps, Maglev, attach, bindings, log, endpoints
+#   user/lib/      libsiplb.a  maps, Maglev, attach, bindings, counters, log,
+#                              endpoints
 #   user/sip/      libsip.a    SIP parser, digest, users file (no libbpf)
 #   user/siplbd/   siplbd      control daemon and registrar
 #   user/siplb-worker/         the stateful proxy

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * stats.c - counters and the VIP/backend listing for siplbctl (stats.h).
- * Per-CPU values are summed here; the BPF side never takes a lock.
+ * stats.c - counters and the VIP/backend listing for siplbctl (stats.h),
+ * read through lb_stats.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,73 +11,9 @@
 
 #include "endpoint.h"
 #include "lb_table.h"
+#include "lb_stats.h"
 #include "stats.h"
 #include "guard_print.h"
-
-const char *const siplb_stat_names[SIPLB_STAT_MAX] = {
-#define SIPLB_STAT_NAME(id, name, help) [SIPLB_STAT_##id] = name,
-	SIPLB_STATS(SIPLB_STAT_NAME)
-#undef SIPLB_STAT_NAME
-};
-
-const char *const siplb_stat_help[SIPLB_STAT_MAX] = {
-#define SIPLB_STAT_HELP(id, name, help) [SIPLB_STAT_##id] = help,
-	SIPLB_STATS(SIPLB_STAT_HELP)
-#undef SIPLB_STAT_HELP
-};
-
-/*
- * Sum over the CPUs one value of a per-CPU map that is nfields __u64s
- * (siplb_stats: 1, siplb_be_stats: packets and bytes).
- */
-static int percpu_sum(int fd, const void *key, __u64 *sum, size_t nfields)
-{
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	__u64 *percpu;
-	size_t f;
-
-	if (ncpu < 0)
-		return ncpu;
-	percpu = calloc((size_t)ncpu * nfields, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	memset(sum, 0, nfields * sizeof(*sum));
-	if (bpf_map_lookup_elem(fd, key, percpu))
-		err = -errno;
-	else
-		for (cpu = 0; cpu < ncpu; cpu++)
-			for (f = 0; f < nfields; f++)
-				sum[f] += percpu[(size_t)cpu * nfields + f];
-	free(percpu);
-	return err;
-}
-
-int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
-{
-	__u32 key;
-	int err;
-
-	for (key = 0; key < SIPLB_STAT_MAX; key++) {
-		err = percpu_sum(m->stats, &key, &counters[key], 1);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-_Static_assert(sizeof(struct siplb_backend_stats) == 2 * sizeof(__u64),
-	       "backend stats are two counters");
-
-int stats_read_backend(const struct lb_maps *m, __u32 id,
-		       struct siplb_backend_stats *out)
-{
-	__u64 sum[2];
-	int err = percpu_sum(m->be_stats, &id, sum, 2);
-
-	out->packets = sum[0];
-	out->bytes = sum[1];
-	return err;
-}
 
 /* Print each backend (with its counters when with_stats). */
 static int backends_print(const struct lb_maps *m, FILE *out, bool json,
@@ -110,7 +46,7 @@ static int backends_print(const struct lb_maps *m, FILE *out, bool json,
 			endpoint_format(&vip_ep, vip_s, sizeof(vip_s));
 		endpoint_format(&be.ep, be_s, sizeof(be_s));
 		if (with_stats) {
-			err = stats_read_backend(m, id, &bst);
+			err = lb_stats_read_backend(m, id, &bst);
 			if (err)
 				return err;
 		}
@@ -146,7 +82,7 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 	__u64 counters[SIPLB_STAT_MAX];
 	int i, err;
 
-	err = stats_read(m, counters);
+	err = lb_stats_read(m, counters);
 	if (err)
 		return err;
 	if (json) {
