@@ -23,6 +23,7 @@
 #include "endpoint.h"
 #include "lb_maps.h"
 #include "lb_table.h"
+#include "list.h"
 #include "log.h"
 #include "stats.h"
 #include "users.h"
