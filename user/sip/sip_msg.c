@@ -666,8 +666,8 @@ static void out_value(struct outbuf *o, struct sip_slice v)
 	while (i < v.len) {
 		if (v.p[i] == '\r' || v.p[i] == '\n') {
 			out_mem(o, " ", 1);
-			while (i < v.len && (sip_is_ws(v.p[i]) || v.p[i] == '\r' ||
-					     v.p[i] == '\n'))
+			while (i < v.len && (sip_is_ws(v.p[i]) ||
+					     v.p[i] == '\r' || v.p[i] == '\n'))
 				i++;
 			continue;
 		}

@@ -44,7 +44,8 @@ int blocked_print(const struct lb_maps *m, FILE *out, bool json)
 	if (json)
 		fprintf(out, "{\"blocked\":[");
 	else
-		fprintf(out, "%-40s %10s %9s\n", "source", "seconds", "failures");
+		fprintf(out, "%-40s %10s %9s\n", "source", "seconds",
+			"failures");
 	err = bpf_map_get_next_key(m->blocked, NULL, &next);
 	while (!err) {
 		key = next;

@@ -27,8 +27,9 @@ int list_backends_print(const struct lb_maps *m, FILE *out, bool json,
 	if (bpf_obj_get_info_by_fd(m->backends, &info, &len))
 		return -errno;
 	if (!json)
-		fprintf(out, with_stats ? "%-4s %-24s %-24s %-9s %6s %12s %14s\n" :
-					  "%-4s %-24s %-24s %-9s %6s\n",
+		fprintf(out,
+			with_stats ? "%-4s %-24s %-24s %-9s %6s %12s %14s\n" :
+				     "%-4s %-24s %-24s %-9s %6s\n",
 			"id", "vip", "backend", "state", "weight", "packets",
 			"bytes");
 	for (id = 1; id < info.max_entries; id++) {
