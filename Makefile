@@ -16,7 +16,8 @@
 # Layout (docs/ARCHITECTURE.md): one folder per program under user/, each
 # linked from its own sources and the two libraries it needs, so that a
 # module used without being listed fails at link time:
-#   user/lib/      libsiplb.a  maps, Maglev, attach, bindings, log, endpoints
+#   user/lib/      libsiplb.a  maps, Maglev, attach, bindings, counters, log,
+#                              endpoints
 #   user/sip/      libsip.a    SIP parser, digest, users file (no libbpf)
 #   user/siplbd/   siplbd      control daemon and registrar
 #   user/siplb-worker/         the stateful proxy
@@ -238,8 +239,8 @@ FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer $(SAN_FLAGS) $(WARNINGS) \
 		-std=gnu11 -D_GNU_SOURCE $(LIB_INC) -Iuser/siplbd -Itests/fuzz
 FUZZ_HDRS    := tests/fuzz/fuzz.h $(wildcard user/*/*.h) $(wildcard include/*.h)
 
-FUZZ_SRCS_sip_msg := user/sip/sip_msg.c user/sip/sip_uri.c
-FUZZ_SRCS_uri     := user/sip/sip_uri.c
+FUZZ_SRCS_sip_msg := user/sip/sip_msg.c user/sip/sip_uri.c user/sip/slice.c
+FUZZ_SRCS_uri     := user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_digest  := user/sip/digest.c user/sip/nonce.c
 FUZZ_SRCS_config  := user/siplbd/config.c user/lib/endpoint.c user/sip/digest.c
 FUZZ_SRCS_users   := user/sip/users.c user/sip/digest.c

@@ -46,7 +46,7 @@
 #include "sip_msg.h"
 #include "siplb_hash.h"
 #include "siplb_maps.h"
-#include "stats.h"
+#include "lb_stats.h"
 #include "testlib.h"
 #include "xdp_fixture.h"
 

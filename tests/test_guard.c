@@ -25,7 +25,7 @@
 #include "siplb_guard.h"
 #include "siplb_location.h"
 #include "sip_samples.h"
-#include "stats.h"
+#include "lb_stats.h"
 #include "testlib.h"
 #include "xdp_fixture.h"
 

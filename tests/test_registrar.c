@@ -36,6 +36,7 @@
 #include "registrar.h"
 #include "sip_msg.h"
 #include "users.h"
+#include "location_sweep.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -35,7 +35,7 @@
 #include "packet.h"
 #include "sip_samples.h"
 #include "siplb_location.h"
-#include "stats.h"
+#include "lb_stats.h"
 #include "xdp_fixture.h"
 
 static struct xdp_fixture fix;

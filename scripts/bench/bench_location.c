@@ -54,6 +54,7 @@
 #include <bpf/bpf.h>
 
 #include "location.h"
+#include "location_sweep.h"
 #include "siplb_location.h"
 #include "siplb_maps.h"
 

@@ -57,7 +57,7 @@
 #include "lb_table.h"
 #include "packet.h"
 #include "siplb_hash.h"
-#include "stats.h"
+#include "lb_stats.h"
 #include "xdp_fixture.h"
 
 #define DEFAULT_RUNS	7

@@ -18,7 +18,7 @@
 #include "lb_table.h"
 #include "log.h"
 #include "siplb.skel.h"
-#include "stats.h"
+#include "lb_stats.h"
 #include "xdp_fixture.h"
 
 const char *const fix_backends4[FIX_NBACKENDS] = {
@@ -256,5 +256,5 @@ int fixture_run(const struct xdp_fixture *f, int ifindex, const void *frame,
 
 int fixture_stats(const struct xdp_fixture *f, __u64 out[SIPLB_STAT_MAX])
 {
-	return stats_read(&f->maps, out);
+	return lb_stats_read(&f->maps, out);
 }

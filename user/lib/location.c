@@ -193,19 +193,6 @@ out:
 	return ret;
 }
 
-/* A whole sweep at once; *removed counts what it removed. */
-int location_sweep(const struct location *loc, __u64 now, __u64 *removed)
-{
-	struct location_cursor cur = {};
-	int ret;
-
-	*removed = 0;
-	do {
-		ret = location_sweep_step(loc, now, &cur, (__u64)-1, removed);
-	} while (ret == 0);
-	return ret < 0 ? ret : 0;
-}
-
 int location_count(const struct location *loc, __u64 *count)
 {
 	struct siplb_location_key key, next;

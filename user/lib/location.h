@@ -41,7 +41,6 @@ struct location_cursor {
 int location_sweep_step(const struct location *loc, __u64 now,
 			struct location_cursor *cur, __u64 budget,
 			__u64 *removed);
-int location_sweep(const struct location *loc, __u64 now, __u64 *removed);
 int location_count(const struct location *loc, __u64 *count);
 
 #endif /* SIPLB_LOCATION_USER_H */

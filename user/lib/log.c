@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -84,14 +83,4 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vprint(LOG_DEBUG, fmt, ap, 0);
 	va_end(ap);
-}
-
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vprint(LOG_CRIT, fmt, ap, 0);
-	va_end(ap);
-	exit(1);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * log.h - leveled logging to stderr, in the manner of OpenBSD's log.c:
- * log_warn() appends strerror(errno), log_warnx() does not, fatal() exits.
+ * log_warn() appends strerror(errno), log_warnx() does not.
  */
 #ifndef SIPLB_LOG_H
 #define SIPLB_LOG_H
@@ -19,7 +19,5 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatalx(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* SIPLB_LOG_H */

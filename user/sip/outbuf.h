@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sip_uri.h"
+#include "slice.h"
 
 struct outbuf {
 	char *p;

@@ -135,11 +135,6 @@ static int first_err(int err, int next)
 	return err ? err : next;
 }
 
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static bool only_class(struct sip_slice s, unsigned int classes)
 {
 	size_t i;
@@ -256,7 +251,7 @@ static int request_line_parse(struct sip_msg *m, struct sip_slice line)
 		return msg_fail(m, err, "Version Not Supported");
 	u = m->ruri_text;
 	if (err || !m->method.len || !only_class(m->method, SIP_CC_TOKEN) ||
-	    !u.len || is_ws(u.p[0]) || is_ws(u.p[u.len - 1]))
+	    !u.len || sip_is_ws(u.p[0]) || sip_is_ws(u.p[u.len - 1]))
 		return msg_fail(m, -EBADMSG, "Bad Request-Line");
 	if (sip_uri_parse(u, &m->ruri))
 		return msg_fail(m, -EBADMSG, "Bad Request-URI");
@@ -286,9 +281,9 @@ static int header_add(struct sip_msg *m, struct sip_slice line)
 	struct sip_hdr *h;
 
 	name = sip_slice_take(&s, SIP_CC_TOKEN);
-	if (!name.len || (s.len && !is_ws(s.p[0]) && s.p[0] != ':'))
+	if (!name.len || (s.len && !sip_is_ws(s.p[0]) && s.p[0] != ':'))
 		return msg_fail(m, -EBADMSG, "Bad header name");
-	while (s.len && is_ws(s.p[0]))
+	while (s.len && sip_is_ws(s.p[0]))
 		sip_slice_take_char(&s, s.p[0]);
 	if (!sip_slice_take_char(&s, ':'))
 		return msg_fail(m, -EBADMSG, "Header without colon");
@@ -324,7 +319,7 @@ static int headers_split(struct sip_msg *m, struct sip_slice *rest)
 			return 0;
 		if (memchr(line.p, '\r', line.len))
 			return msg_fail(m, -EBADMSG, "Bad line end");
-		if (is_ws(line.p[0])) {
+		if (sip_is_ws(line.p[0])) {
 			if (!m->nhdrs)
 				return msg_fail(m, -EBADMSG,
 						"Bad header folding");
@@ -671,8 +666,8 @@ static void out_value(struct outbuf *o, struct sip_slice v)
 	while (i < v.len) {
 		if (v.p[i] == '\r' || v.p[i] == '\n') {
 			out_mem(o, " ", 1);
-			while (i < v.len && (is_ws(v.p[i]) || v.p[i] == '\r' ||
-					     v.p[i] == '\n'))
+			while (i < v.len && (sip_is_ws(v.p[i]) ||
+					     v.p[i] == '\r' || v.p[i] == '\n'))
 				i++;
 			continue;
 		}
@@ -689,7 +684,7 @@ static void out_value(struct outbuf *o, struct sip_slice v)
 		 */
 		end = run;
 		if (run < v.len)
-			while (end > i && is_ws(v.p[end - 1]))
+			while (end > i && sip_is_ws(v.p[end - 1]))
 				end--;
 		out_mem(o, v.p + i, end - i);
 		i = run;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slice.h"
 #include "sip_uri.h"
 
 /* Header fields kept per message; a message with more is refused. */
@@ -180,7 +181,9 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len);
 
 /* The id of a header name (long or compact form, any case). */
 enum sip_hdr_id sip_hdr_lookup(struct sip_slice name);
-/* The canonical long name of an id ("Call-ID"); NULL for SIP_HDR_OTHER. */
+/* The canonical long name of an id ("Call-ID"); NULL for SIP_HDR_OTHER.
+ * The tests check through it that SIP_HDR_LIST maps every name back to its
+ * id. */
 const char *sip_hdr_name(enum sip_hdr_id id);
 
 /* The first header of an id, or NULL. */
@@ -214,7 +217,9 @@ int sip_via_next(struct sip_slice *rest, struct sip_via *v);
 /*
  * Copy a header value into out with each line fold (and the white space
  * around it) replaced by one SP, as RFC 3261 7.3.1 allows, and a NUL
- * after it. Returns the length without the NUL, or -ENOSPC.
+ * after it. Returns the length without the NUL, or -ENOSPC. This is how
+ * sip_build_response() writes every header it copies, exported so that
+ * the unfolding can be tested and fuzzed on its own.
  */
 int sip_value_unfold(struct sip_slice value, char *out, size_t size);
 

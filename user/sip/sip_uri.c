@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * sip_uri.c - slices, character classes, SIP URIs, parameters, name-addr
- * and the Contact list (see sip_uri.h).
+ * sip_uri.c - SIP URIs, parameters, name-addr and the Contact list (see
+ * sip_uri.h).
  *
  * The grammar is RFC 3261 section 25.1. Where the RFC's own torture tests
  * (RFC 4475, RFC 5118) allow either a strict or a liberal reading, we take
@@ -15,194 +15,13 @@
 
 #include "sip_uri.h"
 
-#define CC_ALNUM (SIP_CC_TOKEN | SIP_CC_UNRESERVED | SIP_CC_WORD | \
-		  SIP_CC_HOST | SIP_CC_URIC)
-#define CC_MARK (SIP_CC_UNRESERVED | SIP_CC_URIC)
-
-/* Each character appears once: -Woverride-init forbids overlaps. */
-const uint16_t sip_ctype[256] = {
-	['a' ... 'z'] = CC_ALNUM,
-	['A' ... 'Z'] = CC_ALNUM,
-	['0' ... '9'] = CC_ALNUM | SIP_CC_DIGIT,
-	['-'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_HOST,
-	['.'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_HOST,
-	['!'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
-	['*'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
-	['_'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
-	['~'] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
-	['\''] = CC_MARK | SIP_CC_TOKEN | SIP_CC_WORD,
-	['('] = CC_MARK | SIP_CC_WORD,
-	[')'] = CC_MARK | SIP_CC_WORD,
-	['%'] = SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_URIC,
-	['+'] = SIP_CC_TOKEN | SIP_CC_WORD | SIP_CC_USER | SIP_CC_PASSWORD |
-		SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
-	['`'] = SIP_CC_TOKEN | SIP_CC_WORD,
-	['<'] = SIP_CC_WORD,
-	['>'] = SIP_CC_WORD,
-	['\\'] = SIP_CC_WORD,
-	['"'] = SIP_CC_WORD,
-	['{'] = SIP_CC_WORD,
-	['}'] = SIP_CC_WORD,
-	[':'] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
-	['/'] = SIP_CC_WORD | SIP_CC_USER | SIP_CC_PARAM | SIP_CC_HNV |
-		SIP_CC_URIC,
-	['['] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
-	[']'] = SIP_CC_WORD | SIP_CC_PARAM | SIP_CC_HNV | SIP_CC_URIC,
-	['?'] = SIP_CC_WORD | SIP_CC_USER | SIP_CC_HNV | SIP_CC_URIC,
-	['&'] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_PARAM | SIP_CC_URIC,
-	['$'] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_PARAM | SIP_CC_HNV |
-		SIP_CC_URIC,
-	['='] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_URIC,
-	[','] = SIP_CC_USER | SIP_CC_PASSWORD | SIP_CC_URIC,
-	[';'] = SIP_CC_USER | SIP_CC_URIC,
-	['@'] = SIP_CC_URIC,
-	['#'] = SIP_CC_URIC,
-};
-
-/* ---- slices ------------------------------------------------------- */
-
-struct sip_slice sip_slice_str(const char *s)
-{
-	return sip_slice_make(s, strlen(s));
-}
-
-bool sip_slice_eq(struct sip_slice a, struct sip_slice b)
-{
-	return a.len == b.len && (a.len == 0 || !memcmp(a.p, b.p, a.len));
-}
-
-bool sip_slice_caseeq(struct sip_slice a, struct sip_slice b)
-{
-	return a.len == b.len && (a.len == 0 || !strncasecmp(a.p, b.p, a.len));
-}
-
-bool sip_slice_eq_str(struct sip_slice a, const char *s)
-{
-	return sip_slice_eq(a, sip_slice_str(s));
-}
-
-bool sip_slice_caseeq_str(struct sip_slice a, const char *s)
-{
-	return sip_slice_caseeq(a, sip_slice_str(s));
-}
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_lws_char(char c)
-{
-	return is_ws(c) || c == '\r' || c == '\n';
-}
+/* ---- URIs --------------------------------------------------------- */
 
 static bool is_hex(unsigned char c)
 {
 	return sip_char_is(c, SIP_CC_DIGIT) || (c >= 'a' && c <= 'f') ||
 	       (c >= 'A' && c <= 'F');
 }
-
-struct sip_slice sip_slice_trim(struct sip_slice s)
-{
-	while (s.len && is_lws_char(s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && is_lws_char(s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
-
-int sip_slice_to_uint(struct sip_slice s, uint64_t max, uint64_t *val)
-{
-	bool range = false;
-	uint64_t v = 0;
-	size_t i;
-
-	if (!s.len)
-		return -EINVAL;
-	for (i = 0; i < s.len; i++) {
-		unsigned int d;
-
-		if (!sip_char_is(s.p[i], SIP_CC_DIGIT))
-			return -EINVAL;
-		d = s.p[i] - '0';
-		/* Keep scanning after an overflow so that "99..9x" is
-		 * reported as not a number rather than as too large. */
-		if (v > (max - d) / 10)
-			range = true;
-		else
-			v = v * 10 + d;
-	}
-	if (range)
-		return -ERANGE;
-	*val = v;
-	return 0;
-}
-
-int sip_slice_to_u32(struct sip_slice s, uint32_t *val)
-{
-	uint64_t v;
-	int err;
-
-	err = sip_slice_to_uint(s, UINT32_MAX, &v);
-	if (!err)
-		*val = (uint32_t)v;
-	return err;
-}
-
-static void slice_advance(struct sip_slice *s, size_t n)
-{
-	s->p += n;
-	s->len -= n;
-}
-
-/* Length of a line fold at p (the line break only), or 0 if none. */
-static size_t fold_len(const char *p, size_t n)
-{
-	if (n >= 3 && p[0] == '\r' && p[1] == '\n' && is_ws(p[2]))
-		return 2;
-	if (n >= 2 && p[0] == '\n' && is_ws(p[1]))
-		return 1;
-	return 0;
-}
-
-void sip_slice_skip_lws(struct sip_slice *s)
-{
-	size_t i = 0, nl;
-
-	while (i < s->len) {
-		if (is_ws(s->p[i])) {
-			i++;
-			continue;
-		}
-		nl = fold_len(s->p + i, s->len - i);
-		if (!nl)
-			break;
-		i += nl;
-	}
-	slice_advance(s, i);
-}
-
-struct sip_slice sip_slice_take(struct sip_slice *s, unsigned int classes)
-{
-	size_t i = 0;
-
-	while (i < s->len && sip_char_is(s->p[i], classes))
-		i++;
-	slice_advance(s, i);
-	return sip_slice_make(s->p - i, i);
-}
-
-bool sip_slice_take_char(struct sip_slice *s, char c)
-{
-	if (!s->len || s->p[0] != c)
-		return false;
-	slice_advance(s, 1);
-	return true;
-}
-
-/* ---- URIs --------------------------------------------------------- */
 
 /* Every character in classes or a %HH escape; empty only if allowed. */
 static bool uri_part_ok(struct sip_slice s, unsigned int classes,
@@ -234,11 +53,11 @@ static bool split_at(struct sip_slice *s, char c, struct sip_slice *head)
 
 	if (!hit) {
 		*head = *s;
-		slice_advance(s, s->len);
+		sip_slice_advance(s, s->len);
 		return false;
 	}
 	*head = sip_slice_make(s->p, hit - s->p);
-	slice_advance(s, hit - s->p + 1);
+	sip_slice_advance(s, hit - s->p + 1);
 	return true;
 }
 
@@ -348,7 +167,7 @@ static int ipv6_reference_take(struct sip_slice *s, struct sip_slice *host)
 	if (colons < 2)
 		return -EINVAL;
 	*host = sip_slice_make(s->p, close + 1 - s->p);
-	slice_advance(s, host->len);
+	sip_slice_advance(s, host->len);
 	return 0;
 }
 
@@ -393,7 +212,7 @@ static int userinfo_take(struct sip_slice *s, struct sip_uri *u)
 	if (!at)
 		return 0;
 	info = sip_slice_make(s->p, at - s->p);
-	slice_advance(s, info.len + 1);
+	sip_slice_advance(s, info.len + 1);
 	has_password = split_at(&info, ':', &u->user);
 	u->password = info;
 	if (!uri_part_ok(u->user, SIP_CC_UNRESERVED | SIP_CC_USER, false))
@@ -417,13 +236,13 @@ static int sip_uri_parse_sip(struct sip_slice s, struct sip_uri *u)
 	if (sip_slice_take_char(&s, ';')) {
 		q = s.len ? memchr(s.p, '?', s.len) : NULL;
 		u->params = sip_slice_make(s.p, q ? (size_t)(q - s.p) : s.len);
-		slice_advance(&s, u->params.len);
+		sip_slice_advance(&s, u->params.len);
 		if (!uri_params_ok(u->params))
 			return -EINVAL;
 	}
 	if (sip_slice_take_char(&s, '?')) {
 		u->headers = s;
-		slice_advance(&s, s.len);
+		sip_slice_advance(&s, s.len);
 		if (!uri_headers_ok(u->headers))
 			return -EINVAL;
 	}
@@ -445,7 +264,7 @@ static struct sip_slice scheme_take(struct sip_slice *s)
 			break;
 		i++;
 	}
-	slice_advance(s, i);
+	sip_slice_advance(s, i);
 	return sip_slice_make(s->p - i, i);
 }
 
@@ -498,7 +317,7 @@ static int quoted_take(struct sip_slice *s, struct sip_slice *inner)
 		c = s->p[i];
 		if (c == '"') {
 			*inner = sip_slice_make(s->p + 1, i - 1);
-			slice_advance(s, i + 1);
+			sip_slice_advance(s, i + 1);
 			return 0;
 		}
 		if (c == '\\') {
@@ -507,7 +326,7 @@ static int quoted_take(struct sip_slice *s, struct sip_slice *inner)
 				return -EINVAL;
 			i += 2;
 		} else if (c == '\r' || c == '\n') {
-			nl = fold_len(s->p + i, s->len - i);
+			nl = sip_fold_len(s->p + i, s->len - i);
 			if (!nl)
 				return -EINVAL;
 			i += nl;
@@ -537,7 +356,7 @@ static int param_value_take(struct sip_slice *s)
 			break;
 		i++;
 	}
-	slice_advance(s, i);
+	sip_slice_advance(s, i);
 	return i ? 0 : -EINVAL;
 }
 
@@ -555,7 +374,7 @@ int sip_params_take(struct sip_slice *s, struct sip_slice *params)
 		}
 		if (!start)
 			start = t.p;
-		slice_advance(&t, 1);
+		sip_slice_advance(&t, 1);
 		sip_slice_skip_lws(&t);
 		if (!sip_slice_take(&t, SIP_CC_TOKEN).len)
 			return -EINVAL;
@@ -596,7 +415,7 @@ static struct sip_slice param_piece_take(struct sip_slice *s)
 	}
 	if (i > s->len)
 		i = s->len;
-	slice_advance(s, i);
+	sip_slice_advance(s, i);
 	return sip_slice_make(s->p - i, i);
 }
 
@@ -652,7 +471,7 @@ static int angle_uri_take(struct sip_slice *s, struct sip_slice *uri)
 	if (!gt)
 		return -EINVAL;
 	*uri = sip_slice_make(s->p + 1, gt - s->p - 1);
-	slice_advance(s, gt - s->p + 1);
+	sip_slice_advance(s, gt - s->p + 1);
 	return 0;
 }
 
@@ -668,14 +487,14 @@ static int addr_spec_take(struct sip_slice *s, struct sip_slice *uri)
 
 	while (i < s->len) {
 		c = s->p[i];
-		if (is_lws_char(c) || c == ';' || c == ',')
+		if (sip_is_lws_char(c) || c == ';' || c == ',')
 			break;
 		if (c == '?')
 			return -EINVAL;
 		i++;
 	}
 	*uri = sip_slice_make(s->p, i);
-	slice_advance(s, i);
+	sip_slice_advance(s, i);
 	return 0;
 }
 

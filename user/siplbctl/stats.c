@@ -1,144 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * stats.c - counters and the VIP/backend listing for siplbctl (stats.h).
- * Per-CPU values are summed here; the BPF side never takes a lock.
+ * stats.c - `siplbctl stats` (stats.h): the data plane's counters (read
+ * through lb_stats.h), the guard policy, each backend with its counters,
+ * and siplbd's own counters when it answers.
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
-#include "endpoint.h"
-#include "lb_table.h"
+#include "guard_print.h"
+#include "lb_stats.h"
+#include "list.h"
 #include "stats.h"
-#include "ctl_guard.h"
-
-const char *const siplb_stat_names[SIPLB_STAT_MAX] = {
-#define SIPLB_STAT_NAME(id, name, help) [SIPLB_STAT_##id] = name,
-	SIPLB_STATS(SIPLB_STAT_NAME)
-#undef SIPLB_STAT_NAME
-};
-
-const char *const siplb_stat_help[SIPLB_STAT_MAX] = {
-#define SIPLB_STAT_HELP(id, name, help) [SIPLB_STAT_##id] = help,
-	SIPLB_STATS(SIPLB_STAT_HELP)
-#undef SIPLB_STAT_HELP
-};
-
-/*
- * Sum over the CPUs one value of a per-CPU map that is nfields __u64s
- * (siplb_stats: 1, siplb_be_stats: packets and bytes).
- */
-static int percpu_sum(int fd, const void *key, __u64 *sum, size_t nfields)
-{
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	__u64 *percpu;
-	size_t f;
-
-	if (ncpu < 0)
-		return ncpu;
-	percpu = calloc((size_t)ncpu * nfields, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	memset(sum, 0, nfields * sizeof(*sum));
-	if (bpf_map_lookup_elem(fd, key, percpu))
-		err = -errno;
-	else
-		for (cpu = 0; cpu < ncpu; cpu++)
-			for (f = 0; f < nfields; f++)
-				sum[f] += percpu[(size_t)cpu * nfields + f];
-	free(percpu);
-	return err;
-}
-
-int stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
-{
-	__u32 key;
-	int err;
-
-	for (key = 0; key < SIPLB_STAT_MAX; key++) {
-		err = percpu_sum(m->stats, &key, &counters[key], 1);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-_Static_assert(sizeof(struct siplb_backend_stats) == 2 * sizeof(__u64),
-	       "backend stats are two counters");
-
-int stats_read_backend(const struct lb_maps *m, __u32 id,
-		       struct siplb_backend_stats *out)
-{
-	__u64 sum[2];
-	int err = percpu_sum(m->be_stats, &id, sum, 2);
-
-	out->packets = sum[0];
-	out->bytes = sum[1];
-	return err;
-}
-
-/* Print each backend (with its counters when with_stats). */
-static int backends_print(const struct lb_maps *m, FILE *out, bool json,
-			  bool with_stats)
-{
-	char vip_s[ENDPOINT_STRLEN], be_s[ENDPOINT_STRLEN];
-	struct siplb_backend_stats bst = {};
-	struct siplb_endpoint vip_ep;
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), id;
-	struct siplb_backend be;
-	bool first = true;
-	int err;
-
-	if (bpf_obj_get_info_by_fd(m->backends, &info, &len))
-		return -errno;
-	if (!json)
-		fprintf(out, with_stats ? "%-4s %-24s %-24s %-9s %6s %12s %14s\n" :
-					  "%-4s %-24s %-24s %-9s %6s\n",
-			"id", "vip", "backend", "state", "weight", "packets",
-			"bytes");
-	for (id = 1; id < info.max_entries; id++) {
-		if (bpf_map_lookup_elem(m->backends, &id, &be))
-			return -errno;
-		if (be.state == SIPLB_BACKEND_UNUSED)
-			continue;
-		if (lb_vip_by_id(m, be.vip_id, &vip_ep))
-			snprintf(vip_s, sizeof(vip_s), "?");
-		else
-			endpoint_format(&vip_ep, vip_s, sizeof(vip_s));
-		endpoint_format(&be.ep, be_s, sizeof(be_s));
-		if (with_stats) {
-			err = stats_read_backend(m, id, &bst);
-			if (err)
-				return err;
-		}
-		if (json) {
-			fprintf(out,
-				"%s{\"id\":%u,\"vip\":\"%s\",\"addr\":\"%s\","
-				"\"state\":\"%s\",\"weight\":%u",
-				first ? "" : ",", id, vip_s, be_s,
-				lb_backend_state_name(be.state), be.weight);
-			if (with_stats)
-				fprintf(out, ",\"packets\":%llu,\"bytes\":%llu",
-					(unsigned long long)bst.packets,
-					(unsigned long long)bst.bytes);
-			fputc('}', out);
-		} else {
-			fprintf(out, "%-4u %-24s %-24s %-9s %6u", id, vip_s,
-				be_s, lb_backend_state_name(be.state),
-				be.weight);
-			if (with_stats)
-				fprintf(out, " %12llu %14llu",
-					(unsigned long long)bst.packets,
-					(unsigned long long)bst.bytes);
-			fputc('\n', out);
-		}
-		first = false;
-	}
-	return 0;
-}
 
 int stats_print(const struct lb_maps *m, FILE *out, bool json,
 		const char *daemon_json)
@@ -146,7 +15,7 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 	__u64 counters[SIPLB_STAT_MAX];
 	int i, err;
 
-	err = stats_read(m, counters);
+	err = lb_stats_read(m, counters);
 	if (err)
 		return err;
 	if (json) {
@@ -156,7 +25,7 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 				siplb_stat_names[i],
 				(unsigned long long)counters[i]);
 		fprintf(out, "},\"backends\":[");
-		err = backends_print(m, out, true, true);
+		err = list_backends_print(m, out, true, true);
 		fprintf(out, "],\"guard\":");
 		if (guard_print(m, out, true))
 			fprintf(out, "null");
@@ -171,40 +40,8 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 	fputc('\n', out);
 	guard_print(m, out, false);
 	fputc('\n', out);
-	err = backends_print(m, out, false, true);
+	err = list_backends_print(m, out, false, true);
 	if (daemon_json)
 		fprintf(out, "\nsiplbd: %s\n", daemon_json);
-	return err;
-}
-
-int list_print(const struct lb_maps *m, FILE *out, bool json)
-{
-	char vip_s[ENDPOINT_STRLEN];
-	struct siplb_endpoint key, next;
-	struct siplb_vip vip;
-	bool first = true;
-	int err;
-
-	fprintf(out, json ? "{\"vips\":[" : "VIPs:\n");
-	err = bpf_map_get_next_key(m->vips, NULL, &next);
-	while (!err) {
-		key = next;
-		if (!bpf_map_lookup_elem(m->vips, &key, &vip)) {
-			endpoint_format(&key, vip_s, sizeof(vip_s));
-			if (json)
-				fprintf(out, "%s{\"vip\":\"%s\",\"id\":%u,"
-					"\"ring\":%u}", first ? "" : ",",
-					vip_s, vip.vip_id, vip.ring_id);
-			else
-				fprintf(out, "  %-24s id %u, table %u\n", vip_s,
-					vip.vip_id, vip.ring_id);
-			first = false;
-		}
-		err = bpf_map_get_next_key(m->vips, &key, &next);
-	}
-	fprintf(out, json ? "],\"backends\":[" : "\nBackends:\n");
-	err = backends_print(m, out, json, false);
-	if (json)
-		fprintf(out, "]}\n");
 	return err;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * ctl_workers.c - `siplbctl workers` (ctl_workers.h). Each siplb-worker
+ * workers.c - `siplbctl workers` (workers.h). Each siplb-worker
  * writes its own entry once a second; a worker killed without a chance to
  * say so leaves an entry that stops being updated, shown here as "gone".
  */
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 
-#include "ctl_workers.h"
+#include "workers.h"
 #include "endpoint.h"
 #include "siplb_worker.h"
 
@@ -23,7 +23,7 @@ static const char *state_of(const struct siplb_worker_stats *w, __u64 now)
 {
 	if (w->state == SIPLB_WORKER_STOPPED)
 		return "stopped";
-	if (w->updated_at + CTL_WORKER_STALE_S < now)
+	if (w->updated_at + WORKERS_STALE_S < now)
 		return "gone";
 	return "running";
 }

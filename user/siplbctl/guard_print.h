@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * ctl_guard.h - siplbctl's view of the guard policy the XDP program
+ * guard_print.h - siplbctl's view of the guard policy the XDP program
  * enforces (siplb_guard, siplb_trunks, siplb_budgets): one line of text,
  * or a JSON object.
  */
-#ifndef SIPLB_CTL_GUARD_H
-#define SIPLB_CTL_GUARD_H
+#ifndef SIPLB_GUARD_PRINT_H
+#define SIPLB_GUARD_PRINT_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,4 +13,4 @@
 
 int guard_print(const struct lb_maps *m, FILE *out, bool json);
 
-#endif /* SIPLB_CTL_GUARD_H */
+#endif /* SIPLB_GUARD_PRINT_H */

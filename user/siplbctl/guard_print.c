@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * ctl_guard.c - the guard policy as the program sees it (ctl_guard.h):
+ * guard_print.c - the guard policy as the program sees it (guard_print.h):
  * read back from the maps, not from the config file, so it shows what is
  * in force. The drop counters themselves are in the stats table.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "ctl_guard.h"
+#include "guard_print.h"
 #include "siplb_guard.h"
 
 static const char *const class_names[SIPLB_METHOD_CLASSES] = {
