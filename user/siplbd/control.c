@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "backend_cmd.h"
 #include "control.h"
 #include "control_proto.h"
 #include "daemon.h"
@@ -109,48 +110,21 @@ static void json_counters(FILE *out, struct siplbd *d)
 
 static int backend_command(struct siplbd *d, char **w, int n, const char **why)
 {
-	struct siplb_endpoint vip, be;
-	__u32 weight = 1;
+	char line[CONTROL_LINE_MAX];
+	struct backend_cmd c;
 	int err;
 
-	if (n < 4 || endpoint_parse(w[2], &vip) || endpoint_parse(w[3], &be)) {
-		*why = "usage: backend add|del|up|drain|down|weight VIP BACKEND [N]";
-		return -EINVAL;
-	}
-	if (!strcmp(w[1], "weight") || (!strcmp(w[1], "add") && n == 6)) {
-		char *end;
-		unsigned long v = strtoul(w[n - 1], &end, 10);
-
-		if (*end || v < 1 || v > 1000) {
-			*why = "weight must be 1..1000";
-			return -EINVAL;
-		}
-		weight = v;
-	}
-	if (!strcmp(w[1], "add"))
-		err = lb_backend_add(&d->maps, &vip, &be, weight);
-	else if (!strcmp(w[1], "del"))
-		err = lb_backend_del(&d->maps, &vip, &be);
-	else if (!strcmp(w[1], "weight") && n == 5)
-		err = lb_backend_set_weight(&d->maps, &vip, &be, weight);
-	else if (!strcmp(w[1], "up"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_UP);
-	else if (!strcmp(w[1], "drain"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_DRAINING);
-	else if (!strcmp(w[1], "down"))
-		err = lb_backend_set_state(&d->maps, &vip, &be,
-					   SIPLB_BACKEND_DOWN);
-	else {
-		*why = "unknown backend command";
-		return -EINVAL;
-	}
+	err = backend_cmd_parse(&c, n - 1, w + 1, why);
 	if (err)
-		*why = strerror(-err);
-	else
-		log_info("control: backend %s %s %s", w[1], w[2], w[3]);
-	return err;
+		return err;
+	err = backend_cmd_apply(&d->maps, &c);
+	if (err) {
+		*why = backend_cmd_strerror(err);
+		return err;
+	}
+	backend_cmd_format(&c, line, sizeof(line));
+	log_info("control: %s", line);
+	return 0;
 }
 
 /* Run one request line; the reply goes to out. */
