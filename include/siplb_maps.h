@@ -73,9 +73,17 @@ struct siplb_backend {
 	struct siplb_endpoint ep;
 	__u32 vip_id;	/* the one VIP this backend serves (see siplb_snat) */
 	__u32 state;	/* enum siplb_backend_state */
-	__u32 weight;	/* relative share of the Maglev table, >= 1 */
+	__u32 weight;	/* relative share of the Maglev table, 1..max */
 };
 _Static_assert(sizeof(struct siplb_backend) == 32, "backend layout");
+
+/*
+ * The largest backend weight, wherever one is set (configuration, control
+ * socket, siplbctl): a ratio a 65537-slot Maglev table can still honour
+ * (at 1000:1 the light backend keeps some 65 slots). A plain number, so
+ * that user space can stringify it into its messages.
+ */
+#define SIPLB_WEIGHT_MAX	1000
 
 /* siplb_affinity: (Call-ID hash, VIP) -> backend that has the call. */
 struct siplb_affinity_key {

@@ -61,6 +61,24 @@ static struct proxy_self self_of(void)
 	return s;
 }
 
+/* -r HOST:PORT: a name is looked up once, in -l's family, and used as the
+ * address it names (Via, Record-Route, "is this ours?"). */
+TEST(self_record_route_by_host_name)
+{
+	struct proxy_self s;
+
+	if (!ASSERT_OK(proxy_self_init(&s, SELF, "localhost:5070", DOMAIN),
+		       "-r localhost:5070"))
+		return;
+	ASSERT_TRUE(s.has_rr, "Record-Route on");
+	ASSERT_TRUE(!strcmp(s.rr_host, "127.0.0.1"), "rr host 127.0.0.1");
+	ASSERT_EQ(s.rr_port, 5070, "rr port");
+	ASSERT_EQ(proxy_self_init(&s, SELF, "localhost", DOMAIN), -EINVAL,
+		  "-r with no port is refused as malformed");
+	ASSERT_EQ(proxy_self_init(&s, SELF, "10.99.0.10", DOMAIN), -EINVAL,
+		  "-r address with no port is refused as malformed");
+}
+
 /* ---- messages ---------------------------------------------------------- */
 
 static const char invite_text[] =

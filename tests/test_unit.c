@@ -2,7 +2,8 @@
 /*
  * test_unit.c - user-space units that need no kernel: the shared SipHash
  * (against the reference vectors of the SipHash paper) and the endpoint
- * parser (a table of good and bad inputs).
+ * parser (a table of good and bad inputs), and endpoint_resolve with host
+ * names ("localhost", from /etc/hosts: no DNS needed).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -101,6 +102,64 @@ TEST(endpoint_parse_table)
 			ASSERT_TRUE(!ep.addr[1] && !ep.addr[2] && !ep.addr[3],
 				    "IPv4 leaves addr[1..3] zero");
 	}
+}
+
+static const struct resolve_case {
+	const char *text;
+	int family;		/* asked for */
+	int err;
+	int port;
+	const char *canonical;	/* NULL: any address */
+} resolve_cases[] = {
+	/* Literals as endpoint_parse takes them, whatever family is asked. */
+	{ "192.0.2.1:5060", SIPLB_AF_INET, 0, 5060, "192.0.2.1:5060" },
+	{ "[2001:db8::1]:5060", SIPLB_AF_INET, 0, 5060, "[2001:db8::1]:5060" },
+	/* A name, looked up in the family asked for. */
+	{ "localhost:5070", SIPLB_AF_INET, 0, 5070, "127.0.0.1:5070" },
+	{ "localhost:5070", 0, 0, 5070, NULL },	/* either family */
+	/* Not HOST:PORT. */
+	{ "localhost", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "localhost:", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "localhost:0", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "localhost:65536", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "localhost:50x", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ ":5060", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "[localhost]:5060", SIPLB_AF_INET, -EINVAL, 0, NULL },
+	{ "[::1:5060", SIPLB_AF_INET6, -EINVAL, 0, NULL },
+};
+
+TEST(endpoint_resolve_table)
+{
+	char buf[ENDPOINT_STRLEN];
+	struct siplb_endpoint ep;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(resolve_cases) / sizeof(resolve_cases[0]);
+	     i++) {
+		const struct resolve_case *c = &resolve_cases[i];
+
+		err = endpoint_resolve(c->text, c->family, &ep);
+		if (!ASSERT_EQ(err, c->err, c->text) || err)
+			continue;
+		ASSERT_EQ(ntohs(ep.port), c->port, c->text);
+		if (c->canonical)
+			ASSERT_TRUE(!strcmp(endpoint_format(&ep, buf,
+							    sizeof(buf)),
+					    c->canonical), c->text);
+	}
+}
+
+/* A name with no address: refused, and not as a syntax error, so that the
+ * worker can tell its operator which. (-EAGAIN if a resolver is asked and
+ * does not answer.) */
+TEST(endpoint_resolve_unknown_name)
+{
+	struct siplb_endpoint ep;
+	int err = endpoint_resolve("no-such-host.invalid:5060", 0, &ep);
+
+	ASSERT_TRUE(err == -ENOENT || err == -EAGAIN,
+		    "no-such-host.invalid: -ENOENT (or -EAGAIN)");
 }
 
 int main(int argc, char **argv)

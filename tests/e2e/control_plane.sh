@@ -30,11 +30,15 @@
 #    keeps running, logs FILE:LINE, nothing changes. `siplbctl reload`
 #    (the control socket) with the first configuration puts it back.
 # 4. Adopt. SIGTERM: siplbd exits, the XDP program and maps stay and keep
-#    steering. siplbd with no `interface` line adopts them ("adopted") and
-#    answers a REGISTER with 401.
+#    steering. With siplbd gone, `siplbctl backend add ... --weight 5000`
+#    is refused (exit 2, nothing added) and `siplbctl reload` exits 1 and
+#    says siplbd cannot be reached. siplbd with no `interface` line adopts
+#    them ("adopted") and answers a REGISTER with 401.
 # 5. Drain through the control socket (`siplbctl -S SOCKET backend drain`):
 #    the backend shows "draining", a batch of new Call-IDs avoids it, Call-
-#    IDs it already had still reach it; `backend up` restores it.
+#    IDs it already had still reach it; `backend up` restores it. With
+#    siplbd running, --weight 5000 is refused with the message of part 4,
+#    and siplbd refuses it too when asked on its socket directly.
 #
 # Run as root from anywhere; takes about 50 s; exits non-zero and
 # says what failed. SIPLB_KEEP_LOGS=1 keeps the work directory (logs,
@@ -105,6 +109,29 @@ ctl() {
 }
 
 be_ep() { ep "$(nth "$1" "$BACKEND_IPS")" "$TB_SIP_PORT"; }
+
+# A backend no configuration names, and how siplbctl refuses a weight over
+# the limit (user/lib/backend_cmd.c, SIPLB_WEIGHT_MAX).
+NEW_BE=$(ep "$(nth 1 "$BACKEND_IPS")" 5999)
+WEIGHT_REFUSAL="siplbctl: backend add: the weight must be a whole number in 1..1000"
+
+# control_raw LINE: siplbd's first reply line to LINE on its control socket.
+control_raw() {
+	python3 - "$SOCK" "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+reply = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    reply += chunk
+print(reply.decode().split("\n")[0])
+EOF
+}
 
 # json_get FILE DOTTED.PATH: a value from a JSON file.
 json_get() {
@@ -747,6 +774,27 @@ n=$(sink_batch away | wc -l)
 [ "$n" = 30 ] && pass "with siplbd stopped, XDP still steered 30 of 30 INVITEs" ||
 	fail "with siplbd stopped, the backends got $n of 30 INVITEs"
 
+# Without siplbd, siplbctl writes the maps itself: a weight over the limit
+# is refused all the same (it used to go into the maps), in the words
+# siplbd uses (part 5), and `reload` says siplbd is not there.
+rc=0
+ctl backend add "$VIP_EP" "$NEW_BE" --weight 5000 >"$W/w5000.down.out" \
+	2>"$W/w5000.down.err" || rc=$?
+list_snap w5000down
+if [ "$rc" = 2 ] && grep -qxF "$WEIGHT_REFUSAL" "$W/w5000.down.err" &&
+	! backends_of w5000down | grep -qF "$NEW_BE "; then
+	pass "no siplbd: backend add --weight 5000 refused (exit 2): $(cat "$W/w5000.down.err")"
+else
+	fail "no siplbd: backend add --weight 5000: exit $rc (expected 2)," \
+		"said '$(cat "$W/w5000.down.err")', backends now" \
+		"'$(backends_of w5000down | tr '\n' ';')'"
+fi
+rc=0
+ctl reload >"$W/reload.down.out" 2>"$W/reload.down.err" || rc=$?
+[ "$rc" = 1 ] && grep -qxF "siplbctl: cannot reach siplbd at $SOCK: No such file or directory (is siplbd running? -S SOCKET)" "$W/reload.down.err" &&
+	pass "no siplbd: siplbctl reload exits 1: $(cat "$W/reload.down.err")" ||
+	fail "no siplbd: siplbctl reload: exit $rc (expected 1), said '$(cat "$W/reload.down.err")'"
+
 CONF_ADOPT=$W/siplb-adopt.conf
 conf_write "$CONF_ADOPT" adopt "${BE_LINES[@]}"
 grep -q '^interface' "$CONF_ADOPT" && die "$CONF_ADOPT has interface lines"
@@ -821,6 +869,38 @@ else
 		[ "$(be_state "$DRAINED")" = up ] &&
 		pass "siplbctl backend up: backend $DRAINED up again" ||
 		fail "siplbctl backend up: $(cat "$W/up.out"), state $(be_state "$DRAINED")"
+	# With siplbd running: the same refusal as without it (part 4), and
+	# siplbd, asked directly as socat would, refuses in the same words.
+	rc=0
+	ctl backend add "$VIP_EP" "$NEW_BE" --weight 5000 >"$W/w5000.up.out" \
+		2>"$W/w5000.up.err" || rc=$?
+	[ "$rc" = 2 ] && cmp -s "$W/w5000.up.err" "$W/w5000.down.err" &&
+		pass "siplbd running: backend add --weight 5000 refused (exit 2)" \
+			"with the same message as without siplbd" ||
+		fail "siplbd running: backend add --weight 5000: exit $rc (expected 2)," \
+			"said '$(cat "$W/w5000.up.err")', without siplbd '$(cat "$W/w5000.down.err")'"
+	reply=$(control_raw "backend add $VIP_EP $NEW_BE --weight 5000")
+	list_snap w5000up
+	[ "$reply" = "error: ${WEIGHT_REFUSAL#siplbctl: backend add: }" ] &&
+		! backends_of w5000up | grep -qF "$NEW_BE " &&
+		pass "siplbd's control socket refuses --weight 5000: '$reply'" ||
+		fail "siplbd's control socket, backend add --weight 5000: '$reply'," \
+			"backends now '$(backends_of w5000up | tr '\n' ';')'"
+	# A weight within the limit goes through siplbd ("--weight N" on the
+	# wire); del takes the backend out again.
+	if ctl backend add "$VIP_EP" "$NEW_BE" --weight 2 >"$W/add2.out" 2>&1 &&
+		log_since "siplbd -c $CONF_ADOPT -d" | grep -qF "control: backend add $VIP_EP $NEW_BE --weight 2"; then
+		list_snap add2
+		backends_of add2 | grep -qxF "$NEW_BE up 2" &&
+			pass "siplbctl backend add --weight 2 through siplbd: $NEW_BE up 2" ||
+			fail "after backend add --weight 2: '$(backends_of add2 | tr '\n' ';')'"
+	else
+		fail "siplbctl backend add --weight 2: $(cat "$W/add2.out")"
+	fi
+	ctl backend del "$VIP_EP" "$NEW_BE" >"$W/del2.out" 2>&1 &&
+		list_snap del2 && ! backends_of del2 | grep -qF "$NEW_BE " &&
+		pass "siplbctl backend del through siplbd: $NEW_BE gone" ||
+		fail "siplbctl backend del: $(cat "$W/del2.out")"
 fi
 log "part 5: $(($(date +%s) - T5)) s"
 

@@ -44,7 +44,7 @@ static void check_conf(const struct siplb_conf *c)
 		for (j = 0; j < v->nbackends; j++) {
 			FUZZ_CHECK(v->backends[j].ep.family == v->ep.family);
 			FUZZ_CHECK(v->backends[j].weight >= 1 &&
-				   v->backends[j].weight <= CONF_WEIGHT_MAX);
+				   v->backends[j].weight <= SIPLB_WEIGHT_MAX);
 		}
 	}
 	FUZZ_CHECK(c->affinity_size >= 1 &&

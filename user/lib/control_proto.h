@@ -5,9 +5,12 @@
  * socket, mode 0600, one request per connection: a line such as
  *
  *	stats
- *	backend add|del|up|drain|down VIP BACKEND
+ *	backend add VIP BACKEND [--weight N]
+ *	backend del|up|drain|down VIP BACKEND
  *	backend weight VIP BACKEND N
  *	reload
+ *
+ * (the backend verbs as user/lib/backend_cmd.c parses them, at both ends)
  *
  * and one reply: a first line "ok" or "error: why", then, for stats, one
  * line of JSON. `socat - UNIX:PATH` speaks it too.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* endpoint.c - parse and print VIP and backend endpoints (endpoint.h). */
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -65,6 +66,54 @@ int endpoint_parse(const char *text, struct siplb_endpoint *ep)
 	if (ep->family == SIPLB_AF_INET && bracketed)
 		return -EINVAL;
 	return parse_port(colon + 1, &ep->port);
+}
+
+static int lookup_error(int gai)
+{
+	switch (gai) {
+	case EAI_AGAIN:
+		return -EAGAIN;
+	case EAI_MEMORY:
+		return -ENOMEM;
+	case EAI_SYSTEM:
+		return -errno;
+	default:
+		return -ENOENT;	/* no such name, or none in the family */
+	}
+}
+
+int endpoint_resolve(const char *text, int family, struct siplb_endpoint *ep)
+{
+	struct addrinfo hints = {
+		.ai_family = family == SIPLB_AF_INET6 ? AF_INET6 :
+			     family == SIPLB_AF_INET ? AF_INET : AF_UNSPEC,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_NUMERICSERV,
+	};
+	struct sockaddr_storage ss = {};
+	struct addrinfo *res;
+	const char *colon;
+	char host[256];
+	__be16 port;
+	int gai;
+
+	if (!endpoint_parse(text, ep))
+		return 0;
+	colon = strrchr(text, ':');
+	/* A bracket means an IPv6 literal, which endpoint_parse refused. */
+	if (!colon || colon == text || text[0] == '[' ||
+	    (size_t)(colon - text) >= sizeof(host) ||
+	    parse_port(colon + 1, &port))
+		return -EINVAL;
+	memcpy(host, text, colon - text);
+	host[colon - text] = '\0';
+	gai = getaddrinfo(host, colon + 1, &hints, &res);
+	if (gai)
+		return lookup_error(gai);
+	memcpy(&ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	endpoint_from_sockaddr(&ss, ep);
+	return 0;
 }
 
 const char *endpoint_format(const struct siplb_endpoint *ep, char *buf,

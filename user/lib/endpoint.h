@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * endpoint.h - text <-> struct siplb_endpoint: "192.0.2.1:5060",
- * "[2001:db8::1]:5060" (the port is required; 5060 is not assumed).
+ * "[2001:db8::1]:5060" (the port is required; 5060 is not assumed), and
+ * for start-up options a host name too.
  */
 #ifndef SIPLB_ENDPOINT_H
 #define SIPLB_ENDPOINT_H
@@ -14,6 +15,14 @@
 #define ENDPOINT_STRLEN 56
 
 int endpoint_parse(const char *text, struct siplb_endpoint *ep);
+/*
+ * As endpoint_parse, but the host may also be a name, "sip.example.net:5060",
+ * looked up now (getaddrinfo: /etc/hosts, DNS) in family (SIPLB_AF_INET,
+ * SIPLB_AF_INET6; 0: either), the first answer kept. For start-up options
+ * only: it may block. 0, -EINVAL (not HOST:PORT), -ENOENT (no address for
+ * the name), -EAGAIN (try later) or another -errno.
+ */
+int endpoint_resolve(const char *text, int family, struct siplb_endpoint *ep);
 const char *endpoint_format(const struct siplb_endpoint *ep, char *buf,
 			    size_t size);
 struct sockaddr_storage;

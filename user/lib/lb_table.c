@@ -322,6 +322,13 @@ static int free_backend_id(const struct lb_maps *m, __u32 *free_id)
 	return err < 0 ? err : err ? 0 : -ENOSPC;
 }
 
+/* Checked here, not only by the callers: every way into the maps (the
+ * configuration, the control socket, siplbctl without siplbd) meets it. */
+static bool weight_ok(__u32 weight)
+{
+	return weight >= 1 && weight <= SIPLB_WEIGHT_MAX;
+}
+
 int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
 		   const struct siplb_endpoint *be_ep, __u32 weight)
 {
@@ -330,8 +337,8 @@ int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
 	__u32 id;
 	int err;
 
-	if (weight == 0)
-		return -EINVAL;
+	if (!weight_ok(weight))
+		return -ERANGE;
 	err = vip_lookup(m, vip_ep, &vip);
 	if (err)
 		return err;
@@ -404,8 +411,8 @@ int lb_backend_set_weight(const struct lb_maps *m,
 	__u32 id;
 	int err;
 
-	if (weight == 0)
-		return -EINVAL;
+	if (!weight_ok(weight))
+		return -ERANGE;
 	err = backend_of_vip(m, vip_ep, be_ep, &id, &be);
 	if (err)
 		return err;

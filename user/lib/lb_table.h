@@ -14,6 +14,8 @@
 int lb_hash_key_ensure(int config_fd);
 int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *vip);
 int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip);
+/* lb_backend_add and lb_backend_set_weight refuse a weight outside
+ * 1..SIPLB_WEIGHT_MAX with -ERANGE. */
 int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip,
 		   const struct siplb_endpoint *be, __u32 weight);
 int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip,

@@ -37,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "endpoint.h"
 #include "evloop.h"
 #include "lb_maps.h"
@@ -76,20 +77,29 @@ static void usage(FILE *out)
 		"[-r HOST:PORT]\n"
 		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
 		"[-t MAX_TXNS] [-v]\n"
-		"  -l ADDR:PORT  listen here (the backend address)\n"
-		"  -P PINDIR     pin directory of siplb's maps (siplb_location)\n"
-		"  -d DOMAIN     the domain of the registered AORs\n"
-		"  -r HOST:PORT  Record-Route through this address (the VIP)\n"
-		"  -u FILE       siplbd's users file: 404 for unknown users, 480\n"
-		"                for known ones with no binding (without: 404)\n"
-		"  -R REALM      the realm of the users in FILE (default DOMAIN)\n"
-		"  -C SECONDS    ring at most this long, then CANCEL and answer\n"
-		"                408 (Timer C; default %u, at least %u)\n"
-		"  -t MAX_TXNS   transaction table size (default %u)\n"
-		"  -v            verbose (debug) logging\n",
+		"  -l ADDR:PORT   listen here (the backend address)\n"
+		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
+		"  -d DOMAIN      the domain of the registered AORs\n"
+		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
+		"                 host name is looked up once, at start-up\n"
+		"  -u FILE        siplbd's users file: 404 for unknown users, 480\n"
+		"                 for known ones with no binding (without: 404)\n"
+		"  -R REALM       the realm of the users in FILE (default DOMAIN)\n"
+		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
+		"                 408 (Timer C; default %u, at least %u)\n"
+		"  -t MAX_TXNS    transaction table size (default %u)\n"
+		"  -v             verbose (debug) logging\n"
+		CLI_HELP_TAIL
+		"ADDR: IPV4 or [IPV6]\n",
 		PROXY_TIMER_C / 1000, PROXY_TIMER_C_MIN / 1000,
 		WORKER_MAX_TXNS);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static uint64_t clock_ms(clockid_t id)
 {
@@ -339,10 +349,11 @@ int main(int argc, char **argv)
 	unsigned long max_txns = WORKER_MAX_TXNS;
 	struct proxy_self self;
 	bool proxy_up = false;
-	int opt, err, ret = 1;
+	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "l:P:d:r:u:R:C:t:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:vh",
+				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_text = optarg;
@@ -368,15 +379,15 @@ int main(int argc, char **argv)
 			    timer_c_s > 86400) {
 				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
 					"86400 seconds)\n", optarg);
-				return 2;
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 't':
 			max_txns = strtoul(optarg, &end, 10);
 			if (*end || max_txns == 0 || max_txns > (1UL << 24)) {
-				fprintf(stderr, "siplb-worker: bad -t %s\n",
-					optarg);
-				return 2;
+				fprintf(stderr, "siplb-worker: bad -t %s (1 to "
+					"%lu)\n", optarg, 1UL << 24);
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'v':
@@ -384,22 +395,38 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
+		case 'V':
+			cli_print_version(stdout, "siplb-worker");
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !listen_text || !pin_dir || !domain) {
+		if (optind != argc)
+			fprintf(stderr, "siplb-worker: unexpected argument "
+				"'%s'\n", argv[optind]);
+		else
+			fprintf(stderr, "siplb-worker: -l, -P and -d are "
+				"required\n");
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	log_init("siplb-worker", level);
-	if (proxy_self_init(&self, listen_text, rr_text, domain)) {
-		log_warnx("Bad address or domain: -l %s -r %s -d %s (addresses "
-			  "are IP:PORT, [IPv6]:PORT)", listen_text,
-			  rr_text ? rr_text : "-", domain);
-		return 2;
+	err = proxy_self_init(&self, listen_text, rr_text, domain);
+	if (err == -EINVAL) {
+		log_warnx("Bad address or domain: -l %s -r %s -d %s (-l is "
+			  "ADDR:PORT, -r HOST:PORT; IPv6 as [ADDR]:PORT)",
+			  listen_text, rr_text ? rr_text : "-", domain);
+		return CLI_EXIT_USAGE;
+	}
+	if (err) {
+		log_warnx("Couldn't look up -r %s: %s", rr_text,
+			  err == -ENOENT ? "no such host, or no address "
+					   "of -l's family" : strerror(-err));
+		return CLI_EXIT_FAILURE;
 	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
@@ -431,7 +458,7 @@ int main(int argc, char **argv)
 	err = evloop_run(&w.loop);
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
-	ret = err ? 1 : 0;
+	ret = err ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 	publish(&w, SIPLB_WORKER_STOPPED);
 cleanup:
 	if (proxy_up)

@@ -86,14 +86,20 @@ static int host_text(const struct siplb_endpoint *ep, char *host,
 int proxy_self_init(struct proxy_self *self, const char *listen,
 		    const char *rr, const char *domain)
 {
+	int err;
+
 	memset(self, 0, sizeof(*self));
 	if (endpoint_parse(listen, &self->addr) ||
 	    host_text(&self->addr, self->host, sizeof(self->host)))
 		return -EINVAL;
 	self->port = ntohs(self->addr.port);
 	if (rr) {
-		if (endpoint_parse(rr, &self->rr) ||
-		    host_text(&self->rr, self->rr_host, sizeof(self->rr_host)))
+		/* A name is looked up once, in the listen address's family:
+		 * the VIP and its backends are of one (lb_backend_add). */
+		err = endpoint_resolve(rr, self->addr.family, &self->rr);
+		if (err)
+			return err;
+		if (host_text(&self->rr, self->rr_host, sizeof(self->rr_host)))
 			return -EINVAL;
 		self->rr_port = ntohs(self->rr.port);
 		self->has_rr = true;

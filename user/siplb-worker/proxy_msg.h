@@ -41,7 +41,8 @@ struct proxy_self {
 	char domain[PROXY_DOMAIN_MAX];	/* the domain of the AORs (-d) */
 };
 
-/* Fill self from "ADDR:PORT" texts (rr may be NULL). 0 or -EINVAL. */
+/* Fill self from "ADDR:PORT" texts (rr may be NULL, or HOST:PORT with a
+ * name: endpoint_resolve). 0, -EINVAL (bad text) or rr's lookup error. */
 int proxy_self_init(struct proxy_self *self, const char *listen,
 		    const char *rr, const char *domain);
 

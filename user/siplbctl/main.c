@@ -6,7 +6,13 @@
  * Every command works on the maps pinned in one directory (-P, default
  * iproute2's /sys/fs/bpf/tc/globals), so it equally drives a program that
  * `siplbctl attach` loaded and one an operator attached with
- * `ip link set dev DEV xdp obj siplb.bpf.o sec xdp`.
+ * `ip link set dev DEV xdp obj siplb.bpf.o sec xdp`. Backend changes go
+ * through siplbd's control socket (-S) when siplbd runs, so that it knows
+ * of them, and to the maps directly when it does not.
+ *
+ * The commands are a table (cmds[], as xdp-tools' xdp-filter has): the
+ * name, the handler, the arguments it takes, what it needs (the maps,
+ * siplbd, either) and a line of help; the usage text is made from it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,12 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lb_attach.h"
+#include "backend_cmd.h"
+#include "cli.h"
 #include "control_proto.h"
 #include "bindings.h"
 #include "blocked.h"
 #include "workers.h"
 #include "endpoint.h"
+#include "lb_attach.h"
 #include "lb_maps.h"
 #include "lb_table.h"
 #include "list.h"
@@ -28,40 +36,56 @@
 #include "stats.h"
 #include "users.h"
 
+/*
+ * Not an errno: the command's arguments are wrong (exit 2, where a
+ * failure at run time exits 1). Beyond the errno range, as the kernel's
+ * internal codes (ENOTSUPP) are, so that no -errno can be mistaken for it.
+ */
+#define EUSAGE	1000
+
+enum cmd_needs {
+	NEEDS_NOTHING,
+	NEEDS_MAPS,	/* the maps pinned in -P */
+	NEEDS_DAEMON,	/* siplbd, through -S: an error if it is not there */
+	NEEDS_EITHER,	/* siplbd if it runs, else the maps */
+};
+
+struct ctl;
+
+struct cmd {
+	const char *name;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+	int min_args, max_args;
+	enum cmd_needs needs;
+	const char *args;	/* what follows the name, for the usage */
+	const char *help;
+};
+
 struct ctl {
 	const char *pin_dir;
 	const char *socket;	/* siplbd's control socket */
 	bool json;
+	const struct cmd *cmd;	/* the one running */
 };
 
-static void usage(FILE *out)
+/* "PREFIX NAME ARGS" for each line of cmd's args. */
+static void cmd_synopsis(FILE *out, const char *prefix, const struct cmd *cmd)
 {
-	fprintf(out,
-"usage: siplbctl [-P PINDIR] [-S SOCKET] [-j] [-v] COMMAND [ARGS]\n"
-"  -P PINDIR   pin directory of the maps (default $SIPLB_PIN_DIR or\n"
-"              " SIPLB_PIN_DIR_DEFAULT ")\n"
-"  -S SOCKET   siplbd's control socket (default $SIPLB_SOCKET or\n"
-"              " CONTROL_SOCKET_DEFAULT "); backend changes go\n"
-"              through siplbd when it runs, else to the maps directly\n"
-"  -j          JSON output\n"
-"  -v          verbose\n"
-"commands:\n"
-"  attach DEV [--mode native|generic] [--affinity-size N]\n"
-"  detach DEV\n"
-"  vip add|del ADDR:PORT                      (IPv6: [ADDR]:PORT)\n"
-"  backend add VIP BACKEND [--weight N]\n"
-"  backend del VIP BACKEND\n"
-"  backend up|drain|down VIP BACKEND\n"
-"  backend weight VIP BACKEND N\n"
-"  list | backends                            VIPs and backends\n"
-"  bindings [AOR]                             registered contacts\n"
-"  block [del ADDR]                           sources blocked in XDP\n"
-"  workers [del ADDR:PORT]                    siplb-worker counters\n"
-"  stats                                      counters (and siplbd's)\n"
-"  reload                                     siplbd re-reads its config\n"
-"  passwd USER REALM                          a users-file line (MD5 and\n"
-"                                             SHA-256 HA1s); password on stdin\n"
-"  unpin                                      remove the pinned maps\n");
+	const char *a = cmd->args;
+	size_t len;
+
+	do {
+		len = strcspn(a, "\n");
+		fprintf(out, "%s%s%s%.*s\n", prefix, cmd->name, len ? " " : "",
+			(int)len, a);
+		a += len;
+	} while (*a++);
+}
+
+static int usage_error(const struct ctl *ctl)
+{
+	cmd_synopsis(stderr, "usage: siplbctl ", ctl->cmd);
+	return -EUSAGE;
 }
 
 static int parse_u32(const char *text, const char *what, __u32 *out)
@@ -73,32 +97,17 @@ static int parse_u32(const char *text, const char *what, __u32 *out)
 	v = strtoul(text, &end, 10);
 	if (errno || *end || end == text || v > 0xffffffffUL) {
 		log_warnx("Bad %s '%s': expected a number", what, text);
-		return -EINVAL;
+		return -EUSAGE;
 	}
 	*out = v;
 	return 0;
 }
 
-static int parse_endpoint(const char *text, const char *what,
-			  struct siplb_endpoint *ep)
-{
-	int err = endpoint_parse(text, ep);
-
-	if (err)
-		log_warnx("Bad %s '%s': expected ADDR:PORT or [IPV6]:PORT",
-			  what, text);
-	return err;
-}
-
-static int cmd_attach(const struct ctl *ctl, int argc, char **argv)
+static int cmd_attach(struct ctl *ctl, int argc, char **argv)
 {
 	struct attach_opts o = { .pin_dir = ctl->pin_dir };
 	int i;
 
-	if (argc < 1) {
-		log_warnx("attach: which device?");
-		return -EINVAL;
-	}
 	o.ifname = argv[0];
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
@@ -111,44 +120,44 @@ static int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 			else {
 				log_warnx("Bad mode '%s': native or generic",
 					  mode);
-				return -EINVAL;
+				return -EUSAGE;
 			}
 		} else if (!strcmp(argv[i], "--affinity-size") &&
 			   i + 1 < argc) {
 			if (parse_u32(argv[++i], "affinity size",
 				      &o.affinity_size))
-				return -EINVAL;
+				return -EUSAGE;
 			if (o.affinity_size == 0) {
 				log_warnx("The affinity size must be > 0");
-				return -EINVAL;
+				return -EUSAGE;
 			}
 		} else {
 			log_warnx("attach: unknown argument '%s'", argv[i]);
-			return -EINVAL;
+			return usage_error(ctl);
 		}
 	}
 	return lb_attach(&o);
 }
 
-static int with_maps(const struct ctl *ctl, struct lb_maps *m)
+static int cmd_detach(struct ctl *ctl, int argc, char **argv)
 {
-	return lb_maps_open(m, ctl->pin_dir);
+	return lb_detach(argv[0]);
 }
 
-static int cmd_vip(const struct ctl *ctl, int argc, char **argv)
+static int cmd_vip(struct ctl *ctl, int argc, char **argv)
 {
 	struct siplb_endpoint vip;
 	struct lb_maps m;
 	int err;
 
-	if (argc != 2 || (strcmp(argv[0], "add") && strcmp(argv[0], "del"))) {
-		log_warnx("usage: vip add|del ADDR:PORT");
-		return -EINVAL;
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del"))
+		return usage_error(ctl);
+	if (endpoint_parse(argv[1], &vip)) {
+		log_warnx("Bad VIP '%s': expected ADDR:PORT or [IPV6]:PORT",
+			  argv[1]);
+		return -EUSAGE;
 	}
-	err = parse_endpoint(argv[1], "VIP", &vip);
-	if (err)
-		return err;
-	err = with_maps(ctl, &m);
+	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
 	err = !strcmp(argv[0], "add") ? lb_vip_add(&m, &vip) :
@@ -167,48 +176,41 @@ static int cmd_vip(const struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
-static void backend_error(const char *verb, const char *vip, const char *be,
-			  int err)
+/* siplbd is not there: an error for a command that needs it. */
+static bool daemon_absent(const struct ctl *ctl, int err)
 {
-	switch (err) {
-	case -ENOENT:
-		log_warnx("No VIP %s, or %s is not one of its backends", vip,
-			  be);
-		break;
-	case -EEXIST:
-		log_warnx("Backend %s exists already (an endpoint serves one "
-			  "VIP)", be);
-		break;
-	case -EAFNOSUPPORT:
-		log_warnx("Backend %s and VIP %s must be of one address family",
-			  be, vip);
-		break;
-	case -ENOSPC:
-		log_warnx("No room for another backend (at most %d)",
-			  SIPLB_MAX_BACKENDS - 1);
-		break;
-	default:
-		log_warnx("backend %s %s %s failed: %s", verb, vip, be,
-			  strerror(-err));
-	}
+	if (err != -ENOENT && err != -ECONNREFUSED)
+		return false;
+	if (ctl->cmd->needs == NEEDS_DAEMON)
+		log_warnx("cannot reach siplbd at %s: %s (is siplbd running? "
+			  "-S SOCKET)", ctl->socket, strerror(-err));
+	return true;
 }
 
 /*
  * Ask siplbd. Its reply is "ok" or "error: why" and maybe a JSON line,
- * which goes to *json (NULL: printed). -ECONNREFUSED or -ENOENT when it is
- * not running; -EIO when it refused.
+ * which goes to *json (NULL: printed). A refusal is said as "WHAT: why".
+ * -ECONNREFUSED or -ENOENT when it is not running; -EIO when it refused.
  */
-static int via_daemon(const struct ctl *ctl, const char *line, char *json,
-		      size_t size)
+static int via_daemon(const struct ctl *ctl, const char *what,
+		      const char *line, char *json, size_t size)
 {
 	char reply[8192], *rest;
 	int err;
 
 	err = control_request(ctl->socket, line, reply, sizeof(reply));
-	if (err)
+	if (daemon_absent(ctl, err))
 		return err;
+	if (err) {
+		log_warnx("%s: cannot talk to siplbd at %s: %s", what,
+			  ctl->socket, strerror(-err));
+		return err;
+	}
 	if (strncmp(reply, "ok", 2)) {
-		log_warnx("siplbd: %.*s", (int)strcspn(reply, "\n"), reply);
+		rest = reply;
+		if (!strncmp(rest, "error: ", 7))
+			rest += 7;
+		log_warnx("%s: %.*s", what, (int)strcspn(rest, "\n"), rest);
 		return -EIO;
 	}
 	rest = strchr(reply, '\n');
@@ -221,83 +223,38 @@ static int via_daemon(const struct ctl *ctl, const char *line, char *json,
 	return 0;
 }
 
-static int cmd_backend(const struct ctl *ctl, int argc, char **argv)
+/*
+ * The grammar is backend_cmd_parse's, which siplbd uses too: a command is
+ * refused here, before siplbd is asked, with the words siplbd would use,
+ * and is refused the same way when siplbd is not running.
+ */
+static int cmd_backend(struct ctl *ctl, int argc, char **argv)
 {
-	struct siplb_endpoint vip, be;
-	char line[256];
-	const char *verb;
-	__u32 weight = 1;
+	char line[CONTROL_LINE_MAX], what[32];
+	struct backend_cmd c;
 	struct lb_maps m;
+	const char *why;
 	int err;
 
-	if (argc < 3) {
-		log_warnx("usage: backend add|del|up|drain|down|weight VIP "
-			  "BACKEND");
-		return -EINVAL;
+	snprintf(what, sizeof(what), "backend %s", argv[0]);
+	if (backend_cmd_parse(&c, argc, argv, &why)) {
+		log_warnx("%s: %s", what, why);
+		return -EUSAGE;
 	}
-	verb = argv[0];
-	if (argc == 4 && !strcmp(verb, "weight")) {
-		if (parse_u32(argv[3], "weight", &weight))
-			return -EINVAL;
-		if (weight == 0 || weight > 1000) {
-			log_warnx("The weight must be 1..1000");
-			return -EINVAL;
-		}
-	} else if (argc == 5 && !strcmp(verb, "add") &&
-		   !strcmp(argv[3], "--weight")) {
-		if (parse_u32(argv[4], "weight", &weight))
-			return -EINVAL;
-		if (weight == 0) {
-			log_warnx("The weight must be >= 1 (use `backend "
-				  "drain` to stop new calls)");
-			return -EINVAL;
-		}
-	} else if (argc != 3) {
-		log_warnx("backend %s: unexpected argument '%s'", verb,
-			  argv[3]);
-		return -EINVAL;
-	}
-	if (parse_endpoint(argv[1], "VIP", &vip) ||
-	    parse_endpoint(argv[2], "backend", &be))
-		return -EINVAL;
-
-	snprintf(line, sizeof(line), "backend %s %s %s %u", verb, argv[1],
-		 argv[2], weight);
-	if (strcmp(verb, "add") && strcmp(verb, "weight"))
-		snprintf(line, sizeof(line), "backend %s %s %s", verb, argv[1],
-			 argv[2]);
-	else if (!strcmp(verb, "add"))
-		snprintf(line, sizeof(line), "backend add %s %s weight %u",
-			 argv[1], argv[2], weight);
-	err = via_daemon(ctl, line, NULL, 0);
+	err = backend_cmd_format(&c, line, sizeof(line));
+	if (err)
+		return err;
+	err = via_daemon(ctl, what, line, NULL, 0);
 	if (err != -ECONNREFUSED && err != -ENOENT)
 		return err;
 	log_debug("siplbd is not running: changing the maps directly");
 
-	err = with_maps(ctl, &m);
+	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
-	if (!strcmp(verb, "weight"))
-		err = lb_backend_set_weight(&m, &vip, &be, weight);
-	else if (!strcmp(verb, "add"))
-		err = lb_backend_add(&m, &vip, &be, weight);
-	else if (!strcmp(verb, "del"))
-		err = lb_backend_del(&m, &vip, &be);
-	else if (!strcmp(verb, "up"))
-		err = lb_backend_set_state(&m, &vip, &be, SIPLB_BACKEND_UP);
-	else if (!strcmp(verb, "drain"))
-		err = lb_backend_set_state(&m, &vip, &be,
-					   SIPLB_BACKEND_DRAINING);
-	else if (!strcmp(verb, "down"))
-		err = lb_backend_set_state(&m, &vip, &be, SIPLB_BACKEND_DOWN);
-	else {
-		log_warnx("Unknown backend command '%s'", verb);
-		err = -EINVAL;
-		goto out;
-	}
+	err = backend_cmd_apply(&m, &c);
 	if (err)
-		backend_error(verb, argv[1], argv[2], err);
-out:
+		log_warnx("%s: %s", what, backend_cmd_strerror(err));
 	lb_maps_close(&m);
 	return err;
 }
@@ -310,19 +267,19 @@ enum show_what {
 	SHOW_WORKERS,
 };
 
-static int cmd_show(const struct ctl *ctl, enum show_what what,
-		    const char *arg)
+static int show(struct ctl *ctl, enum show_what what, const char *arg)
 {
 	char daemon_json[8192];
 	bool have_daemon = false;
 	struct lb_maps m;
 	int err;
 
+	/* siplbd's counters are added when it runs; none is no error. */
 	if (what == SHOW_STATS)
-		have_daemon = via_daemon(ctl, "stats", daemon_json,
+		have_daemon = via_daemon(ctl, "stats", "stats", daemon_json,
 					 sizeof(daemon_json)) == 0 &&
 			      daemon_json[0] == '{';
-	err = with_maps(ctl, &m);
+	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
 	switch (what) {
@@ -349,18 +306,31 @@ static int cmd_show(const struct ctl *ctl, enum show_what what,
 	return err;
 }
 
-static int cmd_block(const struct ctl *ctl, int argc, char **argv)
+static int cmd_list(struct ctl *ctl, int argc, char **argv)
+{
+	return show(ctl, SHOW_LIST, NULL);
+}
+
+static int cmd_stats(struct ctl *ctl, int argc, char **argv)
+{
+	return show(ctl, SHOW_STATS, NULL);
+}
+
+static int cmd_bindings(struct ctl *ctl, int argc, char **argv)
+{
+	return show(ctl, SHOW_BINDINGS, argc ? argv[0] : NULL);
+}
+
+static int cmd_block(struct ctl *ctl, int argc, char **argv)
 {
 	struct lb_maps m;
 	int err;
 
 	if (argc == 0)
-		return cmd_show(ctl, SHOW_BLOCKED, NULL);
-	if (argc != 2 || strcmp(argv[0], "del")) {
-		log_warnx("usage: block [del ADDR]");
-		return -EINVAL;
-	}
-	err = with_maps(ctl, &m);
+		return show(ctl, SHOW_BLOCKED, NULL);
+	if (argc != 2 || strcmp(argv[0], "del"))
+		return usage_error(ctl);
+	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
 	err = blocked_delete(&m, argv[1]);
@@ -370,18 +340,16 @@ static int cmd_block(const struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
-static int cmd_workers(const struct ctl *ctl, int argc, char **argv)
+static int cmd_workers(struct ctl *ctl, int argc, char **argv)
 {
 	struct lb_maps m;
 	int err;
 
 	if (argc == 0)
-		return cmd_show(ctl, SHOW_WORKERS, NULL);
-	if (argc != 2 || strcmp(argv[0], "del")) {
-		log_warnx("usage: workers [del ADDR:PORT]");
-		return -EINVAL;
-	}
-	err = with_maps(ctl, &m);
+		return show(ctl, SHOW_WORKERS, NULL);
+	if (argc != 2 || strcmp(argv[0], "del"))
+		return usage_error(ctl);
+	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
 	err = workers_delete(&m, argv[1]);
@@ -393,21 +361,27 @@ static int cmd_workers(const struct ctl *ctl, int argc, char **argv)
 	return err;
 }
 
+static int cmd_reload(struct ctl *ctl, int argc, char **argv)
+{
+	return via_daemon(ctl, "reload", "reload", NULL, 0);
+}
+
+static int cmd_unpin(struct ctl *ctl, int argc, char **argv)
+{
+	return lb_maps_unpin(ctl->pin_dir);
+}
+
 /*
  * Print the users-file line for USER in REALM, the password read from the
  * first line of stdin (not echoed to a terminal by the caller's shell:
  * `read -s` or a pipe). The password is wiped once hashed.
  */
-static int cmd_passwd(int argc, char **argv)
+static int cmd_passwd(struct ctl *ctl, int argc, char **argv)
 {
 	char password[256], line[1024];
 	size_t len;
 	int err;
 
-	if (argc != 2) {
-		log_warnx("usage: passwd USER REALM (password on stdin)");
-		return -EINVAL;
-	}
 	if (!fgets(password, sizeof(password), stdin)) {
 		log_warnx("passwd: no password on stdin");
 		return -EINVAL;
@@ -416,7 +390,7 @@ static int cmd_passwd(int argc, char **argv)
 	password[len] = '\0';
 	if (len == 0) {
 		log_warnx("passwd: empty password");
-		return -EINVAL;
+		return -EUSAGE;
 	}
 	err = users_format_line(argv[0], argv[1], password, 0, line,
 				sizeof(line));
@@ -428,6 +402,86 @@ static int cmd_passwd(int argc, char **argv)
 	printf("%s\n", line);
 	explicit_bzero(line, sizeof(line));
 	return 0;
+}
+
+static int cmd_help(struct ctl *ctl, int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "attach", cmd_attach, 1, 5, NEEDS_NOTHING,
+	  "DEV [--mode native|generic] [--affinity-size N]",
+	  "load the XDP program onto DEV and pin its maps" },
+	{ "detach", cmd_detach, 1, 1, NEEDS_NOTHING, "DEV",
+	  "remove the XDP program from DEV (the maps stay)" },
+	{ "vip", cmd_vip, 2, 2, NEEDS_MAPS, "add|del ADDR:PORT",
+	  "add or remove a VIP (IPv6: [ADDR]:PORT)" },
+	{ "backend", cmd_backend, 3, 5, NEEDS_EITHER,
+	  "add|del|up|drain|down VIP BACKEND [--weight N]\n"
+	  "weight VIP BACKEND N",
+	  "change a VIP's backends; weights " BACKEND_WEIGHT_RANGE },
+	{ "list", cmd_list, 0, 0, NEEDS_MAPS, "", "VIPs and backends" },
+	{ "backends", cmd_list, 0, 0, NEEDS_MAPS, "", "the same as list" },
+	{ "bindings", cmd_bindings, 0, 1, NEEDS_MAPS, "[AOR]",
+	  "registered contacts" },
+	{ "block", cmd_block, 0, 2, NEEDS_MAPS, "[del ADDR]",
+	  "sources blocked in XDP; del unblocks one" },
+	{ "workers", cmd_workers, 0, 2, NEEDS_MAPS, "[del ADDR:PORT]",
+	  "siplb-worker counters; del forgets a worker" },
+	{ "stats", cmd_stats, 0, 0, NEEDS_MAPS, "",
+	  "counters (and siplbd's, when it runs)" },
+	{ "reload", cmd_reload, 0, 0, NEEDS_DAEMON, "",
+	  "siplbd re-reads its configuration" },
+	{ "passwd", cmd_passwd, 2, 2, NEEDS_NOTHING, "USER REALM",
+	  "a users-file line (MD5, SHA-256); the password on stdin" },
+	{ "unpin", cmd_unpin, 0, 0, NEEDS_MAPS, "",
+	  "remove the pinned maps" },
+	{ "help", cmd_help, 0, 0, NEEDS_NOTHING, "", "this help" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *const needs_text[] = {
+	[NEEDS_NOTHING] = "",
+	[NEEDS_MAPS] = " [maps]",
+	[NEEDS_DAEMON] = " [siplbd]",
+	[NEEDS_EITHER] = " [siplbd, else maps]",
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+"usage: siplbctl [-P PINDIR] [-S SOCKET] [-j] [-v] COMMAND [ARGS]\n"
+"  -P PINDIR      pin directory of the maps (default $SIPLB_PIN_DIR or\n"
+"                 " SIPLB_PIN_DIR_DEFAULT ")\n"
+"  -S SOCKET      siplbd's control socket (default $SIPLB_SOCKET or\n"
+"                 " CONTROL_SOCKET_DEFAULT ")\n"
+"  -j             JSON output (also after the command)\n"
+"  -v             verbose\n"
+CLI_HELP_TAIL
+"commands ([maps]: the pinned maps in PINDIR; [siplbd]: its SOCKET;\n"
+"[siplbd, else maps]: through siplbd if it runs, else the maps):\n");
+	for (i = 0; i < NCMDS; i++) {
+		cmd_synopsis(out, "  ", &cmds[i]);
+		fprintf(out, "        %s%s\n", cmds[i].help,
+			needs_text[cmds[i].needs]);
+	}
+}
+
+static int cmd_help(struct ctl *ctl, int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+static const struct cmd *cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
 }
 
 /* `siplbctl list -j` as well as `siplbctl -j list`: take -j from the
@@ -446,6 +500,37 @@ static int take_trailing_json(struct ctl *ctl, int argc, char **argv)
 	return n;
 }
 
+/* Run argv[0] with its arguments; the exit status. */
+static int dispatch(struct ctl *ctl, int argc, char **argv)
+{
+	int err;
+
+	ctl->cmd = cmd_find(argv[0]);
+	if (!ctl->cmd) {
+		log_warnx("unknown command '%s' (siplbctl --help lists them)",
+			  argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	argc = take_trailing_json(ctl, argc - 1, argv + 1);
+	argv++;
+	if (argc < ctl->cmd->min_args || argc > ctl->cmd->max_args) {
+		log_warnx("%s: %s arguments", ctl->cmd->name,
+			  argc < ctl->cmd->min_args ? "missing" : "too many");
+		usage_error(ctl);
+		return CLI_EXIT_USAGE;
+	}
+	err = ctl->cmd->run(ctl, argc, argv);
+	if (err == -EUSAGE)
+		return CLI_EXIT_USAGE;
+	return err ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
 	struct ctl ctl = {
@@ -453,18 +538,15 @@ int main(int argc, char **argv)
 		.socket = getenv("SIPLB_SOCKET"),
 	};
 	enum log_level level = LOG_LEVEL_INFO;
-	const char *cmd;
-	int opt, err;
+	int opt;
 
 	if (!ctl.pin_dir || !*ctl.pin_dir)
 		ctl.pin_dir = SIPLB_PIN_DIR_DEFAULT;
 	if (!ctl.socket || !*ctl.socket)
 		ctl.socket = CONTROL_SOCKET_DEFAULT;
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	while ((opt = getopt(argc, argv, "+P:S:jvh")) != -1) {
+	/* '+': stop at the command, whose own options (--weight) are its. */
+	while ((opt = getopt_long(argc, argv, "+P:S:jvh", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'P':
 			ctl.pin_dir = optarg;
@@ -480,54 +562,20 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
+		case 'V':
+			cli_print_version(stdout, "siplbctl");
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	log_init("siplbctl", level);
 	if (optind >= argc) {
+		log_warnx("which command?");
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
-	cmd = argv[optind];
-	argc -= optind + 1;
-	argv += optind + 1;
-	argc = take_trailing_json(&ctl, argc, argv);
-
-	if (!strcmp(cmd, "attach"))
-		err = cmd_attach(&ctl, argc, argv);
-	else if (!strcmp(cmd, "detach") && argc == 1)
-		err = lb_detach(argv[0]);
-	else if (!strcmp(cmd, "vip"))
-		err = cmd_vip(&ctl, argc, argv);
-	else if (!strcmp(cmd, "backend"))
-		err = cmd_backend(&ctl, argc, argv);
-	else if ((!strcmp(cmd, "list") || !strcmp(cmd, "backends")) &&
-		 argc == 0)
-		err = cmd_show(&ctl, SHOW_LIST, NULL);
-	else if (!strcmp(cmd, "stats") && argc == 0)
-		err = cmd_show(&ctl, SHOW_STATS, NULL);
-	else if (!strcmp(cmd, "bindings") && argc <= 1)
-		err = cmd_show(&ctl, SHOW_BINDINGS, argc ? argv[0] : NULL);
-	else if (!strcmp(cmd, "block"))
-		err = cmd_block(&ctl, argc, argv);
-	else if (!strcmp(cmd, "workers"))
-		err = cmd_workers(&ctl, argc, argv);
-	else if (!strcmp(cmd, "passwd"))
-		err = cmd_passwd(argc, argv);
-	else if (!strcmp(cmd, "reload") && argc == 0)
-		err = via_daemon(&ctl, "reload", NULL, 0);
-	else if (!strcmp(cmd, "unpin") && argc == 0)
-		err = lb_maps_unpin(ctl.pin_dir);
-	else if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-		usage(stdout);
-		return 0;
-	} else {
-		log_warnx("Unknown command or arguments: %s", cmd);
-		usage(stderr);
-		return 2;
-	}
-	return err ? 1 : 0;
+	return dispatch(&ctl, argc - optind, argv + optind);
 }

@@ -386,7 +386,7 @@ static int parse_weight(struct parser *p, __u32 *weight)
 			    "(expected weight)", argv[0], argv[1]);
 	if (p->argc == 2)
 		return fail(p, "backend %s: weight: missing value", argv[0]);
-	return parse_number(p, "weight", argv[2], 1, CONF_WEIGHT_MAX, weight);
+	return parse_number(p, "weight", argv[2], 1, SIPLB_WEIGHT_MAX, weight);
 }
 
 /* A backend endpoint belongs to one VIP: replies are SNATed to it. */

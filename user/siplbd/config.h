@@ -60,7 +60,6 @@
 #define CONF_DEFAULT_STATE_INTERVAL	10	/* s between state-file writes */
 
 /* Ranges, inclusive (etc/siplb.conf says why each is what it is). */
-#define CONF_WEIGHT_MAX		1000
 #define CONF_AFFINITY_MAX	(1U << 26)
 #define CONF_EXPIRES_MAX	0x7fffffffU	/* 2^31-1: fits a signed int */
 #define CONF_BINDINGS_MAX	(1U << 24)
@@ -71,7 +70,7 @@
 
 struct conf_backend {
 	struct siplb_endpoint ep;
-	__u32 weight;		/* 1..CONF_WEIGHT_MAX */
+	__u32 weight;		/* 1..SIPLB_WEIGHT_MAX */
 	unsigned int line;	/* where it is configured, for messages */
 };
 

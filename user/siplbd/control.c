@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "backend_cmd.h"
 #include "control.h"
 #include "control_proto.h"
 #include "endpoint.h"
@@ -79,51 +80,49 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/* The backend verb through the daemon's operations (parsed as siplbctl does). */
+static int backend_apply(struct control *c, const struct backend_cmd *cmd)
+{
+	switch (cmd->verb) {
+	case BACKEND_ADD:
+		return c->ops->backend_add(c->ctx, &cmd->vip, &cmd->be,
+					   cmd->weight);
+	case BACKEND_DEL:
+		return c->ops->backend_del(c->ctx, &cmd->vip, &cmd->be);
+	case BACKEND_WEIGHT:
+		return c->ops->backend_set_weight(c->ctx, &cmd->vip, &cmd->be,
+						  cmd->weight);
+	case BACKEND_UP:
+		return c->ops->backend_set_state(c->ctx, &cmd->vip, &cmd->be,
+						 SIPLB_BACKEND_UP);
+	case BACKEND_DRAIN:
+		return c->ops->backend_set_state(c->ctx, &cmd->vip, &cmd->be,
+						 SIPLB_BACKEND_DRAINING);
+	case BACKEND_DOWN:
+		return c->ops->backend_set_state(c->ctx, &cmd->vip, &cmd->be,
+						 SIPLB_BACKEND_DOWN);
+	}
+	return -EINVAL;
+}
+
 static int backend_command(struct control *c, char **w, int n,
 			   const char **why)
 {
-	struct siplb_endpoint vip, be;
-	__u32 weight = 1;
+	char line[CONTROL_LINE_MAX];
+	struct backend_cmd cmd;
 	int err;
 
-	if (n < 4 || endpoint_parse(w[2], &vip) || endpoint_parse(w[3], &be)) {
-		*why = "usage: backend add|del|up|drain|down|weight VIP BACKEND [N]";
-		return -EINVAL;
-	}
-	if (!strcmp(w[1], "weight") || (!strcmp(w[1], "add") && n == 6)) {
-		char *end;
-		unsigned long v = strtoul(w[n - 1], &end, 10);
-
-		if (*end || v < 1 || v > 1000) {
-			*why = "weight must be 1..1000";
-			return -EINVAL;
-		}
-		weight = v;
-	}
-	if (!strcmp(w[1], "add"))
-		err = c->ops->backend_add(c->ctx, &vip, &be, weight);
-	else if (!strcmp(w[1], "del"))
-		err = c->ops->backend_del(c->ctx, &vip, &be);
-	else if (!strcmp(w[1], "weight") && n == 5)
-		err = c->ops->backend_set_weight(c->ctx, &vip, &be, weight);
-	else if (!strcmp(w[1], "up"))
-		err = c->ops->backend_set_state(c->ctx, &vip, &be,
-						SIPLB_BACKEND_UP);
-	else if (!strcmp(w[1], "drain"))
-		err = c->ops->backend_set_state(c->ctx, &vip, &be,
-						SIPLB_BACKEND_DRAINING);
-	else if (!strcmp(w[1], "down"))
-		err = c->ops->backend_set_state(c->ctx, &vip, &be,
-						SIPLB_BACKEND_DOWN);
-	else {
-		*why = "unknown backend command";
-		return -EINVAL;
-	}
+	err = backend_cmd_parse(&cmd, n - 1, w + 1, why);
 	if (err)
-		*why = strerror(-err);
-	else
-		log_info("control: backend %s %s %s", w[1], w[2], w[3]);
-	return err;
+		return err;
+	err = backend_apply(c, &cmd);
+	if (err) {
+		*why = backend_cmd_strerror(err);
+		return err;
+	}
+	backend_cmd_format(&cmd, line, sizeof(line));
+	log_info("control: %s", line);
+	return 0;
 }
 
 /* Run one request line; the reply goes to out. */

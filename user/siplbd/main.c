@@ -4,7 +4,7 @@
  * authentication, keeper of the VIPs and backends, and the slow path for
  * what the XDP program passes up.
  *
- *	siplbd [-c FILE] [-n] [-d] [-v]
+ *	siplbd [-c FILE] [-n] [-d] [-v]	(--help, --version)
  *
  * Start-up: the configuration and the users file are read and checked
  * completely before anything is attached or changed (-n stops there). Then
@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "lb_attach.h"
 #include "daemon.h"
 #include "evloop.h"
@@ -38,12 +39,20 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siplbd [-c FILE] [-n] [-d] [-v]\n"
-		"  -c FILE  configuration (default %s)\n"
-		"  -n       check the configuration and the users file, exit\n"
-		"  -d       stay in the foreground, log to stderr\n"
-		"  -v       verbose (debug) logging\n",
+		"  -c FILE        configuration (default %s)\n"
+		"  -n             check the configuration and the users file, "
+		"exit\n"
+		"  -d             stay in the foreground, log to stderr\n"
+		"  -v             verbose (debug) logging\n"
+		CLI_HELP_TAIL,
 		SIPLBD_CONF_DEFAULT);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static void on_signal(struct evloop *loop, int signo, void *arg)
 {
@@ -82,7 +91,8 @@ int main(int argc, char **argv)
 	bool check_only = false, foreground = false;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "c:ndvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:ndvh", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_path = optarg;
@@ -98,26 +108,31 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
+		case 'V':
+			cli_print_version(stdout, "siplbd");
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "siplbd: unexpected argument '%s'\n",
+			argv[optind]);
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	log_init("siplbd", level);
 
 	err = daemon_init(&d, conf_path);
 	if (err)
-		return 1;
+		return CLI_EXIT_FAILURE;
 	if (check_only) {
 		printf("siplbd: configuration %s OK (%zu VIPs, %zu users)\n",
 		       d.conf_path, d.conf->nvips, daemon_user_count(&d));
 		daemon_free(&d);
-		return 0;
+		return CLI_EXIT_OK;
 	}
 	if (!foreground)
 		log_to_syslog();
@@ -129,12 +144,12 @@ int main(int argc, char **argv)
 	if (err) {
 		log_warnx("start-up failed: %s", strerror(-err));
 		daemon_free(&d);
-		return 1;
+		return CLI_EXIT_FAILURE;
 	}
 	if (!foreground && daemon(0, 0)) {
 		log_warn("Couldn't go to the background");
 		daemon_free(&d);
-		return 1;
+		return CLI_EXIT_FAILURE;
 	}
 	log_info("running: %zu VIPs, pin directory %s", d.conf->nvips,
 		 d.conf->pin_dir);
@@ -142,5 +157,5 @@ int main(int argc, char **argv)
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
 	daemon_free(&d);
-	return err ? 1 : 0;
+	return err ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
