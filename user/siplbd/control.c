@@ -157,7 +157,7 @@ static int backend_command(struct siplbd *d, char **w, int n, const char **why)
 static void execute(struct siplbd *d, char *line, FILE *out)
 {
 	const char *why = "unknown command";
-	char *w[8], *save = NULL, *tok;
+	char *w[8], *save = NULL, *tok, reason[CONTROL_LINE_MAX / 2];
 	int n = 0, err = -EINVAL;
 
 	for (tok = strtok_r(line, " \t\r\n", &save); tok && n < 8;
@@ -169,8 +169,8 @@ static void execute(struct siplbd *d, char *line, FILE *out)
 		return;
 	}
 	if (n == 1 && !strcmp(w[0], "reload")) {
-		daemon_reload(d);
-		err = 0;
+		err = daemon_reload(d, reason, sizeof(reason));
+		why = reason;
 	} else if (n >= 2 && !strcmp(w[0], "backend")) {
 		err = backend_command(d, w, n, &why);
 	}

@@ -66,7 +66,7 @@ int daemon_start(struct siplbd *d);
 int daemon_watch(struct siplbd *d, int fd);
 void daemon_event(struct siplbd *d, int fd);
 void daemon_tick(struct siplbd *d);
-void daemon_reload(struct siplbd *d);
+int daemon_reload(struct siplbd *d, char *why, size_t whylen);
 void daemon_free(struct siplbd *d);
 size_t daemon_user_count(const struct siplbd *d);
 

@@ -81,7 +81,7 @@ static void on_signal(struct siplbd *d)
 
 	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			daemon_reload(d);
+			daemon_reload(d, NULL, 0);
 		} else {
 			log_info("signal %u: exiting (the XDP program and the "
 				 "maps stay)", si.ssi_signo);
