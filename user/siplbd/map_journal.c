@@ -181,11 +181,37 @@ int map_journal_save_range(struct map_journal *j, int fd, __u32 first,
 	return 0;
 }
 
+/* Whether the map still holds what e saved (the write it was saved for
+ * may have failed): then there is nothing to put back, and a map that
+ * refuses writes (frozen) is not asked to take one. */
+static bool unchanged(const struct map_undo *e)
+{
+	size_t len = (size_t)e->value_size * (e->range ? e->count : 1);
+	void *now = malloc(len);
+	bool same, found;
+
+	if (!now)
+		return false;
+	if (e->range) {
+		same = !range_read(e->fd, e->first, e->count, e->value_size,
+				   now) &&
+		       !memcmp(now, e->value, len);
+	} else {
+		found = !bpf_map_lookup_elem(e->fd, e->key, now);
+		same = found == e->present &&
+		       (!found || !memcmp(now, e->value, len));
+	}
+	free(now);
+	return same;
+}
+
 static int undo_one(const struct map_undo *e)
 {
 	__u32 *keys, count = e->count;
 	int err = 0;
 
+	if (unchanged(e))
+		return 0;
 	if (!e->range) {
 		if (e->present)
 			return bpf_map_update_elem(e->fd, e->key, e->value,

@@ -31,8 +31,9 @@ int map_journal_save(struct map_journal *j, int fd, const void *key);
 int map_journal_save_range(struct map_journal *j, int fd, __u32 first,
 			   __u32 count);
 
-/* Put every saved entry back, newest first. 0 or the first -errno (the
- * rest is still restored). The journal is emptied. */
+/* Put every saved entry back, newest first; one the map still holds as
+ * saved is not written. 0 or the first -errno (the rest is still
+ * restored). The journal is emptied. */
 int map_journal_undo(struct map_journal *j);
 
 void map_journal_free(struct map_journal *j);
