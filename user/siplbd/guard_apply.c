@@ -83,43 +83,56 @@ static int keys_push(struct siplb_trunk_key **keys, size_t *n,
 	return 0;
 }
 
-/* The stale prefixes, and how many the map holds now. */
-static int plan_stale_trunks(int fd, const struct siplb_conf *conf,
-			     struct guard_plan *p, size_t *present)
+/* The prefixes in the map, exactly: a lookup in an LPM trie would also
+ * find 192.0.2.7 "present" under 192.0.2.0/24. */
+static int trunks_read(int fd, struct siplb_trunk_key **keys, size_t *n)
 {
 	struct siplb_trunk_key key, next;
 	int err;
 
-	*present = 0;
 	err = bpf_map_get_next_key(fd, NULL, &next);
 	while (!err) {
 		key = next;
-		(*present)++;
-		if (!conf_has_trunk(conf, &key) &&
-		    keys_push(&p->del, &p->ndel, &key))
+		if (keys_push(keys, n, &key))
 			return -ENOMEM;
 		err = bpf_map_get_next_key(fd, &key, &next);
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
+static bool keys_have(const struct siplb_trunk_key *keys, size_t n,
+		      const struct siplb_trunk_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&keys[i], key, sizeof(*key)))
+			return true;
+	return false;
+}
+
 static int plan_trunks(int fd, const struct siplb_conf *conf,
 		       struct guard_plan *p)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), one;
-	size_t i, present;
+	struct siplb_trunk_key *now = NULL;
+	__u32 len = sizeof(info);
+	size_t i, present = 0;
 	int err;
 
-	err = plan_stale_trunks(fd, conf, p, &present);
+	err = trunks_read(fd, &now, &present);
+	for (i = 0; !err && i < present; i++)
+		if (!conf_has_trunk(conf, &now[i]))
+			err = keys_push(&p->del, &p->ndel, &now[i]);
+	for (i = 0; !err && i < conf->guard.ntrunks; i++)
+		if (!keys_have(now, present, &conf->guard.trunks[i].key))
+			err = keys_push(&p->add, &p->nadd,
+					&conf->guard.trunks[i].key);
+	free(now);
+	if (!err && bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
 	if (err)
 		return err;
-	for (i = 0; i < conf->guard.ntrunks; i++)
-		if (bpf_map_lookup_elem(fd, &conf->guard.trunks[i].key, &one) &&
-		    keys_push(&p->add, &p->nadd, &conf->guard.trunks[i].key))
-			return -ENOMEM;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
 	if (present - p->ndel + p->nadd > info.max_entries) {
 		log_warnx("siplb_trunks holds at most %u prefixes, the "
 			  "configuration has %zu", info.max_entries,

@@ -15,6 +15,7 @@
 
 struct map_undo {
 	int fd;
+	bool lpm;	/* an LPM trie: a lookup finds a shorter prefix too */
 	bool range;	/* entries first..first+count-1 of an array */
 	bool present;	/* the key existed: put value back, else delete */
 	__u32 first, count;
@@ -23,15 +24,44 @@ struct map_undo {
 	void *value;	/* count values for a range */
 };
 
-static int map_sizes(int fd, __u32 *key_size, __u32 *value_size)
+static int map_sizes(int fd, __u32 *key_size, __u32 *value_size, bool *lpm)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
+	*key_size = *value_size = 0;
+	*lpm = false;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	*key_size = info.key_size;
 	*value_size = info.value_size;
+	*lpm = info.type == BPF_MAP_TYPE_LPM_TRIE;
+	return 0;
+}
+
+/* Whether key itself is in the map (its value into value). In an LPM
+ * trie a lookup answers for the longest prefix that matches, which may
+ * be a shorter one: there, only a walk of the keys says. */
+static int key_present(int fd, const void *key, __u32 key_size, bool lpm,
+		       void *value, bool *present)
+{
+	char cur[64], next[64];
+	int err;
+
+	*present = !bpf_map_lookup_elem(fd, key, value);
+	if (!*present)
+		return errno == ENOENT ? 0 : -errno;
+	if (!lpm)
+		return 0;
+	if (key_size > sizeof(cur))
+		return -EINVAL;
+	*present = false;
+	err = bpf_map_get_next_key(fd, NULL, next);
+	while (!err && !*present) {
+		memcpy(cur, next, key_size);
+		*present = !memcmp(cur, key, key_size);
+		err = bpf_map_get_next_key(fd, cur, next);
+	}
 	return 0;
 }
 
@@ -67,11 +97,12 @@ static bool journal_has(const struct map_journal *j, int fd, const void *key,
 
 int map_journal_save(struct map_journal *j, int fd, const void *key)
 {
-	__u32 key_size = 0, value_size = 0;
+	__u32 key_size, value_size;
 	struct map_undo *e;
+	bool lpm;
 	int err;
 
-	err = map_sizes(fd, &key_size, &value_size);
+	err = map_sizes(fd, &key_size, &value_size, &lpm);
 	if (err)
 		return err;
 	if (journal_has(j, fd, key, key_size))
@@ -88,11 +119,11 @@ int map_journal_save(struct map_journal *j, int fd, const void *key)
 	}
 	memcpy(e->key, key, key_size);
 	e->fd = fd;
+	e->lpm = lpm;
 	e->key_size = key_size;
 	e->value_size = value_size;
-	e->present = !bpf_map_lookup_elem(fd, key, e->value);
-	if (!e->present && errno != ENOENT) {
-		err = -errno;
+	err = key_present(fd, key, key_size, lpm, e->value, &e->present);
+	if (err) {
 		free(e->key);
 		free(e->value);
 		return err;
@@ -145,19 +176,20 @@ static int range_read(int fd, __u32 first, __u32 count, __u32 value_size,
 int map_journal_save_range(struct map_journal *j, int fd, __u32 first,
 			   __u32 count)
 {
-	__u32 key_size = 0, value_size = 0;
+	__u32 key_size, value_size;
 	struct map_undo *e;
 	size_t i;
+	bool lpm;
 	int err;
 
 	for (i = 0; i < j->n; i++)
 		if (j->e[i].range && j->e[i].fd == fd &&
 		    j->e[i].first == first && j->e[i].count == count)
 			return 0;
-	err = map_sizes(fd, &key_size, &value_size);
+	err = map_sizes(fd, &key_size, &value_size, &lpm);
 	if (err)
 		return err;
-	if (key_size != sizeof(__u32))
+	if (key_size != sizeof(__u32) || lpm)
 		return -EINVAL;	/* not an array */
 	e = journal_push(j);
 	if (!e)
@@ -197,8 +229,9 @@ static bool unchanged(const struct map_undo *e)
 				   now) &&
 		       !memcmp(now, e->value, len);
 	} else {
-		found = !bpf_map_lookup_elem(e->fd, e->key, now);
-		same = found == e->present &&
+		same = !key_present(e->fd, e->key, e->key_size, e->lpm, now,
+				    &found) &&
+		       found == e->present &&
 		       (!found || !memcmp(now, e->value, len));
 	}
 	free(now);
