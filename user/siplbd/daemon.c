@@ -680,8 +680,8 @@ int daemon_reload(struct siplbd *d, char *why, size_t whylen)
 	if (!err)
 		err = reload_apply_maps(d, &rp, buf, sizeof(buf));
 	if (err) {
-		log_warnx("reload failed: %s; keeping the running "
-			  "configuration", buf[0] ? buf : strerror(-err));
+		log_warnx("reload failed: keeping the running configuration: "
+			  "%s", buf[0] ? buf : strerror(-err));
 		if (why)
 			snprintf(why, whylen, "reload failed: %s",
 				 buf[0] ? buf : strerror(-err));
