@@ -26,7 +26,7 @@ static struct {
 	enum siplb_backend_state state;
 } asked;
 
-static int fake_reload(void *ctx)
+static int fake_reload(void *ctx, char *why, size_t whylen)
 {
 	asked.reloads++;
 	return 0;

@@ -27,8 +27,9 @@
 #    VALUE"), steered by XDP, must reach that same backend.
 # 3. Reload. SIGHUP with one backend removed and another's weight 3: the
 #    maps and the Maglev table follow. SIGHUP with a syntax error: siplbd
-#    keeps running, logs FILE:LINE, nothing changes. `siplbctl reload`
-#    (the control socket) with the first configuration puts it back.
+#    keeps running, logs FILE:LINE, nothing changes; `siplbctl reload` of
+#    it fails with that FILE:LINE in its answer. `siplbctl reload` (the
+#    control socket) with the first configuration puts it back.
 # 4. Adopt. SIGTERM: siplbd exits, the XDP program and maps stay and keep
 #    steering. With siplbd gone, `siplbctl backend add ... --weight 5000`
 #    is refused (exit 2, nothing added) and `siplbctl reload` exits 1 and
@@ -735,6 +736,15 @@ fi
 	pass "broken config: backends and Maglev table unchanged" ||
 	fail "broken config changed the state: '$(backends_of r2 | tr '\n' ';')'" \
 		"was '$(backends_of r1 | tr '\n' ';')'"
+
+# The same broken file through the control socket: the answer says why.
+if ctl reload >"$W/reload-bad.out" 2>&1; then
+	fail "siplbctl reload of the broken config answered ok"
+elif grep -qF "reload failed: $CONF_REAL:$BAD_LINE:" "$W/reload-bad.out"; then
+	pass "siplbctl reload of the broken config fails: $(head -1 "$W/reload-bad.out")"
+else
+	fail "siplbctl reload of the broken config: '$(cat "$W/reload-bad.out")'"
+fi
 
 # Back to the first configuration through the control socket.
 cp "$CONF_V1" "$CONF"

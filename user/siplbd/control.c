@@ -129,7 +129,7 @@ static int backend_command(struct control *c, char **w, int n,
 static void execute(struct control *c, char *line, FILE *out)
 {
 	const char *why = "unknown command";
-	char *w[8], *save = NULL, *tok;
+	char *w[8], *save = NULL, *tok, reason[CONTROL_LINE_MAX / 2];
 	int n = 0, err = -EINVAL;
 
 	for (tok = strtok_r(line, " \t\r\n", &save); tok && n < 8;
@@ -141,8 +141,8 @@ static void execute(struct control *c, char *line, FILE *out)
 		return;
 	}
 	if (n == 1 && !strcmp(w[0], "reload")) {
-		err = c->ops->reload(c->ctx);
-		why = "reload failed: the running configuration stays";
+		err = c->ops->reload(c->ctx, reason, sizeof(reason));
+		why = reason;
 	} else if (n >= 2 && !strcmp(w[0], "backend")) {
 		err = backend_command(c, w, n, &why);
 	}

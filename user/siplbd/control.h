@@ -24,7 +24,8 @@
 #define CONTROL_IDLE_MS		5000
 
 struct control_ops {
-	int (*reload)(void *ctx);
+	/* 0, or -errno with the reason in why: nothing changed. */
+	int (*reload)(void *ctx, char *why, size_t whylen);
 	/* The JSON line of `stats` (newline included). */
 	int (*stats_json)(void *ctx, FILE *out);
 	int (*backend_add)(void *ctx, const struct siplb_endpoint *vip,

@@ -30,6 +30,7 @@
 #include "lb_apply.h"
 #include "lb_table.h"
 #include "log.h"
+#include "map_journal.h"
 #include "sip_msg.h"
 #include "state_file.h"
 #include "stun.h"
@@ -209,6 +210,14 @@ static void close_vip_sockets(struct siplbd *d)
 
 static void on_vip(struct evloop *loop, int fd, uint32_t events, void *arg);
 
+/* fd becomes VIP i's socket, served by the loop. */
+static int watch_vip_socket(struct siplbd *d, size_t i, int fd)
+{
+	d->sip[i] = (struct vip_socket){ .d = d, .vip = i, .fd = fd };
+	d->nsip = i + 1;
+	return evloop_add(&d->loop, fd, EPOLLIN, on_vip, &d->sip[i]);
+}
+
 static int open_vip_sockets(struct siplbd *d)
 {
 	size_t i;
@@ -218,9 +227,7 @@ static int open_vip_sockets(struct siplbd *d)
 		fd = open_vip_socket(&d->conf->vips[i].ep);
 		if (fd < 0)
 			return fd;
-		d->sip[i] = (struct vip_socket){ .d = d, .vip = i, .fd = fd };
-		d->nsip = i + 1;
-		err = evloop_add(&d->loop, fd, EPOLLIN, on_vip, &d->sip[i]);
+		err = watch_vip_socket(d, i, fd);
 		if (err)
 			return err;
 	}
@@ -506,73 +513,185 @@ static bool same_vip_list(const struct siplb_conf *a,
 }
 
 /*
- * SIGHUP: a new configuration and users file, checked completely first; on
- * any error the old ones stay in force. The interfaces and the pin
- * directory are fixed for the life of the process.
+ * A reload, planned: the new configuration and users file, the changes
+ * to the maps, and the new VIP sockets if the VIP list changed. Making
+ * one writes no map; everything here that can fail fails now.
  */
-void daemon_reload(struct siplbd *d)
-{
-	struct siplb_conf *conf = NULL;
-	struct users *users = NULL;
-	struct registrar_conf rc;
+struct reload_plan {
+	struct siplb_conf *conf;
+	struct users *users;
+	struct lb_plan lb;
+	struct guard_plan guard;
 	bool same_vips;
+	int sip_fd[SIPLB_MAX_VIPS];
+	size_t nsip;
+};
+
+static void reload_plan_free(struct reload_plan *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nsip; i++)
+		close(rp->sip_fd[i]);	/* never watched: see reload_commit */
+	lb_plan_free(&rp->lb);
+	guard_plan_free(&rp->guard);
+	users_free(rp->users);
+	conf_free(rp->conf);
+}
+
+/* The VIP sockets of the new list, opened beside the old ones
+ * (SO_REUSEADDR): if anything else fails, the old ones are still there.
+ * The loop serves them from reload_commit on; what arrives before queues
+ * in the socket. */
+static int reload_open_sockets(struct siplbd *d, struct reload_plan *rp)
+{
+	int fd;
+
+	for (rp->nsip = 0; rp->nsip < rp->conf->nvips; rp->nsip++) {
+		fd = open_vip_socket(&rp->conf->vips[rp->nsip].ep);
+		if (fd < 0)
+			return fd;
+		rp->sip_fd[rp->nsip] = fd;
+	}
+	return 0;
+}
+
+static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
+			    char *why, size_t whylen)
+{
 	int err;
 
-	log_info("reloading %s", d->conf_path);
-	if (load_conf(d->conf_path, &conf, &users)) {
-		log_warnx("reload failed: keeping the running configuration");
-		return;
-	}
-	if (strcmp(conf->pin_dir, d->conf->pin_dir) ||
-	    conf->ninterfaces != d->conf->ninterfaces ||
-	    memcmp(conf->interfaces, d->conf->interfaces,
-		   sizeof(conf->interfaces)))
+	err = conf_load(d->conf_path, &rp->conf, why, whylen);
+	if (!err)
+		err = users_load(rp->conf->users_path, &rp->users, why,
+				 whylen);
+	if (err)
+		return err;
+	if (strcmp(rp->conf->pin_dir, d->conf->pin_dir) ||
+	    rp->conf->ninterfaces != d->conf->ninterfaces ||
+	    memcmp(rp->conf->interfaces, d->conf->interfaces,
+		   sizeof(rp->conf->interfaces)))
 		log_warnx("reload: interface and pin-dir changes need a "
 			  "restart; ignoring them");
-	if (strcmp(conf->control_socket, d->conf->control_socket))
+	if (strcmp(rp->conf->control_socket, d->conf->control_socket))
 		log_warnx("reload: a new control-socket path needs a restart");
-	err = lb_apply_conf(&d->maps, conf);
+	err = lb_plan_build(&d->maps, rp->conf, &rp->lb);
 	if (err) {
-		log_warnx("reload: applying VIPs and backends failed: %s",
-			  strerror(-err));
-		conf_free(conf);
-		users_free(users);
-		return;
+		snprintf(why, whylen, "planning VIPs and backends: %s",
+			 strerror(-err));
+		return err;
 	}
-	err = guard_apply(&d->maps, conf);
+	err = guard_plan_build(&d->maps, rp->conf, &rp->guard);
 	if (err) {
-		log_warnx("reload: applying the guard block failed: %s",
-			  strerror(-err));
-		conf_free(conf);
-		users_free(users);
-		return;
+		snprintf(why, whylen, "planning the guard block: %s",
+			 strerror(-err));
+		return err;
 	}
-	same_vips = same_vip_list(d->conf, conf);
-	if (!same_vips)
+	rp->same_vips = same_vip_list(d->conf, rp->conf);
+	err = rp->same_vips ? 0 : reload_open_sockets(d, rp);
+	if (err)
+		snprintf(why, whylen, "opening the VIP sockets: %s",
+			 strerror(-err));
+	return err;
+}
+
+/* Write the planned changes; if one fails, undo those made. */
+static int reload_apply_maps(struct siplbd *d, struct reload_plan *rp,
+			     char *why, size_t whylen)
+{
+	struct map_journal j = {};
+	const char *what = "VIPs and backends";
+	int err, undo;
+
+	err = lb_plan_apply(&d->maps, &rp->lb, &j);
+	if (!err) {
+		what = "the guard block";
+		err = guard_plan_apply(&d->maps, &rp->guard, &j);
+	}
+	if (!err) {
+		map_journal_free(&j);
+		return 0;
+	}
+	undo = map_journal_undo(&j);
+	snprintf(why, whylen, "applying %s: %s; %s", what, strerror(-err),
+		 undo ? "UNDOING THE CHANGES FAILED, the maps are mixed: "
+			"restart siplbd" : "the changes made were undone");
+	if (undo)
+		log_warnx("reload: undoing the changes to the maps: %s",
+			  strerror(-undo));
+	return err;
+}
+
+/* Make the planned configuration the running one: nothing here fails. */
+static void reload_commit(struct siplbd *d, struct reload_plan *rp)
+{
+	struct registrar_conf rc;
+	size_t i;
+
+	if (!rp->same_vips) {
 		close_vip_sockets(d);
+		for (i = 0; i < rp->nsip; i++)
+			if (watch_vip_socket(d, i, rp->sip_fd[i]))
+				/* epoll out of memory: the socket still
+				 * queues; say so rather than lose it quietly */
+				log_warn("reload: serving VIP socket %zu", i);
+		rp->nsip = 0;
+	}
 	users_free(d->users);
 	conf_free(d->conf);
-	d->users = users;
-	d->conf = conf;
-	registrar_conf_from(conf, &rc);
+	d->users = rp->users;
+	d->conf = rp->conf;
+	rp->users = NULL;
+	rp->conf = NULL;
+	registrar_conf_from(d->conf, &rc);
 	d->reg.conf = rc;
-	d->reg.users = users;
-	d->loc.max_contacts = conf->registrar.max_contacts;
-	if (conf->state_path[0] && !d->state_ready) {
+	d->reg.users = d->users;
+	d->loc.max_contacts = d->conf->registrar.max_contacts;
+	if (d->conf->state_path[0] && !d->state_ready) {
 		/* state-file added by this reload: the map is live, save
 		 * it from the next tick on (nothing to restore). */
 		d->state_ready = true;
 		d->state_saved_gen = (__u64)-1;
 	}
-	auth_guard_configure(&d->guard, conf->auth.block_threshold,
-			     conf->auth.block_window, conf->auth.block_time);
-	health_conf_from(conf, &d->health.conf);
-	err = same_vips ? 0 : open_vip_sockets(d);
-	if (err)
-		log_warnx("reload: reopening the VIP sockets failed: %s",
-			  strerror(-err));
-	log_info("reloaded: %zu VIPs, %zu users", conf->nvips,
-		 users_count(users));
+	auth_guard_configure(&d->guard, d->conf->auth.block_threshold,
+			     d->conf->auth.block_window,
+			     d->conf->auth.block_time);
+	health_conf_from(d->conf, &d->health.conf);
+}
+
+/*
+ * SIGHUP and `siplbctl reload`: all or nothing. Everything is read,
+ * checked and planned before any map is written; if writing fails
+ * half-way, what was written is undone, so the maps and the running
+ * configuration stay as they were. The interfaces and the pin directory
+ * are fixed for the life of the process. why (may be NULL) receives what
+ * failed. 0 or -errno.
+ */
+int daemon_reload(struct siplbd *d, char *why, size_t whylen)
+{
+	struct reload_plan rp = {};
+	char buf[512];
+	int err;
+
+	log_info("reloading %s", d->conf_path);
+	buf[0] = '\0';
+	err = reload_plan_make(d, &rp, buf, sizeof(buf));
+	if (!err)
+		err = reload_apply_maps(d, &rp, buf, sizeof(buf));
+	if (err) {
+		log_warnx("reload failed: keeping the running configuration: "
+			  "%s", buf[0] ? buf : strerror(-err));
+		if (why)
+			snprintf(why, whylen, "reload failed: %s",
+				 buf[0] ? buf : strerror(-err));
+		reload_plan_free(&rp);
+		return err;
+	}
+	reload_commit(d, &rp);
+	reload_plan_free(&rp);
+	log_info("reloaded: %zu VIPs, %zu users", d->conf->nvips,
+		 users_count(d->users));
+	return 0;
 }
 
 void daemon_free(struct siplbd *d)

@@ -76,7 +76,7 @@ struct siplbd {
 int daemon_init(struct siplbd *d, const char *conf_path);
 int daemon_start(struct siplbd *d);
 void daemon_tick(struct siplbd *d);
-void daemon_reload(struct siplbd *d);
+int daemon_reload(struct siplbd *d, char *why, size_t whylen);
 void daemon_free(struct siplbd *d);
 size_t daemon_user_count(const struct siplbd *d);
 

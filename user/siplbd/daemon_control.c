@@ -13,12 +13,9 @@
 #include "nonce.h"
 #include "users.h"
 
-static int op_reload(void *ctx)
+static int op_reload(void *ctx, char *why, size_t whylen)
 {
-	/* daemon_reload() keeps the running configuration on any error and
-	 * says why in the log; the reply stays "ok", as it always was. */
-	daemon_reload(ctx);
-	return 0;
+	return daemon_reload(ctx, why, whylen);
 }
 
 static void json_daemon(FILE *out, const struct siplbd *d)

@@ -57,7 +57,7 @@ static const struct option long_options[] = {
 static void on_signal(struct evloop *loop, int signo, void *arg)
 {
 	if (signo == SIGHUP) {
-		daemon_reload(arg);
+		daemon_reload(arg, NULL, 0);
 		return;
 	}
 	log_info("signal %d: exiting (the XDP program and the maps stay)",
