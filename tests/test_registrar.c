@@ -1964,6 +1964,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	testlib_require_root("BPF maps");
 	log_init("test_registrar", LOG_LEVEL_WARN);
 	return testlib_main(argc, argv);
 }
