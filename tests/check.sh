@@ -7,7 +7,10 @@
 #   e2e/NAME.sh      tests/e2e/NAME.sh, the namespace end-to-end tests
 #   fuzz/TARGET      tests/fuzz/run.sh -t $FUZZ_TIME TARGET (make fuzz-build)
 #
-#   tests/check.sh [GROUP...]    GROUP: c, asan, e2e, fuzz (default: all)
+#   tests/check.sh [GROUP|NAME...]
+#
+# GROUP is c, asan, e2e or fuzz (default: all four); NAME is one program
+# as named above (tests/check.sh c e2e/steer.sh).
 #
 # The fuzz runs go first, FUZZ_JOBS (2) at a time; everything else runs
 # one at a time after them, the e2e tests because they are timing-
@@ -25,21 +28,28 @@ ROOT=$PWD
 FUZZ_TIME=${FUZZ_TIME:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 
-groups=${*:-c asan e2e fuzz}
-for g in $groups; do
-	case $g in
-	c | asan | e2e | fuzz) ;;
-	*) echo "usage: $0 [c] [asan] [e2e] [fuzz]" >&2; exit 2 ;;
+select=${*:-c asan e2e fuzz}
+groups=""
+for a in $select; do
+	case ${a%%/*} in
+	c | asan | e2e | fuzz) groups="$groups ${a%%/*}" ;;
+	*) echo "usage: $0 [c|asan|e2e|fuzz|GROUP/NAME]..." >&2; exit 2 ;;
 	esac
 done
 
 dir=$(mktemp -d /tmp/siplb-check.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
-# wrap NAME [VAR=VALUE...] CMD...: a test program named NAME for prove.
+# wrap NAME [VAR=VALUE...] CMD...: a test program named NAME for prove,
+# if selected (by its group or its name) and not there yet.
 wrap() {
-	local name=$1
+	local name=$1 a
 	shift
+	for a in $select; do
+		[ "$a" = "${name%%/*}" ] || [ "$a" = "$name" ] && break
+	done
+	[ "$a" = "${name%%/*}" ] || [ "$a" = "$name" ] || return 0
+	[ ! -e "$dir/$name" ] || return 0
 	mkdir -p "$dir/${name%/*}"
 	{
 		echo '#!/bin/sh'
@@ -80,6 +90,11 @@ for g in $groups; do
 		done ;;
 	esac
 done
+
+if [ -z "$tests" ]; then
+	echo "check.sh: no test program matches: $select" >&2
+	exit 2
+fi
 
 if [ "$(id -u)" -eq 0 ]; then
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
