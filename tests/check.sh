@@ -23,7 +23,7 @@
 # skipped itself ("1..0 # SKIP ...") is skipped. Exits non-zero if any
 # failed, or if none passed.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 FUZZ_TIME=${FUZZ_TIME:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
@@ -118,7 +118,7 @@ nfailed=$(printf '%s' "$failed" | grep -c .)
 nskipped=$(printf '%s' "$skipped" | grep -c .)
 if [ -z "$total" ]; then
 	# prove did not finish: nothing it did not judge counts as passed.
-	total=$(echo $tests | wc -w)
+	total=$(echo "$tests" | wc -w)
 	nfailed=$((total - nskipped))
 	status=1
 fi
