@@ -3,7 +3,8 @@
 #   make            the BPF object, the three programs and the tests
 #   make check      install dependencies, build, then run every test under
 #                   prove (tests/check.sh): the C tests, the same under
-#                   ASan+UBSan, the end-to-end scripts, short fuzz runs
+#                   ASan+UBSan, the end-to-end scripts, short fuzz runs;
+#                   its last line is "N passed, M failed" (test programs)
 #   make asan       just build the C tests with ASan+UBSan (build/asan/)
 #   make fuzz       build the fuzz targets (build/fuzz/), run each briefly
 #   make fuzz-build just build them (scripts/fuzz-long.sh runs them longer)
@@ -77,7 +78,7 @@ deps:
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all asan fuzz-build
-	$(Q)tests/check.sh
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) tests/check.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

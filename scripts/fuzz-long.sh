@@ -30,7 +30,8 @@ esac
 make --no-print-directory fuzz-build || exit 1
 mkdir -p "$work"
 echo "fuzzing $targets for ${secs}s each, $jobs at a time; corpus in $work"
-# One line per target as each finishes; the exit status is xargs's:
+# One TAP stream per target (a "# " summary, then ok or not ok) as each
+# finishes; the exit status is xargs's:
 # non-zero if any target failed.
 printf '%s\n' $targets |
 	xargs -P "$jobs" -I{} tests/fuzz/run.sh -t "$secs" -w "$work" {}

@@ -27,8 +27,66 @@ log() {
 	printf '%s: %s\n' "$LIB_NAME" "$*"
 }
 
+# ---- TAP -----------------------------------------------------------------
+#
+# The end-to-end tests speak TAP, as the C tests do, so that prove runs
+# both: a test calls lib_tap right after sourcing this file. From then on
+# its stdout goes through tap_filter, which makes every line a "# "
+# comment except the results that pass, fail and die write (on their own
+# descriptor, so that a result inside $(...) is not captured), numbers
+# those, and prints the plan when the output ends. stderr is left alone.
+# Without lib_tap (the demo, the benchmarks) nothing changes.
+LIB_TAP=0
+LIB_TAP_FD=""
+
+tap_filter() {
+	awk 'BEGIN { print "TAP version 13"; fflush() }
+	{
+		i = index($0, "\001")
+		if (i == 0) {
+			print "# " $0
+			fflush()
+			next
+		}
+		# A result after output that did not end its line.
+		if (i > 1)
+			print "# " substr($0, 1, i - 1)
+		split(substr($0, i + 1), r, "\001")
+		desc = r[2]
+		gsub(/#/, "\\#", desc)	# "#" would start a directive
+		print r[1] " " ++n " - " desc
+		fflush()
+	}
+	END {
+		# Ran to the end without checking anything: not a pass.
+		if (n == 0)
+			print "not ok " ++n " - no check ran"
+		print "1.." n
+	}'
+}
+
+# lib_tap: TAP from here on; a run without root is skipped, not failed.
+lib_tap() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "1..0 # SKIP needs root (namespaces, XDP)"
+		exit 0
+	fi
+	exec {LIB_TAP_FD}> >(tap_filter)
+	exec >&"$LIB_TAP_FD"
+	LIB_TAP=1
+}
+
+# tap_result ok|"not ok" TEXT: one result line (TAP mode only).
+tap_result() {
+	[ "$LIB_TAP" = 1 ] || return 0
+	printf '\001%s\001%s\n' "$1" "$2" >&"$LIB_TAP_FD"
+	[ "$1" = ok ] || LIB_TAP_FAILED=$((LIB_TAP_FAILED + 1))
+}
+LIB_TAP_FAILED=0
+
 die() {
 	printf '%s: %s\n' "$LIB_NAME" "$*" >&2
+	tap_result "not ok" "$*"
 	exit 1
 }
 
@@ -36,10 +94,15 @@ die() {
 fail() {
 	printf '%s: FAIL: %s\n' "$LIB_NAME" "$*" >&2
 	LIB_FAILURES=$((LIB_FAILURES + 1))
+	tap_result "not ok" "$*"
 }
 
 pass() {
-	printf '%s: ok: %s\n' "$LIB_NAME" "$*"
+	if [ "$LIB_TAP" = 1 ]; then
+		tap_result ok "$*"
+	else
+		printf '%s: ok: %s\n' "$LIB_NAME" "$*"
+	fi
 }
 
 # lib_init NAME: check the basics, make the work directory, set the traps.
@@ -104,6 +167,9 @@ lib_cleanup() {
 	set +e
 	trap '' PIPE
 	trap - EXIT INT TERM
+	# An exit that no result explains (set -e, a signal) fails the test.
+	[ "$rc" -eq 0 ] || [ "$LIB_TAP_FAILED" -gt 0 ] ||
+		tap_result "not ok" "$LIB_NAME exited with status $rc"
 	for pid in $LIB_PIDS; do
 		lib_stop "$pid" TERM 3 || true
 	done

@@ -931,7 +931,7 @@ static void judge(void)
 	if (in_scope && stat_is_steer(o.stat) && affinity_has(parsed.call_id))
 		run.in_scope_steered++;
 	if (cfg.only_set)	/* one message run again: show it */
-		describe(stdout, run.fail.n ? run.fail.t[0].name : "agree", &o,
+		describe(stderr, run.fail.n ? run.fail.t[0].name : "agree", &o,
 			 pv.err);
 out:
 	free((char *)pv.buf);
@@ -1823,8 +1823,8 @@ static void run_begin(const char *what)
 	memset(&run, 0, sizeof(run));
 	run.what = what;
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
-	printf("differential %s: seed 0x%016llx (SIPLB_DIFF_SEED to change)\n",
-	       what, (unsigned long long)cfg.seed);
+	testlib_note("differential %s: seed 0x%016llx (SIPLB_DIFF_SEED to change)\n",
+		     what, (unsigned long long)cfg.seed);
 }
 
 static void run_range(size_t from, size_t to)
@@ -1836,9 +1836,9 @@ static void run_range(size_t from, size_t to)
 			continue;
 		build_subject(idx, &subj);
 		if (subj.msg.len > PAYLOAD_MAX) {
-			printf("  %s: %zu bytes, more than one test frame: not "
-			       "run as it is (its mutants are cut to %d)\n",
-			       subj.origin, subj.msg.len, PAYLOAD_MAX);
+			testlib_note("  %s: %zu bytes, more than one test frame: not "
+				     "run as it is (its mutants are cut to %d)\n",
+				     subj.origin, subj.msg.len, PAYLOAD_MAX);
 			run.skipped++;
 			continue;
 		}
@@ -1850,12 +1850,12 @@ static void print_tallies(const char *title, const struct tallies *ts)
 {
 	int i;
 
-	printf("  %s: %lu\n", title, tally_sum(ts));
+	testlib_note("  %s: %lu\n", title, tally_sum(ts));
 	for (i = 0; i < ts->n; i++)
-		printf("    %8lu  %s (first: message %zu)\n", ts->t[i].n,
-		       ts->t[i].name, ts->t[i].first);
+		testlib_note("    %8lu  %s (first: message %zu)\n", ts->t[i].n,
+			     ts->t[i].name, ts->t[i].first);
 	if (ts->other)
-		printf("    %8lu  (other categories)\n", ts->other);
+		testlib_note("    %8lu  (other categories)\n", ts->other);
 }
 
 static void run_end(void)
@@ -1867,16 +1867,16 @@ static void run_end(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (now.tv_sec - run.start.tv_sec) +
 	       (now.tv_nsec - run.start.tv_nsec) / 1e9;
-	printf("  %s: %zu messages run (%zu not run) in %.1f s; parser "
-	       "accepts %lu; %lu in rule 2's scope, %lu of them steered by "
-	       "their Call-ID\n", run.what, run.messages, run.skipped, secs,
-	       run.accepted, run.in_scope, run.in_scope_steered);
-	printf("  %-22s %14s %14s\n", "XDP counter", "parser accepts",
-	       "parser rejects");
+	testlib_note("  %s: %zu messages run (%zu not run) in %.1f s; parser "
+		     "accepts %lu; %lu in rule 2's scope, %lu of them steered by "
+		     "their Call-ID\n", run.what, run.messages, run.skipped, secs,
+		     run.accepted, run.in_scope, run.in_scope_steered);
+	testlib_note("  %-22s %14s %14s\n", "XDP counter", "parser accepts",
+		     "parser rejects");
 	for (i = 0; i < SIPLB_STAT_MAX; i++)
 		if (run.by_stat[i][0] || run.by_stat[i][1])
-			printf("  %-22s %14lu %14lu\n", siplb_stat_names[i],
-			       run.by_stat[i][1], run.by_stat[i][0]);
+			testlib_note("  %-22s %14lu %14lu\n", siplb_stat_names[i],
+				     run.by_stat[i][1], run.by_stat[i][0]);
 	print_tallies("agreements", &run.agree);
 	print_tallies("steered, parser rejects (XDP took the first Call-ID "
 		      "header's value)", &run.steered_rejected);
@@ -1893,8 +1893,8 @@ static void run_end(void)
 			       run.fail.t[i].first);
 	ASSERT_EQ(run.fail.other, 0, "failures in uncounted categories");
 	if (run.fail.n && dumped)
-		printf("  the first %d failing messages are in %s\n", dumped,
-		       dump_path);
+		testlib_note("  the first %d failing messages are in %s\n", dumped,
+			     dump_path);
 }
 
 TEST(edge_cases_agree)
@@ -1922,8 +1922,8 @@ TEST(generated_and_mutated_messages_agree)
 	size_t mutants_before;
 
 	run_begin("generated and mutated");
-	printf("  %zu generated messages, %zu mutants (SIPLB_DIFF_MUTANTS)\n",
-	       cfg.generated, cfg.mutants);
+	testlib_note("  %zu generated messages, %zu mutants (SIPLB_DIFF_MUTANTS)\n",
+		     cfg.generated, cfg.mutants);
 	run_range(first_generated(), first_mutant());
 	mutants_before = run.messages;
 	run_range(first_mutant(), first_mutant() + cfg.mutants);
@@ -1969,6 +1969,8 @@ static int lookup_vip_id(void)
 int main(int argc, char **argv)
 {
 	int err;
+
+	testlib_require_root("BPF_PROG_TEST_RUN in a network namespace");
 
 	cfg.seed = env_u64("SIPLB_DIFF_SEED", DEFAULT_SEED, NULL);
 	cfg.mutants = env_u64("SIPLB_DIFF_MUTANTS", DEFAULT_MUTANTS, NULL);

@@ -141,8 +141,8 @@ static void check_vector(const struct vector *v)
 					&sess), what))
 		return;
 	if (!digest_alg_available(alg)) {
-		printf("  skip %s: %s not in this OpenSSL\n", v->col[COL_ID],
-		       alg_name);
+		testlib_note("  skip %s: %s not in this OpenSSL\n", v->col[COL_ID],
+			     alg_name);
 		vectors_skipped++;
 		return;
 	}
@@ -245,8 +245,8 @@ TEST(corpus_rows_all_known)
 	ASSERT_EQ(n_vectors, ARRAY_SIZE(known), "rows in vectors.tsv");
 	for (i = 0; i < ARRAY_SIZE(known); i++)
 		ASSERT_TRUE(find_vector(known[i]) != NULL, known[i]);
-	printf("  SHA-512-256 in this OpenSSL: %s\n",
-	       digest_alg_available(DIGEST_ALG_SHA512_256) ? "yes" : "no");
+	testlib_note("  SHA-512-256 in this OpenSSL: %s\n",
+		     digest_alg_available(DIGEST_ALG_SHA512_256) ? "yes" : "no");
 }
 
 TEST(rfc2617_and_rfc7616_vectors)
@@ -941,12 +941,12 @@ TEST(replay_model_no_pair_accepted_twice)
 	replay_model(NONCE_REPLAY_DEFAULT_SLOTS, &bad, &ideal);
 	ASSERT_EQ(bad, 0, "big table: no nc accepted twice or going down");
 	replay_model(64, &bad, &accepted);
-	printf("  accepted of 20000 uses: %d (64K slots), %d (64 slots)",
-	       ideal, accepted);
+	testlib_note("  accepted of 20000 uses: %d (64K slots), %d (64 slots)",
+		     ideal, accepted);
 	ASSERT_EQ(bad, 0, "64 slots: none either");
 	ASSERT_GE(accepted, ideal * 0.95, "64 slots hold 40 live nonces");
 	replay_model(8, &bad, &accepted);
-	printf(", %d (8 slots)\n", accepted);
+	testlib_note(", %d (8 slots)\n", accepted);
 	ASSERT_EQ(bad, 0, "8 slots, evicting all the time: still none");
 	ASSERT_GE(accepted, 1, "8 slots: still accepts some");
 }
@@ -987,8 +987,8 @@ TEST(nonce_and_replay_throughput)
 		accepted += nonce_replay_use(t, &id, 1, 1000 + i / 100) == 0;
 		replays += nonce_replay_use(t, &id, 1, 1000 + i / 100) == 0;
 	}
-	printf("  %d nonces made, checked and used twice in %.3f s\n", N,
-	       seconds_since(&t0));
+	testlib_note("  %d nonces made, checked and used twice in %.3f s\n", N,
+		     seconds_since(&t0));
 	ASSERT_EQ(valid, N, "every nonce made is valid");
 	ASSERT_EQ(accepted, N, "20,000 live nonces fit the default table");
 	ASSERT_EQ(replays, 0, "no replay accepted");
@@ -1312,7 +1312,7 @@ TEST(users_ten_thousand)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_OK(users_parse("big", text, used, &db, err, sizeof(err)), err);
-	printf("  parsed %d users in %.4f s\n", N, seconds_since(&t0));
+	testlib_note("  parsed %d users in %.4f s\n", N, seconds_since(&t0));
 	ASSERT_EQ(users_count(db), N, "all users loaded");
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1330,7 +1330,7 @@ TEST(users_ten_thousand)
 			right += !strcmp(h, ha1);
 		}
 	}
-	printf("  %d lookups in %.4f s\n", 2 * N, seconds_since(&t0));
+	testlib_note("  %d lookups in %.4f s\n", 2 * N, seconds_since(&t0));
 	ASSERT_EQ(found, N, "every user found");
 	ASSERT_EQ(absent, N, "nobody found in another realm");
 	ASSERT_EQ(right, (N + 96) / 97, "sampled HA1s are the right ones");
@@ -1370,7 +1370,7 @@ int main(int argc, char **argv)
 	int rc = testlib_main(argc, argv);
 
 	if (vectors_skipped)
-		printf("%d vectors skipped (algorithm not available)\n",
-		       vectors_skipped);
+		testlib_note("%d vectors skipped (algorithm not available)\n",
+			     vectors_skipped);
 	return rc;
 }

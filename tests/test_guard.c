@@ -560,6 +560,8 @@ int main(int argc, char **argv)
 {
 	int err;
 
+	testlib_require_root("BPF_PROG_TEST_RUN in a network namespace");
+
 	err = fixture_setup(&fix);
 	if (err) {
 		fprintf(stderr, "test_guard: fixture setup failed: %s\n",

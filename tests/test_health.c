@@ -66,6 +66,8 @@ int main(int argc, char **argv)
 {
 	int err, ret;
 
+	testlib_require_root("a network namespace and BPF maps");
+
 	log_init("test_health", LOG_LEVEL_WARN);
 	err = fixture_setup(&fix);
 	if (err)

@@ -215,8 +215,8 @@ TEST(spread_equal_weights)
 		hi = counts[i + 1] > hi ? counts[i + 1] : hi;
 	}
 	dev = max_share_error(counts, weights, 100, SIPLB_RING_SIZE);
-	printf("maglev: spread N=100 size=%u: max deviation from mean %.3f%% (slots per backend %u..%u); build %.2f ms\n",
-	       SIPLB_RING_SIZE, dev * 100, lo, hi, ms);
+	testlib_note("maglev: spread N=100 size=%u: max deviation from mean %.3f%% (slots per backend %u..%u); build %.2f ms\n",
+		     SIPLB_RING_SIZE, dev * 100, lo, hi, ms);
 	ASSERT_LE(dev, 0.03, "each share within 3% of 1/100");
 	/* Loose enough for -O0 and a busy CI box; a regression is 10x. */
 	ASSERT_LE(ms, 100, "build of 65537 slots x 100 backends in 100 ms");
@@ -255,8 +255,8 @@ TEST(weights_respected)
 					  "weight 0 backend owns no slot");
 		err = max_share_error(counts, cases[c].w, cases[c].n,
 				      SIPLB_RING_SIZE);
-		printf("maglev: weights case %zu: max share error %.3f%%\n", c,
-		       err * 100);
+		testlib_note("maglev: weights case %zu: max share error %.3f%%\n", c,
+			     err * 100);
 		ASSERT_LE(err, 0.03, "each share within 3% of weight/total");
 	}
 }
@@ -306,8 +306,8 @@ static void check_disruption(size_t n)
 		worst = frac > worst ? frac : worst;
 	}
 	/* Its own slots average exactly 1/N: the N backends own the table. */
-	printf("maglev: disruption N=%zu size=%u: removing one backend moves its own slots (1/N = %.3f%% on average) plus %.3f%% of the table on average, %.3f%% at worst, over all %zu removals\n",
-	       n, SIPLB_RING_SIZE, 100.0 / n, sum / n * 100, worst * 100, n);
+	testlib_note("maglev: disruption N=%zu size=%u: removing one backend moves its own slots (1/N = %.3f%% on average) plus %.3f%% of the table on average, %.3f%% at worst, over all %zu removals\n",
+		     n, SIPLB_RING_SIZE, 100.0 / n, sum / n * 100, worst * 100, n);
 }
 
 TEST(minimal_disruption)

@@ -984,7 +984,7 @@ TEST(proxy_torture_messages)
 
 	torture("rfc4475", &handled);
 	torture("rfc5118", &handled);
-	printf("  %d torture messages through the proxy\n", handled);
+	testlib_note("  %d torture messages through the proxy\n", handled);
 	ASSERT_GE(handled, 60, "both corpora read");
 }
 
@@ -1509,8 +1509,10 @@ TEST(proxy_response_rules)
 
 int main(int argc, char **argv)
 {
-	int rc = testlib_main(argc, argv);
+	int rc;
 
+	testlib_require_root("BPF maps");
+	rc = testlib_main(argc, argv);
 	proxy_free(&P);
 	if (location_fd >= 0)
 		close(location_fd);

@@ -1965,6 +1965,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	testlib_require_root("BPF maps");
 	log_init("test_registrar", LOG_LEVEL_WARN);
 	return testlib_main(argc, argv);
 }

@@ -763,8 +763,8 @@ TEST(corpus_rfc4475)
 	if (!corpus_manifest_load(&mf, "rfc4475"))
 		return;
 	ASSERT_EQ(mf.nrows, 50, "RFC 4475 messages in the manifest");
-	printf("  %-11s %-8s %-6s %s\n", "message", "expected", "errno",
-	       "reason");
+	testlib_note("  %-11s %-8s %-6s %s\n", "message", "expected", "errno",
+		     "reason");
 	for (i = 0; i < mf.nrows; i++) {
 		char **row = mf.rows[i], file[64];
 		bool want_valid = !strcmp(row[mf.col_expected], "valid");
@@ -774,8 +774,8 @@ TEST(corpus_rfc4475)
 		if (!ASSERT_TRUE(b != NULL, file))
 			continue;
 		err = sip_msg_parse(&msg, b, len);
-		printf("  %-11s %-8s %-6d %s\n", row[mf.col_name],
-		       row[mf.col_expected], err, err ? msg.error : "-");
+		testlib_note("  %-11s %-8s %-6d %s\n", row[mf.col_name],
+			     row[mf.col_expected], err, err ? msg.error : "-");
 		if (want_valid) {
 			if (ASSERT_OK(err, row[mf.col_name]))
 				check_valid(&mf, row, &msg);
@@ -786,8 +786,8 @@ TEST(corpus_rfc4475)
 		}
 		free(b);
 	}
-	printf("  %d valid accepted, %d of %d invalid rejected\n", valid,
-	       rejected, mf.nrows - valid);
+	testlib_note("  %d valid accepted, %d of %d invalid rejected\n", valid,
+		     rejected, mf.nrows - valid);
 	free(mf.text);
 }
 
@@ -847,8 +847,8 @@ TEST(corpus_rfc5118)
 			}
 		}
 		err = sip_msg_parse(&msg, b, len);
-		printf("  %-36s %-8s %-4d %s\n", file, row[mf.col_expected],
-		       err, err ? msg.error : "-");
+		testlib_note("  %-36s %-8s %-4d %s\n", file, row[mf.col_expected],
+			     err, err ? msg.error : "-");
 		ASSERT_EQ(err, want, file);
 		ASSERT_STR(msg.error, why, file);
 		if (!err)
@@ -1016,7 +1016,7 @@ TEST(corpus_prefixes_and_mutations)
 		}
 		free(mf.text);
 	}
-	printf("  %u parses, %u accepted\n", torture_parses, torture_accepted);
+	testlib_note("  %u parses, %u accepted\n", torture_parses, torture_accepted);
 	ASSERT_GE(torture_parses, 30000, "the corpora were all read");
 }
 

@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 {
 	int ret;
 
+	testlib_require_root("BPF maps");
 	log_init("test_state_file", LOG_LEVEL_WARN);
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");

@@ -370,6 +370,7 @@ int main(int argc, char **argv)
 {
 	int err, ret;
 
+	testlib_require_root("BPF maps in a network namespace");
 	log_init("test_table_limits", LOG_LEVEL_WARN);
 	err = fixture_setup(&fix);
 	if (err)

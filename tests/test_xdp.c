@@ -905,8 +905,8 @@ TEST(agreement_10000_random_callids)
 			used[got]++;
 	}
 	ASSERT_EQ(mismatches, 0, "kernel and user space pick the same backend");
-	printf("agreement: 10000 Call-IDs, backends 1/2/3 got %u/%u/%u\n",
-	       used[1], used[2], used[3]);
+	testlib_note("agreement: 10000 Call-IDs, backends 1/2/3 got %u/%u/%u\n",
+		     used[1], used[2], used[3]);
 	for (i = 1; i <= 3; i++)
 		ASSERT_GE(used[i], 2800, "each backend gets about a third");
 }
@@ -971,8 +971,8 @@ static void run_corpus(const char *dir, int *ran, int *too_big)
 		if (!ASSERT_NEQ(len, 0, path))
 			continue;
 		if (len > CORPUS_FRAME_MAX) {
-			printf("corpus: %s is %zu bytes, larger than one "
-			       "test frame; not run\n", fields[0], len);
+			testlib_note("corpus: %s is %zu bytes, larger than one "
+				     "test frame; not run\n", fields[0], len);
 			(*too_big)++;
 			continue;
 		}
@@ -986,10 +986,10 @@ static void run_corpus(const char *dir, int *ran, int *too_big)
 					   flen, 1, &res), what))
 			continue;
 		(*ran)++;
-		printf("corpus: %-34s %-8s %s\n",
-		       has_file_column ? fields[9] : fields[0], fields[2],
-		       res.action == XDP_REDIRECT ? "steered" :
-		       res.action == XDP_PASS ? "passed up" : "dropped");
+		testlib_note("corpus: %-34s %-8s %s\n",
+			     has_file_column ? fields[9] : fields[0], fields[2],
+			     res.action == XDP_REDIRECT ? "steered" :
+			     res.action == XDP_PASS ? "passed up" : "dropped");
 		if (!strcmp(fields[4], "REGISTER"))
 			ASSERT_EQ(res.action, XDP_PASS, what);
 		if (!strcmp(fields[2], "valid"))
@@ -1034,6 +1034,7 @@ int main(int argc, char **argv)
 {
 	int err;
 
+	testlib_require_root("BPF_PROG_TEST_RUN in a network namespace");
 	err = fixture_setup(&fix);
 	if (err) {
 		fprintf(stderr, "test_xdp: fixture setup failed: %s\n",

@@ -28,6 +28,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 GUESSES=${SIPLB_BF_GUESSES:-2000}
 SPREAD=${SIPLB_BF_SPREAD:-10}

@@ -29,6 +29,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 # shellcheck source=scripts/phones.sh
 . "$ROOT/scripts/phones.sh"
 

@@ -49,6 +49,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 CP=$ROOT/tests/e2e/cp
 CP_SIPLBD=${SIPLBD:-$ROOT/build/siplbd}
 CP_CTL=${SIPLBCTL:-$ROOT/build/siplbctl}

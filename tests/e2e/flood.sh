@@ -36,6 +36,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 FLOODER=$ROOT/build/bench/sipflood
 SCENARIO=$ROOT/tests/e2e/sipp/register_auth.xml

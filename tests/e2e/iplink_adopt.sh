@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # The operator's way: attach siplb.bpf.o with `ip link ... xdp obj`, which
 # pins the maps by name under /sys/fs/bpf/tc/globals, then drive those very
 # maps with siplbctl and inspect them with bpftool. Checks that the program
@@ -10,6 +10,9 @@
 # if siplb maps are already pinned there, and removes only what it made.
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+lib_tap
 
 GLOBALS=/sys/fs/bpf/tc/globals
 NS_LB=siplb-ipl-lb-$$
@@ -18,9 +21,9 @@ CTL="nsenter --net=/run/netns/$NS_LB build/siplbctl"
 VIP=10.77.0.10
 made_bpffs_dirs=""
 
+# Each step needs the one before: the first failure ends the test.
 fail() {
-	echo "iplink_adopt: FAIL: $*" >&2
-	exit 1
+	die "$@"
 }
 
 cleanup() {
@@ -57,11 +60,13 @@ nsenter --net=/run/netns/"$NS_LB" \
 	ip link set dev ipl-lb xdp obj build/siplb.bpf.o sec xdp ||
 	fail "ip link could not attach build/siplb.bpf.o"
 [ -e "$GLOBALS/siplb_vips" ] || fail "ip link did not pin siplb_vips"
+pass "ip link attached build/siplb.bpf.o and pinned its maps"
 
 # 2. Configure it through the pinned maps.
 $CTL vip add $VIP:5060 || fail "vip add"
 $CTL backend add $VIP:5060 10.77.2.2:5060 || fail "backend add"
 $CTL backend add $VIP:5060 10.77.2.3:5060 || fail "backend add"
+pass "siplbctl added the VIP and two backends through the pinned maps"
 
 # 3. The attached program uses the pinned maps (same ids).
 prog_id=$(ip -n "$NS_LB" -j link show ipl-lb | python3 -c \
@@ -76,16 +81,18 @@ for m in siplb_vips siplb_backends siplb_rings siplb_affinity siplb_stats; do
 	*) fail "$m (map id $id) is not a map of program $prog_id ($prog_maps)" ;;
 	esac
 done
-echo "iplink_adopt: program $prog_id uses the pinned maps ($prog_maps)"
+pass "program $prog_id uses the pinned maps ($prog_maps)"
 
 # 4. bpftool shows fields by name (BTF kept in the object).
 bpftool map dump pinned "$GLOBALS/siplb_backends" | grep -q '"vip_id"' ||
 	fail "bpftool map dump does not show field names"
+pass "bpftool map dump shows field names"
 # 5. A secret hash key was drawn.
 bpftool -j map lookup pinned "$GLOBALS/siplb_config" key 0 0 0 0 |
 	python3 -c 'import json,sys
 v = json.load(sys.stdin)["formatted"]["value"]["hash_key"]
 sys.exit(0 if any(v) else 1)' || fail "hash key still zero after vip add"
+pass "vip add drew a hash key"
 
 # 6. A SIP datagram to the VIP is steered with that configuration.
 ip netns exec "$NS_CL" python3 -c '
@@ -104,4 +111,4 @@ print(sum(v for k, v in c.items() if k.startswith("steer_")),
       sum(b["packets"] for b in d["backends"]))')
 [ "$steered" = "1 1" ] ||
 	fail "expected 1 steered packet and 1 backend packet, got: $steered"
-echo "iplink_adopt: PASS"
+pass "a SIP datagram to the VIP was steered to a backend"

@@ -46,6 +46,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 USERS=${SIPLB_E2E_USERS:-1000}
 RATE=${SIPLB_E2E_REG_RATE:-200}

@@ -22,6 +22,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
 BACKENDS=2

@@ -20,6 +20,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 CALLS=${SIPLB_E2E_CALLS:-300}
 RATE=${SIPLB_E2E_RATE:-100}

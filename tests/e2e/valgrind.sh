@@ -21,6 +21,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 
 REAL_SIPLBD=$ROOT/build/siplbd
 WORKER=$ROOT/build/siplb-worker

@@ -10,9 +10,10 @@
 # (default 60) starting from the seeds and the regressions. New corpus
 # entries go to WORKDIR/<target>/corpus (default build/fuzz/work), never
 # into the repository; a crash leaves its input in WORKDIR/<target>/ and
-# fails the run. One line per target says how it went; on failure the end
-# of its log follows. `make fuzz` runs this; scripts/fuzz-long.sh runs it
-# for longer.
+# fails the run. The output is TAP, for prove (tests/check.sh): one test
+# per target, "ok N - fuzz_<target>" or "not ok ...", after a "# " line
+# that says how it went (on failure, the end of its log too). `make fuzz`
+# runs this; scripts/fuzz-long.sh runs it for longer.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -95,16 +96,15 @@ fuzz_one() {
 		"coverage ${cov:-?}, corpus ${corp:-?}"
 }
 
-failed=""
+echo "TAP version 13"
+echo "1..$#"
+n=0 status=0
 for t in "$@"; do
-	if fuzz_one "$t"; then
-		echo "=== fuzz_$t: PASS"
-	else
-		echo "=== fuzz_$t: FAIL"
-		failed="$failed $t"
-	fi
+	n=$((n + 1))
+	result=ok
+	out=$(fuzz_one "$t") || result="not ok"
+	[ "$result" = ok ] || status=1
+	printf '%s\n' "$out" | sed 's/^/# /'
+	echo "$result $n - fuzz_$t"
 done
-if [ -n "$failed" ]; then
-	echo "fuzzing FAILED:$failed"
-	exit 1
-fi
+exit "$status"

@@ -11,6 +11,16 @@
  * A test program defines its tests with TEST(name) and calls
  * testlib_main(argc, argv), which runs all of them (or those whose names
  * contain argv[1]) and exits non-zero if any assertion failed or no test ran.
+ *
+ * The output is TAP (version 13), read by `prove` as the kernel's
+ * kselftests and git's test suite are: a plan "1..N", then "ok N - name" or
+ * "not ok N - name" per test. A test that cannot run here calls
+ * testlib_skip() and returns ("ok N - name # SKIP why"); a program that
+ * cannot run at all calls testlib_skip_all() or testlib_require_root()
+ * before testlib_main() ("1..0 # SKIP why"). Anything else a test prints
+ * goes through testlib_note() ("# " lines on stdout); a failed assertion's
+ * diagnostic is a "# " line on stderr, so that prove shows it even when it
+ * hides the comments.
  */
 #ifndef SIPLB_TESTLIB_H
 #define SIPLB_TESTLIB_H
@@ -37,6 +47,11 @@ void testlib_register(const char *name, void (*fn)(void));
 int testlib_main(int argc, char **argv);
 bool testlib_report(bool ok, const char *file, int line, const char *what,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void testlib_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void testlib_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void testlib_skip_all(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void testlib_require_root(const char *why);
 
 /* Define and register a test (constructor runs before main). */
 #define TEST(name)                                                            \
