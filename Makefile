@@ -136,7 +136,15 @@ $(PROG_ARCHIVES):
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 TEST_LINK := $(TESTLIB_OBJS) $(PROG_ARCHIVES) $(LIBSIPLB) $(LIBSIP)
 
-all: $(TEST_BINS)
+# Programs the e2e tests drive (tests/tools/*.c, no test library).
+TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+all: $(TEST_BINS) $(TOOL_BINS)
+
+$(OUT)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(OUT)/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
 	@mkdir -p $(@D)

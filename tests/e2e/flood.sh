@@ -6,7 +6,7 @@
 # On the namespace testbed (3 backends running sipp UAS -aa), siplbd
 # attaches the XDP program with a guard block: REGISTER budget, INVITE
 # budget, strict-dialogs on, block-scanners on. Then, all at once:
-#   - build/bench/sipflood sends FLOOD_RATE datagrams/s from SOURCES
+#   - build/tests/tools/sipflood sends FLOOD_RATE datagrams/s from SOURCES
 #     addresses added to the client's link (10.99.1.100..), one sendmmsg
 #     per 64: a quarter each junk, unauthenticated REGISTERs, INVITEs to
 #     random numbers, and OPTIONS from "friendly-scanner";
@@ -38,7 +38,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/lib.sh"
 lib_tap
 
-FLOODER=$ROOT/build/bench/sipflood
+FLOODER=$ROOT/build/tests/tools/sipflood
 SCENARIO=$ROOT/tests/e2e/sipp/register_auth.xml
 if [ "${SIPLB_FLOOD_LONG:-0}" = 1 ]; then
 	DEF_RATE=100000 DEF_CALLS=3000 ROUNDS=3
