@@ -16,6 +16,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+lib_tap
 SIPLBD=${SIPLBD:-$ROOT/build/siplbd}
 WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
 CTL=${SIPLBCTL:-$ROOT/build/siplbctl}
