@@ -245,13 +245,13 @@ FUZZ_JOBS    ?= 2
 FUZZ_TARGETS := sip_msg uri digest config users
 FUZZ_BINS    := $(patsubst %,$(OUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer $(SAN_FLAGS) $(WARNINGS) \
-		-std=gnu11 -D_GNU_SOURCE $(LIB_INC) -Iuser/siplbd -Itests/fuzz
+		-std=gnu11 -D_GNU_SOURCE $(LIB_INC) -Itests/fuzz
 FUZZ_HDRS    := tests/fuzz/fuzz.h $(wildcard user/*/*.h) $(wildcard include/*.h)
 
 FUZZ_SRCS_sip_msg := user/sip/sip_msg.c user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_uri     := user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_digest  := user/sip/digest.c user/sip/nonce.c
-FUZZ_SRCS_config  := user/siplbd/config.c user/lib/endpoint.c user/sip/digest.c
+FUZZ_SRCS_config  := user/lib/config.c user/lib/endpoint.c user/sip/digest.c
 FUZZ_SRCS_users   := user/sip/users.c user/sip/digest.c
 FUZZ_LIBS_digest  := -lcrypto
 FUZZ_LIBS_config  := -lcrypto

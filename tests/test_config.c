@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_config.c - siplbd's configuration parser (user/siplbd/config.c).
+ * test_config.c - siplbd's configuration parser (user/lib/config.c).
  *
  * Most cases are one table: a config text and either "valid" or the line
  * and a part of the message its first error must have, so every rule of
