@@ -186,10 +186,12 @@ static int open_vip_socket(const struct siplb_endpoint *vip)
 		       v6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof(one)) ||
 	    (v6 && setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&ss, len)) {
+		int err = -errno;	/* before log_warn and close touch it */
+
 		log_warn("Couldn't listen on %s",
 			 endpoint_format(vip, text, sizeof(text)));
 		close(fd);
-		return -errno;
+		return err;
 	}
 	return fd;
 }
