@@ -1520,17 +1520,15 @@ TEST(proxy_response_rules)
 
 static struct caller_auth A;
 static struct users *policy_users;
-static const struct siplb_trunk_key trunk_203 = {
-	.prefixlen = 24, .family = SIPLB_AF_INET, .addr = { 203, 0, 113, 0 },
-};
-static const struct caller_alias bob_as_alice = { "bob", "alice" };
+static struct siplb_trunk_key trunk_203;	/* 203.0.113.0/24 */
+static const struct conf_alias bob_as_alice = { "bob", "alice", 0 };
 
 static struct caller_policy default_policy(void)
 {
 	return (struct caller_policy){
 		.caller_auth = true,
-		.relay = CALLER_RELAY_OFF,
-		.inbound = CALLER_INBOUND_FROM_ANYONE,
+		.relay = CONF_RELAY_OFF,
+		.inbound = CONF_INBOUND_FROM_ANYONE,
 		.nonce_lifetime = 300,
 	};
 }
@@ -1674,8 +1672,8 @@ static bool invite_as(const char *from, const char *ruri,
 /* The toll-fraud INVITE of issue 11: a stranger to a foreign IP. */
 TEST(policy_stranger_to_foreign_ip_never_forwarded)
 {
-	static const enum caller_relay relays[] = {
-		CALLER_RELAY_OFF, CALLER_RELAY_AUTHENTICATED,
+	static const enum conf_relay relays[] = {
+		CONF_RELAY_OFF, CONF_RELAY_AUTHENTICATED,
 	};
 	struct caller_policy pol = default_policy();
 	size_t i;
@@ -1725,7 +1723,7 @@ TEST(policy_relay_only_when_allowed)
 	ASSERT_EQ(P.stats.relay_denied, 1, "relay_denied counted");
 	ASSERT_FALSE(sent_to_addr("198.18.7.7"), "not forwarded");
 
-	pol.relay = CALLER_RELAY_AUTHENTICATED;
+	pol.relay = CONF_RELAY_AUTHENTICATED;
 	if (!policy_up(&pol))
 		return;
 	invite_as(ALICE_ADDR, TOLL_TARGET, "sip:alice@" DOMAIN, "alice",
@@ -1787,6 +1785,9 @@ TEST(policy_trunk_accepted_without_challenge)
 {
 	struct caller_policy pol = default_policy();
 
+	if (!ASSERT_OK(caller_trunk_parse("203.0.113.0/24", &trunk_203),
+		       "trunk prefix"))
+		return;
 	pol.trunks = &trunk_203;
 	pol.ntrunks = 1;
 	if (!policy_up(&pol))
@@ -1805,6 +1806,46 @@ TEST(policy_trunk_accepted_without_challenge)
 	last_is("203.0.114.1:5060", "SIP/2.0 407 ",
 		"just outside the prefix: 407");
 	policy_down();
+}
+
+/* -T PREFIX: siplb.conf's trunk syntax, and which sources it covers. */
+static const struct trunk_case {
+	const char *prefix;
+	int ret;
+	const char *inside, *outside;	/* NULL: not checked */
+} trunk_cases[] = {
+	{ "203.0.113.0/24", 0, "203.0.113.255:1", "203.0.112.1:1" },
+	{ "198.51.100.7", 0, "198.51.100.7:5060", "198.51.100.8:5060" },
+	{ "10.0.0.0/12", 0, "10.15.1.1:1", "10.16.0.1:1" },
+	{ "0.0.0.0/0", 0, "192.0.2.1:1", "[2001:db8::1]:1" },
+	{ "fd00:99:1::/64", 0, "[fd00:99:1::2]:5060", "[fd00:99:2::2]:5060" },
+	{ "203.0.113.1/24", -EINVAL, NULL, NULL },	/* host bits */
+	{ "203.0.113.0/33", -EINVAL, NULL, NULL },
+	{ "203.0.113.0/", -EINVAL, NULL, NULL },
+	{ "pbx.example", -EINVAL, NULL, NULL },
+	{ "192.0.2.1:5060", -EINVAL, NULL, NULL },
+};
+
+TEST(policy_trunk_prefixes)
+{
+	struct caller_policy pol = { 0 };
+	struct siplb_trunk_key k;
+	struct siplb_endpoint ep;
+	size_t i;
+
+	pol.trunks = &k;
+	pol.ntrunks = 1;
+	for (i = 0; i < ARRAY_SIZE(trunk_cases); i++) {
+		const struct trunk_case *c = &trunk_cases[i];
+
+		if (!ASSERT_EQ(caller_trunk_parse(c->prefix, &k), c->ret,
+			       c->prefix) || c->ret)
+			continue;
+		ASSERT_TRUE(!endpoint_parse(c->inside, &ep) &&
+				    caller_is_trunk(&pol, &ep), c->inside);
+		ASSERT_TRUE(!endpoint_parse(c->outside, &ep) &&
+				    !caller_is_trunk(&pol, &ep), c->outside);
+	}
 }
 
 /* nonce.h's replay rule: each nc once, and higher each time. */
@@ -1879,7 +1920,7 @@ TEST(policy_inbound_call_from_outside)
 		 "sip:siplbd@" DOMAIN, "i2", 1, "");
 	last_is(STRANGER, "SIP/2.0 200 ", "OPTIONS to the worker: 200");
 
-	pol.inbound = CALLER_INBOUND_AUTHENTICATED;
+	pol.inbound = CONF_INBOUND_AUTHENTICATED;
 	if (!policy_up(&pol))
 		return;
 	send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN,

@@ -10,7 +10,9 @@
  * from the order of the checks: every foreign target is challenged first.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "caller_auth.h"
 #include "endpoint.h"
@@ -48,14 +50,52 @@ void caller_auth_free(struct caller_auth *a)
 
 /* ---- what the request is ---------------------------------------------- */
 
+/* The key is the siplb_trunks LPM key: its prefixlen counts the family
+ * byte too (config.c), so the address bits are prefixlen - 8. */
 static bool in_prefix(const struct siplb_trunk_key *k, const __u8 *addr)
 {
-	__u32 bits = k->prefixlen, whole = bits / 8, rest = bits % 8;
+	__u32 bits = k->prefixlen >= 8 ? k->prefixlen - 8 : 0;
+	__u32 whole = bits / 8, rest = bits % 8;
 
 	if (memcmp(k->addr, addr, whole))
 		return false;
 	return !rest || !((k->addr[whole] ^ addr[whole]) &
 			  (__u8)(0xff << (8 - rest)));
+}
+
+int caller_trunk_parse(const char *text, struct siplb_trunk_key *key)
+{
+	char addr[INET6_ADDRSTRLEN], *slash, *end;
+	unsigned long plen, max;
+	__u32 bit;
+
+	memset(key, 0, sizeof(*key));
+	if (strlen(text) >= sizeof(addr))
+		return -EINVAL;
+	strcpy(addr, text);
+	slash = strchr(addr, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, addr, key->addr) == 1) {
+		key->family = SIPLB_AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, key->addr) == 1) {
+		key->family = SIPLB_AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	plen = max;
+	if (slash) {
+		plen = strtoul(slash, &end, 10);
+		if (!*slash || *end || plen > max)
+			return -EINVAL;
+	}
+	for (bit = plen; bit < max; bit++)
+		if (key->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return -EINVAL;
+	key->prefixlen = 8 + (__u32)plen;
+	return 0;
 }
 
 bool caller_is_trunk(const struct caller_policy *pol,
@@ -321,7 +361,7 @@ static void judge_untrusted(struct caller_auth *a, const struct sip_msg *m,
 			       "user)");
 		return;
 	}
-	if (foreign && a->pol.relay != CALLER_RELAY_AUTHENTICATED) {
+	if (foreign && a->pol.relay != CONF_RELAY_AUTHENTICATED) {
 		stats->relay_denied++;
 		log_refusal(src, m, user, 403, "relay off");
 		refuse(v, 403, "Forbidden (relaying denied)");
@@ -342,7 +382,7 @@ void caller_auth_judge(struct caller_auth *a, const struct proxy_self *self,
 	if (!policy_applies(self, m, foreign))
 		return;
 	if (caller_is_trunk(&a->pol, src)) {
-		if (foreign && a->pol.relay != CALLER_RELAY_AUTHENTICATED) {
+		if (foreign && a->pol.relay != CONF_RELAY_AUTHENTICATED) {
 			stats->relay_denied++;
 			log_refusal(src, m, "", 403, "relay off (trunk)");
 			refuse(v, 403, "Forbidden (relaying denied)");
@@ -353,7 +393,7 @@ void caller_auth_judge(struct caller_auth *a, const struct proxy_self *self,
 	}
 	/* A call from outside to one of ours needs no account here. */
 	if (!foreign && !from_is_local(self, &m->from.uri) &&
-	    a->pol.inbound == CALLER_INBOUND_FROM_ANYONE)
+	    a->pol.inbound == CONF_INBOUND_FROM_ANYONE)
 		return;
 	judge_untrusted(a, m, src, now_s, foreign, stats, v);
 }

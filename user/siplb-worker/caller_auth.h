@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "digest.h"
 #include "proxy_msg.h"
 #include "siplb_guard.h"
@@ -36,31 +37,16 @@
 #include "sip_msg.h"
 #include "users.h"
 
-#define CALLER_USER_MAX		64	/* user names in aliases */
+#define CALLER_USER_MAX		CONF_ALIAS_NAME_MAX
 
-/* `alias USER ALIAS`: USER, authenticated, may call as ALIAS. */
-struct caller_alias {
-	char user[CALLER_USER_MAX];
-	char alias[CALLER_USER_MAX];
-};
-
-enum caller_relay {
-	CALLER_RELAY_OFF,		/* no request leaves for elsewhere */
-	CALLER_RELAY_AUTHENTICATED,	/* from local users and trunks */
-};
-
-enum caller_inbound {
-	CALLER_INBOUND_FROM_ANYONE,	/* calls from outside to our users */
-	CALLER_INBOUND_AUTHENTICATED,	/* only our own users call ours */
-};
-
+/* The policy block of siplb.conf (config.h), with the guard's trunks. */
 struct caller_policy {
 	bool caller_auth;		/* false: no 407, nobody relays */
-	enum caller_relay relay;
-	enum caller_inbound inbound;
+	enum conf_relay relay;
+	enum conf_inbound inbound;
 	const struct siplb_trunk_key *trunks;
 	size_t ntrunks;
-	const struct caller_alias *aliases;
+	const struct conf_alias *aliases;	/* `alias USER ALIAS` */
 	size_t naliases;
 	uint32_t nonce_lifetime;	/* seconds */
 	const enum digest_alg *algorithms;	/* challenge order; NULL: */
@@ -88,6 +74,12 @@ struct caller_verdict {
 int caller_auth_init(struct caller_auth *a, const struct caller_policy *pol,
 		     const struct users *users, const char *realm);
 void caller_auth_free(struct caller_auth *a);
+
+/*
+ * ADDRESS[/LEN] (IPv4 or IPv6, host bits zero) as a trunk key, the form
+ * of siplb.conf's `trunk` lines, for the worker's -T. 0 or -EINVAL.
+ */
+int caller_trunk_parse(const char *text, struct siplb_trunk_key *key);
 
 /* Is the address in one of the trunk prefixes? */
 bool caller_is_trunk(const struct caller_policy *pol,
