@@ -371,10 +371,16 @@ static void worker_close(struct worker *w)
 static int load_config(struct worker *w, const char *path)
 {
 	char err[512];
+	int ret = conf_load(path, &w->conf, err, sizeof(err));
 
-	if (conf_load(path, &w->conf, err, sizeof(err))) {
-		log_warnx("Couldn't read the configuration: %s", err);
-		return -EINVAL;
+	if (ret == -EINVAL) {
+		log_warnx("%s", err);	/* FILE:LINE: what is wrong */
+		return ret;
+	}
+	if (ret) {
+		log_warnx("Couldn't read the configuration %s: %s", path,
+			  ret == -EFBIG ? "file too large" : strerror(-ret));
+		return ret;
 	}
 	if (!w->users_path)
 		w->users_path = w->conf->users_path;
