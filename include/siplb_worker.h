@@ -46,7 +46,19 @@ enum siplb_worker_method {
 	X(dropped, "messages dropped (malformed, not ours)")                  \
 	X(table_full, "transaction table full: in-dialog requests forwarded " \
 		      "statelessly, new ones answered 503")                 \
-	X(send_errors, "datagrams the socket refused to send")
+	X(send_errors, "datagrams the socket refused to send")               \
+	X(caller_authenticated, "new requests from an authenticated caller") \
+	X(trunk_accepted, "new requests accepted from a trunk prefix")        \
+	X(caller_challenged, "407: no credentials for our realm")             \
+	X(caller_stale, "407 stale=true: the nonce expired")                  \
+	X(caller_foreign_nonce, "407: nonce not issued to this source "       \
+				"address (never a failure)")                  \
+	X(caller_replayed, "407: nonce count reused")                         \
+	X(caller_bad_credentials, "400: malformed Proxy-Authorization")       \
+	X(caller_auth_failed, "403: wrong password or unknown user")          \
+	X(caller_from_mismatch, "403: authenticated user is not the From "    \
+				"user nor one of its aliases")                \
+	X(relay_denied, "403: target elsewhere and relay not allowed")
 
 #define SIPLB_STATUS_CLASSES	7	/* index 1..6 for 1xx..6xx; 0 unused */
 

@@ -49,6 +49,9 @@ EOC
 # workers_start DOMAIN USERS [OPTIONS...]: one siplb-worker per backend
 # namespace on the backend's address, Record-Routing through the VIP,
 # knowing the users of USERS; each logs to $LIB_WORK/worker<i>.log.
+# The client namespace (the sipp phones, and the NAT in front of nat.sh's
+# home phone) is a trunk (-T): the test phones do not answer the workers'
+# 407 (docs/SECURITY.md "Routing policy"; test_proxy tests that path).
 # nsenter --net (not ip netns exec) keeps /sys/fs/bpf visible. Waits until
 # siplbd's health checks have seen every worker answer.
 WORKER_PIDS=""
@@ -62,7 +65,7 @@ workers_start() {
 		ip=$(nth "$i" "$BACKEND_IPS")
 		lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLB_WORKER" \
 			-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" \
-			-d "$domain" -r "$VIP_EP" -u "$users" "$@" \
+			-d "$domain" -r "$VIP_EP" -u "$users" -T "$CLIENT_IP" "$@" \
 			2>>"$LIB_WORK/worker$i.log" </dev/null
 		WORKER_PIDS="$WORKER_PIDS $pid"
 	done

@@ -407,6 +407,33 @@ static const struct conf_case cases[] = {
 	  "guard {\ntrunk 0.0.0.0/0\ntrunk ::/0\n}\n" MIN, 0, NULL },
 	{ "trunk empty length", "guard {\ntrunk 10.0.0.0/\n}\n" MIN, 2,
 	  "trunk prefix length: '' is not a number" },
+	/* The policy block */
+	{ "policy, every directive",
+	  "policy {\ncaller-auth on\nrelay authenticated\n"
+	  "inbound authenticated\nalias bob alice carol\nalias dave eve\n}\n"
+	  MIN, 0, NULL },
+	{ "relay maybe", "policy {\nrelay on\n}\n" MIN, 2,
+	  "relay: 'on' is not off or authenticated" },
+	{ "inbound maybe", "policy {\ninbound everyone\n}\n" MIN, 2,
+	  "inbound: 'everyone' is not from-anyone or authenticated" },
+	{ "caller-auth maybe", "policy {\ncaller-auth yes\n}\n" MIN, 2,
+	  "caller-auth: 'yes' is not on or off" },
+	{ "caller-auth twice",
+	  "policy {\ncaller-auth on\ncaller-auth off\n}\n" MIN, 3,
+	  "caller-auth: given twice (first at line 2)" },
+	{ "alias without an alias", "policy {\nalias bob\n}\n" MIN, 2,
+	  "alias: takes 2 to 7 arguments, got 1" },
+	{ "alias with a domain", "policy {\nalias bob alice@x.org\n}\n" MIN,
+	  2, "alias: 'alice@x.org' is not a user name" },
+	{ "alias pair twice",
+	  "policy {\nalias bob alice\nalias bob carol alice\n}\n" MIN, 3,
+	  "alias bob alice: given twice (first at line 2)" },
+	{ "alias name too long",
+	  "policy {\nalias bob "
+	  "a123456789012345678901234567890123456789012345678901234567890123"
+	  "\n}\n" MIN, 2, "is longer than 63 bytes" },
+	{ "relay outside the policy block", "relay off\n" MIN, 1,
+	  "relay: only allowed inside a policy block" },
 	{ "block-scanners maybe",
 	  "guard {\nblock-scanners maybe\n}\n" MIN, 2,
 	  "block-scanners: 'maybe' is not on or off" },
@@ -715,6 +742,46 @@ TEST(config_guard_stored_and_built)
 	conf_free(c);
 }
 
+/* The policy block stored, and its secure defaults. */
+TEST(config_policy_stored)
+{
+	const char *text = "policy {\n"
+			   "caller-auth off\n"
+			   "relay authenticated\n"
+			   "inbound authenticated\n"
+			   "alias bob alice carol\n"	/* 5 */
+			   "}\n" MIN;
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	c = check_parse("minimal", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(c->policy.caller_auth, "caller-auth on by default");
+	ASSERT_EQ(c->policy.relay, CONF_RELAY_OFF, "relay off by default");
+	ASSERT_EQ(c->policy.inbound, CONF_INBOUND_FROM_ANYONE,
+		  "inbound from-anyone by default");
+	ASSERT_EQ(c->policy.naliases, 0, "no alias by default");
+	conf_free(c);
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_FALSE(c->policy.caller_auth, "caller-auth off");
+	ASSERT_EQ(c->policy.relay, CONF_RELAY_AUTHENTICATED, "relay");
+	ASSERT_EQ(c->policy.inbound, CONF_INBOUND_AUTHENTICATED, "inbound");
+	if (ASSERT_EQ(c->policy.naliases, 2, "one pair per alias")) {
+		ASSERT_TRUE(!strcmp(c->policy.aliases[0].user, "bob") &&
+				    !strcmp(c->policy.aliases[0].alias, "alice"),
+			    "bob alice");
+		ASSERT_TRUE(!strcmp(c->policy.aliases[1].user, "bob") &&
+				    !strcmp(c->policy.aliases[1].alias, "carol"),
+			    "bob carol");
+		ASSERT_EQ(c->policy.aliases[1].line, 5, "alias line kept");
+	}
+	conf_free(c);
+}
+
 TEST(config_algorithms_order_kept)
 {
 	const char *text = "auth {\nalgorithms MD5 SHA-512-256 SHA-256\n}\n" MIN;
@@ -828,6 +895,11 @@ TEST(config_example_file)
 	ASSERT_EQ(ex->guard.block_scanners, dflt->guard.block_scanners,
 		  "block-scanners default");
 	ASSERT_EQ(ex->guard.ntrunks, 0, "no trunk by default");
+	ASSERT_EQ(ex->policy.caller_auth, dflt->policy.caller_auth,
+		  "caller-auth default");
+	ASSERT_EQ(ex->policy.relay, dflt->policy.relay, "relay default");
+	ASSERT_EQ(ex->policy.inbound, dflt->policy.inbound, "inbound default");
+	ASSERT_EQ(ex->policy.naliases, 0, "no alias by default");
 	conf_free(dflt);
 	conf_free(ex);
 }

@@ -690,12 +690,16 @@ static struct nonce_issuer *test_issuer(void)
 
 #define REALM "biloxi.com"
 #define RLEN (sizeof(REALM) - 1)
+/* The source addresses nonces are bound to: opaque bytes to nonce.c. */
+static const uint8_t SRC[4] = { 192, 0, 2, 10 };
+static const uint8_t OTHER_SRC[4] = { 192, 0, 2, 66 };
+#define SRCARG SRC, sizeof(SRC)
 
 static enum nonce_verdict check_at(const struct nonce_issuer *iss,
 				   const char *nonce, uint64_t now)
 {
-	return nonce_check(iss, nonce, strlen(nonce), REALM, RLEN, now, 300,
-			   NULL);
+	return nonce_check(iss, nonce, strlen(nonce), REALM, RLEN, SRCARG, now,
+			   300, NULL);
 }
 
 TEST(nonce_lifetime)
@@ -706,16 +710,17 @@ TEST(nonce_lifetime)
 
 	if (!iss)
 		return;
-	ASSERT_OK(nonce_make(iss, REALM, RLEN, 1000, n1), "make");
-	ASSERT_OK(nonce_make(iss, REALM, RLEN, 1000, n2), "make again");
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, SRCARG, 1000, n1), "make");
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, SRCARG, 1000, n2),
+		  "make again");
 	ASSERT_EQ(strlen(n1), NONCE_STR_LEN, "43 characters");
 	ASSERT_EQ(strspn(n1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
 			     "vwxyz0123456789-_"),
 		  NONCE_STR_LEN, "base64url alphabet only");
 	ASSERT_TRUE(strcmp(n1, n2) != 0, "same second, different nonces");
 
-	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, 1000, 300,
-			      &id), NONCE_VALID, "fresh");
+	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, SRCARG, 1000,
+			      300, &id), NONCE_VALID, "fresh");
 	ASSERT_EQ(id.issued, 1000, "issue time recovered");
 	ASSERT_EQ(id.expires, 1300, "expiry");
 	ASSERT_EQ(check_at(iss, n1, 1299), NONCE_VALID, "last valid second");
@@ -723,17 +728,56 @@ TEST(nonce_lifetime)
 	ASSERT_EQ(check_at(iss, n1, 99999), NONCE_STALE, "long expired");
 	ASSERT_EQ(check_at(iss, n1, 999), NONCE_STALE,
 		  "from the future (clock went back): stale, not accepted");
-	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), "biloxi.org", 10, 1000,
+	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), "biloxi.org", 10, SRCARG, 1000,
 			      300, NULL), NONCE_INVALID, "another realm");
-	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, 1000, 0,
+	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, SRCARG, 1000, 0,
 			      NULL), NONCE_STALE, "lifetime 0");
-	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, 998,
+	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, SRCARG, 998,
 			      UINT64_MAX, NULL), NONCE_STALE,
 		  "from the future even with an endless lifetime");
-	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, 5000,
+	ASSERT_EQ(nonce_check(iss, n1, strlen(n1), REALM, RLEN, SRCARG, 5000,
 			      UINT64_MAX, &id),
 		  NONCE_VALID, "endless lifetime");
 	ASSERT_TRUE(id.expires == UINT64_MAX, "expiry saturates, no wrap");
+	nonce_issuer_free(iss);
+}
+
+/* The threat: forged answers in a victim's name (docs/SECURITY.md). */
+TEST(nonce_bound_to_source)
+{
+	static const uint8_t v6[20] = { 0x20, 0x01, 0x0d, 0xb8, [19] = 1 };
+	struct nonce_issuer *iss = test_issuer();
+	char n[NONCE_STR_SIZE], none[NONCE_STR_SIZE];
+
+	if (!iss)
+		return;
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, SRCARG, 1000, n), "make");
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN, SRCARG, 1000,
+			      300, NULL), NONCE_VALID, "from its own address");
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN, OTHER_SRC,
+			      sizeof(OTHER_SRC), 1000, 300, NULL),
+		  NONCE_INVALID, "from another address: invalid");
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN, v6, sizeof(v6),
+			      1000, 300, NULL),
+		  NONCE_INVALID, "from an address of another length: invalid");
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN, NULL, 0, 1000,
+			      300, NULL),
+		  NONCE_INVALID, "checked as bound to no address: invalid");
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN, SRC, 3, 1000,
+			      300, NULL),
+		  NONCE_INVALID, "a prefix of its address: invalid");
+	/* Lengths are in the MAC: realm "biloxi.co" + source "m..." is not
+	 * realm "biloxi.com" + source "...". */
+	ASSERT_EQ(nonce_check(iss, n, strlen(n), REALM, RLEN - 1,
+			      "m\xc0\x00\x02\x0a", 5, 1000, 300, NULL),
+		  NONCE_INVALID, "realm and address boundary is fixed");
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, NULL, 0, 1000, none),
+		  "a nonce bound to no address");
+	ASSERT_EQ(nonce_check(iss, none, strlen(none), REALM, RLEN, SRCARG,
+			      1000, 300, NULL),
+		  NONCE_INVALID, "unbound nonce refused from an address");
+	ASSERT_EQ(nonce_make(iss, REALM, RLEN, NULL, 4, 1000, none), -EINVAL,
+		  "NULL address with a length: -EINVAL");
 	nonce_issuer_free(iss);
 }
 
@@ -749,7 +793,7 @@ TEST(nonce_tampering_is_invalid)
 
 	if (!iss)
 		return;
-	ASSERT_OK(nonce_make(iss, REALM, RLEN, 1000, n), "make");
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, SRCARG, 1000, n), "make");
 	/* Every other character at every position: time, salt and MAC. */
 	for (i = 0; i < NONCE_STR_LEN; i++) {
 		for (j = 0; j < sizeof(alphabet) - 1; j++) {
@@ -977,9 +1021,10 @@ TEST(nonce_and_replay_throughput)
 	for (i = 0; i < N; i++) {
 		struct nonce_id id;
 
-		if (nonce_make(iss, REALM, RLEN, 1000 + (uint64_t)i / 100, n))
+		if (nonce_make(iss, REALM, RLEN, SRCARG,
+			       1000 + (uint64_t)i / 100, n))
 			break;
-		if (nonce_check(iss, n, NONCE_STR_LEN, REALM, RLEN,
+		if (nonce_check(iss, n, NONCE_STR_LEN, REALM, RLEN, SRCARG,
 				1000 + (uint64_t)i / 100, 300, &id) !=
 		    NONCE_VALID)
 			continue;
@@ -1017,7 +1062,8 @@ TEST(register_exchange_end_to_end)
 	if (!ASSERT_OK(users_parse("users", line, strlen(line), &db, NULL, 0),
 		       "users file"))
 		goto cleanup;
-	ASSERT_OK(nonce_make(iss, REALM, RLEN, 5000, nonce), "challenge");
+	ASSERT_OK(nonce_make(iss, REALM, RLEN, SRCARG, 5000, nonce),
+		  "challenge");
 
 	for (nc = 1; nc <= 3; nc++) {
 		/* The UA's side: answer with SHA-256, the first offer. */
@@ -1046,7 +1092,8 @@ TEST(register_exchange_end_to_end)
 		ASSERT_OK(digest_parse(hdr, strlen(hdr), buf, sizeof(buf), &cr,
 				       NULL), "parse");
 		ASSERT_EQ(nonce_check(iss, cr.nonce.s, cr.nonce.len,
-				      cr.realm.s, cr.realm.len, 5010, 300, &id),
+				      cr.realm.s, cr.realm.len, SRCARG, 5010,
+				      300, &id),
 			  NONCE_VALID, "our nonce");
 		ha1 = users_find(db, cr.username.s, cr.realm.s, cr.alg);
 		if (!ASSERT_TRUE(ha1 != NULL, "bob has a SHA-256 HA1"))
@@ -1058,7 +1105,7 @@ TEST(register_exchange_end_to_end)
 			  -EALREADY, "the same request again is a replay");
 	}
 	ASSERT_EQ(nonce_check(iss, cr.nonce.s, cr.nonce.len, cr.realm.s,
-			      cr.realm.len, 5300, 300, &id),
+			      cr.realm.len, SRCARG, 5300, 300, &id),
 		  NONCE_STALE, "five minutes later: stale=true challenge");
 cleanup:
 	users_free(db);

@@ -17,9 +17,13 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "caller_auth.h"
 #include "corpus.h"
+#include "digest.h"
 #include "endpoint.h"
 #include "location.h"
+#include "log.h"
+#include "nonce.h"
 #include "proxy.h"
 #include "proxy_msg.h"
 #include "sip_msg.h"
@@ -1507,12 +1511,454 @@ TEST(proxy_response_rules)
 	sent_is(3, ALICE_ADDR, "SIP/2.0 403 ", "REGISTER: 403");
 }
 
+/* ---- the routing policy (caller_auth.h) -------------------------------- */
+
+#define STRANGER	"203.0.113.66:5060"	/* not a trunk, no account */
+#define TOLL_TARGET	"sip:+882999000111@198.18.7.7"
+#define ALICE_PASS	"wonderland"
+#define BOB_PASS	"zanzibar"
+
+static struct caller_auth A;
+static struct users *policy_users;
+static struct siplb_trunk_key trunk_203;	/* 203.0.113.0/24 */
+static const struct conf_alias bob_as_alice = { "bob", "alice", 0 };
+
+static struct caller_policy default_policy(void)
+{
+	return (struct caller_policy){
+		.caller_auth = true,
+		.relay = CONF_RELAY_OFF,
+		.inbound = CONF_INBOUND_FROM_ANYONE,
+		.nonce_lifetime = 300,
+	};
+}
+
+static void policy_down(void)
+{
+	P.auth = NULL;
+	P.users = NULL;
+	caller_auth_free(&A);
+	users_free(policy_users);
+	policy_users = NULL;
+}
+
+/* The proxy, with alice and bob in the users file and pol in force. */
+static bool policy_up(const struct caller_policy *pol)
+{
+	char text[1024], line[512];
+
+	policy_down();
+	if (!proxy_up() ||
+	    !ASSERT_OK(users_format_line("alice", DOMAIN, ALICE_PASS, 0, text,
+					 sizeof(text)), "alice's line") ||
+	    !ASSERT_OK(users_format_line("bob", DOMAIN, BOB_PASS, 0, line,
+					 sizeof(line)), "bob's line"))
+		return false;
+	strcat(text, "\n");
+	strcat(text, line);
+	if (!ASSERT_OK(users_parse("users", text, strlen(text), &policy_users,
+				   NULL, 0), "users") ||
+	    !ASSERT_OK(caller_auth_init(&A, pol, policy_users, DOMAIN),
+		       "caller_auth_init"))
+		return false;
+	P.users = policy_users;
+	P.realm = DOMAIN;
+	P.auth = &A;
+	return true;
+}
+
+/* A new request from `from`: method, Request-URI, From URI, and extra
+ * header lines (a Proxy-Authorization, a Route) or "". */
+static void send_new(const char *from, const char *method, const char *ruri,
+		     const char *from_uri, const char *call_id, int cseq,
+		     const char *extra)
+{
+	static unsigned int branch;
+
+	feed(from,
+	     "%s %s SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP %s;branch=z9hG4bKpol%u\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <%s>;tag=f1\r\n"
+	     "To: <%s>\r\n"
+	     "Call-ID: %s\r\n"
+	     "CSeq: %d %s\r\n"
+	     "Contact: <sip:caller@%s>\r\n"
+	     "%s"
+	     "Content-Length: 0\r\n\r\n",
+	     method, ruri, from, ++branch, from_uri, ruri, call_id, cseq,
+	     method, from, extra);
+}
+
+/* The last datagram sent, and whether it went to `to` starting `start`. */
+static bool last_is(const char *to, const char *start, const char *what)
+{
+	return ASSERT_GE(net.n, 1, what) && sent_is(net.n - 1, to, start, what);
+}
+
+/* Was anything sent to addr (any port)? */
+static bool sent_to_addr(const char *addr)
+{
+	char text[ENDPOINT_STRLEN];
+	size_t i;
+
+	for (i = 0; i < net.n; i++) {
+		endpoint_format(&net.to[i], text, sizeof(text));
+		if (!strncmp(text, addr, strlen(addr)))
+			return true;
+	}
+	return false;
+}
+
+/* The nonce of the SHA-256 challenge in the last datagram (a 407). */
+static bool last_nonce(char nonce[NONCE_STR_SIZE])
+{
+	const char *b = net.n ? net.buf[net.n - 1] : "";
+	const char *h = strstr(b, "Proxy-Authenticate: Digest");
+	const char *n = h ? strstr(h, "nonce=\"") : NULL;
+
+	if (!ASSERT_TRUE(n != NULL, "the 407 carries a Proxy-Authenticate "
+			 "nonce"))
+		return false;
+	snprintf(nonce, NONCE_STR_SIZE, "%.*s", NONCE_STR_LEN, n + 7);
+	return true;
+}
+
+/* A Proxy-Authorization line for user/password on nonce with count nc. */
+static void proxy_authz(const char *user, const char *password,
+			const char *nonce, uint32_t nc, const char *method,
+			const char *uri, char *out, size_t size)
+{
+	char ha1[DIGEST_HEX_SIZE], resp[DIGEST_HEX_SIZE], ncs[9];
+	struct digest_creds c = { .alg = DIGEST_ALG_SHA256, .has_qop = true };
+
+	snprintf(ncs, sizeof(ncs), "%08x", nc);
+	c.username = (struct digest_str){ user, strlen(user) };
+	c.realm = (struct digest_str){ DOMAIN, strlen(DOMAIN) };
+	c.nonce = (struct digest_str){ nonce, strlen(nonce) };
+	c.uri = (struct digest_str){ uri, strlen(uri) };
+	c.cnonce = (struct digest_str){ "cn", 2 };
+	c.nc = (struct digest_str){ ncs, 8 };
+	c.qop = (struct digest_str){ "auth", 4 };
+	c.nc_value = nc;
+	if (users_ha1(DIGEST_ALG_SHA256, user, DOMAIN, password, ha1) ||
+	    digest_compute_response(&c, method, strlen(method), ha1, resp))
+		resp[0] = '\0';
+	snprintf(out, size,
+		 "Proxy-Authorization: Digest username=\"%s\", realm=\"%s\", "
+		 "nonce=\"%s\", uri=\"%s\", response=\"%s\", "
+		 "algorithm=SHA-256, qop=auth, nc=%s, cnonce=\"cn\"\r\n",
+		 user, DOMAIN, nonce, uri, resp, ncs);
+}
+
+/* Send an INVITE unauthenticated, take the 407's nonce, and send it again
+ * (a new Call-ID: a new request) with user's credentials. */
+static bool invite_as(const char *from, const char *ruri,
+		      const char *from_uri, const char *user,
+		      const char *password, const char *call_id)
+{
+	char nonce[NONCE_STR_SIZE], authz[1024];
+
+	send_new(from, "INVITE", ruri, from_uri, call_id, 1, "");
+	if (!last_is(from, "SIP/2.0 407 ", "first INVITE: 407") ||
+	    !last_nonce(nonce))
+		return false;
+	proxy_authz(user, password, nonce, 1, "INVITE", ruri, authz,
+		    sizeof(authz));
+	send_new(from, "INVITE", ruri, from_uri, call_id, 2, authz);
+	return true;
+}
+
+/* The toll-fraud INVITE of issue 11: a stranger to a foreign IP. */
+TEST(policy_stranger_to_foreign_ip_never_forwarded)
+{
+	static const enum conf_relay relays[] = {
+		CONF_RELAY_OFF, CONF_RELAY_AUTHENTICATED,
+	};
+	struct caller_policy pol = default_policy();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(relays); i++) {
+		pol.relay = relays[i];
+		if (!policy_up(&pol))
+			break;
+		send_new(STRANGER, "INVITE", TOLL_TARGET,
+			 "sip:x@203.0.113.66", "toll1", 1, "");
+		sent_is(0, STRANGER, "SIP/2.0 100 ", "100 Trying");
+		sent_is(1, STRANGER, "SIP/2.0 407 ", "no credentials: 407");
+		ASSERT_HAS(net.buf[1], net.len[1],
+			   "Proxy-Authenticate: Digest realm=\"" DOMAIN "\"",
+			   "407 challenges for our realm");
+		ASSERT_EQ(P.stats.caller_challenged, 1, "counted");
+		invite_as(STRANGER, TOLL_TARGET, "sip:x@203.0.113.66",
+			  "mallory", "guess", "toll2");
+		last_is(STRANGER, "SIP/2.0 403 ", "bad credentials: 403");
+		ASSERT_EQ(P.stats.caller_auth_failed, 1, "403 counted");
+		invite_as(STRANGER, TOLL_TARGET, "sip:alice@" DOMAIN, "alice",
+			  "wrong", "toll3");
+		last_is(STRANGER, "SIP/2.0 403 ",
+			"a local user's name, wrong password: 403");
+		/* A Route naming elsewhere is a foreign target too. */
+		send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN,
+			 "sip:x@203.0.113.66", "toll4", 1,
+			 "Route: <sip:198.18.7.7;lr>\r\n");
+		last_is(STRANGER, "SIP/2.0 407 ", "Route elsewhere: 407");
+		ASSERT_FALSE(sent_to_addr("198.18.7.7"),
+			     "nothing ever sent to the foreign target");
+		ASSERT_EQ(P.stats.forwarded, 0, "nothing forwarded");
+	}
+	policy_down();
+}
+
+/* An authenticated local user to a foreign target: only with relay on. */
+TEST(policy_relay_only_when_allowed)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!policy_up(&pol))
+		return;
+	invite_as(ALICE_ADDR, TOLL_TARGET, "sip:alice@" DOMAIN, "alice",
+		  ALICE_PASS, "r1");
+	last_is(ALICE_ADDR, "SIP/2.0 403 ", "relay off: 403");
+	ASSERT_EQ(P.stats.relay_denied, 1, "relay_denied counted");
+	ASSERT_FALSE(sent_to_addr("198.18.7.7"), "not forwarded");
+
+	pol.relay = CONF_RELAY_AUTHENTICATED;
+	if (!policy_up(&pol))
+		return;
+	invite_as(ALICE_ADDR, TOLL_TARGET, "sip:alice@" DOMAIN, "alice",
+		  ALICE_PASS, "r2");
+	last_is("198.18.7.7:5060", "INVITE " TOLL_TARGET,
+		"relay authenticated: forwarded");
+	ASSERT_EQ(P.stats.caller_authenticated, 1, "counted");
+	policy_down();
+}
+
+/* Caller ID: a From naming a local user must be proved. */
+TEST(policy_local_from_needs_credentials)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!policy_up(&pol))
+		return;
+	send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN, "sip:alice@" DOMAIN,
+		 "l1", 1, "");
+	last_is(STRANGER, "SIP/2.0 407 ", "From alice, no credentials: 407");
+	send_new(STRANGER, "MESSAGE", "sip:bob@" DOMAIN,
+		 "sip:alice@10.99.0.10", "l2", 1, "");
+	last_is(STRANGER, "SIP/2.0 407 ",
+		"MESSAGE, From alice at the VIP's address: 407");
+	ASSERT_EQ(P.stats.forwarded, 0, "nothing forwarded");
+	invite_as(ALICE_ADDR, "sip:bob@" DOMAIN, "sip:alice@" DOMAIN, "alice",
+		  ALICE_PASS, "l3");
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT,
+		"with alice's credentials: forwarded to bob");
+	policy_down();
+}
+
+/* The authenticated user must be the From user, or have it as alias. */
+TEST(policy_user_must_be_from_user)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!policy_up(&pol))
+		return;
+	invite_as(ALICE_ADDR, "sip:bob@" DOMAIN, "sip:alice@" DOMAIN, "bob",
+		  BOB_PASS, "m1");
+	last_is(ALICE_ADDR, "SIP/2.0 403 ", "bob calls as alice: 403");
+	ASSERT_EQ(P.stats.caller_from_mismatch, 1, "counted");
+	ASSERT_EQ(P.stats.forwarded, 0, "not forwarded");
+
+	pol.aliases = &bob_as_alice;
+	pol.naliases = 1;
+	if (!policy_up(&pol))
+		return;
+	invite_as(ALICE_ADDR, "sip:bob@" DOMAIN, "sip:alice@" DOMAIN, "bob",
+		  BOB_PASS, "m2");
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT,
+		"alias bob alice: forwarded");
+	policy_down();
+}
+
+/* A trunk prefix is trusted without a challenge (local targets). */
+TEST(policy_trunk_accepted_without_challenge)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!ASSERT_OK(caller_trunk_parse("203.0.113.0/24", &trunk_203),
+		       "trunk prefix"))
+		return;
+	pol.trunks = &trunk_203;
+	pol.ntrunks = 1;
+	if (!policy_up(&pol))
+		return;
+	send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN, "sip:alice@" DOMAIN,
+		 "t1", 1, "");
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT, "trunk: forwarded");
+	ASSERT_EQ(P.stats.trunk_accepted, 1, "counted");
+	ASSERT_EQ(P.stats.caller_challenged, 0, "no challenge");
+	send_new(STRANGER, "INVITE", TOLL_TARGET, "sip:alice@" DOMAIN, "t2", 1,
+		 "");
+	last_is(STRANGER, "SIP/2.0 403 ", "trunk, foreign target, relay off");
+	ASSERT_FALSE(sent_to_addr("198.18.7.7"), "not relayed");
+	send_new("203.0.114.1:5060", "INVITE", "sip:bob@" DOMAIN,
+		 "sip:alice@" DOMAIN, "t3", 1, "");
+	last_is("203.0.114.1:5060", "SIP/2.0 407 ",
+		"just outside the prefix: 407");
+	policy_down();
+}
+
+/* -T PREFIX: siplb.conf's trunk syntax, and which sources it covers. */
+static const struct trunk_case {
+	const char *prefix;
+	int ret;
+	const char *inside, *outside;	/* NULL: not checked */
+} trunk_cases[] = {
+	{ "203.0.113.0/24", 0, "203.0.113.255:1", "203.0.112.1:1" },
+	{ "198.51.100.7", 0, "198.51.100.7:5060", "198.51.100.8:5060" },
+	{ "10.0.0.0/12", 0, "10.15.1.1:1", "10.16.0.1:1" },
+	{ "0.0.0.0/0", 0, "192.0.2.1:1", "[2001:db8::1]:1" },
+	{ "fd00:99:1::/64", 0, "[fd00:99:1::2]:5060", "[fd00:99:2::2]:5060" },
+	{ "203.0.113.1/24", -EINVAL, NULL, NULL },	/* host bits */
+	{ "203.0.113.0/33", -EINVAL, NULL, NULL },
+	{ "203.0.113.0/", -EINVAL, NULL, NULL },
+	{ "pbx.example", -EINVAL, NULL, NULL },
+	{ "192.0.2.1:5060", -EINVAL, NULL, NULL },
+};
+
+TEST(policy_trunk_prefixes)
+{
+	struct caller_policy pol = { 0 };
+	struct siplb_trunk_key k;
+	struct siplb_endpoint ep;
+	size_t i;
+
+	pol.trunks = &k;
+	pol.ntrunks = 1;
+	for (i = 0; i < ARRAY_SIZE(trunk_cases); i++) {
+		const struct trunk_case *c = &trunk_cases[i];
+
+		if (!ASSERT_EQ(caller_trunk_parse(c->prefix, &k), c->ret,
+			       c->prefix) || c->ret)
+			continue;
+		ASSERT_TRUE(!endpoint_parse(c->inside, &ep) &&
+				    caller_is_trunk(&pol, &ep), c->inside);
+		ASSERT_TRUE(!endpoint_parse(c->outside, &ep) &&
+				    !caller_is_trunk(&pol, &ep), c->outside);
+	}
+}
+
+/* nonce.h's replay rule: each nc once, and higher each time. */
+TEST(policy_replayed_nc_refused)
+{
+	struct caller_policy pol = default_policy();
+	const char *ruri = "sip:bob@" DOMAIN;
+	char nonce[NONCE_STR_SIZE], authz[1024];
+
+	if (!policy_up(&pol))
+		return;
+	send_new(ALICE_ADDR, "INVITE", ruri, "sip:alice@" DOMAIN, "n1", 1, "");
+	if (!last_nonce(nonce))
+		goto out;
+	proxy_authz("alice", ALICE_PASS, nonce, 1, "INVITE", ruri, authz,
+		    sizeof(authz));
+	send_new(ALICE_ADDR, "INVITE", ruri, "sip:alice@" DOMAIN, "n1", 2,
+		 authz);
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT, "nc 1: forwarded");
+	send_new(ALICE_ADDR, "INVITE", ruri, "sip:alice@" DOMAIN, "n2", 1,
+		 authz);
+	last_is(ALICE_ADDR, "SIP/2.0 407 ", "nc 1 again: 407");
+	ASSERT_EQ(P.stats.caller_replayed, 1, "replay counted");
+	ASSERT_EQ(P.stats.caller_auth_failed, 0, "not a failed password");
+	ASSERT_EQ(P.stats.forwarded, 1, "the replay was not forwarded");
+	proxy_authz("alice", ALICE_PASS, nonce, 2, "INVITE", ruri, authz,
+		    sizeof(authz));
+	send_new(ALICE_ADDR, "INVITE", ruri, "sip:alice@" DOMAIN, "n3", 1,
+		 authz);
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT, "nc 2: forwarded");
+out:
+	policy_down();
+}
+
+/* A nonce answered from another address is challenged again, not 403. */
+TEST(policy_nonce_bound_to_source)
+{
+	struct caller_policy pol = default_policy();
+	const char *ruri = "sip:bob@" DOMAIN;
+	char nonce[NONCE_STR_SIZE], authz[1024];
+
+	if (!policy_up(&pol))
+		return;
+	send_new(STRANGER, "INVITE", ruri, "sip:alice@" DOMAIN, "s1", 1, "");
+	if (!last_nonce(nonce))
+		goto out;
+	proxy_authz("alice", "wrong", nonce, 1, "INVITE", ruri, authz,
+		    sizeof(authz));
+	send_new(ALICE_ADDR, "INVITE", ruri, "sip:alice@" DOMAIN, "s2", 1,
+		 authz);
+	last_is(ALICE_ADDR, "SIP/2.0 407 ",
+		"a stranger's nonce from alice's address: 407");
+	ASSERT_EQ(P.stats.caller_foreign_nonce, 1, "counted");
+	ASSERT_EQ(P.stats.caller_auth_failed, 0, "not a failed password");
+out:
+	policy_down();
+}
+
+/* Inbound calls: from outside to one of ours, accepted unless set. */
+TEST(policy_inbound_call_from_outside)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!policy_up(&pol))
+		return;
+	send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN,
+		 "sip:carol@elsewhere.org", "i1", 1, "");
+	last_is(BOB_SOURCE, "INVITE " BOB_CONTACT,
+		"inbound from-anyone: forwarded to the registered user");
+	/* The worker's own health checks are not the policy's business. */
+	send_new(STRANGER, "OPTIONS", "sip:10.99.11.2:5060",
+		 "sip:siplbd@" DOMAIN, "i2", 1, "");
+	last_is(STRANGER, "SIP/2.0 200 ", "OPTIONS to the worker: 200");
+
+	pol.inbound = CONF_INBOUND_AUTHENTICATED;
+	if (!policy_up(&pol))
+		return;
+	send_new(STRANGER, "INVITE", "sip:bob@" DOMAIN,
+		 "sip:carol@elsewhere.org", "i3", 1, "");
+	last_is(STRANGER, "SIP/2.0 407 ", "inbound authenticated: 407");
+	ASSERT_EQ(P.stats.forwarded, 0, "not forwarded");
+	policy_down();
+}
+
+/* In-dialog requests (To tag) and ACKs pass: Record-Route's business. */
+TEST(policy_leaves_in_dialog_requests)
+{
+	struct caller_policy pol = default_policy();
+
+	if (!policy_up(&pol))
+		return;
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbyeP\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: d1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+	last_is(ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
+		"in-dialog BYE forwarded without a challenge");
+	ASSERT_EQ(P.stats.caller_challenged, 0, "no challenge");
+	policy_down();
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
 
 	testlib_require_root("BPF maps");
+	log_init("test_proxy", LOG_LEVEL_WARN);	/* refusals log at info */
 	rc = testlib_main(argc, argv);
+	policy_down();
 	proxy_free(&P);
 	if (location_fd >= 0)
 		close(location_fd);

@@ -796,7 +796,7 @@ static const struct auth_case auth_cases[] = {
 	  DIGEST_PREFIX "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	  "\", "
 	  "uri=\"" RURI "\", response=\"0123456789abcdef0123456789abcdef\"",
-	  NULL, 401, STAT(challenged), false },
+	  NULL, 401, STAT(foreign_nonce), false },
 };
 
 TEST(authentication_table)
@@ -1592,6 +1592,7 @@ TEST(source_recorded_and_counted)
 	ASSERT_EQ(source_bindings(&v4, NULL), 1, "v4 holds one");
 
 	F.source = v6;
+	F.nonce[0] = '\0';	/* a new address needs a new nonce (nonce.h) */
 	if (!ASSERT_EQ(alice_sends("Contact: <sip:alice@[2001:db8::7]>\r\n"),
 		       200, "from v6"))
 		goto out;
@@ -1603,6 +1604,7 @@ TEST(source_recorded_and_counted)
 
 	/* The v6 contact refreshed from v4, another port: it moved. */
 	F.source = v4_other_port;
+	F.nonce[0] = '\0';
 	if (!ASSERT_EQ(alice_sends("Contact: <sip:alice@[2001:db8::7]>\r\n"),
 		       200, "refresh from v4, other port"))
 		goto out;
@@ -1895,6 +1897,86 @@ TEST(blocked_source_gets_no_answer)
 	F.nonce[0] = '\0';	/* a fresh challenge after so long */
 	ASSERT_EQ(client_send(&alice, &rq), 200,
 		  "after the block, the right password registers");
+out:
+	fixture_down();
+}
+
+/*
+ * Forged failures in a victim's name (docs/SECURITY.md): an attacker who
+ * can forge the victim's source address does not see the victim's 401s,
+ * so the only nonces he has are his own. Answers with those from the
+ * victim's address, and answers with a victim's nonce from elsewhere, are
+ * foreign nonces: re-challenged, counted, never a failed password. The
+ * victim's own failures still count.
+ */
+TEST(spoofed_failures_never_block_the_victim)
+{
+	const struct reg_req rq = { 0 };
+	struct siplb_endpoint victim, victim_port, attacker;
+	char victims_nonce[sizeof(F.nonce)];
+	int i;
+
+	if (!fixture_up())
+		return;
+	victim = F.source;
+	if (!ASSERT_OK(endpoint_parse("203.0.113.66:5060", &attacker),
+		       "attacker") ||
+	    !ASSERT_OK(endpoint_parse("198.51.100.7:40999", &victim_port),
+		       "victim, another port"))
+		goto out;
+
+	/* 1. The attacker's own nonce, answers sent as the victim. */
+	F.source = attacker;
+	if (!client_challenge(&rq, DIGEST_ALG_SHA256))
+		goto out;
+	F.source = victim;
+	for (i = 0; i < 3 * GUARD_THRESHOLD; i++) {
+		advance(1);
+		ASSERT_EQ(client_send(&alice_wrong, &rq), 401,
+			  say("forged answer %d: challenged again", i));
+	}
+	ASSERT_EQ(F.reg.stats.foreign_nonce, 3 * GUARD_THRESHOLD,
+		  "each counted in stats.foreign_nonce");
+	ASSERT_EQ(F.reg.stats.auth_failed, 0, "none is a failed password");
+	ASSERT_FALSE(blocked(&victim, NULL), "the victim is not blocked");
+
+	/* 2. A nonce issued to the victim, presented from the attacker. */
+	F.nonce[0] = '\0';
+	if (!client_challenge(&rq, DIGEST_ALG_SHA256))
+		goto out;
+	memcpy(victims_nonce, F.nonce, sizeof(victims_nonce));
+	F.source = attacker;
+	for (i = 0; i < 3 * GUARD_THRESHOLD; i++) {
+		advance(1);
+		ASSERT_EQ(client_send(&alice_wrong, &rq), 401,
+			  say("victim's nonce from elsewhere %d: challenged",
+			      i));
+	}
+	ASSERT_EQ(F.reg.stats.foreign_nonce, 6 * GUARD_THRESHOLD,
+		  "counted in stats.foreign_nonce");
+	ASSERT_EQ(F.reg.stats.auth_failed, 0, "still no failed password");
+	ASSERT_FALSE(blocked(&victim, NULL), "the victim is not blocked");
+	ASSERT_FALSE(blocked(&attacker, NULL), "nor is anyone else");
+
+	/* The victim's nonce still works for the victim, from another port
+	 * of the same address (a NAT may move it: nonce.h). */
+	F.source = victim_port;
+	memcpy(F.nonce, victims_nonce, sizeof(F.nonce));
+	advance(1);
+	ASSERT_EQ(client_send(&alice, &rq), 200,
+		  "the victim registers, nonce used from another port");
+
+	/* 3. Real failures from the victim's own address still block it. */
+	F.source = victim;
+	F.nonce[0] = '\0';
+	for (i = 0; i < GUARD_THRESHOLD; i++) {
+		advance(1);
+		ASSERT_EQ(client_send(&alice_wrong, &rq), 401,
+			  say("real wrong password %d", i));
+	}
+	ASSERT_EQ(F.reg.stats.auth_failed, GUARD_THRESHOLD,
+		  "real failures counted");
+	ASSERT_TRUE(blocked(&victim, NULL), "real failures block the source");
 out:
 	fixture_down();
 }

@@ -141,7 +141,8 @@ for ns in $TB_NS_BACKENDS; do
 	# shellcheck disable=SC2086 # WORKER_ARGS: options, split
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" $WORKER_ARGS \
+		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" \
+		-u "$LIB_WORK/users.htdigest" -T "$CLIENT_IP" $WORKER_ARGS \
 		2>"$BENCH_RAW/worker$i.log" </dev/null
 done
 sleep 3	# health checks see the workers answer OPTIONS

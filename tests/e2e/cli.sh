@@ -101,8 +101,16 @@ expect 1 err "siplbd: Couldn't read the configuration $W/none.conf: No such file
 	"$SIPLBD" -n -c "$W/none.conf"
 
 log "siplb-worker"
-worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test "$@"; }
+: >"$W/users"
+worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -u "$W/users" "$@"; }
 expect 2 err "siplb-worker: -l, -P and -d are required" "$WORKER" -l 127.0.0.1:5999
+expect 2 err "siplb-worker: caller authentication needs the users file: *" \
+	"$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test
+expect 1 err "siplb-worker: Couldn't read the configuration $W/none.conf: No such file or directory" \
+	worker -c "$W/none.conf"
+printf 'realm x\npolicy {\nrelay open\n}\n' >"$W/bad.conf"
+expect 1 err "siplb-worker: $W/bad.conf:3: relay: 'open' is not off or authenticated" \
+	worker -c "$W/bad.conf"
 expect 2 err "siplb-worker: bad -C 0 (1 to 86400 seconds)" worker -C 0
 expect 2 err "siplb-worker: Bad address or domain: *" worker -r 192.0.2.1
 # A host name is taken (it fails later, at the maps, which are not there).

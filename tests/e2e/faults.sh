@@ -116,7 +116,8 @@ worker_start() {
 	ip=$(nth "$i" "$BACKEND_IPS")
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" -d "$DOMAIN" \
-		-r "$VIP_EP" 2>>"$W/worker$i.log" </dev/null
+		-r "$VIP_EP" -u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
+		2>>"$W/worker$i.log" </dev/null
 	printf -v "WORKER_PID_$i" '%s' "$pid"
 	wait_udp_port "$ns" "$TB_SIP_PORT"
 }

@@ -132,6 +132,7 @@ for ns in $TB_NS_BACKENDS; do
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
 		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
+		-u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
 		2>"$W/worker$i.log" </dev/null
 	WORKER_PIDS="$WORKER_PIDS $pid"
 	wait_udp_port "$ns" "$TB_SIP_PORT"

@@ -80,7 +80,8 @@ static void verify(struct digest_creds *c)
 	c->response = sent;
 
 	(void)nonce_check(issuer, c->nonce.s, c->nonce.len, c->realm.s,
-			  c->realm.len, 1000, 300, NULL);
+			  c->realm.len, "\xc0\x00\x02\x0a", 4, 1000, 300,
+			  NULL);
 }
 
 static void parse(const uint8_t *data, size_t size)
@@ -199,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	parse(data, size);
 	FUZZ_CHECK(nonce_check(issuer, (const char *)data, size, "example.com",
-			       11, 1000, 300, NULL) != NONCE_VALID ||
+			       11, NULL, 0, 1000, 300, NULL) != NONCE_VALID ||
 		   size == NONCE_STR_LEN);
 	challenges(data, size);
 	return 0;

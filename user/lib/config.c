@@ -40,6 +40,7 @@ enum conf_ctx {
 	CTX_AUTH,
 	CTX_HEALTH,
 	CTX_GUARD,
+	CTX_POLICY,
 };
 
 static const char *const ctx_names[] = {
@@ -49,6 +50,7 @@ static const char *const ctx_names[] = {
 	[CTX_AUTH] = "auth",
 	[CTX_HEALTH] = "health",
 	[CTX_GUARD] = "guard",
+	[CTX_POLICY] = "policy",
 };
 
 struct directive;
@@ -61,7 +63,7 @@ struct parser {
 	unsigned int line;
 	enum conf_ctx ctx;
 	unsigned int block_line;	/* where the open block began */
-	unsigned int seen[40];		/* per directive: first line, 0 = no */
+	unsigned int seen[64];		/* per directive: first line, 0 = no */
 	unsigned int iface_line[CONF_MAX_INTERFACES];
 	unsigned int budget_line[SIPLB_METHOD_CLASSES];
 	unsigned int scanner_line[SIPLB_SCANNER_MAX];
@@ -604,6 +606,82 @@ static int handle_trunk(struct parser *p)
 	return 0;
 }
 
+/* ---- the policy block ---------------------------------------------------- */
+
+static int handle_caller_auth(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->policy.caller_auth);
+}
+
+static int handle_relay(struct parser *p)
+{
+	if (!strcmp(p->argv[0], "off"))
+		p->conf->policy.relay = CONF_RELAY_OFF;
+	else if (!strcmp(p->argv[0], "authenticated"))
+		p->conf->policy.relay = CONF_RELAY_AUTHENTICATED;
+	else
+		return fail(p, "relay: '%s' is not off or authenticated",
+			    p->argv[0]);
+	return 0;
+}
+
+static int handle_inbound(struct parser *p)
+{
+	if (!strcmp(p->argv[0], "from-anyone"))
+		p->conf->policy.inbound = CONF_INBOUND_FROM_ANYONE;
+	else if (!strcmp(p->argv[0], "authenticated"))
+		p->conf->policy.inbound = CONF_INBOUND_AUTHENTICATED;
+	else
+		return fail(p, "inbound: '%s' is not from-anyone or "
+			    "authenticated", p->argv[0]);
+	return 0;
+}
+
+/* A user name as the users file and a From URI's user part have it. */
+static int check_alias_name(struct parser *p, const char *name)
+{
+	if (strlen(name) >= CONF_ALIAS_NAME_MAX)
+		return fail(p, "alias: '%.20s...' is longer than %d bytes",
+			    name, CONF_ALIAS_NAME_MAX - 1);
+	if (strpbrk(name, "@:;<>\"'"))
+		return fail(p, "alias: '%s' is not a user name (no @ : ; < > "
+			    "or quotes)", name);
+	return 0;
+}
+
+/* `alias USER ALIAS...`: USER, authenticated, may call as each ALIAS. */
+static int handle_alias(struct parser *p)
+{
+	typeof(p->conf->policy) *pol = &p->conf->policy;
+	struct conf_alias *a;
+	size_t i;
+	int k, err = check_alias_name(p, p->argv[0]);
+
+	for (k = 1; k < p->argc && !err; k++) {
+		err = check_alias_name(p, p->argv[k]);
+		for (i = 0; i < pol->naliases && !err; i++)
+			if (!strcmp(pol->aliases[i].user, p->argv[0]) &&
+			    !strcmp(pol->aliases[i].alias, p->argv[k]))
+				err = fail(p, "alias %s %s: given twice (first "
+					   "at line %u)", p->argv[0],
+					   p->argv[k], pol->aliases[i].line);
+		if (!err && pol->naliases == CONF_ALIASES_MAX)
+			err = fail(p, "alias: more than %d aliases",
+				   CONF_ALIASES_MAX);
+		if (err)
+			break;
+		a = reallocarray(pol->aliases, pol->naliases + 1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		pol->aliases = a;
+		a += pol->naliases++;
+		strcpy(a->user, p->argv[0]);
+		strcpy(a->alias, p->argv[k]);
+		a->line = p->line;
+	}
+	return err;
+}
+
 /* block-scanners on: the built-in signatures first, then the file's. */
 static int close_guard(struct parser *p)
 {
@@ -703,6 +781,16 @@ static const struct directive directives[] = {
 	  .max_args = 1, .handle = handle_block_scanners },
 	{ .keyword = "scanner", .ctx = CTX_GUARD, .min_args = 1, .max_args = 1,
 	  .repeatable = true, .handle = handle_scanner },
+	BLOCK("policy", 0, CTX_POLICY, false, NULL),
+	{ .keyword = "caller-auth", .ctx = CTX_POLICY, .min_args = 1,
+	  .max_args = 1, .handle = handle_caller_auth },
+	{ .keyword = "relay", .ctx = CTX_POLICY, .min_args = 1, .max_args = 1,
+	  .handle = handle_relay },
+	{ .keyword = "inbound", .ctx = CTX_POLICY, .min_args = 1,
+	  .max_args = 1, .handle = handle_inbound },
+	{ .keyword = "alias", .ctx = CTX_POLICY, .min_args = 2,
+	  .max_args = CONF_MAX_WORDS - 1, .repeatable = true,
+	  .handle = handle_alias },
 };
 
 _Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
@@ -998,6 +1086,9 @@ static struct siplb_conf *conf_new(const char *path)
 	c->health.timeout = CONF_DEFAULT_HEALTH_TIMEOUT;
 	c->health.down_after = CONF_DEFAULT_DOWN_AFTER;
 	c->health.up_after = CONF_DEFAULT_UP_AFTER;
+	c->policy.caller_auth = true;
+	c->policy.relay = CONF_RELAY_OFF;
+	c->policy.inbound = CONF_INBOUND_FROM_ANYONE;
 	return c;
 }
 
@@ -1104,6 +1195,7 @@ void conf_free(struct siplb_conf *conf)
 		free(conf->vips[i].backends);
 	free(conf->vips);
 	free(conf->guard.trunks);
+	free(conf->policy.aliases);
 	free(conf->path);
 	free(conf);
 }

@@ -81,6 +81,28 @@ struct conf_vip {
 	unsigned int line;
 };
 
+/* The policy block: who may send new requests through the workers
+ * (docs/SECURITY.md "Routing policy"). */
+enum conf_relay {
+	CONF_RELAY_OFF,			/* nothing leaves for elsewhere */
+	CONF_RELAY_AUTHENTICATED,	/* from local users and trunks */
+};
+
+enum conf_inbound {
+	CONF_INBOUND_FROM_ANYONE,	/* calls from outside to our users */
+	CONF_INBOUND_AUTHENTICATED,	/* only our users call ours */
+};
+
+#define CONF_ALIAS_NAME_MAX	64	/* bytes, NUL included */
+#define CONF_ALIASES_MAX	4096
+
+/* `alias USER ALIAS...`: one pair per alias. */
+struct conf_alias {
+	char user[CONF_ALIAS_NAME_MAX];
+	char alias[CONF_ALIAS_NAME_MAX];
+	unsigned int line;
+};
+
 /* A trunk prefix of the guard block, as the siplb_trunks key. */
 struct conf_trunk {
 	struct siplb_trunk_key key;
@@ -125,6 +147,13 @@ struct siplb_conf {
 		struct conf_trunk *trunks;
 		size_t ntrunks;
 	} guard;
+	struct {
+		bool caller_auth;		/* default on */
+		enum conf_relay relay;		/* default off */
+		enum conf_inbound inbound;	/* default from-anyone */
+		struct conf_alias *aliases;
+		size_t naliases;
+	} policy;
 };
 
 /* What `block-scanners on` blocks: User-Agent prefixes (docs/SECURITY.md). */

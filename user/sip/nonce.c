@@ -185,23 +185,33 @@ void nonce_issuer_free(struct nonce_issuer *iss)
 	free(iss);
 }
 
-/* The truncated MAC of issued || salt (the first 16 bytes of raw) || realm. */
+/*
+ * The truncated MAC of issued || salt (the first 16 bytes of raw) ||
+ * realm_len || realm || src_len || src, the lengths 8 bytes big-endian so
+ * that no realm and address pair can be spelled as another.
+ */
 static int nonce_mac(const struct nonce_issuer *iss, const uint8_t *raw,
 		     const char *realm, size_t realm_len,
+		     const void *src, size_t src_len,
 		     uint8_t mac[NONCE_MAC_LEN])
 {
-	uint8_t full[32];
+	uint8_t full[32], rlen[8], slen[8];
 	size_t full_len = 0;
 	EVP_MAC_CTX *ctx;
 	int err = -EIO;
 
-	if (!iss->keyed)
+	if (!iss->keyed || (src_len && !src))
 		return -EINVAL;
+	put_be64(rlen, realm_len);
+	put_be64(slen, src_len);
 	ctx = EVP_MAC_CTX_dup(iss->keyed);
 	if (!ctx)
 		return -ENOMEM;
 	if (EVP_MAC_update(ctx, raw, 16) &&
+	    EVP_MAC_update(ctx, rlen, sizeof(rlen)) &&
 	    EVP_MAC_update(ctx, (const uint8_t *)realm, realm_len) &&
+	    EVP_MAC_update(ctx, slen, sizeof(slen)) &&
+	    (!src_len || EVP_MAC_update(ctx, src, src_len)) &&
 	    EVP_MAC_final(ctx, full, &full_len, sizeof(full)) &&
 	    full_len == sizeof(full)) {
 		memcpy(mac, full, NONCE_MAC_LEN);
@@ -212,7 +222,8 @@ static int nonce_mac(const struct nonce_issuer *iss, const uint8_t *raw,
 }
 
 int nonce_make(const struct nonce_issuer *iss, const char *realm,
-	       size_t realm_len, uint64_t now, char out[NONCE_STR_SIZE])
+	       size_t realm_len, const void *src, size_t src_len,
+	       uint64_t now, char out[NONCE_STR_SIZE])
 {
 	uint8_t raw[NONCE_RAW_LEN];
 	int err;
@@ -220,7 +231,7 @@ int nonce_make(const struct nonce_issuer *iss, const char *realm,
 	put_be64(raw, now);
 	if (RAND_bytes(raw + 8, 8) != 1)
 		return -EIO;
-	err = nonce_mac(iss, raw, realm, realm_len, raw + 16);
+	err = nonce_mac(iss, raw, realm, realm_len, src, src_len, raw + 16);
 	if (err)
 		return err;
 	b64url_encode(raw, sizeof(raw), out);
@@ -230,6 +241,7 @@ int nonce_make(const struct nonce_issuer *iss, const char *realm,
 enum nonce_verdict nonce_check(const struct nonce_issuer *iss,
 			       const char *nonce, size_t len,
 			       const char *realm, size_t realm_len,
+			       const void *src, size_t src_len,
 			       uint64_t now, uint64_t lifetime,
 			       struct nonce_id *id)
 {
@@ -239,7 +251,7 @@ enum nonce_verdict nonce_check(const struct nonce_issuer *iss,
 	if (id)
 		memset(id, 0, sizeof(*id));
 	if (b64url_decode(nonce, len, raw, sizeof(raw)) ||
-	    nonce_mac(iss, raw, realm, realm_len, mac) ||
+	    nonce_mac(iss, raw, realm, realm_len, src, src_len, mac) ||
 	    CRYPTO_memcmp(mac, raw + 16, NONCE_MAC_LEN))
 		return NONCE_INVALID;
 	issued = get_be64(raw);

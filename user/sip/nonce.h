@@ -10,12 +10,24 @@
  *
  *	issued	 8 bytes  seconds, big-endian, on the caller's clock
  *	salt	 8 bytes  random, so two nonces of one second differ
- *	mac	16 bytes  HMAC-SHA256(secret, issued || salt || realm),
- *			  first 128 bits
+ *	mac	16 bytes  HMAC-SHA256(secret, issued || salt ||
+ *			  len(realm) || realm || len(src) || src),
+ *			  first 128 bits; each len 8 bytes big-endian
  *
  * The secret is 32 bytes from getrandom() when the issuer is made; nonces
  * therefore die with the process (clients get a fresh challenge), and one
  * realm's nonce is refused in another.
+ *
+ * src is the address the challenge was sent to (opaque bytes to this
+ * module; siplb passes the struct siplb_addr of endpoint_addr(), the
+ * address without the port), and the answer is checked against the
+ * address it came from. A nonce issued to one address is therefore
+ * INVALID from any other: an attacker who forges a victim's source
+ * address never sees the victim's challenges, and the nonces he gets for
+ * his own address are refused in the victim's name, so he cannot make
+ * failed logins count against the victim (docs/SECURITY.md). The port is
+ * left out on purpose: a NAT may give a phone a new port between the
+ * challenge and the answer, which would cost a round trip for nothing.
  *
  * Replay: a nonce may be used for many requests (nc = 1, 2, ...). The
  * replay table remembers, per nonce (keyed by its MAC), the highest nc
@@ -66,7 +78,8 @@
 struct nonce_issuer;
 
 enum nonce_verdict {
-	NONCE_INVALID,	/* not ours: bad format, bad MAC, other realm */
+	NONCE_INVALID,	/* not ours: bad format, bad MAC, other realm or
+			   source address */
 	NONCE_STALE,	/* ours but expired (or from the future): stale=true */
 	NONCE_VALID,
 };
@@ -86,17 +99,23 @@ int nonce_issuer_set_secret(struct nonce_issuer *iss, const void *secret,
 /* Free the issuer; the key material is wiped. NULL is fine. */
 void nonce_issuer_free(struct nonce_issuer *iss);
 
-/* A nonce for realm issued at now, NUL-terminated into out. */
+/*
+ * A nonce for realm, bound to the src_len bytes at src (the source
+ * address; 0 bytes: bound to none), issued at now, NUL-terminated into out.
+ */
 int nonce_make(const struct nonce_issuer *iss, const char *realm,
-	       size_t realm_len, uint64_t now, char out[NONCE_STR_SIZE]);
+	       size_t realm_len, const void *src, size_t src_len,
+	       uint64_t now, char out[NONCE_STR_SIZE]);
 
 /*
- * Judge a nonce a client sent back for realm: VALID while
- * issued <= now < issued + lifetime. id (may be NULL) is filled when VALID.
+ * Judge a nonce a client sent back for realm from source src: VALID while
+ * issued <= now < issued + lifetime; INVALID if it was issued for another
+ * realm or another source. id (may be NULL) is filled when VALID.
  */
 enum nonce_verdict nonce_check(const struct nonce_issuer *iss,
 			       const char *nonce, size_t len,
 			       const char *realm, size_t realm_len,
+			       const void *src, size_t src_len,
 			       uint64_t now, uint64_t lifetime,
 			       struct nonce_id *id);
 

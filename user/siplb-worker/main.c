@@ -5,7 +5,8 @@
  * registered, read from the pinned siplb_location map.
  *
  *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
- *		     [-u USERS_FILE [-R REALM]] [-C SECONDS] [-t MAX] [-v]
+ *		     [-c CONFIG] [-T PREFIX]... [-u USERS_FILE] [-R REALM]
+ *		     [-C SECONDS] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
@@ -18,9 +19,16 @@
  * writes a binding), and siplb_workers, where the worker publishes its
  * counters under its listen address once a second and when it stops
  * (`siplbctl workers`). Once a second it also checks that the pins still
- * name the maps it holds, and follows them if they were made anew. The users file (-u), the one siplbd reads, only
- * tells which users exist: 404 for a stranger, 480 for a user with no
- * binding now.
+ * name the maps it holds, and follows them if they were made anew.
+ *
+ * The users file (-u, or siplb.conf's `users`), the one siplbd reads,
+ * tells which users exist (404 for a stranger, 480 for a user with no
+ * binding now) and authenticates callers: the routing policy
+ * (caller_auth.h) is siplb.conf's policy block and guard trunks with -c,
+ * and the same secure defaults without (caller-auth on, relay off,
+ * inbound from-anyone, no trunk); -T adds trunk prefixes. Caller authentication cannot work
+ * without a users file, so the worker refuses to start without one
+ * unless siplb.conf says `caller-auth off`. -u and -R override -c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,7 +45,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "caller_auth.h"
 #include "cli.h"
+#include "config.h"
 #include "endpoint.h"
 #include "evloop.h"
 #include "lb_maps.h"
@@ -65,6 +75,12 @@ struct worker {
 	uint64_t started_at;
 	const char *users_path;
 	struct users *users;
+	struct siplb_conf *conf;	/* -c, or NULL */
+	struct caller_auth auth;
+	bool auth_ready;
+	/* Trunk prefixes: the config's, then -T's. */
+	struct siplb_trunk_key trunks[SIPLB_TRUNKS_SIZE];
+	size_t ntrunks;
 };
 
 static struct proxy proxy;	/* large: buffers inside */
@@ -74,17 +90,25 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
-		"[-r HOST:PORT]\n"
-		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
-		"[-t MAX_TXNS] [-v]\n"
+		"[-r HOST:PORT] [-c CONFIG]\n"
+		"                    [-T PREFIX]... [-u USERS_FILE] [-R REALM] "
+		"[-C SECONDS]\n"
+		"                    [-t MAX_TXNS] [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
 		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
 		"                 host name is looked up once, at start-up\n"
-		"  -u FILE        siplbd's users file: 404 for unknown users, 480\n"
-		"                 for known ones with no binding (without: 404)\n"
-		"  -R REALM       the realm of the users in FILE (default DOMAIN)\n"
+		"  -c CONFIG      siplb.conf: its users, realm, auth, guard trunks\n"
+		"                 and policy block (default: caller-auth on,\n"
+		"                 relay off, inbound from-anyone, no trunk)\n"
+		"  -T PREFIX      a trunk: ADDRESS[/LEN] whose requests need no\n"
+		"                 caller authentication (as siplb.conf's trunk)\n"
+		"  -u FILE        siplbd's users file: authenticates callers (407),\n"
+		"                 404 for unknown users, 480 for known ones with\n"
+		"                 no binding; required unless caller-auth off\n"
+		"  -R REALM       the realm of the users in FILE (default: the\n"
+		"                 config's realm, else DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
@@ -213,6 +237,7 @@ static int load_users(struct worker *w)
 	users_free(w->users);
 	w->users = db;
 	proxy.users = db;
+	w->auth.users = db;
 	log_info("%zu users from %s", users_count(db), w->users_path);
 	return 0;
 }
@@ -333,14 +358,85 @@ static void worker_close(struct worker *w)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	if (w->auth_ready)
+		caller_auth_free(&w->auth);
+	w->auth_ready = false;
 	users_free(w->users);
 	w->users = NULL;
+	conf_free(w->conf);
+	w->conf = NULL;
+}
+
+/* -c: siplb.conf, as siplbd reads it. */
+static int load_config(struct worker *w, const char *path)
+{
+	char err[512];
+	int ret = conf_load(path, &w->conf, err, sizeof(err));
+
+	if (ret == -EINVAL) {
+		log_warnx("%s", err);	/* FILE:LINE: what is wrong */
+		return ret;
+	}
+	if (ret) {
+		log_warnx("Couldn't read the configuration %s: %s", path,
+			  ret == -EFBIG ? "file too large" : strerror(-ret));
+		return ret;
+	}
+	if (!w->users_path)
+		w->users_path = w->conf->users_path;
+	return 0;
+}
+
+/* The routing policy: the config's, or the same defaults without one. */
+static int setup_policy(struct worker *w, const char *realm)
+{
+	const struct siplb_conf *c = w->conf;
+	struct caller_policy pol = {
+		.caller_auth = true,
+		.relay = CONF_RELAY_OFF,
+		.inbound = CONF_INBOUND_FROM_ANYONE,
+		.nonce_lifetime = CONF_DEFAULT_NONCE_LIFETIME,
+	};
+	size_t i, n = w->ntrunks;
+	int err;
+
+	if (c) {
+		pol.caller_auth = c->policy.caller_auth;
+		pol.relay = c->policy.relay;
+		pol.inbound = c->policy.inbound;
+		pol.aliases = c->policy.aliases;
+		pol.naliases = c->policy.naliases;
+		pol.nonce_lifetime = c->auth.nonce_lifetime;
+		pol.algorithms = c->auth.algorithms;
+		pol.nalgorithms = c->auth.nalgorithms;
+		if (n + c->guard.ntrunks > SIPLB_TRUNKS_SIZE)
+			return -E2BIG;
+		memmove(w->trunks + c->guard.ntrunks, w->trunks,
+			n * sizeof(w->trunks[0]));
+		for (i = 0; i < c->guard.ntrunks; i++)
+			w->trunks[i] = c->guard.trunks[i].key;
+		n += c->guard.ntrunks;
+	}
+	pol.trunks = w->trunks;
+	pol.ntrunks = n;
+	err = caller_auth_init(&w->auth, &pol, w->users, realm);
+	if (err)
+		return err;
+	w->auth_ready = true;
+	proxy.auth = &w->auth;
+	log_info("policy: caller-auth %s, relay %s, inbound %s, %zu trunk "
+		 "prefix(es), %zu alias(es)", pol.caller_auth ? "on" : "off",
+		 pol.relay == CONF_RELAY_OFF ? "off" : "authenticated",
+		 pol.inbound == CONF_INBOUND_FROM_ANYONE ? "from-anyone" :
+							   "authenticated",
+		 pol.ntrunks, pol.naliases);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
-	const char *rr_text = NULL, *realm = NULL;
+	const char *rr_text = NULL, *realm = NULL, *conf_path = NULL;
 	struct worker w = {
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
@@ -352,9 +448,23 @@ int main(int argc, char **argv)
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:u:R:C:t:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'T':
+			if (w.ntrunks == SIPLB_TRUNKS_SIZE ||
+			    caller_trunk_parse(optarg, &w.trunks[w.ntrunks])) {
+				fprintf(stderr, "siplb-worker: bad -T %s "
+					"(ADDRESS[/LEN], host bits zero; at "
+					"most %d)\n", optarg,
+					SIPLB_TRUNKS_SIZE);
+				return CLI_EXIT_USAGE;
+			}
+			w.ntrunks++;
+			break;
 		case 'l':
 			listen_text = optarg;
 			break;
@@ -415,18 +525,28 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	log_init("siplb-worker", level);
+	if (conf_path && load_config(&w, conf_path))
+		goto cleanup;
+	if (!w.users_path && !(w.conf && !w.conf->policy.caller_auth)) {
+		log_warnx("caller authentication needs the users file: give "
+			  "-u FILE or -c CONFIG (or set caller-auth off in "
+			  "its policy block)");
+		ret = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
 	err = proxy_self_init(&self, listen_text, rr_text, domain);
 	if (err == -EINVAL) {
 		log_warnx("Bad address or domain: -l %s -r %s -d %s (-l is "
 			  "ADDR:PORT, -r HOST:PORT; IPv6 as [ADDR]:PORT)",
 			  listen_text, rr_text ? rr_text : "-", domain);
-		return CLI_EXIT_USAGE;
+		ret = CLI_EXIT_USAGE;
+		goto cleanup;
 	}
 	if (err) {
 		log_warnx("Couldn't look up -r %s: %s", rr_text,
 			  err == -ENOENT ? "no such host, or no address "
 					   "of -l's family" : strerror(-err));
-		return CLI_EXIT_FAILURE;
+		goto cleanup;
 	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
@@ -439,11 +559,17 @@ int main(int argc, char **argv)
 		log_warnx("Couldn't set up the proxy: %s", strerror(-err));
 		goto cleanup;
 	}
-	proxy.realm = realm ? realm : self.domain;
+	proxy_up = true;
+	proxy.realm = realm ? realm : w.conf ? w.conf->realm : self.domain;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
 	if (load_users(&w))
 		goto cleanup;
-	proxy_up = true;
+	err = setup_policy(&w, proxy.realm);
+	if (err) {
+		log_warnx("Couldn't set up caller authentication: %s",
+			  strerror(-err));
+		goto cleanup;
+	}
 	err = setup_events(&w);
 	if (err) {
 		log_warnx("Couldn't set up the event loop: %s",

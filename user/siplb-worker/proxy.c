@@ -49,6 +49,7 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	memset(&p->stats, 0, sizeof(p->stats));
 	p->users = NULL;
 	p->realm = NULL;
+	p->auth = NULL;
 	p->timer_c_ms = PROXY_TIMER_C;
 	p->self = *self;
 	p->loc = (struct location){ location_fd, -1, max_contacts };
@@ -625,6 +626,24 @@ static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 		respond(p, t, m, &t->up, status, NULL, NULL, now);
 }
 
+/* The routing policy (caller_auth.h): false if it answered the request. */
+static bool caller_allowed(struct proxy *p, struct txn *t,
+			   const struct sip_msg *m,
+			   const struct proxy_now *now)
+{
+	static struct caller_verdict v;
+
+	if (!p->auth)
+		return true;
+	caller_auth_judge(p->auth, &p->self, m, &t->up, now->mono_ms / 1000,
+			  &p->stats, &v);
+	if (!v.status)
+		return true;
+	respond(p, t, m, &t->up, v.status, v.reason,
+		v.extra[0] ? v.extra : NULL, now);
+	return false;
+}
+
 /* The checks of 16.3 that the parser has not made, then route. */
 static void on_new_request(struct proxy *p, struct txn *t,
 			   const struct sip_msg *m,
@@ -660,6 +679,8 @@ static void on_new_request(struct proxy *p, struct txn *t,
 			"Forbidden (register with the balancer)", NULL, now);
 		return;
 	}
+	if (!caller_allowed(p, t, m, now))
+		return;
 	route_request(p, m, now, &r);
 	if (r.status) {
 		respond(p, t, m, &t->up, r.status, r.reason, r.extra, now);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "caller_auth.h"
 #include "location.h"
 #include "siplb_worker.h"
 #include "proxy_msg.h"
@@ -49,6 +50,9 @@ struct proxy {
 	 * known): tells 404, no such user, from 480, not registered now. */
 	const struct users *users;
 	const char *realm;
+	/* Who may send new requests (caller_auth.h); NULL: everyone, for
+	 * tests of routing alone. The worker always sets one. */
+	struct caller_auth *auth;
 	/* Timer C: how long an INVITE may ring before we CANCEL it and
 	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
 	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */

@@ -106,7 +106,10 @@ static int reply_bad(struct reg_ctx *c, int status, const char *reason)
 	return reply(c, status, reason, NULL);
 }
 
-/* A 401 with a fresh nonce for each algorithm we offer. */
+/*
+ * A 401 with a fresh nonce for each algorithm we offer, bound to the
+ * request's source address (not its port: nonce.h says why).
+ */
 static int reply_challenge(struct reg_ctx *c, bool stale)
 {
 	struct digest_challenge_opts opts = {
@@ -116,11 +119,14 @@ static int reply_challenge(struct reg_ctx *c, bool stale)
 		.norder = c->r->conf.nalgorithms,
 	};
 	char nonce[NONCE_STR_SIZE], extra[1024];
+	struct siplb_addr src;
 	size_t len;
 	int err;
 
+	endpoint_addr(c->source, &src);
 	err = nonce_make(c->r->nonces, c->r->conf.realm,
-			 strlen(c->r->conf.realm), c->now->mono_s, nonce);
+			 strlen(c->r->conf.realm), &src, sizeof(src),
+			 c->now->mono_s, nonce);
 	if (err)
 		return err;
 	opts.nonce = nonce;
@@ -234,14 +240,19 @@ static int authenticate(struct reg_ctx *c)
 		r->stats.challenged++;
 		return reply_challenge(c, false);
 	}
+	/* A nonce issued to another address (or forged, or from before a
+	 * restart) proves nothing about the password: a new challenge, and
+	 * never a failure counted against this source, so that answers
+	 * forged in a victim's name cannot get the victim blocked. */
 	verdict = nonce_check(r->nonces, creds.nonce.s, creds.nonce.len,
-			      r->conf.realm, strlen(r->conf.realm),
-			      c->now->mono_s, r->conf.nonce_lifetime, &id);
+			      r->conf.realm, strlen(r->conf.realm), &src,
+			      sizeof(src), c->now->mono_s,
+			      r->conf.nonce_lifetime, &id);
 	if (verdict != NONCE_VALID) {
 		if (verdict == NONCE_STALE)
 			r->stats.stale++;
 		else
-			r->stats.challenged++;
+			r->stats.foreign_nonce++;
 		return reply_challenge(c, verdict == NONCE_STALE);
 	}
 

@@ -33,6 +33,8 @@ struct registrar_conf {
 	X(challenged, "answered 401 with a challenge")                        \
 	X(auth_failed, "wrong credentials (401, counted by the guard)")       \
 	X(stale, "expired nonce (401 stale=true)")                            \
+	X(foreign_nonce, "nonce not issued to this source address (or "       \
+	  "forged): 401, never a failed password")                            \
 	X(replayed, "nonce count reused (refused with a new challenge)")      \
 	X(forbidden, "answered 403")                                          \
 	X(bad_request, "answered 400, 416 or 505")                            \
