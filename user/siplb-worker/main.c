@@ -5,11 +5,13 @@
  * registered, read from the pinned siplb_location map.
  *
  *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
- *		     [-u USERS_FILE [-R REALM]] [-C SECONDS] [-t MAX] [-v]
+ *		     [-s ADDR:PORT|off] [-u USERS_FILE [-R REALM]]
+ *		     [-C SECONDS] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
- * in-dialog requests come back through the balancer, and runs one
+ * in-dialog requests come back through the balancer, sends to clients from
+ * the VIP itself (-s, by default -r's address: vip_source.h), and runs one
  * single-threaded event loop (evloop.h): the SIP socket, a 50 ms tick for
  * the transaction timers, and signals (SIGHUP reloads the users file,
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
@@ -45,6 +47,7 @@
 #include "proxy.h"
 #include "siplb.skel.h"
 #include "users.h"
+#include "vip_source.h"
 
 #define WORKER_MAX_CONTACTS	10
 /* Transactions linger 32 s after their last message (RFC 3261 Timers J,
@@ -58,6 +61,7 @@
 
 struct worker {
 	int sip_fd, location_fd, workers_fd;
+	struct vip_source vip;	/* the socket clients are sent to from */
 	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
 	struct evloop loop;
 	bool loop_ready;
@@ -75,13 +79,21 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
 		"[-r HOST:PORT]\n"
-		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
-		"[-t MAX_TXNS] [-v]\n"
+		"                    [-s ADDR:PORT|off] [-u USERS_FILE [-R REALM]]\n"
+		"                    [-C SECONDS] [-t MAX_TXNS] [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
 		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
 		"                 host name is looked up once, at start-up\n"
+		"  -s ADDR:PORT   send to clients from this address (default:\n"
+		"                 -r's, the VIP), so that every IP fragment of\n"
+		"                 a large message comes from the VIP; needs\n"
+		"                 CAP_NET_ADMIN (IP_TRANSPARENT) unless the\n"
+		"                 address is this host's. The listen interface's\n"
+		"                 network and the VIP itself still get the\n"
+		"                 backend address. off: always the backend\n"
+		"                 address (the balancer's SNAT rewrites it)\n"
 		"  -u FILE        siplbd's users file: 404 for unknown users, 480\n"
 		"                 for known ones with no binding (without: 404)\n"
 		"  -R REALM       the realm of the users in FILE (default DOMAIN)\n"
@@ -243,15 +255,58 @@ static int open_sip_socket(const struct siplb_endpoint *ep)
 	return fd;
 }
 
+/* To a client from the VIP, to the cluster from the backend address. */
 static int send_datagram(void *ctx, const char *buf, size_t len,
 			 const struct siplb_endpoint *to)
 {
 	struct worker *w = ctx;
 	struct sockaddr_storage ss;
 	socklen_t sslen = endpoint_to_sockaddr(to, &ss);
+	int fd = vip_source_wanted(&w->vip, to) ? w->vip.fd : w->sip_fd;
 
-	if (sendto(w->sip_fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
 		return -errno;
+	return 0;
+}
+
+/* -s ADDR:PORT, else -r's address; "off" or neither: the backend's. */
+static int open_vip_source(struct worker *w, const struct proxy_self *self,
+			   const char *text)
+{
+	char vip_text[ENDPOINT_STRLEN], net_text[64];
+	struct siplb_endpoint vip;
+	int err;
+
+	if (text && !strcmp(text, "off"))
+		return 0;
+	if (text) {
+		if (endpoint_parse(text, &vip) ||
+		    vip.family != self->addr.family) {
+			log_warnx("Bad -s %s (ADDR:PORT of -l's family, or "
+				  "off)", text);
+			return -EINVAL;
+		}
+	} else if (self->has_rr) {
+		vip = self->rr;
+	} else {
+		return 0;
+	}
+	endpoint_format(&vip, vip_text, sizeof(vip_text));
+	err = vip_source_open(&w->vip, &vip, &self->addr);
+	if (err) {
+		log_warnx("Couldn't send from the VIP %s: %s (%s)", vip_text,
+			  strerror(-err), err == -EPERM ?
+			  "IP_TRANSPARENT needs CAP_NET_ADMIN; or put the VIP "
+			  "on this host's lo, or give -s off to leave the "
+			  "source to the balancer's SNAT" :
+			  "give -s off to leave the source to the balancer's "
+			  "SNAT");
+		return err;
+	}
+	log_info("sending to clients from %s%s; to %s and the VIP from %s:%u",
+		 vip_text, w->vip.transparent ? " (IP_TRANSPARENT)" : "",
+		 vip_source_net_text(&w->vip, net_text, sizeof(net_text)),
+		 self->host, self->port);
 	return 0;
 }
 
@@ -302,7 +357,9 @@ static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 	}
 }
 
-/* The SIP socket, a 50 ms tick for the transaction timers, signals. */
+/* The SIP sockets, a 50 ms tick for the transaction timers, signals.
+ * Nothing is sent to the VIP socket on the worker's host, but should the
+ * VIP be local here, what comes is SIP like any other. */
 static int setup_events(struct worker *w)
 {
 	static const int signos[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
@@ -317,6 +374,8 @@ static int setup_events(struct worker *w)
 		err = evloop_tick(&w->loop, WORKER_TICK_MS, on_tick, w);
 	if (!err)
 		err = evloop_add(&w->loop, w->sip_fd, EPOLLIN, on_sip, w);
+	if (!err && w->vip.fd >= 0)
+		err = evloop_add(&w->loop, w->vip.fd, EPOLLIN, on_sip, w);
 	return err;
 }
 
@@ -333,6 +392,7 @@ static void worker_close(struct worker *w)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	vip_source_close(&w->vip);
 	users_free(w->users);
 	w->users = NULL;
 }
@@ -340,7 +400,7 @@ static void worker_close(struct worker *w)
 int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
-	const char *rr_text = NULL, *realm = NULL;
+	const char *rr_text = NULL, *realm = NULL, *source_text = NULL;
 	struct worker w = {
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
@@ -352,7 +412,8 @@ int main(int argc, char **argv)
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:vh",
+	vip_source_init(&w.vip);
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:s:u:R:C:t:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -366,6 +427,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rr_text = optarg;
+			break;
+		case 's':
+			source_text = optarg;
 			break;
 		case 'u':
 			w.users_path = optarg;
@@ -432,6 +496,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
 	if (w.sip_fd < 0)
+		goto cleanup;
+	if (open_vip_source(&w, &self, source_text))
 		goto cleanup;
 	err = proxy_init(&proxy, &self, w.location_fd, WORKER_MAX_CONTACTS,
 			 max_txns, send_datagram, &w);
