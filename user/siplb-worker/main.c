@@ -269,30 +269,34 @@ static int send_datagram(void *ctx, const char *buf, size_t len,
 	return 0;
 }
 
-/* -s ADDR:PORT, else -r's address; "off" or neither: the backend's. */
-static int open_vip_source(struct worker *w, const struct proxy_self *self,
-			   const char *text)
+/* The VIP to send to clients from: -s ADDR:PORT, else -r's address;
+ * family 0 for "off" or neither. 0 or -EINVAL. */
+static int source_option(const struct proxy_self *self, const char *text,
+			 struct siplb_endpoint *vip)
 {
-	char vip_text[ENDPOINT_STRLEN], net_text[64];
-	struct siplb_endpoint vip;
-	int err;
-
+	memset(vip, 0, sizeof(*vip));
 	if (text && !strcmp(text, "off"))
 		return 0;
-	if (text) {
-		if (endpoint_parse(text, &vip) ||
-		    vip.family != self->addr.family) {
-			log_warnx("Bad -s %s (ADDR:PORT of -l's family, or "
-				  "off)", text);
-			return -EINVAL;
-		}
-	} else if (self->has_rr) {
-		vip = self->rr;
-	} else {
+	if (!text) {
+		if (self->has_rr)
+			*vip = self->rr;
 		return 0;
 	}
-	endpoint_format(&vip, vip_text, sizeof(vip_text));
-	err = vip_source_open(&w->vip, &vip, &self->addr);
+	if (endpoint_parse(text, vip) || vip->family != self->addr.family)
+		return -EINVAL;
+	return 0;
+}
+
+static int open_vip_source(struct worker *w, const struct proxy_self *self,
+			   const struct siplb_endpoint *vip)
+{
+	char vip_text[ENDPOINT_STRLEN], net_text[64];
+	int err;
+
+	if (!vip->family)
+		return 0;
+	endpoint_format(vip, vip_text, sizeof(vip_text));
+	err = vip_source_open(&w->vip, vip, &self->addr);
 	if (err) {
 		log_warnx("Couldn't send from the VIP %s: %s (%s)", vip_text,
 			  strerror(-err), err == -EPERM ?
@@ -408,6 +412,7 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
 	struct proxy_self self;
+	struct siplb_endpoint vip;
 	bool proxy_up = false;
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
@@ -492,12 +497,17 @@ int main(int argc, char **argv)
 					   "of -l's family" : strerror(-err));
 		return CLI_EXIT_FAILURE;
 	}
+	if (source_option(&self, source_text, &vip)) {
+		log_warnx("Bad -s %s (ADDR:PORT of -l's family, or off)",
+			  source_text);
+		return CLI_EXIT_USAGE;
+	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
 	if (w.sip_fd < 0)
 		goto cleanup;
-	if (open_vip_source(&w, &self, source_text))
+	if (open_vip_source(&w, &self, &vip))
 		goto cleanup;
 	err = proxy_init(&proxy, &self, w.location_fd, WORKER_MAX_CONTACTS,
 			 max_txns, send_datagram, &w);
