@@ -7,12 +7,15 @@
 # INVITE carries an ICE/SRTP offer of about 3,000 bytes
 # (tests/e2e/sipp/uac_large_invite.xml), so the INVITE the worker forwards
 # to the callee is larger than the 1,500-byte MTU and the worker's kernel
-# fragments it. A capture in the client namespace records every IP packet
-# the phones receive.
+# fragments it. The callee starts ringing only after 1.8 s
+# (tests/e2e/sipp/uas_answer_late.xml), so the worker retransmits the large
+# INVITE twice first. A capture in the client namespace records every IP
+# packet the phones receive.
 #
 #   1. Workers send from the VIP (their default, -s from -r): every call
-#      completes; every packet the phones receive, each fragment included,
-#      has the VIP as its source; there were fragments from the VIP; the
+#      completes; every packet the phones receive, each fragment and each
+#      retransmission included, has the VIP as its source; there were
+#      fragments from the VIP and retransmissions; no send failed; the
 #      balancer's SNAT counters (snat_tx, snat_redirect, snat_kernel) did
 #      not move: no worker datagram needed rewriting.
 #   2. Control, the way it was (-s off: the worker sends from its backend
@@ -35,6 +38,7 @@ CALLS=${SIPLB_CALLS:-5}
 REALM=siplb.test
 DOMAIN=siplb.test
 UAC_XML=$ROOT/tests/e2e/sipp/uac_large_invite.xml
+UAS_XML=$ROOT/tests/e2e/sipp/uas_answer_late.xml
 UAS_PORT=5072
 UAC_PORT=5071
 
@@ -118,7 +122,7 @@ EOF
 run_calls() {
 	local tag=$1 n=$2 uas uac created
 	capture_ip "$LIB_WORK/$tag.pcap"
-	phones_answer uas "$CALLS_XML/uas_answer.xml" "$UAS_PORT" "$n"
+	phones_answer uas "$UAS_XML" "$UAS_PORT" "$n"
 	phones_call uac "$UAC_XML" "$UAC_PORT" "$LIB_WORK/call.csv" "$n" 2
 	CALL_RC=0
 	sipp_wait "$uac" || CALL_RC=$?
@@ -173,6 +177,14 @@ if [ "$snat_after" = "$snat_before" ]; then
 	pass "the balancer's SNAT rewrote nothing (snat_tx+redirect+kernel stays $snat_after)"
 else
 	fail "the SNAT rewrote $((snat_after - snat_before)) worker packets"
+fi
+sleep 1.5	# the workers publish their counters once a second
+retrans=$(workers_counter retransmitted)
+send_errors=$(workers_counter send_errors)
+if [ "$retrans" -ge "$CALLS" ] && [ "$send_errors" = 0 ]; then
+	pass "the workers retransmitted $retrans times (Timer A), from the VIP too, and no send failed"
+else
+	fail "retransmitted $retrans (expected >= $CALLS), send_errors $send_errors (expected 0)"
 fi
 workers_stop
 
