@@ -154,7 +154,7 @@ else
 	fail "large calls: sipp exit $CALL_RC, successful $CALL_OK of $CALLS, failed $CALL_FAILED"
 	tail -n 5 "$LIB_WORK/uac-$UAC_PORT.err" >&2 2>/dev/null || true
 fi
-read -r _ total _ frags <"$LIB_WORK/vip.sources"
+read -r _ total _ _ <"$LIB_WORK/vip.sources"
 others=$(awk -v vip="$VIP" '$1 == "source" && $2 != vip' "$LIB_WORK/vip.sources")
 vip_frags=$(awk -v vip="$VIP" '$1 == "source" && $2 == vip { print $6 }' "$LIB_WORK/vip.sources")
 if [ -z "$others" ] && [ "$total" -gt 0 ]; then

@@ -52,20 +52,22 @@ bool vip_source_wanted(const struct vip_source *vs,
 	if (vs->fd < 0 || to->family != vs->vip.family)
 		return false;
 	if (!memcmp(to->addr, vs->vip.addr, sizeof(to->addr)))
-		return false;	/* to a VIP: the balancer steers it */
+		return false; /* to a VIP: the balancer steers it */
 	return !prefix_match(to->addr, vs->net.addr, vs->net_bits);
 }
 
 static unsigned int mask_bits(const struct sockaddr *mask, int family)
 {
+	const struct sockaddr_in6 *m6 = (const void *)mask;
+	const struct sockaddr_in *m4 = (const void *)mask;
 	const unsigned char *m;
 	unsigned int i, n = 0, len;
 
 	if (family == SIPLB_AF_INET6) {
-		m = (const void *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
+		m = (const void *)&m6->sin6_addr;
 		len = 16;
 	} else {
-		m = (const void *)&((const struct sockaddr_in *)mask)->sin_addr;
+		m = (const void *)&m4->sin_addr;
 		len = 4;
 	}
 	for (i = 0; i < len * 8 && (m[i / 8] & (0x80 >> i % 8)); i++)
@@ -188,8 +190,8 @@ const char *vip_source_net_text(const struct vip_source *vs, char *buf,
 		masked[i] = a[i];
 	if (vs->net_bits % 8)
 		masked[i] = a[i] & (0xff00 >> vs->net_bits % 8);
-	inet_ntop(vs->net.family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET,
-		  masked, host, sizeof(host));
+	inet_ntop(vs->net.family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET, masked,
+		  host, sizeof(host));
 	snprintf(buf, size, "%s/%u", host, vs->net_bits);
 	return buf;
 }
