@@ -47,7 +47,8 @@ EOC
 }
 
 # workers_start DOMAIN USERS [OPTIONS...]: one siplb-worker per backend
-# namespace on the backend's address, Record-Routing through the VIP,
+# namespace on the backend's address, Record-Routing through the VIP and
+# sending to clients from it (-s off: from the backend's address),
 # knowing the users of USERS; each logs to $LIB_WORK/worker<i>.log.
 # The client namespace (the sipp phones, and the NAT in front of nat.sh's
 # home phone) is a trunk (-T): the test phones do not answer the workers'

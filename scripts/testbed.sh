@@ -28,7 +28,9 @@
 #  - rp_filter=0 and accept_local=1 on the balancer's backend-facing links:
 #    the XDP program rewrites the source of backend replies to the VIP, a
 #    local address, and may hand such a packet to the kernel to forward when
-#    the next hop is unresolved; the kernel would drop it as a martian.
+#    the next hop is unresolved; and siplb-worker sends to clients from the
+#    VIP itself (its IP fragments too), which only the kernel forwards. The
+#    kernel would drop such packets as martians.
 #  - TX checksum offload off on every veth end: XDP on veth sees
 #    CHECKSUM_PARTIAL packets whose UDP checksum holds only the pseudo-header
 #    sum, and the XDP program updates checksums incrementally, which needs

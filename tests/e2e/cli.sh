@@ -118,6 +118,13 @@ expect 1 err "siplb-worker: Couldn't open pinned map $NOPINS/siplb_location: *" 
 	worker -r localhost:5060
 expect 1 err "siplb-worker: Couldn't look up -r no-such-host.invalid:5060: *" \
 	worker -r no-such-host.invalid:5060
+expect 2 err "siplb-worker: Bad -s bogus (ADDR:PORT of -l's family, or off)" \
+	worker -s bogus
+expect 2 err "siplb-worker: Bad -s [::1]:5060 (ADDR:PORT of -l's family, or off)" \
+	worker -s '[::1]:5060'
+# Taken (it fails later, at the maps).
+expect 1 err "siplb-worker: Couldn't open pinned map $NOPINS/siplb_location: *" \
+	worker -s off
 
 if [ "$LIB_FAILURES" -ne 0 ]; then
 	log "FAILED: $LIB_FAILURES checks"

@@ -5,12 +5,14 @@
  * registered, read from the pinned siplb_location map.
  *
  *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
- *		     [-c CONFIG] [-T PREFIX]... [-u USERS_FILE] [-R REALM]
+ *		     [-c CONFIG] [-T PREFIX]... [-s ADDR:PORT|off]
+ *		     [-u USERS_FILE] [-R REALM]
  *		     [-C SECONDS] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
- * in-dialog requests come back through the balancer, and runs one
+ * in-dialog requests come back through the balancer, sends to clients from
+ * the VIP itself (-s, by default -r's address: vip_source.h), and runs one
  * single-threaded event loop (evloop.h): the SIP socket, a 50 ms tick for
  * the transaction timers, and signals (SIGHUP reloads the users file,
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
@@ -55,6 +57,7 @@
 #include "proxy.h"
 #include "siplb.skel.h"
 #include "users.h"
+#include "vip_source.h"
 
 #define WORKER_MAX_CONTACTS	10
 /* Transactions linger 32 s after their last message (RFC 3261 Timers J,
@@ -68,6 +71,7 @@
 
 struct worker {
 	int sip_fd, location_fd, workers_fd;
+	struct vip_source vip;	/* the socket clients are sent to from */
 	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
 	struct evloop loop;
 	bool loop_ready;
@@ -91,9 +95,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
 		"[-r HOST:PORT] [-c CONFIG]\n"
-		"                    [-T PREFIX]... [-u USERS_FILE] [-R REALM] "
-		"[-C SECONDS]\n"
-		"                    [-t MAX_TXNS] [-v]\n"
+		"                    [-T PREFIX]... [-s ADDR:PORT|off] "
+		"[-u USERS_FILE] [-R REALM]\n"
+		"                    [-C SECONDS] [-t MAX_TXNS] [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
@@ -104,6 +108,14 @@ static void usage(FILE *out)
 		"                 relay off, inbound from-anyone, no trunk)\n"
 		"  -T PREFIX      a trunk: ADDRESS[/LEN] whose requests need no\n"
 		"                 caller authentication (as siplb.conf's trunk)\n"
+		"  -s ADDR:PORT   send to clients from this address (default:\n"
+		"                 -r's, the VIP), so that every IP fragment of\n"
+		"                 a large message comes from the VIP; needs\n"
+		"                 CAP_NET_ADMIN (IP_TRANSPARENT) unless the\n"
+		"                 address is this host's. The listen interface's\n"
+		"                 network and the VIP itself still get the\n"
+		"                 backend address. off: always the backend\n"
+		"                 address (the balancer's SNAT rewrites it)\n"
 		"  -u FILE        siplbd's users file: authenticates callers (407),\n"
 		"                 404 for unknown users, 480 for known ones with\n"
 		"                 no binding; required unless caller-auth off\n"
@@ -268,15 +280,62 @@ static int open_sip_socket(const struct siplb_endpoint *ep)
 	return fd;
 }
 
+/* To a client from the VIP, to the cluster from the backend address. */
 static int send_datagram(void *ctx, const char *buf, size_t len,
 			 const struct siplb_endpoint *to)
 {
 	struct worker *w = ctx;
 	struct sockaddr_storage ss;
 	socklen_t sslen = endpoint_to_sockaddr(to, &ss);
+	int fd = vip_source_wanted(&w->vip, to) ? w->vip.fd : w->sip_fd;
 
-	if (sendto(w->sip_fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
 		return -errno;
+	return 0;
+}
+
+/* The VIP to send to clients from: -s ADDR:PORT, else -r's address;
+ * family 0 for "off" or neither. 0 or -EINVAL. */
+static int source_option(const struct proxy_self *self, const char *text,
+			 struct siplb_endpoint *vip)
+{
+	memset(vip, 0, sizeof(*vip));
+	if (text && !strcmp(text, "off"))
+		return 0;
+	if (!text) {
+		if (self->has_rr)
+			*vip = self->rr;
+		return 0;
+	}
+	if (endpoint_parse(text, vip) || vip->family != self->addr.family)
+		return -EINVAL;
+	return 0;
+}
+
+static int open_vip_source(struct worker *w, const struct proxy_self *self,
+			   const struct siplb_endpoint *vip)
+{
+	char vip_text[ENDPOINT_STRLEN], net_text[64];
+	int err;
+
+	if (!vip->family)
+		return 0;
+	endpoint_format(vip, vip_text, sizeof(vip_text));
+	err = vip_source_open(&w->vip, vip, &self->addr);
+	if (err) {
+		log_warnx("Couldn't send from the VIP %s: %s (%s)", vip_text,
+			  strerror(-err), err == -EPERM ?
+			  "IP_TRANSPARENT needs CAP_NET_ADMIN; or put the VIP "
+			  "on this host's lo, or give -s off to leave the "
+			  "source to the balancer's SNAT" :
+			  "give -s off to leave the source to the balancer's "
+			  "SNAT");
+		return err;
+	}
+	log_info("sending to clients from %s%s; to %s and the VIP from %s:%u",
+		 vip_text, w->vip.transparent ? " (IP_TRANSPARENT)" : "",
+		 vip_source_net_text(&w->vip, net_text, sizeof(net_text)),
+		 self->host, self->port);
 	return 0;
 }
 
@@ -327,7 +386,9 @@ static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 	}
 }
 
-/* The SIP socket, a 50 ms tick for the transaction timers, signals. */
+/* The SIP sockets, a 50 ms tick for the transaction timers, signals.
+ * Nothing is sent to the VIP socket on the worker's host, but should the
+ * VIP be local here, what comes is SIP like any other. */
 static int setup_events(struct worker *w)
 {
 	static const int signos[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
@@ -342,6 +403,8 @@ static int setup_events(struct worker *w)
 		err = evloop_tick(&w->loop, WORKER_TICK_MS, on_tick, w);
 	if (!err)
 		err = evloop_add(&w->loop, w->sip_fd, EPOLLIN, on_sip, w);
+	if (!err && w->vip.fd >= 0)
+		err = evloop_add(&w->loop, w->vip.fd, EPOLLIN, on_sip, w);
 	return err;
 }
 
@@ -361,6 +424,7 @@ static void worker_close(struct worker *w)
 	if (w->auth_ready)
 		caller_auth_free(&w->auth);
 	w->auth_ready = false;
+	vip_source_close(&w->vip);
 	users_free(w->users);
 	w->users = NULL;
 	conf_free(w->conf);
@@ -437,6 +501,7 @@ int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
 	const char *rr_text = NULL, *realm = NULL, *conf_path = NULL;
+	const char *source_text = NULL;
 	struct worker w = {
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
@@ -444,11 +509,13 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
 	struct proxy_self self;
+	struct siplb_endpoint vip;
 	bool proxy_up = false;
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:u:R:C:t:vh",
+	vip_source_init(&w.vip);
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:u:R:C:t:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -476,6 +543,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rr_text = optarg;
+			break;
+		case 's':
+			source_text = optarg;
 			break;
 		case 'u':
 			w.users_path = optarg;
@@ -548,10 +618,18 @@ int main(int argc, char **argv)
 					   "of -l's family" : strerror(-err));
 		goto cleanup;
 	}
+	if (source_option(&self, source_text, &vip)) {
+		log_warnx("Bad -s %s (ADDR:PORT of -l's family, or off)",
+			  source_text);
+		ret = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
 	if (w.sip_fd < 0)
+		goto cleanup;
+	if (open_vip_source(&w, &self, &vip))
 		goto cleanup;
 	err = proxy_init(&proxy, &self, w.location_fd, WORKER_MAX_CONTACTS,
 			 max_txns, send_datagram, &w);
