@@ -159,6 +159,17 @@ int proxy_build_request(const struct proxy_self *self,
 	for (i = 0; i < req->nhdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 
+		if (h->id == SIP_HDR_VIA &&
+		    (int)i == req->first[SIP_HDR_VIA]) {
+			/* The previous hop's Via says where it sent from
+			 * (RFC 3581 4): responses relayed statelessly, by
+			 * us or a survivor, go there. */
+			out_slice(&w, h->name);
+			out_str(&w, ": ");
+			sip_out_via_top(&w, req, h->value);
+			out_str(&w, "\r\n");
+			continue;
+		}
 		if (h->id == SIP_HDR_MAX_FORWARDS) {
 			had_mf = true;
 			out_fmt(&w, "Max-Forwards: %d\r\n",
