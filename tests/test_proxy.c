@@ -1600,3 +1600,58 @@ TEST(proxy_received_without_rport)
 			   "z9hG4bKpub;rport=5060;received=198.51.100.7\r\n",
 			   "rport: received even though sent-by is right");
 }
+
+/* ---- RFC 5626: one request per instance, on its flow ----------------- */
+
+static bool bind_flow(__u32 slot, const char *contact, const char *source,
+		      const char *instance, __u32 reg_id, __u64 registered_at)
+{
+	struct location loc = { location_fd, sources_fd, 10 };
+	struct siplb_binding b = { .q = 1000, .registered_at = registered_at,
+				   .expires_at = REAL_NOW + 3600,
+				   .reg_id = reg_id,
+				   .flags = SIPLB_BINDING_OUTBOUND };
+
+	snprintf(b.contact, sizeof(b.contact), "%s", contact);
+	snprintf(b.instance, sizeof(b.instance), "%s", instance);
+	return ASSERT_OK(endpoint_parse(source, &b.source), source) &&
+	       ASSERT_OK(location_put(&loc, "sip:carol@example.com",
+				      strlen("sip:carol@example.com"), slot,
+				      &b), "location_put");
+}
+
+/*
+ * carol's phone A has two flows (reg-id 1, older; reg-id 2, newer) and
+ * phone B one: the INVITE goes to A's newer flow and to B, each to the
+ * source address the flow was registered from (never the Contact's
+ * private address), and not to A's older flow.
+ */
+TEST(proxy_one_branch_per_instance_on_its_flow)
+{
+	size_t i, to_old = 0, to_new = 0, to_b = 0;
+	struct siplb_endpoint a1, a2, b;
+
+	if (!proxy_up() ||
+	    !bind_flow(0, "sip:carol@10.0.0.5:5060", "203.0.113.5:1111",
+		       "urn:uuid:aaaa", 1, REAL_NOW - 300) ||
+	    !bind_flow(1, "sip:carol@10.0.0.5:5060", "203.0.113.5:2222",
+		       "urn:uuid:AAAA", 2, REAL_NOW - 100) ||
+	    !bind_flow(2, "sip:carol@10.0.0.6:5060", "203.0.113.6:3333",
+		       "urn:uuid:bbbb", 1, REAL_NOW - 200))
+		return;
+	endpoint_parse("203.0.113.5:1111", &a1);
+	endpoint_parse("203.0.113.5:2222", &a2);
+	endpoint_parse("203.0.113.6:3333", &b);
+	send_invite("sip:carol@example.com", "z9hG4bKcarol", 70, "carol1");
+	for (i = 1; i < net.n; i++) {
+		if (strncmp(net.buf[i], "INVITE ", 7))
+			continue;
+		to_old += endpoint_equal(&net.to[i], &a1);
+		to_new += endpoint_equal(&net.to[i], &a2);
+		to_b += endpoint_equal(&net.to[i], &b);
+	}
+	ASSERT_EQ(to_new, 1, "phone A on its newest flow");
+	ASSERT_EQ(to_b, 1, "phone B on its flow");
+	ASSERT_EQ(to_old, 0, "not A's older flow");
+	ASSERT_EQ(P.stats.forwarded, 2, "two branches");
+}
