@@ -33,6 +33,15 @@ struct siplb_location_key {
 };
 _Static_assert(sizeof(struct siplb_location_key) == 132, "location key");
 
+/*
+ * RFC 5626: a phone names itself with +sip.instance (a URN, kept here
+ * without the < > and quotes), so that a restarted phone replaces its
+ * binding instead of adding one; with reg-id and "Supported: outbound"
+ * the binding is a flow, reached at its source address only.
+ */
+#define SIPLB_INSTANCE_MAX	96	/* "urn:uuid:..." (45), NUL-padded */
+#define SIPLB_BINDING_OUTBOUND	0x1	/* flags: an RFC 5626 flow */
+
 struct siplb_binding {
 	char contact[SIPLB_CONTACT_MAX];	/* URI, NUL-terminated */
 	struct siplb_endpoint source;	/* where the REGISTER came from (NAT) */
@@ -42,8 +51,11 @@ struct siplb_binding {
 	__u64 callid_hash;		/* Call-ID of the REGISTER that made it */
 	__u32 cseq;			/* ...and its CSeq (RFC 3261 10.3 step 7) */
 	__u32 pad;
+	char instance[SIPLB_INSTANCE_MAX];	/* +sip.instance; "": none */
+	__u32 reg_id;			/* RFC 5626 reg-id of a flow, 0: none */
+	__u32 flags;			/* SIPLB_BINDING_* */
 };
-_Static_assert(sizeof(struct siplb_binding) == 312, "binding layout");
+_Static_assert(sizeof(struct siplb_binding) == 416, "binding layout");
 
 /* siplb_sources: address -> how many bindings it holds, until when. */
 struct siplb_source {

@@ -1966,3 +1966,138 @@ int main(int argc, char **argv)
 		close(sources_fd);
 	return rc;
 }
+
+/* ---- RFC 3581: received and rport ----------------------------------- */
+
+#define NATTED_SRC	"203.0.113.50:40000"	/* the home router's mapping */
+
+/*
+ * A caller behind NAT puts its private address in Via, with rport. The
+ * proxy's own answers (100 Trying) carry received/rport; the INVITE it
+ * forwards carries them in the caller's Via (now the second), so that a
+ * survivor with no record of the call (the first worker died) relays the
+ * 200 to the NAT mapping, not to the private address.
+ */
+TEST(proxy_rport_received_for_a_natted_caller)
+{
+	static char forwarded[4096];
+	const char *stamped = "Via: SIP/2.0/UDP 192.168.1.5:5060;branch="
+			      "z9hG4bKnat1;rport=40000;received=203.0.113.50\r\n";
+	size_t len;
+
+	if (!proxy_up())
+		return;
+	feed(NATTED_SRC,
+	     "INVITE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKnat1;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: nat1\r\nCSeq: 1 INVITE\r\n"
+	     "Contact: <sip:alice@192.168.1.5:5060>\r\n"
+	     "Content-Length: 0\r\n\r\n");
+	if (!sent_is(0, NATTED_SRC, "SIP/2.0 100 Trying",
+		     "100 to the source address and port") ||
+	    !sent_is(1, BOB_SOURCE, "INVITE ", "forwarded"))
+		return;
+	ASSERT_HAS(net.buf[0], net.len[0], stamped,
+		   "the 100's Via: rport filled in, received added");
+	ASSERT_HAS(net.buf[1], net.len[1], stamped,
+		   "the forwarded INVITE: the caller's Via stamped");
+	ASSERT_HAS(net.buf[1], net.len[1],
+		   "Via: SIP/2.0/UDP 10.99.0.10:5060;branch=" PROXY_BRANCH_PREFIX,
+		   "our own Via on top, without received");
+	len = net.len[1];
+	memcpy(forwarded, net.buf[1], len + 1);
+	if (!proxy_up())
+		return;
+	memcpy(net.buf[0], forwarded, len + 1);
+	net.len[0] = len;
+	net.n = 1;
+	bob_answers(0, 200, "OK", "INVITE");
+	if (sent_is(1, NATTED_SRC, "SIP/2.0 200 OK",
+		    "a survivor relays the 200 to received:rport"))
+		ASSERT_HAS(net.buf[1], net.len[1], stamped,
+			   "the caller sees its public address");
+	ASSERT_EQ(P.stats.relayed_stateless, 1, "statelessly");
+}
+
+/* No rport: received only where the sent-by address is not the source;
+ * the proxy's 404 and its forwarded request agree. */
+TEST(proxy_received_without_rport)
+{
+	if (!proxy_up())
+		return;
+	feed(NATTED_SRC,
+	     "OPTIONS sip:nobody@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKnat2\r\n"
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:nobody@example.com>\r\nCall-ID: nat2\r\n"
+	     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	if (sent_is(0, NATTED_SRC, "SIP/2.0 404", "404 to the source"))
+		ASSERT_HAS(net.buf[0], net.len[0],
+			   "Via: SIP/2.0/UDP 192.168.1.5:5060;branch="
+			   "z9hG4bKnat2;received=203.0.113.50\r\n",
+			   "received, no rport");
+	send_invite("sip:bob@example.com", "z9hG4bKpub", 70, "nat3");
+	if (sent_is(2, BOB_SOURCE, "INVITE ", "forwarded"))
+		ASSERT_HAS(net.buf[2], net.len[2],
+			   "Via: SIP/2.0/UDP 198.51.100.7:5060;branch="
+			   "z9hG4bKpub;rport=5060;received=198.51.100.7\r\n",
+			   "rport: received even though sent-by is right");
+}
+
+/* ---- RFC 5626: one request per instance, on its flow ----------------- */
+
+static bool bind_flow(__u32 slot, const char *contact, const char *source,
+		      const char *instance, __u32 reg_id, __u64 registered_at)
+{
+	struct location loc = { location_fd, sources_fd, 10 };
+	struct siplb_binding b = { .q = 1000, .registered_at = registered_at,
+				   .expires_at = REAL_NOW + 3600,
+				   .reg_id = reg_id,
+				   .flags = SIPLB_BINDING_OUTBOUND };
+
+	snprintf(b.contact, sizeof(b.contact), "%s", contact);
+	snprintf(b.instance, sizeof(b.instance), "%s", instance);
+	return ASSERT_OK(endpoint_parse(source, &b.source), source) &&
+	       ASSERT_OK(location_put(&loc, "sip:carol@example.com",
+				      strlen("sip:carol@example.com"), slot,
+				      &b), "location_put");
+}
+
+/*
+ * carol's phone A has two flows (reg-id 1, older; reg-id 2, newer) and
+ * phone B one: the INVITE goes to A's newer flow and to B, each to the
+ * source address the flow was registered from (never the Contact's
+ * private address), and not to A's older flow.
+ */
+TEST(proxy_one_branch_per_instance_on_its_flow)
+{
+	size_t i, to_old = 0, to_new = 0, to_b = 0;
+	struct siplb_endpoint a1, a2, b;
+
+	if (!proxy_up() ||
+	    !bind_flow(0, "sip:carol@10.0.0.5:5060", "203.0.113.5:1111",
+		       "urn:uuid:aaaa", 1, REAL_NOW - 300) ||
+	    !bind_flow(1, "sip:carol@10.0.0.5:5060", "203.0.113.5:2222",
+		       "urn:uuid:AAAA", 2, REAL_NOW - 100) ||
+	    !bind_flow(2, "sip:carol@10.0.0.6:5060", "203.0.113.6:3333",
+		       "urn:uuid:bbbb", 1, REAL_NOW - 200))
+		return;
+	endpoint_parse("203.0.113.5:1111", &a1);
+	endpoint_parse("203.0.113.5:2222", &a2);
+	endpoint_parse("203.0.113.6:3333", &b);
+	send_invite("sip:carol@example.com", "z9hG4bKcarol", 70, "carol1");
+	for (i = 1; i < net.n; i++) {
+		if (strncmp(net.buf[i], "INVITE ", 7))
+			continue;
+		to_old += endpoint_equal(&net.to[i], &a1);
+		to_new += endpoint_equal(&net.to[i], &a2);
+		to_b += endpoint_equal(&net.to[i], &b);
+	}
+	ASSERT_EQ(to_new, 1, "phone A on its newest flow");
+	ASSERT_EQ(to_b, 1, "phone B on its flow");
+	ASSERT_EQ(to_old, 0, "not A's older flow");
+	ASSERT_EQ(P.stats.forwarded, 2, "two branches");
+}

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "auth_guard.h"
@@ -321,6 +323,10 @@ static int send_req(const struct reg_req *rq, const char *authorization)
 	if (!ASSERT_OK(err, say("the test's REGISTER parses (%s)",
 				F.req.error ? F.req.error : "-")))
 		return -1;
+	/* Where it came from, as siplbd's handle_datagram() says it. */
+	sip_msg_set_source(&F.req, F.source.family == SIPLB_AF_INET6 ?
+					   AF_INET6 : AF_INET,
+			   F.source.addr, ntohs(F.source.port));
 	poison_stack();
 	n = registrar_handle(&F.reg, &F.req, &F.source, &F.now, F.out,
 			     sizeof(F.out));
@@ -2050,4 +2056,242 @@ int main(int argc, char **argv)
 	testlib_require_root("BPF maps");
 	log_init("test_registrar", LOG_LEVEL_WARN);
 	return testlib_main(argc, argv);
+}
+
+/* ---- RFC 3581 and RFC 5626 ------------------------------------------ */
+
+/* The top Via of the response, unfolded. */
+static const char *resp_via(void)
+{
+	static char via[512];
+
+	return resp_header(SIP_HDR_VIA, 0, via, sizeof(via)) ? via : "";
+}
+
+/*
+ * The registrar's answers (the 401 and the 200) carry received, and
+ * rport when the REGISTER's Via asked for it (the fixture's REGISTERs
+ * come from 198.51.100.7:40123 and name 192.0.2.10:5060 in Via).
+ */
+TEST(responses_carry_received_and_rport)
+{
+	const struct reg_req rq = { .headers = "Contact: <sip:alice@192.0.2.10>\r\n" };
+
+	if (!fixture_up())
+		return;
+	ASSERT_EQ(send_req(&rq, NULL), 401, "challenged");
+	ASSERT_TRUE(strstr(resp_via(), ";received=198.51.100.7") &&
+			    !strstr(resp_via(), "rport"),
+		    say("401: received, no rport: %s", resp_via()));
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@192.0.2.10>\r\n"), 200,
+		  "registered");
+	ASSERT_TRUE(strstr(resp_via(), "received=198.51.100.7") != NULL,
+		    say("200: received: %s", resp_via()));
+	fixture_down();
+}
+
+/* One REGISTER with a Via of our choosing (rport) and alice's creds. */
+TEST(rport_in_the_200)
+{
+	char auth[2048];
+	int n;
+
+	if (!fixture_up() || !client_challenge(&(struct reg_req){ 0 },
+					       alice.alg) ||
+	    !make_authorization(&alice, RURI, ++F.nc, auth, sizeof(auth)))
+		goto out;
+	n = snprintf(F.text, sizeof(F.text),
+		     "REGISTER " RURI " SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.168.1.2:5060;rport;branch=z9hG4bKr\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <" ALICE_AOR ">;tag=1\r\nTo: <" ALICE_AOR ">\r\n"
+		     "Call-ID: rport@x\r\nCSeq: 9 REGISTER\r\n"
+		     "Contact: <sip:alice@192.168.1.2>\r\n"
+		     "Authorization: %s\r\nContent-Length: 0\r\n\r\n", auth);
+	if (!ASSERT_OK(sip_msg_parse(&F.req, F.text, n), "parses"))
+		goto out;
+	sip_msg_set_source(&F.req, AF_INET, F.source.addr,
+			   ntohs(F.source.port));
+	n = registrar_handle(&F.reg, &F.req, &F.source, &F.now, F.out,
+			     sizeof(F.out));
+	if (ASSERT_GE(n, 1, "answered") &&
+	    ASSERT_OK(sip_msg_parse(&F.resp, F.out, n), "200 parses")) {
+		ASSERT_EQ(F.resp.status, 200, "registered");
+		ASSERT_TRUE(!strcmp(resp_via(), "SIP/2.0/UDP 192.168.1.2:5060;"
+				    "rport=40123;branch=z9hG4bKr;"
+				    "received=198.51.100.7"),
+			    say("the phone learns its public address: %s",
+				resp_via()));
+	}
+out:
+	fixture_down();
+}
+
+#define INST_A	"urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+#define INST_B	"urn:uuid:0c9f8e2a-0000-4000-8000-000000000002"
+
+/* The binding of alice with instance inst (live), or false. */
+static bool binding_of_instance(const char *inst, struct siplb_binding *b)
+{
+	__u32 slot;
+
+	for (slot = 0; slot < SIPLB_CONTACTS_MAX; slot++)
+		if (binding_at(ALICE_AOR, slot, b) &&
+		    !strcmp(b->instance, inst))
+			return true;
+	return false;
+}
+
+/* Alice registers contact with instance inst from source, on a Call-ID
+ * of its own (a restarted phone starts a new one). */
+static int alice_instance(const char *source, const char *contact,
+			  const char *params, const char *extra)
+{
+	static char headers[1024], call_id[64];
+	static unsigned int restarts;
+	const struct reg_req rq = { .headers = headers, .call_id = call_id };
+
+	snprintf(call_id, sizeof(call_id), "restart-%u@x", ++restarts);
+	snprintf(headers, sizeof(headers), "Contact: <%s>%s\r\n%s", contact,
+		 params, extra ? extra : "");
+	if (endpoint_parse(source, &F.source))
+		return -1;
+	return client_send(&alice, &rq);
+}
+
+TEST(same_instance_replaces_its_binding)
+{
+	struct siplb_binding b;
+	char src[ENDPOINT_STRLEN];
+
+	if (!fixture_up())
+		return;
+	ASSERT_EQ(alice_instance("198.51.100.7:5060", "sip:alice@192.0.2.10:5060",
+				 ";+sip.instance=\"<" INST_A ">\"", NULL),
+		  200, "first registration");
+	advance(10);
+	/* Restarted on another address and port: same instance. */
+	ASSERT_EQ(alice_instance("198.51.100.8:6060", "sip:alice@192.0.2.11:6060",
+				 ";+sip.instance=\"<" INST_A ">\"", NULL),
+		  200, "registration after the restart");
+	ASSERT_EQ(bindings_of(ALICE_AOR), 1, "one binding, not two");
+	ASSERT_EQ(listed_count(), 1, "the 200 lists one");
+	if (ASSERT_TRUE(binding_of_instance(INST_A, &b), "the instance's")) {
+		ASSERT_TRUE(!strcmp(b.contact, "sip:alice@192.0.2.11:6060"),
+			    say("the newer contact: %s", b.contact));
+		endpoint_format(&b.source, src, sizeof(src));
+		ASSERT_TRUE(!strcmp(src, "198.51.100.8:6060"),
+			    say("the newer source: %s", src));
+		ASSERT_EQ(b.reg_id, 0, "no reg-id without outbound");
+	}
+	ASSERT_EQ(source_bindings(&b.source, NULL), 1,
+		  "the new source counts it");
+	ASSERT_TRUE(resp_header(SIP_HDR_CONTACT, 0, F.text, sizeof(F.text)) &&
+			    strstr(F.text, ";+sip.instance=\"<" INST_A ">\""),
+		    say("the 200 echoes the instance: %s", F.text));
+	ASSERT_FALSE(sip_msg_hdr(&F.resp, SIP_HDR_REQUIRE),
+		     "no Require without outbound");
+	/* A second phone of alice's: a binding of its own. */
+	ASSERT_EQ(alice_instance("198.51.100.9:5060", "sip:alice@192.0.2.11:6060",
+				 ";+sip.instance=\"<" INST_B ">\"", NULL),
+		  200, "another instance, same contact URI");
+	ASSERT_EQ(bindings_of(ALICE_AOR), 2, "two instances: two bindings");
+	/* Unregister by instance, from yet another contact. */
+	ASSERT_EQ(alice_instance("198.51.100.8:7070", "sip:alice@192.0.2.99:7070",
+				 ";+sip.instance=\"<" INST_A ">\";expires=0",
+				 NULL), 200, "unregister by instance");
+	ASSERT_EQ(bindings_of(ALICE_AOR), 1, "only the other instance left");
+	ASSERT_TRUE(binding_of_instance(INST_B, &b), "it is INST_B's");
+	fixture_down();
+}
+
+TEST(outbound_flow_registration)
+{
+	struct siplb_binding b;
+	char line[512];
+
+	if (!fixture_up())
+		return;
+	ASSERT_EQ(alice_instance("198.51.100.7:5060", "sip:alice@192.0.2.10:5060",
+				 ";+sip.instance=\"<" INST_A ">\";reg-id=1",
+				 "Supported: path, outbound\r\n"),
+		  200, "outbound registration");
+	ASSERT_TRUE(resp_header(SIP_HDR_REQUIRE, 0, line, sizeof(line)) &&
+			    !strcmp(line, "outbound"),
+		    "200 carries Require: outbound");
+	ASSERT_TRUE(resp_header(SIP_HDR_CONTACT, 0, line, sizeof(line)) &&
+			    strstr(line, ";+sip.instance=\"<" INST_A
+					 ">\";reg-id=1"),
+		    say("the 200 lists instance and reg-id: %s", line));
+	if (ASSERT_TRUE(binding_of_instance(INST_A, &b), "stored")) {
+		ASSERT_EQ(b.reg_id, 1, "reg-id kept");
+		ASSERT_EQ(b.flags, SIPLB_BINDING_OUTBOUND, "a flow");
+	}
+	/* A second flow of the same instance: a binding of its own. */
+	ASSERT_EQ(alice_instance("198.51.100.7:5062", "sip:alice@192.0.2.10:5062",
+				 ";+sip.instance=\"<" INST_A ">\";reg-id=2",
+				 "k: outbound\r\n"),
+		  200, "second flow");
+	ASSERT_EQ(bindings_of(ALICE_AOR), 2, "two flows");
+	/* The first flow again, from a new port (NAT rebinding). */
+	ASSERT_EQ(alice_instance("198.51.100.7:5099", "sip:alice@192.0.2.10:5060",
+				 ";+sip.instance=\"<" INST_A ">\";reg-id=1",
+				 "Supported: outbound\r\n"),
+		  200, "flow 1 refreshed");
+	ASSERT_EQ(bindings_of(ALICE_AOR), 2, "still two flows");
+	/* reg-id without Supported: outbound: a plain instance binding. */
+	ASSERT_EQ(alice_instance("198.51.100.7:5060", "sip:alice@192.0.2.10:5060",
+				 ";+sip.instance=\"<" INST_B ">\";reg-id=1",
+				 NULL), 200, "reg-id, no outbound");
+	ASSERT_FALSE(sip_msg_hdr(&F.resp, SIP_HDR_REQUIRE),
+		     "no Require: outbound then");
+	ASSERT_TRUE(binding_of_instance(INST_B, &b) && b.reg_id == 0 &&
+			    b.flags == 0, "not a flow");
+	fixture_down();
+}
+
+static const struct {
+	const char *name;
+	const char *contact;	/* whole Contact lines */
+	const char *extra;
+} bad_instance_cases[] = {
+	{ "instance without < >",
+	  "Contact: <sip:alice@192.0.2.10>;+sip.instance=\"" INST_A "\"\r\n",
+	  NULL },
+	{ "instance too long",
+	  "Contact: <sip:alice@192.0.2.10>;+sip.instance=\"<urn:x:"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789>\"\r\n", NULL },
+	{ "reg-id zero",
+	  "Contact: <sip:alice@192.0.2.10>;+sip.instance=\"<" INST_A ">\";reg-id=0\r\n",
+	  "Supported: outbound\r\n" },
+	{ "reg-id not a number",
+	  "Contact: <sip:alice@192.0.2.10>;+sip.instance=\"<" INST_A ">\";reg-id=x\r\n",
+	  "Supported: outbound\r\n" },
+	{ "outbound with two Contacts",
+	  "Contact: <sip:alice@192.0.2.10>;+sip.instance=\"<" INST_A ">\";reg-id=1\r\n"
+	  "Contact: <sip:alice@192.0.2.11>\r\n",
+	  "Supported: outbound\r\n" },
+};
+
+TEST(bad_instance_table)
+{
+	char headers[1024];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_instance_cases); i++) {
+		if (!fixture_up())
+			return;
+		snprintf(headers, sizeof(headers), "%s%s",
+			 bad_instance_cases[i].contact,
+			 bad_instance_cases[i].extra ?
+				 bad_instance_cases[i].extra : "");
+		ASSERT_EQ(alice_sends(headers), 400,
+			  bad_instance_cases[i].name);
+		ASSERT_EQ(bindings_of(ALICE_AOR), 0,
+			  say("%s: nothing stored", bad_instance_cases[i].name));
+		ASSERT_EQ(F.reg.stats.bad_request, 1,
+			  say("%s: counted", bad_instance_cases[i].name));
+		fixture_down();
+	}
 }

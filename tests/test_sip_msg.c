@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "sip_msg.h"
 #include "corpus.h"
@@ -1725,4 +1727,108 @@ TEST(intmeth_nul_in_display_name)
 int main(int argc, char **argv)
 {
 	return testlib_main(argc, argv);
+}
+
+/*
+ * RFC 3581 4 and RFC 3261 18.2.1: the top Via of a response to a request
+ * from SRC gets received (and rport) for SRC; the Vias below never change.
+ */
+TEST(build_response_received_rport)
+{
+	static const struct {
+		const char *name;
+		int family;
+		const char *src;
+		uint16_t port;
+		const char *via;	/* the request's top Via value */
+		const char *want;	/* the response's */
+	} cases[] = {
+		{ "rport empty, behind NAT", AF_INET, "203.0.113.9", 40123,
+		  "SIP/2.0/UDP 192.168.1.2:5060;rport;branch=z9hG4bKa",
+		  "SIP/2.0/UDP 192.168.1.2:5060;rport=40123;branch=z9hG4bKa;received=203.0.113.9" },
+		{ "rport empty, sent-by right: received anyway", AF_INET,
+		  "192.0.2.7", 5060,
+		  "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKb;rport",
+		  "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKb;rport=5060;received=192.0.2.7" },
+		{ "RPORT in capitals", AF_INET, "203.0.113.9", 1,
+		  "SIP/2.0/UDP h.example;branch=z9hG4bKc;RPORT",
+		  "SIP/2.0/UDP h.example;branch=z9hG4bKc;rport=1;received=203.0.113.9" },
+		{ "rport with a value: the client's, kept", AF_INET,
+		  "203.0.113.9", 40123,
+		  "SIP/2.0/UDP 192.168.1.2;rport=5062;branch=z9hG4bKd",
+		  "SIP/2.0/UDP 192.168.1.2;rport=5062;branch=z9hG4bKd;received=203.0.113.9" },
+		{ "no rport, address differs: received", AF_INET,
+		  "203.0.113.9", 40123,
+		  "SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bKe",
+		  "SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bKe;received=203.0.113.9" },
+		{ "no rport, host name: received", AF_INET, "192.0.2.7",
+		  5060, "SIP/2.0/UDP pc33.example.com;branch=z9hG4bKf",
+		  "SIP/2.0/UDP pc33.example.com;branch=z9hG4bKf;received=192.0.2.7" },
+		{ "no rport, address right: unchanged", AF_INET, "192.0.2.7",
+		  40000, "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKg",
+		  "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKg" },
+		{ "a received from the client is replaced", AF_INET,
+		  "203.0.113.9", 40123,
+		  "SIP/2.0/UDP 192.168.1.2;received=10.9.9.9;branch=z9hG4bKh",
+		  "SIP/2.0/UDP 192.168.1.2;branch=z9hG4bKh;received=203.0.113.9" },
+		{ "a false received dropped, sent-by right", AF_INET,
+		  "192.0.2.7", 5060,
+		  "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKi;received=10.9.9.9",
+		  "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKi" },
+		{ "no parameters at all", AF_INET,
+		  "203.0.113.9", 7, "SIP/2.0/UDP 192.168.1.2:5070",
+		  "SIP/2.0/UDP 192.168.1.2:5070;received=203.0.113.9" },
+		{ "IPv6, rport: received without brackets", AF_INET6,
+		  "2001:db8::9", 40123,
+		  "SIP/2.0/UDP [fd00::2]:5060;branch=z9hG4bKj;rport",
+		  "SIP/2.0/UDP [fd00::2]:5060;branch=z9hG4bKj;rport=40123;received=2001:db8::9" },
+		{ "IPv6, sent-by right (other spelling): unchanged", AF_INET6,
+		  "2001:db8::9", 5060,
+		  "SIP/2.0/UDP [2001:DB8:0::9]:5060;branch=z9hG4bKk",
+		  "SIP/2.0/UDP [2001:DB8:0::9]:5060;branch=z9hG4bKk" },
+		{ "second via-parm of the field untouched", AF_INET,
+		  "203.0.113.9", 40123,
+		  "SIP/2.0/UDP 192.168.1.2;rport;branch=z9hG4bKl, SIP/2.0/UDP 10.0.0.1;rport;branch=z9hG4bKm",
+		  "SIP/2.0/UDP 192.168.1.2;rport=40123;branch=z9hG4bKl;received=203.0.113.9, SIP/2.0/UDP 10.0.0.1;rport;branch=z9hG4bKm" },
+		{ "no source given: as it came", 0, NULL, 0,
+		  "SIP/2.0/UDP 192.168.1.2;rport;branch=z9hG4bKn",
+		  "SIP/2.0/UDP 192.168.1.2;rport;branch=z9hG4bKn" },
+	};
+	static struct sip_msg resp;
+	char req[1024], out[2048], want[600];
+	uint8_t addr[16];
+	const struct sip_hdr *h;
+	size_t i;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		n = snprintf(req, sizeof(req),
+			     "OPTIONS sip:x@h SIP/2.0\r\nVia: %s\r\n"
+			     "Via: SIP/2.0/UDP 10.1.1.1;rport;branch=z9hG4bK0\r\n"
+			     MF TO FROM CID "CSeq: 1 OPTIONS\r\n\r\n",
+			     cases[i].via);
+		if (!ASSERT_OK(sip_msg_parse(&msg, req, n), cases[i].name))
+			continue;
+		if (cases[i].family) {
+			inet_pton(cases[i].family, cases[i].src, addr);
+			ASSERT_OK(sip_msg_set_source(&msg, cases[i].family, addr,
+						     cases[i].port),
+				  cases[i].name);
+		}
+		n = sip_build_response(&msg, 200, NULL, "t", NULL, out,
+				       sizeof(out));
+		if (!ASSERT_GE(n, 1, cases[i].name) ||
+		    !ASSERT_OK(sip_msg_parse(&resp, out, n), cases[i].name))
+			continue;
+		h = sip_msg_hdr(&resp, SIP_HDR_VIA);
+		snprintf(want, sizeof(want), "%s", cases[i].want);
+		if (!ASSERT_SLICE(h->value, want, cases[i].name))
+			continue;
+		ASSERT_TRUE(strstr(out, "\r\nVia: SIP/2.0/UDP 10.1.1.1;rport;branch=z9hG4bK0\r\n") != NULL,
+			    "the second Via field as it came");
+		ASSERT_TRUE(sip_slice_eq(resp.via.branch, msg.via.branch),
+			    "the branch the client matches by, unchanged");
+	}
+	ASSERT_EQ(sip_msg_set_source(&msg, 12345, addr, 1), -EINVAL,
+		  "unknown family refused");
 }

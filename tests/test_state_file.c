@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include <openssl/evp.h>
 
 #include "location.h"
 #include "log.h"
@@ -84,6 +85,12 @@ static void binding_make(unsigned int i, __u64 expires_at,
 	b->registered_at = NOW - 100;
 	b->callid_hash = 0x1234567890abcdefULL ^ i;
 	b->cseq = 1000 + i;
+	if (i % 2) {	/* RFC 5626 instances and flows survive too */
+		snprintf(b->instance, sizeof(b->instance),
+			 "urn:uuid:00000000-0000-4000-8000-%012u", i);
+		b->reg_id = i % 3;
+		b->flags = b->reg_id ? SIPLB_BINDING_OUTBOUND : 0;
+	}
 }
 
 static void aor_of(unsigned int i, char *aor, size_t size)
@@ -242,8 +249,10 @@ static const struct damage damages[] = {
 	  "truncated or extended" },
 	{ "bytes appended", 0, 0, 0, "junk", "truncated or extended" },
 	{ "bad magic", 0, 0x20, 0, NULL, "not a siplb state file" },
-	{ "version 2", 8, 0x03, 0, NULL, "version 2" },
-	{ "record size", 12, 0x01, 0, NULL, "records of 449 bytes" },
+	{ "version 3", 8, 0x01, 0, NULL, "version 3" },
+	{ "record size", 12, 0x01, 0, NULL, "records of 553 bytes" },
+	{ "version 1 with version 2 records", 8, 0x03, 0, NULL,
+	  "records of 552 bytes, expected 448" },
 	{ "a contact byte flipped", HDR + 3 * REC + (long long)offsetof(struct state_file_record, binding.contact) + 8, 0x01, 0, NULL,
 	  "checksum mismatch" },
 	{ "an expiry changed", HDR + 7 * REC + (long long)offsetof(struct state_file_record, binding.expires_at) + 1, 0x40, 0, NULL,
@@ -371,4 +380,79 @@ int main(int argc, char **argv)
 	unlink(path);
 	rmdir(dir);
 	return ret;
+}
+
+/*
+ * A version 1 file (before bindings had the RFC 5626 fields) still loads:
+ * made from a version 2 one by cutting each record to its first 448
+ * bytes, with a new header and trailer. Its bindings come back without
+ * an instance.
+ */
+TEST(state_version1_file_loads)
+{
+	struct maps a = { { -1, -1, 0 } }, b = { { -1, -1, 0 } };
+	struct state_file_header hdr;
+	struct state_file_trailer tr;
+	struct state_file_record rec;
+	struct state_file_counts c;
+	struct siplb_location_key key = {};
+	struct siplb_binding got, want;
+	char err[512] = "", v1[300];
+	unsigned int mdlen;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *in = NULL, *out = NULL;
+	__u64 saved, i;
+
+	if (!maps_up(&a, ENTRIES) || !maps_up(&b, ENTRIES) || !fill(&a) ||
+	    !save(&a, &saved))
+		goto out;
+	snprintf(v1, sizeof(v1), "%s.v1", path);
+	in = fopen(path, "rb");
+	out = fopen(v1, "wb");
+	if (!ASSERT_TRUE(in && out && md, "open the files") ||
+	    !ASSERT_EQ(fread(&hdr, sizeof(hdr), 1, in), 1, "header"))
+		goto out;
+	hdr.version = 1;
+	hdr.record_size = STATE_FILE_V1_RECORD;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	fwrite(&hdr, sizeof(hdr), 1, out);
+	EVP_DigestUpdate(md, &hdr, sizeof(hdr));
+	for (i = 0; i < saved; i++) {
+		if (!ASSERT_EQ(fread(&rec, sizeof(rec), 1, in), 1, "record"))
+			goto out;
+		fwrite(&rec, STATE_FILE_V1_RECORD, 1, out);
+		EVP_DigestUpdate(md, &rec, STATE_FILE_V1_RECORD);
+	}
+	tr.count = saved;
+	EVP_DigestUpdate(md, &tr.count, sizeof(tr.count));
+	EVP_DigestFinal_ex(md, tr.sha256, &mdlen);
+	fwrite(&tr, sizeof(tr), 1, out);
+	fclose(out);
+	out = NULL;
+	if (!ASSERT_OK(state_file_load(v1, &b.loc, NOW, &c, err, sizeof(err)),
+		       "a version 1 file loads"))
+		fprintf(stderr, "  %s\n", err);
+	ASSERT_EQ(c.loaded, LIVE, "all its bindings");
+	for (i = 0; i < LIVE; i++) {
+		binding_make(i, NOW + 3600, &want);
+		memset(want.instance, 0, sizeof(want.instance));
+		want.reg_id = want.flags = 0;
+		aor_of(i, key.aor, sizeof(key.aor));
+		key.slot = i % 3;
+		if (!ASSERT_OK(bpf_map_lookup_elem(b.loc.bindings_fd, &key,
+						   &got), "binding back") ||
+		    !ASSERT_TRUE(!memcmp(&got, &want, sizeof(got)),
+				 "as saved, without an instance"))
+			break;
+	}
+	unlink(v1);
+out:
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	EVP_MD_CTX_free(md);
+	maps_down(&a);
+	maps_down(&b);
+	unlink(path);
 }

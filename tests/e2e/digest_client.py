@@ -6,7 +6,8 @@ Plain UDP sockets and hashlib; one request at a time, no retransmission,
 so "no answer" means no answer. Every command prints one line per step,
 "<step> <status>" where status is the response code or "timeout", and
 then, for 2xx responses, the Contact lines the registrar returned as
-"contact <value>". Exit status 0 if the command ran (whatever the server
+"contact <value>", the top Via as "via <value>" and any Require as
+"require <value>". Exit status 0 if the command ran (whatever the server
 answered), 2 on bad usage or a protocol surprise (a 401 without a usable
 challenge, say).
 
@@ -76,21 +77,33 @@ class Client:
         exp = self.a.expires if expires is None else expires
         lines = [
             'REGISTER %s SIP/2.0' % self.ruri,
-            'Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d' % (
+            'Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d%s' % (
                 host_port(self.local[0], self.local[1]),
-                os.urandom(4).hex(), self.branch_n),
+                os.urandom(4).hex(), self.branch_n,
+                ';rport' if self.a.rport else ''),
             'Max-Forwards: 70',
             'From: <%s>;tag=%s' % (self.aor, self.from_tag),
             'To: <%s>' % self.aor,
             'Call-ID: %s' % self.call_id,
             'CSeq: %d REGISTER' % cseq,
-            'Contact: <%s>' % self.contact,
+            'Contact: <%s>%s' % (self.contact, self.contact_params()),
             'Expires: %d' % exp,
         ]
+        if self.a.outbound:
+            lines.append('Supported: outbound')
         if auth:
             lines.append('Authorization: ' + auth)
         lines += ['Content-Length: 0', '', '']
         return '\r\n'.join(lines).encode()
+
+    def contact_params(self):
+        """RFC 5626: +sip.instance and reg-id, if asked for."""
+        p = ''
+        if self.a.instance:
+            p += ';+sip.instance="<%s>"' % self.a.instance
+        if self.a.reg_id:
+            p += ';reg-id=%d' % self.a.reg_id
+        return p
 
     def exchange(self, data, cseq):
         """Send data; the response to (our Call-ID, cseq), or None."""
@@ -159,6 +172,10 @@ class Client:
         if msg and 200 <= msg['code'] < 300:
             for c in msg['hdrs'].get('contact', []):
                 print('contact %s' % c.strip())
+            for v in msg['hdrs'].get('via', [])[:1]:
+                print('via %s' % v.strip())
+            for v in msg['hdrs'].get('require', []):
+                print('require %s' % v.strip())
         sys.stdout.flush()
 
     def login(self, cseq, names=('challenge', 'register'), password=None):
@@ -266,6 +283,14 @@ def main():
     ap.add_argument('--csv', help='bulk: the users to register')
     ap.add_argument('--rate', type=float, default=200,
                     help='bulk: registrations per second at most')
+    ap.add_argument('--rport', action='store_true',
+                    help='ask for rport in Via (RFC 3581); 2xx: prints '
+                         'the top Via as "via VALUE"')
+    ap.add_argument('--instance', help='+sip.instance URN of the Contact')
+    ap.add_argument('--reg-id', type=int, default=0,
+                    help='reg-id of the Contact (RFC 5626)')
+    ap.add_argument('--outbound', action='store_true',
+                    help='Supported: outbound; 2xx: prints Require lines')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='copy every datagram to stderr')
     ap.add_argument('--timeout', type=float, default=2.0,

@@ -15,6 +15,9 @@
 #   3. The NAT'd phone calls the public one, which hangs up
 #      (uas_answer_bye.xml): its BYE to the caller's private Contact gets
 #      there by the alias the worker put in the INVITE's Contact.
+#   4. The NAT'd phone registers again with rport in its Via (RFC 3581):
+#      the 200's Via carries received=ROUTER-IP;rport=MAPPED-PORT, the
+#      address and port its binding records.
 # Without the aliases, 2 and 3 fail: nothing routes to 192.168.77.2 from
 # the balancer. The home namespace is removed with the testbed.
 set -eu
@@ -164,6 +167,33 @@ if lib_stop "$uas_pub" NONE 10; then
 else
 	fail "the public callee did not complete every call"
 fi
+
+# 4. RFC 3581: a phone behind NAT that asks with rport learns its public
+# address and port from the 200's Via: received is the router's address,
+# rport the port of the mapping, the one its binding records as source.
+NATTED_PW=$(sed -n 1p "$LIB_WORK/users.list" | cut -d';' -f2)
+ip netns exec "$HOME_NS" timeout -s INT 30 python3 \
+	"$ROOT/tests/e2e/digest_client.py" register --bind "$HOME_IP" \
+	--port 5092 --server "$VIP" --server-port "$TB_SIP_PORT" \
+	--user "$NATTED" --password "$NATTED_PW" --domain "$DOMAIN" \
+	--rport --expires 60 >"$LIB_WORK/rport.out" 2>&1 || true
+via=$(sed -n 's/^via //p' "$LIB_WORK/rport.out")
+mapped=$(lb_ctl -j bindings | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)["bindings"]:
+    if b["contact"] == "sip:'"$NATTED@$HOME_IP"':5092":
+        print(b["source"])')
+case $via in
+*";rport=${mapped##*:}"*";received=$CLIENT_IP"*)
+	if [ "${mapped%:*}" = "$CLIENT_IP" ]; then
+		pass "the 200's Via tells the NAT'd phone its public address: $via"
+	else
+		fail "binding source $mapped is not the router's $CLIENT_IP"
+	fi ;;
+*)
+	fail "the 200's Via lacks received=$CLIENT_IP;rport=${mapped##*:}: '$via'"
+	cat "$LIB_WORK/rport.out" >&2 ;;
+esac
 
 [ "$LIB_FAILURES" -eq 0 ] || die "$LIB_FAILURES check(s) failed"
 log "all checks passed"

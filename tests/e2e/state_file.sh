@@ -109,14 +109,14 @@ else
 	fail "no state file after 5 s (state_saves ${saves:-?})"
 fi
 # The last REGISTERs' save follows within a tick or two (1 s interval).
-want=$((24 + USERS * 448 + 40))
+want=$((24 + USERS * 552 + 40))
 for _ in $(seq 1 50); do
 	size=$(stat -c %s "$STATE")
 	[ "$size" -eq "$want" ] && break
 	sleep 0.1
 done
 if [ "$size" -eq "$want" ]; then
-	pass "the file holds $USERS records (24 + $USERS * 448 + 40 bytes)"
+	pass "the file holds $USERS records (24 + $USERS * 552 + 40 bytes)"
 else
 	fail "state file is $size bytes, expected $want"
 fi

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "outbuf.h"
 #include "sip_msg.h"
@@ -699,6 +701,79 @@ int sip_value_unfold(struct sip_slice value, char *out, size_t size)
 	return out_finish(&o);
 }
 
+/* ---- the top Via: received and rport (RFC 3581) --------------------- */
+
+int sip_msg_set_source(struct sip_msg *m, int family, const void *addr,
+		       uint16_t port)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EINVAL;
+	memset(&m->source, 0, sizeof(m->source));
+	memcpy(m->source.addr, addr, alen);
+	if (!inet_ntop(family, addr, m->source.text, sizeof(m->source.text)))
+		return -EINVAL;
+	m->source.family = family;
+	m->source.port = port;
+	return 0;
+}
+
+/* Does the top Via's sent-by host name the source address itself? */
+static bool via_host_is_source(const struct sip_msg *m)
+{
+	struct sip_slice h = m->via.host;
+	uint8_t bin[16];
+	char text[64];
+
+	if (h.len >= 2 && h.p[0] == '[') {
+		h.p++;
+		h.len -= 2;
+	}
+	if (h.len >= sizeof(text))
+		return false;
+	memcpy(text, h.p, h.len);
+	text[h.len] = '\0';
+	return inet_pton(m->source.family, text, bin) == 1 &&
+	       !memcmp(bin, m->source.addr,
+		       m->source.family == AF_INET ? 4 : 16);
+}
+
+static bool slice_within(struct sip_slice in, struct sip_slice outer)
+{
+	return in.p >= outer.p && in.p + in.len <= outer.p + outer.len;
+}
+
+void sip_out_via_top(struct outbuf *o, const struct sip_msg *m,
+		     struct sip_slice value)
+{
+	struct sip_slice params = m->via.params, piece, name;
+	const char *end = params.p + params.len;
+	bool rport = false;
+
+	if (!m->source.family || !slice_within(params, value)) {
+		out_value(o, value);
+		return;
+	}
+	out_value(o, sip_slice_make(value.p, params.p - value.p));
+	while (!sip_param_next(&params, &piece, &name)) {
+		if (sip_slice_caseeq_str(name, "received"))
+			continue;	/* ours replaces it: never trust one */
+		out_mem(o, ";", 1);
+		if (sip_slice_caseeq_str(name, "rport") &&
+		    !memchr(piece.p, '=', piece.len)) {
+			rport = true;
+			out_fmt(o, "rport=%u", m->source.port);
+			continue;
+		}
+		out_value(o, piece);
+	}
+	/* RFC 3581 4: with rport, received even when sent-by is right. */
+	if (rport || !via_host_is_source(m))
+		out_fmt(o, ";received=%s", m->source.text);
+	out_value(o, sip_slice_make(end, value.p + value.len - end));
+}
+
 /* ---- responses ---------------------------------------------------- */
 
 const char *sip_reason_phrase(int status)
@@ -824,7 +899,12 @@ int sip_build_response(const struct sip_msg *req, int status,
 	out_str(&o, reason);
 	out_mem(&o, "\r\n", 2);
 	while (!sip_msg_hdr_next(req, SIP_HDR_VIA, &pos, &value)) {
-		out_hdr(&o, SIP_HDR_VIA, value);
+		if ((int)pos - 1 == req->first[SIP_HDR_VIA]) {
+			out_str(&o, "Via: ");
+			sip_out_via_top(&o, req, value);
+		} else {
+			out_hdr(&o, SIP_HDR_VIA, value);
+		}
 		out_mem(&o, "\r\n", 2);
 	}
 	out_copy(&o, req, SIP_HDR_FROM);

@@ -140,6 +140,19 @@ struct sip_msg {
 	struct sip_slice body;
 
 	/*
+	 * Where the message came from, if the caller said so with
+	 * sip_msg_set_source() after parsing (family 0: not known). The
+	 * top Via of a response to it, or of it forwarded, then carries
+	 * received and rport (RFC 3261 18.2.1, RFC 3581 4).
+	 */
+	struct sip_source {
+		int family;		/* AF_INET or AF_INET6; 0: not known */
+		uint8_t addr[16];	/* network byte order */
+		uint16_t port;		/* host byte order */
+		char text[48];		/* the address, IPv6 without [ ] */
+	} source;
+
+	/*
 	 * Why the parse failed: a constant string fit for the reason phrase
 	 * of a 400 (or the 505), e.g. "Missing Call-ID". NULL on success.
 	 */
@@ -223,12 +236,36 @@ int sip_via_next(struct sip_slice *rest, struct sip_via *v);
  */
 int sip_value_unfold(struct sip_slice value, char *out, size_t size);
 
+/*
+ * The address and port m came from (addr: 4 or 16 bytes, network order;
+ * port in host order). 0, or -EINVAL for another family. Call it after
+ * sip_msg_parse(), which forgets it.
+ */
+int sip_msg_set_source(struct sip_msg *m, int family, const void *addr,
+		       uint16_t port);
+
+/*
+ * Write value, the first Via header value of m, unfolded, with its first
+ * via-parm stamped for m's source as a server must (RFC 3261 18.2.1,
+ * RFC 3581 4): a "received" parameter the request carried is dropped;
+ * an "rport" without a value becomes "rport=PORT", and then "received=IP"
+ * is added always; without one, "received=IP" is added when the sent-by
+ * host is not the source address (a name, or another address); an
+ * "rport=N" the client filled in itself is left alone. Unchanged when m
+ * has no source. sip_build_response() and the worker's forwarded
+ * requests both write the top Via through it.
+ */
+struct outbuf;
+void sip_out_via_top(struct outbuf *o, const struct sip_msg *m,
+		     struct sip_slice value);
+
 /* The RFC 3261 reason phrase of a status code ("Unknown" if none). */
 const char *sip_reason_phrase(int status);
 
 /*
  * Build a response to a request (RFC 3261 8.2.6.2): the status line, every
- * Via in order, From, To (with ";tag=" to_tag added if the To has no tag
+ * Via in order (the top one with received and rport for the request's
+ * source, sip_out_via_top()), From, To (with ";tag=" to_tag added if the To has no tag
  * and to_tag is not NULL), Call-ID, CSeq, then extra_headers (NULL, or
  * complete lines each ending in CRLF, e.g. "Expires: 3600\r\n"), and
  * "Content-Length: 0". Header values are unfolded. reason NULL means

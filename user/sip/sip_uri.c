@@ -419,6 +419,21 @@ static struct sip_slice param_piece_take(struct sip_slice *s)
 	return sip_slice_make(s->p - i, i);
 }
 
+int sip_param_next(struct sip_slice *params, struct sip_slice *piece,
+		   struct sip_slice *name)
+{
+	struct sip_slice rest;
+
+	sip_slice_take_char(params, ';');
+	if (!params->len)
+		return -ENOENT;
+	*piece = sip_slice_trim(param_piece_take(params));
+	rest = *piece;
+	split_at(&rest, '=', name);
+	*name = sip_slice_trim(*name);
+	return 0;
+}
+
 int sip_param_get(struct sip_slice params, const char *name,
 		  struct sip_slice *value)
 {

@@ -94,6 +94,14 @@ int sip_param_get(struct sip_slice params, const char *name,
 		  struct sip_slice *value);
 
 /*
+ * Visit the parameters of such a list one by one, to copy it with some
+ * left out: *piece is "name[=value]" as written (without the ';'), *name
+ * its name, trimmed. Returns 0, or -ENOENT when none is left.
+ */
+int sip_param_next(struct sip_slice *params, struct sip_slice *piece,
+		   struct sip_slice *name);
+
+/*
  * A name-addr or addr-spec with its header parameters: the value of To,
  * From, one element of Contact, Route, Record-Route.
  */

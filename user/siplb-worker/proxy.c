@@ -25,6 +25,7 @@
  * every branch has a final response the best non-2xx goes up (16.7).
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -952,6 +953,15 @@ static void on_response(struct proxy *p, const struct sip_msg *m,
 		on_final(p, srv, c, m, alias, now);
 }
 
+/* RFC 3581: our answers, and the request we forward, say in its top Via
+ * where it came from (received, rport). */
+static void note_source(struct sip_msg *m, const struct siplb_endpoint *from)
+{
+	sip_msg_set_source(m, from->family == SIPLB_AF_INET6 ? AF_INET6 :
+							       AF_INET,
+			   from->addr, ntohs(from->port));
+}
+
 void proxy_handle(struct proxy *p, const char *buf, size_t len,
 		  const struct siplb_endpoint *from,
 		  const struct proxy_now *now)
@@ -962,6 +972,7 @@ void proxy_handle(struct proxy *p, const char *buf, size_t len,
 	err = sip_msg_parse(&m, buf, len);
 	if (err == -ENODATA)
 		return;	/* CRLF keep-alive */
+	note_source(&m, from);
 	if (err) {
 		/* RFC 3261 8.2.1 / 16.3: answer a bad request, as siplbd. */
 		if (m.request && sip_msg_hdr(&m, SIP_HDR_VIA))

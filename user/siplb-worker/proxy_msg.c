@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 
 #include "endpoint.h"
@@ -159,6 +160,17 @@ int proxy_build_request(const struct proxy_self *self,
 	for (i = 0; i < req->nhdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 
+		if (h->id == SIP_HDR_VIA &&
+		    (int)i == req->first[SIP_HDR_VIA]) {
+			/* The previous hop's Via says where it sent from
+			 * (RFC 3581 4): responses relayed statelessly, by
+			 * us or a survivor, go there. */
+			out_slice(&w, h->name);
+			out_str(&w, ": ");
+			sip_out_via_top(&w, req, h->value);
+			out_str(&w, "\r\n");
+			continue;
+		}
 		if (h->id == SIP_HDR_MAX_FORWARDS) {
 			had_mf = true;
 			out_fmt(&w, "Max-Forwards: %d\r\n",
@@ -590,6 +602,25 @@ static bool preferred(const struct location_set *set, size_t a, size_t b)
 	return set->slot[a] < set->slot[b];
 }
 
+/*
+ * RFC 5626 5.3: an instance with several flows (reg-ids) is one phone;
+ * it gets the request once, on its best flow. Is binding i outdone by
+ * another binding of its instance?
+ */
+static bool lesser_flow(const struct location_set *set, size_t i)
+{
+	const char *inst = set->b[i].instance;
+	size_t k;
+
+	if (!inst[0])
+		return false;
+	for (k = 0; k < set->n; k++)
+		if (k != i && !strcasecmp(set->b[k].instance, inst) &&
+		    preferred(set, k, i))
+			return true;
+	return false;
+}
+
 size_t proxy_order_bindings(const struct location_set *set, int *order,
 			    size_t max)
 {
@@ -597,6 +628,8 @@ size_t proxy_order_bindings(const struct location_set *set, int *order,
 
 	/* Insertion into a list of at most max: sets are small. */
 	for (i = 0; i < set->n; i++) {
+		if (lesser_flow(set, i))
+			continue;
 		for (j = n; j > 0 && preferred(set, i, (size_t)order[j - 1]);
 		     j--)
 			if (j < max)

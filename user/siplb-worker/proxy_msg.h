@@ -157,7 +157,8 @@ int proxy_aor(const struct sip_uri *u, const char *domain, char *out,
 	      size_t size);
 
 /* The bindings to forward to, best first: highest q, then the most
- * recently registered, then the lowest slot. Writes the indexes in set of
+ * recently registered, then the lowest slot; of an RFC 5626 instance
+ * with several flows, only its best one (one phone rings once). Writes the indexes in set of
  * the best max into order; returns how many (0 if set is empty). */
 size_t proxy_order_bindings(const struct location_set *set, int *order,
 			    size_t max);

@@ -37,8 +37,10 @@ static void binding_print(FILE *out, bool json, bool first,
 			  const struct siplb_binding *b, __u64 now)
 {
 	char src[ENDPOINT_STRLEN], aor[SIPLB_AOR_MAX + 1];
-	char contact[SIPLB_CONTACT_MAX + 1];
+	char contact[SIPLB_CONTACT_MAX + 1], inst[SIPLB_INSTANCE_MAX + 1];
 
+	memcpy(inst, b->instance, SIPLB_INSTANCE_MAX);
+	inst[SIPLB_INSTANCE_MAX] = '\0';
 	memcpy(aor, k->aor, SIPLB_AOR_MAX);
 	aor[SIPLB_AOR_MAX] = '\0';
 	memcpy(contact, b->contact, SIPLB_CONTACT_MAX);
@@ -55,8 +57,11 @@ static void binding_print(FILE *out, bool json, bool first,
 	fprintf(out, ",\"slot\":%u,\"contact\":", k->slot);
 	json_string(out, contact);
 	fprintf(out, ",\"source\":\"%s\",\"expires\":%llu,\"q\":%u,"
-		"\"cseq\":%u}", src, (unsigned long long)(b->expires_at - now),
-		b->q, b->cseq);
+		"\"cseq\":%u,\"instance\":", src,
+		(unsigned long long)(b->expires_at - now), b->q, b->cseq);
+	json_string(out, inst);	/* RFC 5626; "" for none */
+	fprintf(out, ",\"reg_id\":%u,\"outbound\":%s}", b->reg_id,
+		b->flags & SIPLB_BINDING_OUTBOUND ? "true" : "false");
 }
 
 int bindings_print(const struct lb_maps *m, FILE *out, bool json,

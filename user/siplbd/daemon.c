@@ -383,6 +383,15 @@ static bool is_double_crlf(const char *buf, size_t len)
 	return len == 4 && !memcmp(buf, "\r\n\r\n", 4);
 }
 
+/* RFC 3581: what a response's top Via says about where the request came
+ * from (received, rport). */
+static void note_source(struct sip_msg *msg, const struct siplb_endpoint *src)
+{
+	sip_msg_set_source(msg, src->family == SIPLB_AF_INET6 ? AF_INET6 :
+								 AF_INET,
+			   src->addr, ntohs(src->port));
+}
+
 /* One datagram that arrived on the socket of VIP vip. */
 static void handle_datagram(struct siplbd *d, int fd,
 			    const struct siplb_endpoint *vip, size_t len,
@@ -411,6 +420,7 @@ static void handle_datagram(struct siplbd *d, int fd,
 	err = sip_msg_parse(&msg, rx_buf, len);
 	if (err == -ENODATA)
 		return;	/* a bare CRLF: a pong, nothing to answer */
+	note_source(&msg, &source);
 	if (err) {
 		/* RFC 3261 8.2.1/16.3: answer a bad request; drop the rest. */
 		n = -EINVAL;

@@ -22,6 +22,13 @@
  *
  * A binding records the source address of the REGISTER next to the
  * Contact, so that calls reach a phone behind NAT where it really is.
+ *
+ * RFC 5626: a Contact with +sip.instance is matched by its instance (and
+ * reg-id) instead of its URI, so a phone restarted on another address or
+ * port replaces its binding; with reg-id and "Supported: outbound" the
+ * binding is a flow, the 200 says "Require: outbound", and it lists each
+ * binding's instance and reg-id. The responses' top Via carries received
+ * and rport (RFC 3581) because siplbd tells the parsed request its source.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -46,7 +53,8 @@
  * about 7,000/s at the default 300 s lifetime.
  */
 #define REPLAY_SLOTS	(1u << 21)
-#define EXTRA_MAX	(SIPLB_CONTACTS_MAX * (SIPLB_CONTACT_MAX + 32) + 1024)
+#define EXTRA_MAX	(SIPLB_CONTACTS_MAX * (SIPLB_CONTACT_MAX + \
+					       SIPLB_INSTANCE_MAX + 64) + 1024)
 
 /* Equality of Call-IDs through a hash: a public key is enough. */
 static const __u64 callid_key[2] = { 0x7265676973747261ULL, 0x722d63616c6c6964ULL };
@@ -296,9 +304,12 @@ failed:
 /* The changes one REGISTER asks for, checked before any is made. */
 struct reg_plan {
 	bool star;
+	bool outbound;	/* RFC 5626: a flow (reg-id, Supported: outbound) */
 	size_t n;
-	struct {
+	struct plan_contact {
 		char uri[SIPLB_CONTACT_MAX];
+		char instance[SIPLB_INSTANCE_MAX];	/* "": none */
+		__u32 reg_id;	/* 0 unless outbound */
 		__u32 expires;	/* after the policy; 0: remove */
 		__u16 q;
 	} contact[SIPLB_CONTACTS_MAX];
@@ -315,13 +326,29 @@ static bool same_uri(const char *a, const char *b)
 	return sip_uri_equal(&ua, &ub);
 }
 
-/* The plan entry for the same URI as uri, or -1. */
-static int plan_find(const struct reg_plan *plan, const char *uri)
+/*
+ * Do a binding (uri, instance, reg_id) and a contact name the same
+ * binding? RFC 5626 6: when both name an instance, the instance and the
+ * reg-id decide (a restarted phone on another address or port replaces
+ * its binding); otherwise the URI does (RFC 3261 10.3 step 7).
+ */
+static bool same_binding(const char *uri, const char *instance, __u32 reg_id,
+			 const struct plan_contact *pc)
+{
+	if (instance[0] && pc->instance[0])
+		return !strcasecmp(instance, pc->instance) &&
+		       reg_id == pc->reg_id;
+	return same_uri(uri, pc->uri);
+}
+
+/* The plan entry for the same binding as b, or -1. */
+static int plan_find(const struct reg_plan *plan, const char *uri,
+		     const char *instance, __u32 reg_id)
 {
 	size_t i;
 
 	for (i = 0; i < plan->n; i++)
-		if (same_uri(plan->contact[i].uri, uri))
+		if (same_binding(uri, instance, reg_id, &plan->contact[i]))
 			return (int)i;
 	return -1;
 }
@@ -335,24 +362,89 @@ static __u32 contact_expires(struct reg_ctx *c, const struct sip_contact *ct)
 	return c->r->conf.default_expires;
 }
 
-/* One contact into the plan; the same URI given twice: the last wins. */
+/* One contact into the plan; the same binding given twice: the last
+ * wins. pc holds the instance and reg-id (contact_instance()). */
 static int plan_add(struct reg_plan *plan, struct sip_slice uri,
-		    __u32 expires, __u16 q)
+		    const struct plan_contact *pc, __u32 expires, __u16 q)
 {
 	char text[SIPLB_CONTACT_MAX];
 	int i;
 
 	memcpy(text, uri.p, uri.len);
 	text[uri.len] = '\0';
-	i = plan_find(plan, text);
+	i = plan_find(plan, text, pc->instance, pc->reg_id);
 	if (i < 0) {
 		if (plan->n == SIPLB_CONTACTS_MAX)
 			return -E2BIG;
 		i = (int)plan->n++;
-		memcpy(plan->contact[i].uri, text, uri.len + 1);
 	}
+	memcpy(plan->contact[i].uri, text, uri.len + 1);
+	memcpy(plan->contact[i].instance, pc->instance,
+	       sizeof(pc->instance));
+	plan->contact[i].reg_id = pc->reg_id;
 	plan->contact[i].expires = expires;
 	plan->contact[i].q = q;
+	return 0;
+}
+
+/* Does a header of id list option tag (Supported: a, outbound)? */
+static bool lists_option(const struct sip_msg *m, enum sip_hdr_id id,
+			 const char *tag)
+{
+	struct sip_slice value, item;
+	unsigned int pos = 0;
+	const char *comma;
+
+	while (!sip_msg_hdr_next(m, id, &pos, &value)) {
+		while (value.len) {
+			comma = memchr(value.p, ',', value.len);
+			item = sip_slice_make(value.p, comma ? (size_t)(comma -
+						value.p) : value.len);
+			sip_slice_advance(&value, item.len + (comma ? 1 : 0));
+			if (sip_slice_caseeq_str(sip_slice_trim(item), tag))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * RFC 5626 4.1 and 6: the Contact's +sip.instance ("<urn:...>", kept
+ * without the < >) and, in an outbound REGISTER (Supported: outbound),
+ * its reg-id. A reg-id without an instance, or without outbound, is
+ * ignored, as RFC 3261 ignores parameters it does not know. -EINVAL with
+ * *why for an instance that is not "<URN>" or too long to keep, or a
+ * reg-id that is not 1..2^31-1.
+ */
+static int contact_instance(const struct reg_ctx *c,
+			    const struct sip_contact *ct,
+			    struct plan_contact *pc, const char **why)
+{
+	struct sip_slice v;
+	uint64_t reg_id;
+	size_t i;
+
+	pc->instance[0] = '\0';
+	pc->reg_id = 0;
+	if (sip_param_get(ct->addr.params, "+sip.instance", &v))
+		return 0;
+	*why = "Bad +sip.instance";
+	if (v.len < 3 || v.p[0] != '<' || v.p[v.len - 1] != '>' ||
+	    v.len - 2 >= SIPLB_INSTANCE_MAX)
+		return -EINVAL;
+	for (i = 1; i + 1 < v.len; i++)	/* echoed in a quoted string */
+		if (v.p[i] <= ' ' || v.p[i] > '~' || v.p[i] == '"' ||
+		    v.p[i] == '\\' || v.p[i] == '<' || v.p[i] == '>')
+			return -EINVAL;
+	memcpy(pc->instance, v.p + 1, v.len - 2);
+	pc->instance[v.len - 2] = '\0';
+	if (sip_param_get(ct->addr.params, "reg-id", &v) ||
+	    !lists_option(c->req, SIP_HDR_SUPPORTED, "outbound"))
+		return 0;
+	*why = "Bad reg-id";
+	if (sip_slice_to_uint(v, 0x7fffffff, &reg_id) || !reg_id)
+		return -EINVAL;
+	pc->reg_id = (__u32)reg_id;
 	return 0;
 }
 
@@ -362,6 +454,7 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 {
 	const struct registrar_conf *conf = &c->r->conf;
 	struct sip_slice value, rest;
+	struct plan_contact pc;
 	struct sip_contact ct;
 	unsigned int pos = 0;
 	__u32 expires;
@@ -382,6 +475,10 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 				*why = "Contact URI too long";
 				return -EINVAL;
 			}
+			err = contact_instance(c, &ct, &pc, why);
+			if (err)
+				return err;
+			plan->outbound |= pc.reg_id != 0;
 			expires = contact_expires(c, &ct);
 			if (expires && expires < conf->min_expires) {
 				*status = 423;
@@ -390,7 +487,8 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 			}
 			if (expires > conf->max_expires)
 				expires = conf->max_expires;
-			err = plan_add(plan, ct.addr.uri_text, expires, ct.q);
+			err = plan_add(plan, ct.addr.uri_text, &pc, expires,
+				       ct.q);
 			if (err) {
 				*status = 403;
 				*why = "Too many contacts";
@@ -406,6 +504,11 @@ static int plan_contacts(struct reg_ctx *c, struct reg_plan *plan,
 	if (plan->star && (plan->n || c->req->count[SIP_HDR_CONTACT] != 1 ||
 			   !c->req->has_expires || c->req->expires != 0)) {
 		*why = "Contact: * needs Expires: 0 and no other Contact";
+		return -EINVAL;
+	}
+	/* RFC 5626 6: a flow is registered one Contact at a time. */
+	if (plan->outbound && plan->n > 1) {
+		*why = "Outbound REGISTER with more than one Contact";
 		return -EINVAL;
 	}
 	return 0;
@@ -424,12 +527,14 @@ static bool out_of_order(const struct reg_ctx *c, const struct siplb_binding *b)
 	       c->req->cseq <= b->cseq;
 }
 
-static int find_binding(const struct location_set *set, const char *uri)
+static int find_binding(const struct location_set *set,
+			const struct plan_contact *pc)
 {
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		if (same_uri(set->b[i].contact, uri))
+		if (same_binding(set->b[i].contact, set->b[i].instance,
+				 set->b[i].reg_id, pc))
 			return (int)i;
 	return -1;
 }
@@ -473,7 +578,7 @@ static int check_plan(const struct reg_ctx *c, const struct reg_plan *plan,
 		return 0;
 	}
 	for (i = 0; i < plan->n; i++) {
-		idx = find_binding(set, plan->contact[i].uri);
+		idx = find_binding(set, &plan->contact[i]);
 		if (idx >= 0 && out_of_order(c, &set->b[idx]))
 			return -EALREADY;
 		if (idx < 0 && plan->contact[i].expires)
@@ -495,6 +600,10 @@ static void fill_binding(const struct reg_ctx *c, const struct reg_plan *plan,
 	b->registered_at = c->now->real_s;
 	b->callid_hash = request_callid_hash(c);
 	b->cseq = c->req->cseq;
+	memcpy(b->instance, plan->contact[i].instance, sizeof(b->instance));
+	b->reg_id = plan->contact[i].reg_id;
+	if (b->reg_id)
+		b->flags |= SIPLB_BINDING_OUTBOUND;
 }
 
 /* What apply_plan() changed, so that a failure can be undone. */
@@ -559,7 +668,8 @@ static int apply_plan(struct reg_ctx *c, const struct reg_plan *plan)
 		goto out;
 
 	for (i = 0; i < set->n; i++) {
-		idx = plan_find(plan, set->b[i].contact);
+		idx = plan_find(plan, set->b[i].contact, set->b[i].instance,
+				set->b[i].reg_id);
 		if (plan->star || (idx >= 0 && !plan->contact[idx].expires)) {
 			location_remove(loc, c->aor, c->aor_len, set->slot[i],
 					&set->b[i]);
@@ -569,7 +679,7 @@ static int apply_plan(struct reg_ctx *c, const struct reg_plan *plan)
 	for (i = 0; !plan->star && i < plan->n; i++) {
 		if (!plan->contact[i].expires)
 			continue;
-		idx = find_binding(set, plan->contact[i].uri);
+		idx = find_binding(set, &plan->contact[i]);
 		if (idx >= 0) {
 			slot = set->slot[idx];
 		} else {
@@ -594,8 +704,27 @@ out:
 	return err;
 }
 
+/* One binding in the 200: RFC 3261 10.3 step 8, with the instance and
+ * reg-id it was registered with (RFC 5626 6, RFC 5627 4). */
+static int contact_line(const struct siplb_binding *b, __u64 now, char *p,
+			size_t left)
+{
+	unsigned long long expires = b->expires_at - now;
+
+	if (!b->instance[0])
+		return snprintf(p, left, "Contact: <%s>;expires=%llu\r\n",
+				b->contact, expires);
+	if (!b->reg_id)
+		return snprintf(p, left, "Contact: <%s>;expires=%llu;"
+				"+sip.instance=\"<%s>\"\r\n", b->contact,
+				expires, b->instance);
+	return snprintf(p, left, "Contact: <%s>;expires=%llu;"
+			"+sip.instance=\"<%s>\";reg-id=%u\r\n", b->contact,
+			expires, b->instance, b->reg_id);
+}
+
 /* The 200: every current binding with the seconds it has left. */
-static int reply_ok(struct reg_ctx *c)
+static int reply_ok(struct reg_ctx *c, bool outbound)
 {
 	struct location_set *set;
 	char *extra, *p;
@@ -616,16 +745,21 @@ static int reply_ok(struct reg_ctx *c)
 	left = EXTRA_MAX;
 	*p = '\0';
 	for (i = 0; i < set->n; i++) {
-		n = snprintf(p, left, "Contact: <%s>;expires=%llu\r\n",
-			     set->b[i].contact,
-			     (unsigned long long)(set->b[i].expires_at -
-						  c->now->real_s));
+		n = contact_line(&set->b[i], c->now->real_s, p, left);
 		if (n < 0 || (size_t)n >= left) {
 			err = -ENOSPC;
 			goto out;
 		}
 		p += n;
 		left -= n;
+	}
+	/* RFC 5626 6: the registrar says it took the flow. */
+	if (outbound) {
+		n = snprintf(p, left, "Require: outbound\r\n");
+		if (n < 0 || (size_t)n >= left) {
+			err = -ENOSPC;
+			goto out;
+		}
 	}
 	c->r->stats.ok++;
 	err = reply(c, 200, NULL, extra[0] ? extra : NULL);
@@ -656,6 +790,7 @@ int registrar_handle(struct registrar *r, const struct sip_msg *req,
 	struct reg_plan *plan;
 	const char *why = NULL;
 	int err, status, ret;
+	bool outbound;
 
 	r->stats.requests++;
 	make_to_tag(&c);
@@ -695,10 +830,11 @@ int registrar_handle(struct registrar *r, const struct sip_msg *req,
 		return reply_bad(&c, 400, why);
 	}
 	err = apply_plan(&c, plan);
+	outbound = plan->outbound;
 	free(plan);
 	switch (err) {
 	case 0:
-		return reply_ok(&c);
+		return reply_ok(&c, outbound);
 	case -EALREADY:
 		r->stats.out_of_order++;
 		return reply(&c, 500, "CSeq not above the binding's", NULL);

@@ -205,6 +205,13 @@ int state_file_save(const char *path, const struct location *loc, __u64 now,
 	return 0;
 }
 
+/* Version 1 lacked the RFC 5626 fields at the end of the binding. */
+static size_t record_size_of(__u32 version)
+{
+	return version == 1 ? STATE_FILE_V1_RECORD :
+			      sizeof(struct state_file_record);
+}
+
 /* Header and trailer agree with each other and with the file's size. */
 static int check_layout(int fd, const char *path, struct state_file_header *hdr,
 			struct state_file_trailer *tr, char *err, size_t errlen)
@@ -225,14 +232,14 @@ static int check_layout(int fd, const char *path, struct state_file_header *hdr,
 	if (memcmp(hdr->magic, STATE_FILE_MAGIC, sizeof(hdr->magic)))
 		return failf(err, errlen, -EINVAL, "%s: not a siplb state file",
 			     path);
-	if (hdr->version != STATE_FILE_VERSION)
+	if (hdr->version != STATE_FILE_VERSION && hdr->version != 1)
 		return failf(err, errlen, -EINVAL, "%s: version %u (this siplbd "
-			     "reads version %u)", path, hdr->version,
+			     "reads versions 1 and %u)", path, hdr->version,
 			     STATE_FILE_VERSION);
-	if (hdr->record_size != sizeof(struct state_file_record))
+	if (hdr->record_size != record_size_of(hdr->version))
 		return failf(err, errlen, -EINVAL, "%s: records of %u bytes, "
 			     "expected %zu", path, hdr->record_size,
-			     sizeof(struct state_file_record));
+			     record_size_of(hdr->version));
 	if (pread(fd, tr, sizeof(*tr), st.st_size - sizeof(*tr)) !=
 	    (ssize_t)sizeof(*tr))
 		return failf(err, errlen, -EINVAL, "%s: unreadable trailer",
@@ -249,12 +256,13 @@ static int check_layout(int fd, const char *path, struct state_file_header *hdr,
 
 /* Pass 1: the SHA-256 of everything before it matches the trailer's. */
 static int check_hash(int fd, const char *path,
+		      const struct state_file_header *hdr,
 		      const struct state_file_trailer *tr, char *err,
 		      size_t errlen)
 {
 	__u8 sum[32], *buf;
 	unsigned int mdlen;
-	__u64 left = tr->count * sizeof(struct state_file_record);
+	__u64 left = tr->count * hdr->record_size;
 	EVP_MD_CTX *md;
 	size_t n;
 	int ret = 0;
@@ -301,22 +309,29 @@ static bool record_valid(const struct state_file_record *r)
 	       memchr(r->key.aor, '\0', sizeof(r->key.aor)) &&
 	       memchr(r->binding.contact, '\0',
 		      sizeof(r->binding.contact)) &&
+	       memchr(r->binding.instance, '\0',
+		      sizeof(r->binding.instance)) &&
 	       r->key.slot < SIPLB_CONTACTS_MAX;
 }
 
 /* Pass 2: the records into the map. */
-static int load_records(int fd, const char *path, const struct location *loc,
-			__u64 now, struct state_file_counts *c, char *err,
-			size_t errlen)
+static int load_records(int fd, const char *path, size_t rsize,
+			const struct location *loc, __u64 now,
+			struct state_file_counts *c, char *err, size_t errlen)
 {
 	struct state_file_record *recs;
 	__u64 left = c->records;
 	size_t n, i;
 	int ret = 0, perr;
+	__u8 *raw;
 
 	recs = calloc(BATCH, sizeof(*recs));
-	if (!recs)
+	raw = malloc(BATCH * rsize);
+	if (!recs || !raw) {
+		free(recs);
+		free(raw);
 		return failf(err, errlen, -ENOMEM, "%s: no memory", path);
+	}
 	if (lseek(fd, sizeof(struct state_file_header), SEEK_SET) < 0) {
 		ret = failf(err, errlen, -errno, "%s: %s", path,
 			    strerror(errno));
@@ -324,10 +339,14 @@ static int load_records(int fd, const char *path, const struct location *loc,
 	}
 	while (left) {
 		n = left < BATCH ? left : BATCH;
-		if (read_all(fd, recs, n * sizeof(*recs))) {
+		if (read_all(fd, raw, n * rsize)) {
 			ret = failf(err, errlen, -EIO, "%s: read error", path);
 			goto out;
 		}
+		/* A shorter (older) record is a prefix: the rest is zero. */
+		memset(recs, 0, n * sizeof(*recs));
+		for (i = 0; i < n; i++)
+			memcpy(&recs[i], raw + i * rsize, rsize);
 		left -= n;
 		for (i = 0; i < n; i++) {
 			if (!record_valid(&recs[i])) {
@@ -356,6 +375,7 @@ static int load_records(int fd, const char *path, const struct location *loc,
 		}
 	}
 out:
+	free(raw);
 	free(recs);
 	return ret;
 }
@@ -376,10 +396,11 @@ int state_file_load(const char *path, const struct location *loc, __u64 now,
 	}
 	ret = check_layout(fd, path, &hdr, &tr, err, errlen);
 	if (!ret)
-		ret = check_hash(fd, path, &tr, err, errlen);
+		ret = check_hash(fd, path, &hdr, &tr, err, errlen);
 	if (!ret) {
 		counts->records = tr.count;
-		ret = load_records(fd, path, loc, now, counts, err, errlen);
+		ret = load_records(fd, path, hdr.record_size, loc, now,
+				   counts, err, errlen);
 	}
 	close(fd);
 	return ret;

@@ -12,18 +12,22 @@
  * new one, never a mix. A file that fails any check below is refused as a
  * whole (nothing from it reaches the map).
  *
- * Format, version 1, all integers in host byte order (the file belongs to
+ * Format, version 2, all integers in host byte order (the file belongs to
  * the host that wrote it):
  *
- *	header	char magic[8] "SIPLBBND", __u32 version (1),
- *		__u32 record_size (448),
+ *	header	char magic[8] "SIPLBBND", __u32 version (2),
+ *		__u32 record_size (552),
  *		__u64 written_at (CLOCK_REALTIME seconds)
  *	records	record_size bytes each: struct siplb_location_key, 4 zero
  *		bytes, struct siplb_binding (include/siplb_location.h)
  *	trailer	__u64 count (records), __u8 sha256[32] of every byte before
  *		it (header, records and count)
  *
- * so the file size is 24 + count * 448 + 40 exactly.
+ * so the file size is 24 + count * 552 + 40 exactly.
+ *
+ * Version 1 (records of 448 bytes, written before bindings had the RFC
+ * 5626 instance, reg-id and flags at their end) is still read: its
+ * records are the first 448 bytes of a version 2 record, the rest zero.
  */
 #ifndef SIPLB_STATE_FILE_H
 #define SIPLB_STATE_FILE_H
@@ -33,7 +37,8 @@
 #include "location.h"
 
 #define STATE_FILE_MAGIC	"SIPLBBND"
-#define STATE_FILE_VERSION	1
+#define STATE_FILE_VERSION	2
+#define STATE_FILE_V1_RECORD	448	/* version 1's record size */
 
 struct state_file_header {
 	char magic[8];
@@ -48,7 +53,10 @@ struct state_file_record {
 	__u32 pad;			/* zero; aligns the binding's __u64s */
 	struct siplb_binding binding;
 };
-_Static_assert(sizeof(struct state_file_record) == 448, "state record");
+_Static_assert(sizeof(struct state_file_record) == 552, "state record");
+_Static_assert(offsetof(struct state_file_record, binding.instance) ==
+		       STATE_FILE_V1_RECORD,
+	       "a version 1 record is a prefix of a version 2 record");
 
 struct state_file_trailer {
 	__u64 count;
