@@ -2150,12 +2150,18 @@ static int alice_instance(const char *source, const char *contact,
 	static char headers[1024], call_id[64];
 	static unsigned int restarts;
 	const struct reg_req rq = { .headers = headers, .call_id = call_id };
+	struct siplb_endpoint from;
 
 	snprintf(call_id, sizeof(call_id), "restart-%u@x", ++restarts);
 	snprintf(headers, sizeof(headers), "Contact: <%s>%s\r\n%s", contact,
 		 params, extra ? extra : "");
-	if (endpoint_parse(source, &F.source))
+	if (endpoint_parse(source, &from))
 		return -1;
+	/* A phone on a new address asks for a new nonce: ours are bound to
+	 * the address they were sent to (nonce.h). */
+	if (memcmp(from.addr, F.source.addr, sizeof(from.addr)))
+		F.nonce[0] = '\0';
+	F.source = from;
 	return client_send(&alice, &rq);
 }
 
