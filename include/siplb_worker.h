@@ -46,7 +46,11 @@ enum siplb_worker_method {
 	X(dropped, "messages dropped (malformed, not ours)")                  \
 	X(table_full, "transaction table full: in-dialog requests forwarded " \
 		      "statelessly, new ones answered 503")                 \
-	X(send_errors, "datagrams the socket refused to send")
+	X(send_errors, "datagrams the socket refused to send")               \
+	X(events_to_server, "SUBSCRIBE/PUBLISH sent to their event server")  \
+	X(events_refused, "SUBSCRIBE/PUBLISH answered 489: no event server") \
+	X(loops_refused, "requests refused 482: the target is their source") \
+	X(retransmitted_e, "non-INVITE requests retransmitted (Timer E)")
 
 #define SIPLB_STATUS_CLASSES	7	/* index 1..6 for 1xx..6xx; 0 unused */
 

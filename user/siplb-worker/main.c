@@ -76,7 +76,8 @@ static void usage(FILE *out)
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
 		"[-r HOST:PORT]\n"
 		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
-		"[-t MAX_TXNS] [-v]\n"
+		"[-t MAX_TXNS]\n"
+		"                    [-e PACKAGE=ADDR:PORT]... [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
@@ -88,6 +89,9 @@ static void usage(FILE *out)
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
+		"  -e PKG=ADDR:PORT  SUBSCRIBE/PUBLISH of event package PKG go\n"
+		"                 to this server (repeatable); a package with no\n"
+		"                 server is answered 489 Bad Event\n"
 		"  -v             verbose (debug) logging\n"
 		CLI_HELP_TAIL
 		"ADDR: IPV4 or [IPV6]\n",
@@ -347,12 +351,13 @@ int main(int argc, char **argv)
 	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
+	struct proxy_events events = {};
 	struct proxy_self self;
 	bool proxy_up = false;
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -387,6 +392,17 @@ int main(int argc, char **argv)
 			if (*end || max_txns == 0 || max_txns > (1UL << 24)) {
 				fprintf(stderr, "siplb-worker: bad -t %s (1 to "
 					"%lu)\n", optarg, 1UL << 24);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			err = events_add(&events, optarg);
+			if (err) {
+				fprintf(stderr, "siplb-worker: bad -e %s: %s\n",
+					optarg, err == -EEXIST ?
+					"package given twice" : err == -ENOSPC ?
+					"too many packages" : "expected "
+					"PACKAGE=ADDR:PORT");
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -441,6 +457,7 @@ int main(int argc, char **argv)
 	}
 	proxy.realm = realm ? realm : self.domain;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
+	proxy.events = events;
 	if (load_users(&w))
 		goto cleanup;
 	proxy_up = true;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "events.h"
 #include "location.h"
 #include "siplb_worker.h"
 #include "proxy_msg.h"
@@ -53,6 +54,8 @@ struct proxy {
 	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
 	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */
 	uint64_t timer_c_ms;
+	/* Event servers by package (events.h): SUBSCRIBE and PUBLISH. */
+	struct proxy_events events;
 	proxy_send_fn send;
 	void *send_ctx;
 	uint64_t salt, counter;
