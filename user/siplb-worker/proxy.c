@@ -23,6 +23,10 @@
  * per target (txn_table.h). Provisional responses and every 2xx go up as
  * they come, a 2xx or a 6xx CANCELs the branches still ringing, and once
  * every branch has a final response the best non-2xx goes up (16.7).
+ *
+ * SUBSCRIBE and PUBLISH for a user go to an event server or are answered
+ * 489 (events.c), never to the phones; a binding at the request's own
+ * source is left out of its targets (482 if none is left).
  */
 #include <errno.h>
 #include <string.h>
