@@ -16,7 +16,13 @@
 #   3. the workers saw exactly those requests (requests.OTHER), refused
 #      each as an event with no server (events_refused), forwarded none;
 #      a capture at the client shows no SUBSCRIBE or PUBLISH ever reached
-#      either binding.
+#      either binding;
+#   4. the workers restart with an event server for message-summary
+#      (-e message-summary=CLIENT_IP:5090, tests/e2e/events/mwi_server.py):
+#      the phone's SUBSCRIBE reaches the server and its 200 the phone, the
+#      server's NOTIFY comes back through the VIP in the dialog and reaches
+#      the phone (tests/e2e/events/mwi_server.xml), and the presence
+#      SUBSCRIBE, with no server for its package, still gets 489.
 # Knob: SIPLB_EVENTS_SECS (30).
 set -eu
 
@@ -70,7 +76,7 @@ if ip netns exec "$TB_NS_CLIENT" timeout -s INT $((SECS + 60)) \
 else
 	fail "sipp: not every request answered 489: $(tail -n 5 "$LIB_WORK/own.err" 2>/dev/null)"
 fi
-sleep 1
+sleep 2	# the last datagrams; workers publish counters once a second
 capture_stop
 
 # 3. Counts.
@@ -97,4 +103,37 @@ if [ "$at_phone" -eq 0 ]; then
 	pass "no SUBSCRIBE or PUBLISH came back to the phone's bindings"
 else
 	fail "$at_phone SUBSCRIBE/PUBLISH reached the phone: a loop"
+fi
+
+# 4. With an event server for message-summary.
+MWI_PORT=5090
+MWI_ROUNDS=3
+workers_stop
+workers_start "$DOMAIN" "$LIB_WORK/users.htdigest" \
+	-e "message-summary=$(ep "$CLIENT_IP" "$MWI_PORT")"
+lib_bg mwi_pid ip netns exec "$TB_NS_CLIENT" timeout -s INT 60 python3 -u \
+	"$ROOT/tests/e2e/events/mwi_server.py" "$CLIENT_IP" "$MWI_PORT" \
+	"$MWI_ROUNDS" >"$LIB_WORK/mwi_server.out" 2>&1
+wait_udp_port "$TB_NS_CLIENT" "$MWI_PORT"
+to_server0=$(workers_counter events_to_server)
+if ip netns exec "$TB_NS_CLIENT" timeout -s INT 60 \
+	sipp "$VIP_EP" -sf "$ROOT/tests/e2e/events/mwi_server.xml" \
+	-inf "$LIB_WORK/own.csv" -i "$CLIENT_IP" -p 5072 -m "$MWI_ROUNDS" \
+	-r 1 -nostdin -recv_timeout 10s \
+	-trace_err -error_file "$LIB_WORK/mwi.err" \
+	>"$LIB_WORK/mwi.out" 2>&1; then
+	pass "$MWI_ROUNDS MWI subscriptions: 200 from the event server, its NOTIFY delivered, presence still 489"
+else
+	fail "MWI through the event server failed: $(tail -n 5 "$LIB_WORK/mwi.err" 2>/dev/null)"
+fi
+mwi_rc=0
+wait "$mwi_pid" || mwi_rc=$?
+lib_forget "$mwi_pid"
+sleep 2	# workers publish their counters once a second
+to_server=$(($(workers_counter events_to_server) - to_server0))
+if [ "$mwi_rc" -eq 0 ] && grep -q "^served $MWI_ROUNDS$" "$LIB_WORK/mwi_server.out" &&
+	[ "$to_server" -eq "$MWI_ROUNDS" ]; then
+	pass "the event server served $MWI_ROUNDS subscriptions (events_to_server +$to_server)"
+else
+	fail "event server: exit $mwi_rc, events_to_server +$to_server: $(tail -n 3 "$LIB_WORK/mwi_server.out")"
 fi
