@@ -12,7 +12,11 @@
 #      (with a margin for the start and end of the capture), and at
 #      least the burst: the budget limits, it does not black-hole;
 #   2. the rest was dropped in XDP and counted (drop_budget_options);
-#   3. a second source is answered at once: the budget is per source.
+#   3. a second source is answered at once: the budget is per source;
+#   4. a phone registers from the flooding address: the same flood, now
+#      from a registered source (a runaway phone), is charged to the
+#      registered budget: at most its burst + rate * duration answered,
+#      the rest counted as drop_budget_registered.
 # Knob: SIPLB_FLOOD_OPTIONS (20000 requests a burst, a burst every half
 # second for 6 s).
 set -eu
@@ -50,28 +54,38 @@ lb_ctl stats | grep -q '^guard: budgets' &&
 	pass "the shipped guard block is published ($(lb_ctl stats | grep '^guard:'))" ||
 	fail "guard not on: $(lb_ctl stats | grep '^guard:' || true)"
 
+# flood: sipsak sends COUNT OPTIONS in a few tens of milliseconds; a burst
+# every half second for FLOOD_SECS, so that the rate shows. Sets t0, t1
+# and sent.
+flood() {
+	t0=$(date +%s.%N)
+	sent=0
+	while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $FLOOD_SECS else 1)"; do
+		ip netns exec "$TB_NS_CLIENT" timeout -s INT 60 \
+			sipsak -F -e "$COUNT" -s "sip:$VIP:$TB_SIP_PORT" \
+			-H "$CLIENT_IP" >>"$LIB_WORK/sipsak.out" 2>&1 || true
+		sent=$((sent + COUNT))
+		sleep 0.5
+	done
+	t1=$(date +%s.%N)
+}
+
+# answers: the answers the client heard, from the capture.
+answers() {
+	tcpdump -nn -r "$LIB_WORK/client.pcap" \
+		"udp and src port $TB_SIP_PORT and dst host $CLIENT_IP" 2>/dev/null |
+		grep -c 'SIP/2.0 200' || true
+}
+
 stats_json
 drops0=$(stats_get drop_budget_options)
 capture_start
-# sipsak sends COUNT requests in a few tens of milliseconds: a burst of
-# them every half second for FLOOD_SECS, so that the rate shows.
-t0=$(date +%s.%N)
-sent=0
-while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $FLOOD_SECS else 1)"; do
-	ip netns exec "$TB_NS_CLIENT" timeout -s INT 60 \
-		sipsak -F -e "$COUNT" -s "sip:$VIP:$TB_SIP_PORT" \
-		-H "$CLIENT_IP" >>"$LIB_WORK/sipsak.out" 2>&1 || true
-	sent=$((sent + COUNT))
-	sleep 0.5
-done
-t1=$(date +%s.%N)
+flood
 sleep 1	# the last answers
 capture_stop
 stats_json
 drops=$(($(stats_get drop_budget_options) - drops0))
-answers=$(tcpdump -nn -r "$LIB_WORK/client.pcap" \
-	"udp and src port $TB_SIP_PORT and dst host $CLIENT_IP" 2>/dev/null |
-	wc -l)
+answers=$(answers)
 secs=$(python3 -c "print('%.2f' % ($t1 - $t0))")
 allowed=$(python3 -c "import math; print($BURST + math.ceil($RATE * ($t1 - $t0 + 2)))")
 log "sipsak: $(tail -n 2 "$LIB_WORK/sipsak.out" | tr '\n' ' ')"
@@ -113,4 +127,31 @@ then
 	pass "another source is answered ($(cat "$LIB_WORK/second.out")): budgets are per source"
 else
 	fail "another source was not answered: $(cat "$LIB_WORK/second.out")"
+fi
+
+# 4. The flooding address registers: now a runaway phone.
+read -r RRATE RBURST < <(awk '$1 == "registered-budget" { print $2, $3 }' \
+	"$ROOT/etc/siplb.conf")
+printf 'SEQUENTIAL\n%s;%s;3600\n' "$(sed -n 1p "$LIB_WORK/users.list")" \
+	"$DOMAIN" >"$LIB_WORK/reg.csv"
+phones_register 5072 "$LIB_WORK/reg.csv" ||
+	die "the phone did not register: $(tail -n 5 "$LIB_WORK/register-5072.out")"
+stats_json
+rdrops0=$(stats_get drop_budget_registered)
+capture_start
+flood
+sleep 1
+capture_stop
+stats_json
+rdrops=$(($(stats_get drop_budget_registered) - rdrops0))
+answers=$(answers)
+secs=$(python3 -c "print('%.2f' % ($t1 - $t0))")
+allowed=$(python3 -c "import math; print($RBURST + math.ceil($RRATE * ($t1 - $t0 + 2)))")
+log "registered source: $sent OPTIONS in ${secs}s: $answers answered," \
+	"$rdrops dropped (registered-budget $RRATE/s burst $RBURST: at most $allowed)"
+if [ "$answers" -le "$allowed" ] && [ "$answers" -ge "$RBURST" ] &&
+	[ "$rdrops" -ge $((sent - allowed)) ]; then
+	pass "runaway registered phone: $answers of $sent answered, drop_budget_registered +$rdrops"
+else
+	fail "registered flood: $answers answered (expected $RBURST..$allowed), drop_budget_registered +$rdrops"
 fi
