@@ -7,9 +7,9 @@
  * Order: a request with a scanner's User-Agent is dropped from anyone;
  * then, for a source that is neither registered nor a trunk, strict mode
  * refuses dialog-creating requests and the budget of the method's class
- * is charged. A registered source or trunk costs one or two map lookups
- * and is never limited. With the guard off (the default) the whole check
- * is one array lookup and a compare.
+ * is charged; a registered source is charged its own budget (one bucket
+ * for all its requests), a trunk is never limited. With the guard off
+ * the whole check is one array lookup and a compare.
  */
 #ifndef SIPLB_GUARD_BPF_H
 #define SIPLB_GUARD_BPF_H
@@ -190,55 +190,74 @@ __attribute__((noinline)) int sip_scanner_ua(struct scratch *s, __u32 len,
 	return 0;
 }
 
-/* Registered (siplb_sources) or inside a trunk prefix (siplb_trunks). */
-static __always_inline bool source_trusted(const struct siplb_addr *src)
+enum source_trust {
+	SOURCE_UNKNOWN,
+	SOURCE_REGISTERED,	/* in siplb_sources: its own budget */
+	SOURCE_TRUNK,		/* inside a trunk prefix: never limited */
+};
+
+/* A trunk prefix wins over a binding: a PBX inside a trunk prefix that
+ * also registers stays unlimited. */
+static __always_inline int source_trust(const struct siplb_addr *src)
 {
 	struct siplb_trunk_key tk = {};
+	bool registered = bpf_map_lookup_elem(&siplb_sources, src) != NULL;
 
-	if (bpf_map_lookup_elem(&siplb_sources, src))
-		return true;
 	tk.family = src->family;
 	tk.prefixlen = 8 + (src->family == SIPLB_AF_INET6 ? 128 : 32);
 	__builtin_memcpy(tk.addr, src->addr, sizeof(tk.addr));
-	return bpf_map_lookup_elem(&siplb_trunks, &tk) != NULL;
+	if (bpf_map_lookup_elem(&siplb_trunks, &tk))
+		return SOURCE_TRUNK;
+	return registered ? SOURCE_REGISTERED : SOURCE_UNKNOWN;
+}
+
+/* Bucket i's budget: a method class's, or the registered sources'. */
+static __always_inline const struct siplb_budget_conf *
+bucket_conf(const struct siplb_guard *g, __u32 i)
+{
+	return i < SIPLB_METHOD_CLASSES ? &g->budget[i] : &g->registered;
 }
 
 /*
- * Take one message from src's bucket of class cls. A source seen for the
- * first time (or evicted from the LRU since) starts with full buckets.
- * Concurrent CPUs may race on one entry; the worst outcome is a message or
- * two more than the budget, never a lost bucket.
+ * Take one message from src's bucket i (a class, or
+ * SIPLB_BUCKET_REGISTERED). A source seen for the first time (or evicted
+ * from the LRU since) starts with full buckets. Concurrent CPUs may race
+ * on one entry; the worst outcome is a message or two more than the
+ * budget, never a lost bucket.
  */
 static __always_inline bool budget_take(const struct siplb_addr *src,
-					const struct siplb_guard *g, __u32 cls)
+					const struct siplb_guard *g, __u32 i)
 {
 	struct siplb_budget *b, fresh = {};
+	const struct siplb_budget_conf *conf;
 	struct siplb_bucket *k;
 	__u64 now = bpf_ktime_get_ns(), cap, tokens, elapsed;
 	__u32 c;
 
-	cls &= SIPLB_METHOD_CLASSES - 1;
+	if (i >= SIPLB_BUCKETS)	/* the verifier wants the index bounded */
+		return true;
+	conf = bucket_conf(g, i);
 	b = bpf_map_lookup_elem(&siplb_budgets, src);
 	if (!b) {
-		for (c = 0; c < SIPLB_METHOD_CLASSES; c++) {
+		for (c = 0; c < SIPLB_BUCKETS; c++) {
 			fresh.bucket[c].stamp_ns = now;
 			fresh.bucket[c].tokens =
-				(__u64)g->budget[c].burst * SIPLB_TOKEN;
+				(__u64)bucket_conf(g, c)->burst * SIPLB_TOKEN;
 		}
-		if (fresh.bucket[cls].tokens < SIPLB_TOKEN)
+		if (fresh.bucket[i].tokens < SIPLB_TOKEN)
 			return false;
-		fresh.bucket[cls].tokens -= SIPLB_TOKEN;
+		fresh.bucket[i].tokens -= SIPLB_TOKEN;
 		bpf_map_update_elem(&siplb_budgets, src, &fresh, BPF_ANY);
 		return true;
 	}
-	k = &b->bucket[cls];
-	cap = (__u64)g->budget[cls].burst * SIPLB_TOKEN;
+	k = &b->bucket[i];
+	cap = (__u64)conf->burst * SIPLB_TOKEN;
 	elapsed = now - k->stamp_ns;
 	tokens = k->tokens;
 	if (elapsed >= SIPLB_REFILL_MAX_NS)
 		tokens = cap;
 	else
-		tokens += elapsed * g->budget[cls].rate;
+		tokens += elapsed * conf->rate;
 	if (tokens > cap)
 		tokens = cap;
 	k->stamp_ns = now;
@@ -265,7 +284,7 @@ __attribute__((noinline)) int siplb_guard_check(struct scratch *s, __u32 len,
 	struct siplb_guard *g;
 	__u32 zero = 0, budget_class;
 	bool strict, limited;
-	int cls;
+	int cls, trust;
 
 	g = bpf_map_lookup_elem(&siplb_guard, &zero);
 	if (!g || !g->enabled || !s || !src_in || len > SIPLB_SCAN_MAX)
@@ -282,14 +301,21 @@ __attribute__((noinline)) int siplb_guard_check(struct scratch *s, __u32 len,
 	budget_class = cls & (SIPLB_METHOD_CLASSES - 1);
 	strict = g->strict && (cls & SIPLB_METHOD_DIALOG);
 	limited = g->budget[budget_class].rate != 0;
-	if (!strict && !limited)
+	if (!strict && !limited && !g->registered.rate)
 		return 0;
 	__builtin_memcpy(&src, src_in, sizeof(src));
-	if (source_trusted(&src))
+	trust = source_trust(&src);
+	if (trust == SOURCE_TRUNK)
 		return 0;
+	if (trust == SOURCE_REGISTERED) {
+		if (g->registered.rate &&
+		    !budget_take(&src, g, SIPLB_BUCKET_REGISTERED))
+			return SIPLB_STAT_DROP_BUDGET_REGISTERED;
+		return 0;
+	}
 	if (strict)
 		return SIPLB_STAT_DROP_STRICT;
-	if (!budget_take(&src, g, budget_class))
+	if (limited && !budget_take(&src, g, budget_class))
 		return SIPLB_STAT_DROP_BUDGET_REGISTER + budget_class;
 	return 0;
 }

@@ -11,7 +11,9 @@
  *     (rate per second, burst), over budget: dropped;
  *   - refused outright when they create dialogs and strict mode is on;
  * and any request whose User-Agent starts with a scanner's signature may be
- * dropped. Responses, keep-alives and STUN are never touched.
+ * dropped. A registered source has a budget of its own, one bucket for all
+ * its requests, so that a runaway phone cannot flood the workers; trunk
+ * prefixes are never limited. Responses, keep-alives and STUN are never touched.
  */
 #ifndef SIPLB_GUARD_H
 #define SIPLB_GUARD_H
@@ -27,6 +29,11 @@ enum siplb_method_class {
 	SIPLB_METHOD_OTHER,	/* every other request method */
 	SIPLB_METHOD_CLASSES
 };
+
+/* A registered source has one bucket for all its requests, after the
+ * classes' buckets of struct siplb_budget. */
+#define SIPLB_BUCKET_REGISTERED	SIPLB_METHOD_CLASSES
+#define SIPLB_BUCKETS		(SIPLB_METHOD_CLASSES + 1)
 
 /* sip_method_class() adds this to a class whose method creates a dialog
  * (INVITE, SUBSCRIBE, REFER): what strict mode refuses. */
@@ -75,9 +82,12 @@ struct siplb_guard {
 	__u32 nscanners;	/* 0: no User-Agent check */
 	__u32 pad;
 	struct siplb_budget_conf budget[SIPLB_METHOD_CLASSES];
+	/* every request of a registered source (not a trunk): a runaway
+	 * phone cannot flood the workers; rate 0: unlimited */
+	struct siplb_budget_conf registered;
 	struct siplb_scanner_sig scanner[SIPLB_SCANNER_MAX];
 };
-_Static_assert(sizeof(struct siplb_guard) == 16 + 32 + 16 * 56, "guard layout");
+_Static_assert(sizeof(struct siplb_guard) == 16 + 40 + 16 * 56, "guard layout");
 
 /* siplb_budgets: source address -> its buckets, one per class. */
 struct siplb_bucket {
@@ -86,9 +96,9 @@ struct siplb_bucket {
 };
 
 struct siplb_budget {
-	struct siplb_bucket bucket[SIPLB_METHOD_CLASSES];
+	struct siplb_bucket bucket[SIPLB_BUCKETS];	/* classes, registered */
 };
-_Static_assert(sizeof(struct siplb_budget) == 64, "budget layout");
+_Static_assert(sizeof(struct siplb_budget) == 80, "budget layout");
 
 /*
  * siplb_trunks (LPM trie): the family byte comes first in the matched data

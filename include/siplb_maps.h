@@ -151,7 +151,8 @@ struct siplb_backend_stats {
 	X(DROP_BUDGET_REGISTER, "drop_budget_register", "REGISTER over its unregistered source's budget") \
 	X(DROP_BUDGET_INVITE, "drop_budget_invite", "INVITE over its unregistered source's budget") \
 	X(DROP_BUDGET_OPTIONS, "drop_budget_options", "OPTIONS over its unregistered source's budget") \
-	X(DROP_BUDGET_OTHER, "drop_budget_other", "other request over its unregistered source's budget")
+	X(DROP_BUDGET_OTHER, "drop_budget_other", "other request over its unregistered source's budget") \
+	X(DROP_BUDGET_REGISTERED, "drop_budget_registered", "request over its registered source's budget")
 
 enum siplb_stat {
 #define SIPLB_STAT_ENUM(id, name, help) SIPLB_STAT_##id,

@@ -58,7 +58,11 @@ enum siplb_worker_method {
 	X(caller_auth_failed, "403: wrong password or unknown user")          \
 	X(caller_from_mismatch, "403: authenticated user is not the From "    \
 				"user nor one of its aliases")                \
-	X(relay_denied, "403: target elsewhere and relay not allowed")
+	X(relay_denied, "403: target elsewhere and relay not allowed")        \
+	X(events_to_server, "SUBSCRIBE/PUBLISH sent to their event server")  \
+	X(events_refused, "SUBSCRIBE/PUBLISH answered 489: no event server") \
+	X(loops_refused, "requests refused 482: the target is their source") \
+	X(retransmitted_e, "non-INVITE requests retransmitted (Timer E)")
 
 #define SIPLB_STATUS_CLASSES	7	/* index 1..6 for 1xx..6xx; 0 unused */
 

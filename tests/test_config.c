@@ -456,6 +456,40 @@ static const struct conf_case cases[] = {
 	  "guard {\nblock-scanners on\nscanner a\nscanner b\nscanner c\n"
 	  "scanner d\nscanner e\nscanner f\nscanner g\n}\n" MIN, 9,
 	  "scanner g: more than 16 signatures (10 built in)" },
+	{ "registered-budget", "guard {\nregistered-budget 50 500\n}\n" MIN,
+	  0, NULL },
+	{ "registered-budget off", "guard {\nregistered-budget off\n}\n" MIN,
+	  0, NULL },
+	{ "registered-budget without burst",
+	  "guard {\nregistered-budget 50\n}\n" MIN, 2,
+	  "registered-budget: expected RATE BURST or off" },
+	{ "registered-budget rate 0",
+	  "guard {\nregistered-budget 0 5\n}\n" MIN, 2,
+	  "registered-budget rate: 0 is out of range 1..1000000" },
+	{ "registered-budget burst too big",
+	  "guard {\nregistered-budget 5 1000001\n}\n" MIN, 2,
+	  "registered-budget burst: 1000001 is out of range 1..1000000" },
+	{ "registered-budget twice",
+	  "guard {\nregistered-budget 5 5\nregistered-budget off\n}\n" MIN,
+	  3, "registered-budget: given twice (first at line 2)" },
+	{ "registered-budget outside guard", "registered-budget 5 5\n" MIN, 1,
+	  "registered-budget: only allowed inside a guard block" },
+	{ "event-server", "event-server message-summary 192.0.2.50:5060\n"
+	  "event-server presence [2001:db8::5]:5060\n" MIN, 0, NULL },
+	{ "event-server twice, any case",
+	  "event-server presence 192.0.2.50:5060\n"
+	  "event-server Presence 192.0.2.51:5060\n" MIN, 2,
+	  "event-server Presence: given twice (first at line 1)" },
+	{ "event-server not an address",
+	  "event-server presence pres.example\n" MIN, 1,
+	  "event-server presence: 'pres.example' is not ADDRESS:PORT" },
+	{ "event-server bad package", "event-server pres@nce 192.0.2.5:5060\n"
+	  MIN, 1, "event-server: 'pres@nce' is not an event package name" },
+	{ "event-server without server", "event-server presence\n" MIN, 1,
+	  "event-server: takes 2 arguments, got 1" },
+	{ "event-server inside a block",
+	  "guard {\nevent-server presence 192.0.2.5:5060\n}\n" MIN, 2,
+	  "event-server: not allowed inside a guard block" },
 	{ "guard twice", "guard {\n}\nguard {\n}\n" MIN, 3,
 	  "guard: given twice (first at line 1)" },
 	{ "guard not closed", MIN "guard {\nstrict-dialogs on\n", 6,
@@ -676,6 +710,7 @@ TEST(config_guard_stored_and_built)
 		"guard {\n"
 		"budget REGISTER 5 10\n"		/* 2 */
 		"budget other 1 3\n"
+		"registered-budget 7 70\n"
 		"strict-dialogs on\n"
 		"trunk 192.0.2.0/24\n"		/* 5 */
 		"trunk 2001:db8:5::/48\n"
@@ -707,7 +742,7 @@ TEST(config_guard_stored_and_built)
 		ASSERT_EQ(k->prefixlen, 8 + 48, "IPv6 prefix length + family");
 		ASSERT_EQ(k->family, SIPLB_AF_INET6, "IPv6 family");
 		ASSERT_EQ(k->addr[5], 5, "IPv6 address");
-		ASSERT_EQ(c->guard.trunks[1].line, 6, "trunk line kept");
+		ASSERT_EQ(c->guard.trunks[1].line, 7, "trunk line kept");
 	}
 	ASSERT_EQ(c->guard.nscanners, conf_nbuiltin_scanners + 1,
 		  "built-in signatures and one of the file's");
@@ -719,6 +754,8 @@ TEST(config_guard_stored_and_built)
 	ASSERT_EQ(g.strict, 1, "strict published");
 	ASSERT_EQ(g.nscanners, c->guard.nscanners, "signatures published");
 	ASSERT_EQ(g.budget[SIPLB_METHOD_REGISTER].rate, 5, "budget published");
+	ASSERT_EQ(g.registered.rate, 7, "registered-budget rate published");
+	ASSERT_EQ(g.registered.burst, 70, "registered-budget burst published");
 	/* "friendly-scanner": 16 bytes, letters folded, all bytes masked. */
 	ASSERT_EQ(g.scanner[0].len, 16, "first signature length");
 	ASSERT_EQ(g.scanner[0].mask[1], ~0ULL, "16 bytes masked");
@@ -739,6 +776,35 @@ TEST(config_guard_stored_and_built)
 	guard_build(c, &g);
 	ASSERT_EQ(g.enabled, 0, "all off: guard disabled");
 	ASSERT_EQ(g.nscanners, 0, "no signatures");
+	conf_free(c);
+
+	/* registered-budget alone turns the program's guard on. */
+	text = "guard {\nregistered-budget 1 1\n}\n" MIN;
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	guard_build(c, &g);
+	ASSERT_EQ(g.enabled, 1, "registered-budget: guard enabled");
+	conf_free(c);
+}
+
+TEST(config_event_servers_stored)
+{
+	const char *text = "event-server message-summary 192.0.2.50:5060\n"
+			   "event-server presence 192.0.2.51:5070\n" MIN;
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	if (ASSERT_EQ(c->nevent_servers, 2, "two event servers")) {
+		ASSERT_TRUE(!strcmp(c->event_servers[0].package,
+				    "message-summary"), "first package");
+		ASSERT_TRUE(endpoint_is(&c->event_servers[1].server,
+					"192.0.2.51:5070"), "second server");
+		ASSERT_EQ(c->event_servers[1].line, 2, "its line");
+	}
 	conf_free(c);
 }
 
@@ -858,6 +924,24 @@ TEST(config_users_path_relative_to_config)
  * the parser uses when it is left out: its comments say "default" and
  * this keeps them true.
  */
+static void check_shipped_budgets(const struct siplb_conf *ex,
+				  const struct siplb_conf *dflt)
+{
+	int i;
+
+	for (i = 0; i < SIPLB_METHOD_CLASSES; i++) {
+		ASSERT_TRUE(ex->guard.budget[i].rate > 0 &&
+				    ex->guard.budget[i].burst >=
+					    ex->guard.budget[i].rate,
+			    "shipped: a budget for every class");
+		ASSERT_EQ(dflt->guard.budget[i].rate, 0,
+			  "no guard block: unlimited");
+	}
+	ASSERT_TRUE(ex->guard.registered.rate > 0, "shipped: registered-budget");
+	ASSERT_EQ(dflt->guard.registered.rate, 0, "no guard block: off");
+	ASSERT_EQ(ex->nevent_servers, 0, "no event server by default");
+}
+
 TEST(config_example_file)
 {
 	const char *etc = getenv("SIPLB_ETC");
@@ -889,8 +973,9 @@ TEST(config_example_file)
 		      "auth defaults");
 	ASSERT_MEM_EQ(&ex->health, &dflt->health, sizeof(ex->health),
 		      "health defaults");
-	ASSERT_MEM_EQ(ex->guard.budget, dflt->guard.budget,
-		      sizeof(ex->guard.budget), "guard budgets default (off)");
+	/* Safe defaults as shipped (docs/SECURITY.md): every budget on, for
+	 * strangers and for registered sources; without a guard block, off. */
+	check_shipped_budgets(ex, dflt);
 	ASSERT_EQ(ex->guard.strict, dflt->guard.strict, "strict default");
 	ASSERT_EQ(ex->guard.block_scanners, dflt->guard.block_scanners,
 		  "block-scanners default");

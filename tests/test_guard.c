@@ -337,7 +337,58 @@ static bool add_trunk(const char *prefix)
 	return set_guard(body);
 }
 
-/* Registered sources and trunk prefixes are never budgeted or refused. */
+/* A registered source has its own budget (registered-budget), one bucket
+ * for all its requests; trunks are still never limited. */
+TEST(guard_registered_budget)
+{
+	int i;
+
+	reset_guard();
+	if (!set_guard("registered-budget 1 3\nbudget INVITE 1 1\n") ||
+	    !register_source(4, FIX_CLIENT4))
+		return;
+	expect_from(4, FIX_CLIENT4, INVITE, CALLID, STEERED,
+		    "registered: INVITE 1 (more than strangers get)");
+	expect_from(4, FIX_CLIENT4, SUBSCRIBE, CALLID, STEERED,
+		    "registered: SUBSCRIBE 2");
+	expect_from(4, FIX_CLIENT4, REGISTER, CALLID, TO_REGISTRAR,
+		    "registered: REGISTER 3");
+	expect_from(4, FIX_CLIENT4, SUBSCRIBE, CALLID, XDP_DROP,
+		    SIPLB_STAT_DROP_BUDGET_REGISTERED,
+		    "a runaway phone over its budget");
+	expect_from(4, FIX_CLIENT4, OPTIONS, CALLID, XDP_DROP,
+		    SIPLB_STAT_DROP_BUDGET_REGISTERED,
+		    "one bucket for every method");
+	expect_from(4, FIX_CLIENT4, OK200, CALLID, STEERED,
+		    "its responses are never limited");
+	/* One second at 1/s: one more request. */
+	if (!age_bucket(FIX_CLIENT4, SIPLB_BUCKET_REGISTERED, 1000000000ULL))
+		return;
+	expect_from(4, FIX_CLIENT4, SUBSCRIBE, CALLID, STEERED,
+		    "refilled at its rate");
+	expect_from(4, FIX_CLIENT4, SUBSCRIBE, CALLID, XDP_DROP,
+		    SIPLB_STAT_DROP_BUDGET_REGISTERED, "and only one");
+	/* A trunk prefix over the same address: unlimited again. */
+	reset_guard();
+	if (!set_guard("registered-budget 1 1\ntrunk 10.10.1.0/24\n") ||
+	    !register_source(4, FIX_CLIENT4))
+		return;
+	for (i = 0; i < 3; i++)
+		expect_from(4, FIX_CLIENT4, SUBSCRIBE, CALLID, STEERED,
+			    "registered inside a trunk prefix: no limit");
+	/* registered-budget alone turns the guard on, and strangers stay
+	 * unlimited. */
+	reset_guard();
+	if (!set_guard("registered-budget 1 1\n"))
+		return;
+	for (i = 0; i < 3; i++)
+		expect_from(4, OTHER_CLIENT4, SUBSCRIBE, CALLID, STEERED,
+			    "unregistered, no class budget: unlimited");
+	reset_guard();
+}
+
+/* With registered-budget off, registered sources and trunk prefixes are
+ * never budgeted or refused. */
 TEST(guard_registered_and_trunks_exempt)
 {
 	int i;

@@ -1951,6 +1951,186 @@ TEST(policy_leaves_in_dialog_requests)
 	policy_down();
 }
 
+/* ---- events: SUBSCRIBE, PUBLISH, NOTIFY (events.c) --------------------- */
+
+#define EVENT_SERVER	"10.99.30.5:5060"
+
+static const struct events_case {
+	const char *spec;
+	int ret;
+} events_cases[] = {
+	{ "message-summary=" EVENT_SERVER, 0 },
+	{ "presence=[2001:db8::5]:5060", 0 },
+	{ "Message-Summary=10.99.30.6:5060", -EEXIST },
+	{ "=10.99.30.5:5060", -EINVAL },
+	{ "presence", -EINVAL },
+	{ "dialog=host.example:5060", -EINVAL },
+	{ "bad pkg=10.99.30.5:5060", -EINVAL },
+	{ "dialog=10.99.30.5", -EINVAL },
+};
+
+TEST(events_add_parses_package_and_server)
+{
+	struct proxy_events ev = {};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(events_cases); i++)
+		ASSERT_EQ(events_add(&ev, events_cases[i].spec),
+			  events_cases[i].ret, events_cases[i].spec);
+	ASSERT_EQ(ev.n, 2, "two packages kept");
+	ASSERT_TRUE(!strcmp(ev.allow, "Allow-Events: message-summary, "
+			    "presence\r\n"), "Allow-Events lists them");
+}
+
+/* bob's phone subscribes to (or publishes for) its own AOR. */
+static void bob_sends(const char *method, const char *event,
+		      const char *branch)
+{
+	feed(BOB_SOURCE,
+	     "%s sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=%s;rport\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=bb\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: %s\r\nCSeq: 1 %s\r\n"
+	     "%s%s%s"
+	     "Contact: <" BOB_CONTACT ">\r\n"
+	     "Expires: 600\r\nContent-Length: 0\r\n\r\n",
+	     method, branch, branch, method, event ? "Event: " : "",
+	     event ? event : "", event ? "\r\n" : "");
+}
+
+TEST(events_subscribe_to_own_aor_is_489_without_a_server)
+{
+	if (!proxy_up())
+		return;
+	bob_sends("SUBSCRIBE", "message-summary", "z9hG4bKmwi1");
+	if (!sent_is(0, BOB_SOURCE, "SIP/2.0 489 ",
+		     "SUBSCRIBE to own AOR: 489, not sent back to the phone"))
+		return;
+	ASSERT_EQ(net.n, 1, "nothing forwarded");
+	ASSERT_HASNT(net.buf[0], net.len[0], "Allow-Events",
+		     "no package served: no Allow-Events (1# grammar)");
+	bob_sends("SUBSCRIBE", NULL, "z9hG4bKmwi2");
+	sent_is(1, BOB_SOURCE, "SIP/2.0 489 ", "no Event header: 489 too");
+	ASSERT_EQ(P.stats.events_refused, 2, "refusals counted");
+	ASSERT_EQ(P.stats.forwarded, 0, "nothing forwarded");
+}
+
+TEST(events_subscribe_goes_to_the_event_server)
+{
+	if (!proxy_up() ||
+	    !ASSERT_OK(events_add(&P.events, "message-summary=" EVENT_SERVER),
+		       "-e message-summary"))
+		return;
+	bob_sends("SUBSCRIBE", "message-summary;id=1", "z9hG4bKmwi3");
+	if (!sent_is(0, EVENT_SERVER, "SUBSCRIBE sip:bob@example.com SIP/2.0",
+		     "to the event server, Request-URI as it was"))
+		return;
+	ASSERT_HAS(net.buf[0], net.len[0],
+		   "Record-Route: <sip:10.99.0.10:5060;lr>",
+		   "Record-Routed: the NOTIFYs come back through the VIP");
+	ASSERT_EQ(P.stats.events_to_server, 1, "counted");
+	bob_sends("SUBSCRIBE", "presence", "z9hG4bKpres1");
+	if (!sent_is(1, BOB_SOURCE, "SIP/2.0 489 ", "presence: no server"))
+		return;
+	ASSERT_HAS(net.buf[1], net.len[1],
+		   "Allow-Events: message-summary\r\n",
+		   "489 names the package we can reach");
+}
+
+TEST(events_publish_is_answered_not_forked)
+{
+	if (!proxy_up() ||
+	    !bind_contact("sip:bob@example.com", 1, BOB2_CONTACT, BOB2_SOURCE,
+			  1000, REAL_NOW - 200, REAL_NOW + 3600))
+		return;
+	bob_sends("PUBLISH", "presence", "z9hG4bKpub1");
+	if (!sent_is(0, BOB_SOURCE, "SIP/2.0 489 ", "PUBLISH: 489 here"))
+		return;
+	ASSERT_EQ(net.n, 1, "not forked to bob's two bindings");
+	ASSERT_EQ(P.stats.forked, 0, "nothing forked");
+	if (!ASSERT_OK(events_add(&P.events, "presence=" EVENT_SERVER),
+		       "-e presence"))
+		return;
+	bob_sends("PUBLISH", "presence", "z9hG4bKpub2");
+	sent_is(1, EVENT_SERVER, "PUBLISH sip:bob@example.com ",
+		"PUBLISH to the presence server");
+	ASSERT_HASNT(net.buf[1], net.len[1], "Record-Route",
+		     "PUBLISH creates no dialog: no Record-Route");
+}
+
+TEST(events_request_to_its_own_binding_is_a_loop)
+{
+	if (!proxy_up())
+		return;
+	bob_sends("MESSAGE", NULL, "z9hG4bKself1");
+	if (!sent_is(0, BOB_SOURCE, "SIP/2.0 482 ",
+		     "MESSAGE to the binding it came from: 482"))
+		return;
+	ASSERT_EQ(P.stats.loops_refused, 1, "loop counted");
+	ASSERT_EQ(P.stats.forwarded, 0, "nothing forwarded");
+	/* With a second device, only that one gets it. */
+	if (!bind_contact("sip:bob@example.com", 1, BOB2_CONTACT, BOB2_SOURCE,
+			  1000, REAL_NOW - 200, REAL_NOW + 3600))
+		return;
+	bob_sends("MESSAGE", NULL, "z9hG4bKself2");
+	sent_is(1, BOB2_SOURCE, "MESSAGE " BOB2_CONTACT,
+		"the other binding only");
+	ASSERT_EQ(net.n, 2, "not to the sender's own binding");
+	ASSERT_EQ(P.stats.loops_refused, 1, "no loop this time");
+}
+
+TEST(events_notify_is_still_routed)
+{
+	if (!proxy_up())
+		return;
+	/* In the dialog the event server set up: by Route and R-URI. */
+	feed(EVENT_SERVER,
+	     "NOTIFY " BOB_CONTACT " SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 10.99.30.5:5060;branch=z9hG4bKn1\r\n"
+	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=srv\r\n"
+	     "To: <sip:bob@example.com>;tag=bb\r\n"
+	     "Call-ID: n1\r\nCSeq: 2 NOTIFY\r\n"
+	     "Event: message-summary\r\nSubscription-State: active\r\n"
+	     "Content-Length: 0\r\n\r\n");
+	sent_is(0, "192.0.2.20:5062", "NOTIFY " BOB_CONTACT,
+		"in-dialog NOTIFY to the phone's contact");
+	/* Out of a dialog (unsolicited MWI): to the AOR's binding. */
+	feed(EVENT_SERVER,
+	     "NOTIFY sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 10.99.30.5:5060;branch=z9hG4bKn2\r\n"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:asterisk@example.com>;tag=srv\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: n2\r\nCSeq: 1 NOTIFY\r\n"
+	     "Event: message-summary\r\nContent-Length: 0\r\n\r\n");
+	sent_is(1, BOB_SOURCE, "NOTIFY " BOB_CONTACT, "NOTIFY to the binding");
+	ASSERT_EQ(P.stats.events_refused + P.stats.loops_refused, 0,
+		  "NOTIFY is neither refused nor a loop");
+}
+
+/* A non-INVITE nobody answers: Timer E's schedule (T1 doubling to T2)
+ * until Timer F, so at most ten retransmissions in 64*T1, counted. */
+TEST(non_invite_retransmissions_bounded_by_timer_e)
+{
+	if (!proxy_up())
+		return;
+	feed(ALICE_ADDR,
+	     "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKmsge\r\n"
+	     "From: <sip:alice@example.com>;tag=a1\r\n"
+	     "To: <sip:bob@example.com>\r\n"
+	     "Call-ID: msge\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+	advance(PROXY_TIMER_64T1 + 10 * PROXY_T4);
+	ASSERT_EQ(P.stats.retransmitted_e, 10,
+		  "0.5+1+2+4+4+... s up to 32 s: ten retransmissions");
+	ASSERT_EQ(net.n, 11, "the request and its ten retransmissions");
+	ASSERT_EQ(P.stats.timeouts, 1, "then Timer F");
+}
+
 int main(int argc, char **argv)
 {
 	int rc;

@@ -449,6 +449,40 @@ static int handle_backend(struct parser *p)
 	return 0;
 }
 
+/* ---- event servers: SUBSCRIBE/PUBLISH per package (the workers') ----- */
+
+/* `event-server PACKAGE ADDR:PORT`: a token, once per package (any case). */
+static int handle_event_server(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	struct conf_event_server *e;
+	const char *pkg = p->argv[0];
+	size_t i;
+
+	if (strlen(pkg) >= CONF_EVENT_PACKAGE_MAX ||
+	    strspn(pkg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789-.!%*_+`'~") != strlen(pkg))
+		return fail(p, "event-server: '%s' is not an event package "
+			    "name (a token of up to %d bytes)", pkg,
+			    CONF_EVENT_PACKAGE_MAX - 1);
+	for (i = 0; i < c->nevent_servers; i++)
+		if (!strcasecmp(c->event_servers[i].package, pkg))
+			return fail(p, "event-server %s: given twice (first "
+				    "at line %u)", pkg,
+				    c->event_servers[i].line);
+	if (c->nevent_servers == CONF_EVENT_SERVERS_MAX)
+		return fail(p, "event-server %s: more than %d packages", pkg,
+			    CONF_EVENT_SERVERS_MAX);
+	e = &c->event_servers[c->nevent_servers];
+	if (endpoint_parse(p->argv[1], &e->server))
+		return fail(p, "event-server %s: '%s' is not ADDRESS:PORT or "
+			    "[IPV6]:PORT", pkg, p->argv[1]);
+	strcpy(e->package, pkg);
+	e->line = p->line;
+	c->nevent_servers++;
+	return 0;
+}
+
 /* ---- guard: floods and scanners (include/siplb_guard.h) ---------------- */
 
 static unsigned int seen_line(const struct parser *p, const char *keyword);
@@ -496,6 +530,28 @@ static int handle_block_scanners(struct parser *p)
 	return parse_on_off(p, &p->conf->guard.block_scanners);
 }
 
+/* RATE BURST, or off; what names the budget in messages (NULL: the
+ * directive). */
+static int parse_rate_burst(struct parser *p, struct siplb_budget_conf *b,
+			    char **argv, int argc, const char *what)
+{
+	const char *kw = p->dir->keyword, *sep = what ? " " : "";
+
+	if (argc == 1 && !strcmp(argv[0], "off")) {
+		b->rate = b->burst = 0;
+		return 0;
+	}
+	if (argc != 2)
+		return fail(p, "%s%s%s: expected RATE BURST or off", kw, sep,
+			    what ? what : "");
+	if (parse_number(p, what ? "budget rate" : "registered-budget rate",
+			 argv[0], 1, SIPLB_BUDGET_RATE_MAX, &b->rate))
+		return -EINVAL;
+	return parse_number(p, what ? "budget burst" :
+			    "registered-budget burst", argv[1], 1,
+			    SIPLB_BUDGET_BURST_MAX, &b->burst);
+}
+
 /* `budget CLASS RATE BURST` or `budget CLASS off`. */
 static int handle_budget(struct parser *p)
 {
@@ -514,17 +570,14 @@ static int handle_budget(struct parser *p)
 			    cls, p->budget_line[i]);
 	p->budget_line[i] = p->line;
 	b = &p->conf->guard.budget[i];
-	if (p->argc == 2 && !strcmp(p->argv[1], "off")) {
-		b->rate = b->burst = 0;
-		return 0;
-	}
-	if (p->argc != 3)
-		return fail(p, "budget %s: expected RATE BURST or off", cls);
-	if (parse_number(p, "budget rate", p->argv[1], 1,
-			 SIPLB_BUDGET_RATE_MAX, &b->rate))
-		return -EINVAL;
-	return parse_number(p, "budget burst", p->argv[2], 1,
-			    SIPLB_BUDGET_BURST_MAX, &b->burst);
+	return parse_rate_burst(p, b, p->argv + 1, p->argc - 1, cls);
+}
+
+/* `registered-budget RATE BURST` or `registered-budget off`. */
+static int handle_registered_budget(struct parser *p)
+{
+	return parse_rate_burst(p, &p->conf->guard.registered, p->argv,
+				p->argc, NULL);
 }
 
 /* A signature: 1..16 printable bytes (no blanks: the format has none). */
@@ -737,6 +790,8 @@ static const struct directive directives[] = {
 	  .max_args = 2, .handle = handle_state_file },
 	STRING("realm", handle_realm),
 	STRING("users", handle_users),
+	{ .keyword = "event-server", .ctx = CTX_TOP, .min_args = 2,
+	  .max_args = 2, .repeatable = true, .handle = handle_event_server },
 	BLOCK("vip", 1, CTX_VIP, true, handle_vip),
 	{ .keyword = "backend", .ctx = CTX_VIP, .min_args = 1, .max_args = 3,
 	  .repeatable = true, .handle = handle_backend },
@@ -773,6 +828,8 @@ static const struct directive directives[] = {
 	BLOCK("guard", 0, CTX_GUARD, false, NULL),
 	{ .keyword = "budget", .ctx = CTX_GUARD, .min_args = 2, .max_args = 3,
 	  .repeatable = true, .handle = handle_budget },
+	{ .keyword = "registered-budget", .ctx = CTX_GUARD, .min_args = 1,
+	  .max_args = 2, .handle = handle_registered_budget },
 	{ .keyword = "strict-dialogs", .ctx = CTX_GUARD, .min_args = 1,
 	  .max_args = 1, .handle = handle_strict },
 	{ .keyword = "trunk", .ctx = CTX_GUARD, .min_args = 1, .max_args = 1,

@@ -109,6 +109,17 @@ struct conf_trunk {
 	unsigned int line;
 };
 
+/* event-server PACKAGE ADDR:PORT: where the workers send SUBSCRIBE and
+ * PUBLISH of that event package (user/siplb-worker/events.h). */
+#define CONF_EVENT_SERVERS_MAX	16
+#define CONF_EVENT_PACKAGE_MAX	64	/* bytes, NUL included */
+
+struct conf_event_server {
+	char package[CONF_EVENT_PACKAGE_MAX];
+	struct siplb_endpoint server;
+	unsigned int line;
+};
+
 struct siplb_conf {
 	char *path;			/* the config file, as given */
 	char pin_dir[PATH_MAX];
@@ -121,6 +132,8 @@ struct siplb_conf {
 	__u32 state_interval;		/* seconds, at most one write per */
 	char realm[CONF_REALM_MAX];
 	char users_path[PATH_MAX];	/* relative ones joined to path's dir */
+	struct conf_event_server event_servers[CONF_EVENT_SERVERS_MAX];
+	size_t nevent_servers;
 	struct conf_vip *vips;		/* 1..SIPLB_MAX_VIPS, in file order */
 	size_t nvips;
 	struct {
@@ -139,6 +152,7 @@ struct siplb_conf {
 	struct {
 		/* per enum siplb_method_class; rate 0: unlimited */
 		struct siplb_budget_conf budget[SIPLB_METHOD_CLASSES];
+		struct siplb_budget_conf registered;	/* registered-budget */
 		bool strict;		/* strict-dialogs on */
 		bool block_scanners;	/* block-scanners on */
 		/* the built-in signatures and any `scanner` lines */

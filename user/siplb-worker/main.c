@@ -97,7 +97,8 @@ static void usage(FILE *out)
 		"[-r HOST:PORT] [-c CONFIG]\n"
 		"                    [-T PREFIX]... [-s ADDR:PORT|off] "
 		"[-u USERS_FILE] [-R REALM]\n"
-		"                    [-C SECONDS] [-t MAX_TXNS] [-v]\n"
+		"                    [-C SECONDS] [-t MAX_TXNS] "
+		"[-e PACKAGE=ADDR:PORT]... [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
@@ -124,6 +125,9 @@ static void usage(FILE *out)
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
+		"  -e PKG=ADDR:PORT  SUBSCRIBE/PUBLISH of event package PKG go\n"
+		"                 to this server (repeatable); a package with no\n"
+		"                 server is answered 489 Bad Event\n"
 		"  -v             verbose (debug) logging\n"
 		CLI_HELP_TAIL
 		"ADDR: IPV4 or [IPV6]\n",
@@ -497,6 +501,31 @@ static int setup_policy(struct worker *w, const char *realm)
 	return 0;
 }
 
+/* siplb.conf's event-server lines join -e's; -e wins for a package. */
+static int events_from_conf(struct proxy_events *ev,
+			    const struct siplb_conf *c)
+{
+	char spec[CONF_EVENT_PACKAGE_MAX + ENDPOINT_STRLEN + 1];
+	char addr[ENDPOINT_STRLEN];
+	size_t i;
+	int err;
+
+	for (i = 0; c && i < c->nevent_servers; i++) {
+		snprintf(spec, sizeof(spec), "%s=%s",
+			 c->event_servers[i].package,
+			 endpoint_format(&c->event_servers[i].server, addr,
+					 sizeof(addr)));
+		err = events_add(ev, spec);
+		if (err && err != -EEXIST) {
+			log_warnx("%s:%u: event-server %s: %s", c->path,
+				  c->event_servers[i].line, spec,
+				  strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
@@ -508,6 +537,7 @@ int main(int argc, char **argv)
 	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
+	struct proxy_events events = {};
 	struct proxy_self self;
 	struct siplb_endpoint vip;
 	bool proxy_up = false;
@@ -515,7 +545,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	vip_source_init(&w.vip);
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:u:R:C:t:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:u:R:C:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -567,6 +597,17 @@ int main(int argc, char **argv)
 			if (*end || max_txns == 0 || max_txns > (1UL << 24)) {
 				fprintf(stderr, "siplb-worker: bad -t %s (1 to "
 					"%lu)\n", optarg, 1UL << 24);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			err = events_add(&events, optarg);
+			if (err) {
+				fprintf(stderr, "siplb-worker: bad -e %s: %s\n",
+					optarg, err == -EEXIST ?
+					"package given twice" : err == -ENOSPC ?
+					"too many packages" : "expected "
+					"PACKAGE=ADDR:PORT");
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -640,6 +681,9 @@ int main(int argc, char **argv)
 	proxy_up = true;
 	proxy.realm = realm ? realm : w.conf ? w.conf->realm : self.domain;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
+	if (events_from_conf(&events, w.conf))
+		goto cleanup;
+	proxy.events = events;
 	if (load_users(&w))
 		goto cleanup;
 	err = setup_policy(&w, proxy.realm);

@@ -23,6 +23,10 @@
  * per target (txn_table.h). Provisional responses and every 2xx go up as
  * they come, a 2xx or a 6xx CANCELs the branches still ringing, and once
  * every branch has a final response the best non-2xx goes up (16.7).
+ *
+ * SUBSCRIBE and PUBLISH for a user go to an event server or are answered
+ * 489 (events.c), never to the phones; a binding at the request's own
+ * source is left out of its targets (482 if none is left).
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -52,6 +56,7 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	p->realm = NULL;
 	p->auth = NULL;
 	p->timer_c_ms = PROXY_TIMER_C;
+	memset(&p->events, 0, sizeof(p->events));
 	p->self = *self;
 	p->loc = (struct location){ location_fd, -1, max_contacts };
 	if (max_contacts == 0 || max_contacts > SIPLB_CONTACTS_MAX)
@@ -230,6 +235,7 @@ struct route {
 	const char *reason;	/* NULL: the standard phrase */
 	const char *extra;	/* extra header lines of the answer */
 	bool pop_route;
+	bool to_bindings;	/* the targets are an AOR's bindings */
 	size_t n;
 	struct route_target to[TXN_FORK_MAX];
 };
@@ -326,6 +332,58 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 		r->to[i].new_ruri = true;
 		r->to[i].dest = b->source;	/* where it registered from */
 	}
+	r->to_bindings = true;
+}
+
+/* SUBSCRIBE and PUBLISH for one of our users (events.c): to the event
+ * server or answered here; false: route it as any other request. */
+static bool route_event(struct proxy *p, const struct sip_msg *m,
+			struct route *r)
+{
+	struct events_verdict v;
+
+	events_decide(&p->events, m, &v);
+	if (v.action == EVENTS_TO_SERVER) {
+		p->stats.events_to_server++;
+		r->n = 1;
+		r->to[0].dest = *v.server;	/* Request-URI as it is */
+		return true;
+	}
+	if (v.action == EVENTS_REFUSE) {
+		p->stats.events_refused++;
+		log_debug("%.*s for %.*s: no event server for its package, "
+			  "489", (int)m->method.len, m->method.p,
+			  (int)m->ruri_text.len, m->ruri_text.p);
+		r->extra = v.extra;
+		route_fail(r, 489, NULL);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A binding at the address the request came from would get the request
+ * back (a phone subscribing to, or calling, its own AOR): leave it out;
+ * with no other target left, the request is refused as a loop (482).
+ */
+static bool drop_own_source(struct proxy *p, struct route *r,
+			    const struct siplb_endpoint *from)
+{
+	size_t i, kept = 0;
+
+	if (!r->to_bindings)
+		return false;
+	for (i = 0; i < r->n; i++)
+		if (!endpoint_equal(&r->to[i].dest, from))
+			r->to[kept++] = r->to[i];
+	if (kept == r->n)
+		return false;
+	r->n = kept;
+	if (kept)
+		return false;
+	p->stats.loops_refused++;
+	log_debug("request back to its own source refused (482)");
+	return true;
 }
 
 static void route_request(struct proxy *p, const struct sip_msg *m,
@@ -356,7 +414,8 @@ static void route_request(struct proxy *p, const struct sip_msg *m,
 	}
 	if (proxy_uri_is_ours(&p->self, &m->ruri)) {
 		if (m->ruri.user.len) {
-			route_to_binding(p, m, now, r);
+			if (!route_event(p, m, r))
+				route_to_binding(p, m, now, r);
 			return;
 		}
 		if (sip_slice_eq_str(m->method, "OPTIONS")) {
@@ -687,6 +746,11 @@ static void on_new_request(struct proxy *p, struct txn *t,
 		respond(p, t, m, &t->up, r.status, r.reason, r.extra, now);
 		return;
 	}
+	if (drop_own_source(p, &r, &t->up)) {
+		respond(p, t, m, &t->up, 482, "Loop Detected (own binding)",
+			NULL, now);
+		return;
+	}
 	forward(p, t, m, &r, now);
 }
 
@@ -1003,6 +1067,8 @@ static void client_timers(struct proxy *p, struct txn *t,
 	if (t->retx_interval && ms >= t->retx_next) {	/* Timer A / E */
 		emit(p, t->req, t->req_len, &t->down);
 		p->stats.retransmitted++;
+		if (!t->invite)
+			p->stats.retransmitted_e++;
 		t->retx_interval *= 2;
 		if (!t->invite && t->retx_interval > PROXY_T2)
 			t->retx_interval = PROXY_T2;

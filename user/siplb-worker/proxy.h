@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "caller_auth.h"
+#include "events.h"
 #include "location.h"
 #include "siplb_worker.h"
 #include "proxy_msg.h"
@@ -57,6 +58,8 @@ struct proxy {
 	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
 	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */
 	uint64_t timer_c_ms;
+	/* Event servers by package (events.h): SUBSCRIBE and PUBLISH. */
+	struct proxy_events events;
 	proxy_send_fn send;
 	void *send_ctx;
 	uint64_t salt, counter;

@@ -53,7 +53,8 @@ int guard_print(const struct lb_maps *m, FILE *out, bool json)
 			fprintf(out, "%s\"%s\":{\"rate\":%u,\"burst\":%u}",
 				i ? "," : "", class_names[i],
 				g.budget[i].rate, g.budget[i].burst);
-		fprintf(out, "}}");
+		fprintf(out, ",\"registered\":{\"rate\":%u,\"burst\":%u}}}",
+			g.registered.rate, g.registered.burst);
 		return 0;
 	}
 	if (!g.enabled) {
@@ -69,6 +70,11 @@ int guard_print(const struct lb_maps *m, FILE *out, bool json)
 			fprintf(out, " %s off", class_names[i]);
 		fputc(i + 1 < SIPLB_METHOD_CLASSES ? ',' : ';', out);
 	}
+	if (g.registered.rate)
+		fprintf(out, " registered %u/s burst %u;", g.registered.rate,
+			g.registered.burst);
+	else
+		fprintf(out, " registered off;");
 	fprintf(out, " strict-dialogs %s; scanner signatures %u; trunk "
 		"prefixes %lu; sources with a bucket %lu\n",
 		g.strict ? "on" : "off", g.nscanners, trunks, buckets);

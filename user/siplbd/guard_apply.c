@@ -48,13 +48,14 @@ void guard_build(const struct siplb_conf *conf, struct siplb_guard *g)
 
 	memset(g, 0, sizeof(*g));
 	memcpy(g->budget, conf->guard.budget, sizeof(g->budget));
+	g->registered = conf->guard.registered;
 	g->strict = conf->guard.strict;
 	if (conf->guard.block_scanners) {
 		for (i = 0; i < conf->guard.nscanners; i++)
 			scanner_sig(conf->guard.scanners[i], &g->scanner[i]);
 		g->nscanners = conf->guard.nscanners;
 	}
-	g->enabled = g->strict || g->nscanners;
+	g->enabled = g->strict || g->nscanners || g->registered.rate;
 	for (i = 0; i < SIPLB_METHOD_CLASSES; i++)
 		if (g->budget[i].rate)
 			g->enabled = 1;
