@@ -99,6 +99,9 @@ struct siplb_conf {
 	__u32 state_interval;		/* seconds, at most one write per */
 	char realm[CONF_REALM_MAX];
 	char users_path[PATH_MAX];	/* relative ones joined to path's dir */
+	/* The Record-Route token key of the workers (siplb-worker -k);
+	 * "": none. Checked (readable, 16..4096 bytes) when parsed. */
+	char dialog_secret_path[PATH_MAX];
 	struct conf_vip *vips;		/* 1..SIPLB_MAX_VIPS, in file order */
 	size_t nvips;
 	struct {

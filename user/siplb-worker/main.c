@@ -4,7 +4,7 @@
  * proxy over UDP (proxy.c) that routes calls to the contacts siplbd
  * registered, read from the pinned siplb_location map.
  *
- *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
+ *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT -k FILE]
  *		     [-u USERS_FILE [-R REALM]] [-C SECONDS] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
@@ -18,9 +18,13 @@
  * writes a binding), and siplb_workers, where the worker publishes its
  * counters under its listen address once a second and when it stops
  * (`siplbctl workers`). Once a second it also checks that the pins still
- * name the maps it holds, and follows them if they were made anew. The users file (-u), the one siplbd reads, only
- * tells which users exist: 404 for a stranger, 480 for a user with no
- * binding now.
+ * name the maps it holds, and follows them if they were made anew. The
+ * users file (-u), the one siplbd reads, only tells which users exist, for
+ * the counters: a stranger and a user with no binding now both get 480.
+ * The Record-Route key (-k, siplb.conf's dialog-secret-file) is the one
+ * every worker shares: a dialog set up through one worker goes on through
+ * any other (rr_token.h). It is required with -r: a per-process key
+ * would make the other workers refuse the dialog's BYE.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +69,7 @@ struct worker {
 	uint64_t started_at;
 	const char *users_path;
 	struct users *users;
+	struct secret rr_key;
 };
 
 static struct proxy proxy;	/* large: buffers inside */
@@ -74,7 +79,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
-		"[-r HOST:PORT]\n"
+		"[-r HOST:PORT -k FILE]\n"
 		"                    [-u USERS_FILE [-R REALM]] [-C SECONDS] "
 		"[-t MAX_TXNS] [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
@@ -82,8 +87,10 @@ static void usage(FILE *out)
 		"  -d DOMAIN      the domain of the registered AORs\n"
 		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
 		"                 host name is looked up once, at start-up\n"
-		"  -u FILE        siplbd's users file: 404 for unknown users, 480\n"
-		"                 for known ones with no binding (without: 404)\n"
+		"  -k FILE        the Record-Route token key every worker shares\n"
+		"                 (siplb.conf's dialog-secret-file; needed with -r)\n"
+		"  -u FILE        siplbd's users file: 480 for a user with no\n"
+		"                 binding, known or not (without: 404)\n"
 		"  -R REALM       the realm of the users in FILE (default DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
@@ -198,6 +205,15 @@ static void publish(struct worker *w, enum siplb_worker_state state)
 		log_debug("publishing counters: %s", strerror(errno));
 }
 
+static void warn_realm(void *ctx, unsigned int line, const char *user,
+		       const char *realm)
+{
+	struct worker *w = ctx;
+
+	log_warnx("%s:%u: user '%s' is of realm '%s', not '%s': ignored",
+		  w->users_path, line, user, realm, proxy.realm);
+}
+
 /* (Re)read the users file; on error keep the list we have. */
 static int load_users(struct worker *w)
 {
@@ -208,6 +224,12 @@ static int load_users(struct worker *w)
 		return 0;
 	if (users_load(w->users_path, &db, err, sizeof(err))) {
 		log_warnx("%s%s", err, w->users ? "; keeping the old list" : "");
+		return -EINVAL;
+	}
+	if (!users_check_realm(db, proxy.realm, warn_realm, w)) {
+		log_warnx("%s: no user of realm '%s'%s", w->users_path,
+			  proxy.realm, w->users ? "; keeping the old list" : "");
+		users_free(db);
 		return -EINVAL;
 	}
 	users_free(w->users);
@@ -335,12 +357,13 @@ static void worker_close(struct worker *w)
 	}
 	users_free(w->users);
 	w->users = NULL;
+	secret_wipe(&w->rr_key);
 }
 
 int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
-	const char *rr_text = NULL, *realm = NULL;
+	const char *rr_text = NULL, *realm = NULL, *key_path = NULL;
 	struct worker w = {
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
@@ -352,7 +375,7 @@ int main(int argc, char **argv)
 	int opt, err, ret = CLI_EXIT_FAILURE;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:u:R:C:t:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:k:u:R:C:t:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -366,6 +389,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rr_text = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
 			break;
 		case 'u':
 			w.users_path = optarg;
@@ -414,6 +440,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (rr_text && !key_path) {
+		fprintf(stderr, "siplb-worker: -r needs -k FILE, the Record-Route "
+			"key all workers share\n");
+		return CLI_EXIT_USAGE;
+	}
 	log_init("siplb-worker", level);
 	err = proxy_self_init(&self, listen_text, rr_text, domain);
 	if (err == -EINVAL) {
@@ -428,6 +459,14 @@ int main(int argc, char **argv)
 					   "of -l's family" : strerror(-err));
 		return CLI_EXIT_FAILURE;
 	}
+	if (key_path) {
+		char why[PATH_MAX + 128];
+
+		if (secret_load(key_path, &w.rr_key, why, sizeof(why))) {
+			log_warnx("Couldn't read the Record-Route key: %s", why);
+			goto cleanup;
+		}
+	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
@@ -440,6 +479,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	proxy.realm = realm ? realm : self.domain;
+	proxy.rr_key = key_path ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
 	if (load_users(&w))
 		goto cleanup;
