@@ -45,7 +45,8 @@ enum siplb_worker_method {
 	X(unavailable, "requests for a user with no binding (480)")           \
 	X(dialog_forged, "in-dialog requests without a valid Record-Route "   \
 			 "token of ours (403)")                               \
-	X(bad_extension, "requests requiring an extension we lack (420)")     \
+	X(bad_extension, "Proxy-Require (or Require to us) naming an "       \
+			 "extension we lack (420), or malformed (400)")       \
 	X(dropped, "messages dropped (malformed, not ours)")                  \
 	X(table_full, "transaction table full: in-dialog requests forwarded " \
 		      "statelessly, new ones answered 503")                 \

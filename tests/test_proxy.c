@@ -1397,6 +1397,228 @@ TEST(proxy_users_file_no_enumeration)
 	users_free(db);
 }
 
+/* ---- in-dialog requests: Record-Route tokens ------------------------- */
+
+struct forged_case {
+	const char *name;
+	const char *ruri;
+	const char *route;	/* the Route header line, or "" */
+};
+
+/* An attacker's "in-dialog" INVITEs (a To tag), aimed at a toll number. */
+static const struct forged_case forged_cases[] = {
+	{ "Route ours, no token", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr>\r\n" },
+	{ "Route ours, wrong token", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr;tok=AAAAAAAAAAAAAAAA>\r\n" },
+	{ "Route ours, token cut short", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr;tok=AAAA>\r\n" },
+	{ "Route naming our domain", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:example.com;lr>\r\n" },
+	{ "Route naming someone else", "sip:+882999000111@example.net",
+	  "Route: <sip:198.18.7.7;lr>\r\n" },
+	{ "no Route, foreign Request-URI", "sip:+882999000111@198.18.7.7",
+	  "" },
+};
+
+static void send_in_dialog(const char *method, const char *ruri,
+			   const char *route, const char *call_id,
+			   const char *from_tag, const char *to_tag,
+			   const char *from_addr, const char *branch)
+{
+	feed(from_addr,
+	     "%s %s SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP %s;branch=%s\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=%s\r\n"
+	     "To: <sip:bob@example.com>;tag=%s\r\n"
+	     "Call-ID: %s\r\nCSeq: 2 %s\r\n"
+	     "Contact: <sip:alice@198.51.100.7:5060>\r\n"
+	     "Content-Length: 0\r\n\r\n",
+	     method, ruri, from_addr, branch, route, from_tag, to_tag, call_id,
+	     method);
+}
+
+/* A forged route set is refused 403 and never forwarded; a real token of
+ * another call does not open this one. */
+TEST(proxy_forged_in_dialog_refused)
+{
+	char route[160];
+	size_t i;
+
+	if (!proxy_up())
+		return;
+	for (i = 0; i < ARRAY_SIZE(forged_cases); i++) {
+		const struct forged_case *c = &forged_cases[i];
+
+		net.n = 0;
+		send_in_dialog("INVITE", c->ruri, c->route, "forged1", "x1",
+			       "y1", ALICE_ADDR, say("z9hG4bKf%zu", i));
+		sent_is(net.n ? net.n - 1 : 0, ALICE_ADDR, "SIP/2.0 403 ",
+			say("%s: 403", c->name));
+		ASSERT_EQ(P.stats.forwarded + P.stats.stateless, 0,
+			  say("%s: nothing forwarded", c->name));
+		ASSERT_EQ(P.stats.dialog_forged, i + 1,
+			  say("%s: counted", c->name));
+	}
+	/* The token of dialog (real1, a1), replayed on another dialog. */
+	net.n = 0;
+	snprintf(route, sizeof(route), "Route: %s\r\n", our_route("real1", "a1"));
+	send_in_dialog("BYE", "sip:+882999000111@198.18.7.7", route, "forged2",
+		       "a1", "y1", ALICE_ADDR, "z9hG4bKfx");
+	sent_is(0, ALICE_ADDR, "SIP/2.0 403 ", "another call's token: 403");
+	/* An ACK is never answered: dropped, counted, not forwarded. */
+	net.n = 0;
+	send_in_dialog("ACK", "sip:bob@192.0.2.20:5062",
+		       "Route: <sip:" VIP ";lr>\r\n", "forged3", "a1", "b1",
+		       ALICE_ADDR, "z9hG4bKfa");
+	ASSERT_EQ(net.n, 0, "forged ACK: nothing sent");
+	ASSERT_EQ(P.stats.forwarded + P.stats.stateless, 0, "nothing forwarded");
+	ASSERT_EQ(P.stats.dialog_forged, ARRAY_SIZE(forged_cases) + 2,
+		  "every forged request counted");
+	/* Without the cluster key nothing can be checked: refused too. */
+	P.rr_key = NULL;
+	net.n = 0;
+	snprintf(route, sizeof(route), "Route: %s\r\n", our_route("real2", "a1"));
+	send_in_dialog("BYE", "sip:bob@192.0.2.20:5062", route, "real2", "a1",
+		       "b1", ALICE_ADDR, "z9hG4bKfk");
+	sent_is(0, ALICE_ADDR, "SIP/2.0 403 ", "no key: in-dialog refused");
+	/* With no Route, a request for a local user is routed as usual. */
+	P.rr_key = &rr_key;
+	net.n = 0;
+	send_in_dialog("BYE", "sip:bob@example.com", "", "local1", "a1", "b1",
+		       ALICE_ADDR, "z9hG4bKfl");
+	sent_is(0, BOB_SOURCE, "BYE " BOB_CONTACT, "no Route, local user: "
+		"to the binding");
+}
+
+/*
+ * A dialog set up through one worker goes on through another that holds
+ * the same key (the balancer may steer the BYE elsewhere after a worker
+ * died or the backend set changed): the BYE of either side and a
+ * re-INVITE are forwarded. A worker with another key refuses them.
+ */
+TEST(proxy_dialog_through_another_worker)
+{
+	static const struct secret other_key = { .key = "another-cluster-key!",
+						 .len = 20 };
+	struct proxy_self self2;
+	char rr[160], route[200];
+	static struct sip_msg m;
+	const struct sip_hdr *h;
+
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKw1", 70, "two1");
+	if (!sent_is(1, BOB_SOURCE, "INVITE ", "set up through worker 1") ||
+	    !ASSERT_OK(sip_msg_parse(&m, net.buf[1], net.len[1]), "INVITE") ||
+	    !ASSERT_TRUE((h = sip_msg_hdr(&m, SIP_HDR_RECORD_ROUTE)) != NULL,
+			 "Record-Route"))
+		return;
+	snprintf(rr, sizeof(rr), "%.*s", (int)h->value.len, h->value.p);
+	ASSERT_TRUE(strstr(rr, ";tok=") != NULL, "the Record-Route has a token");
+	snprintf(route, sizeof(route), "Route: %s\r\n", rr);
+
+	/* Worker 2: another address, the same VIP and key. */
+	proxy_free(&P);
+	memset(&net, 0, sizeof(net));
+	if (!ASSERT_OK(proxy_self_init(&self2, "10.99.11.3:5060", VIP, DOMAIN),
+		       "self 2") ||
+	    !ASSERT_OK(proxy_init(&P, &self2, location_fd, 10, 64, fake_send,
+				  NULL), "worker 2"))
+		return;
+	P.rr_key = &rr_key;
+	send_in_dialog("INVITE", "sip:bob@192.0.2.20:5062", route, "two1",
+		       "a1", "b1", ALICE_ADDR, "z9hG4bKw2");
+	sent_is(1, "192.0.2.20:5062", "INVITE sip:bob@192.0.2.20:5062",
+		"the caller's re-INVITE, through worker 2");
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKw3\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: two1\r\nCSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n",
+	     route);
+	sent_is(2, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
+		"the callee's BYE (tags the other way round), through worker 2");
+	ASSERT_HASNT(net.buf[2], net.len[2], "tok=", "our Route popped");
+	ASSERT_EQ(P.stats.dialog_forged, 0, "nothing refused");
+
+	/* A worker of another cluster (another key) refuses the same BYE. */
+	P.rr_key = &other_key;
+	net.n = 0;
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKw4\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: two1\r\nCSeq: 10 BYE\r\nContent-Length: 0\r\n\r\n",
+	     route);
+	sent_is(0, BOB_SOURCE, "SIP/2.0 403 ", "another key: 403");
+	P.rr_key = &rr_key;
+}
+
+/* ---- extensions (420) -------------------------------------------------- */
+
+struct ext_case {
+	const char *name;
+	const char *ruri;
+	const char *headers;
+	const char *to;		/* where the answer or request goes */
+	const char *start;	/* what it starts with */
+	const char *has;	/* and holds, or NULL */
+};
+
+static const struct ext_case ext_cases[] = {
+	{ "Proxy-Require: 420, only the unsupported tags listed",
+	  "sip:bob@example.com", "Proxy-Require: foo, path\r\n"
+	  "Proxy-Require: sec-agree\r\n", ALICE_ADDR, "SIP/2.0 420 ",
+	  "Unsupported: foo, path, sec-agree\r\n" },
+	{ "Proxy-Require not a list of tokens: 400", "sip:bob@example.com",
+	  "Proxy-Require: foo;bar\r\n", ALICE_ADDR, "SIP/2.0 400 ", NULL },
+	{ "Require is the UAS's: passed on", "sip:bob@example.com",
+	  "Require: 100rel\r\n", BOB_SOURCE, "INVITE " BOB_CONTACT,
+	  "Require: 100rel\r\n" },
+	{ "Require on OPTIONS to the proxy itself: 420",
+	  "sip:example.com", "Require: timer\r\n", ALICE_ADDR,
+	  "SIP/2.0 420 ", "Unsupported: timer\r\n" },
+};
+
+TEST(proxy_unsupported_extensions)
+{
+	size_t i, last;
+
+	if (!proxy_up())
+		return;
+	for (i = 0; i < ARRAY_SIZE(ext_cases); i++) {
+		const struct ext_case *c = &ext_cases[i];
+		const char *method = strchr(c->ruri, '@') ? "INVITE" : "OPTIONS";
+
+		net.n = 0;
+		feed(ALICE_ADDR,
+		     "%s %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKx%zu\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\n"
+		     "To: <%s>\r\n"
+		     "Call-ID: ext%zu\r\nCSeq: 1 %s\r\n%s"
+		     "Content-Length: 0\r\n\r\n", method, c->ruri, i, c->ruri,
+		     i, method, c->headers);
+		last = net.n ? net.n - 1 : 0;
+		if (!sent_is(last, c->to, c->start, c->name))
+			continue;
+		if (c->has)
+			ASSERT_HAS(net.buf[last], net.len[last], c->has,
+				   c->name);
+	}
+	ASSERT_EQ(P.stats.bad_extension, 3, "the refusals counted");
+}
+
 /* Timer C as the operator set it: a call that rings too long is
  * CANCELled downstream and answered 408 upstream; the 487 that follows
  * is ACKed here and not relayed. */

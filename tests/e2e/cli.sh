@@ -101,7 +101,9 @@ expect 1 err "siplbd: Couldn't read the configuration $W/none.conf: No such file
 	"$SIPLBD" -n -c "$W/none.conf"
 
 log "siplb-worker"
-worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test "$@"; }
+head -c 32 /dev/urandom >"$W/rr.key"
+printf short >"$W/short.key"
+worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -k "$W/rr.key" "$@"; }
 expect 2 err "siplb-worker: -l, -P and -d are required" "$WORKER" -l 127.0.0.1:5999
 expect 2 err "siplb-worker: bad -C 0 (1 to 86400 seconds)" worker -C 0
 expect 2 err "siplb-worker: Bad address or domain: *" worker -r 192.0.2.1
@@ -110,6 +112,11 @@ expect 1 err "siplb-worker: Couldn't open pinned map $NOPINS/siplb_location: *" 
 	worker -r localhost:5060
 expect 1 err "siplb-worker: Couldn't look up -r no-such-host.invalid:5060: *" \
 	worker -r no-such-host.invalid:5060
+# Record-Routing needs the key all workers share, and a real one.
+expect 2 err "siplb-worker: -r needs -k FILE, the Record-Route key all workers share" \
+	"$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -r 192.0.2.1:5060
+expect 1 err "siplb-worker: Couldn't read the Record-Route key: $W/short.key: the secret must be 16 to 4096 bytes *" \
+	worker -r 192.0.2.1:5060 -k "$W/short.key"
 
 if [ "$LIB_FAILURES" -ne 0 ]; then
 	log "FAILED: $LIB_FAILURES checks"
