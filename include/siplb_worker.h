@@ -41,8 +41,12 @@ enum siplb_worker_method {
 	X(cancels, "CANCELs matched to an INVITE")                            \
 	X(acks_absorbed, "ACKs for non-2xx absorbed")                         \
 	X(local_answers, "final responses generated here")                    \
-	X(not_found, "requests for an unknown user (404)")                    \
+	X(not_found, "requests for an unknown user (480, as unavailable)")    \
 	X(unavailable, "requests for a user with no binding (480)")           \
+	X(dialog_forged, "in-dialog requests without a valid Record-Route "   \
+			 "token of ours (403)")                               \
+	X(bad_extension, "Proxy-Require (or Require to us) naming an "       \
+			 "extension we lack (420), or malformed (400)")       \
 	X(dropped, "messages dropped (malformed, not ours)")                  \
 	X(table_full, "transaction table full: in-dialog requests forwarded " \
 		      "statelessly, new ones answered 503")                 \

@@ -98,7 +98,7 @@ phones_conf "$LIB_WORK/siplb.conf" "$REALM" users.htdigest
 sed -i '/^interface /d' "$LIB_WORK/siplb.conf"
 echo "  # siplbd -c siplb.conf"
 siplbd_start "$LIB_WORK/siplb.conf" || die "siplbd did not start"
-echo "  # siplb-worker -l BACKEND:5060 -r $VIP_EP -u users.htdigest (x3)"
+echo "  # siplb-worker -l BACKEND:5060 -r $VIP_EP -k rr.key -u users.htdigest (x3)"
 workers_start "$DOMAIN" "$LIB_WORK/users.htdigest"
 echo
 lb_ctl backends | sed 's/^/  /'

@@ -47,12 +47,13 @@ EOC
 }
 
 # workers_start DOMAIN USERS [OPTIONS...]: one siplb-worker per backend
-# namespace on the backend's address, Record-Routing through the VIP and
-# sending to clients from it (-s off: from the backend's address),
-# knowing the users of USERS; each logs to $LIB_WORK/worker<i>.log.
-# The client namespace (the sipp phones, and the NAT in front of nat.sh's
-# home phone) is a trunk (-T): the test phones do not answer the workers'
-# 407 (docs/SECURITY.md "Routing policy"; test_proxy tests that path).
+# namespace on the backend's address, Record-Routing through the VIP with
+# one key for all ($LIB_WORK/rr.key) and sending to clients from it (-s
+# off: from the backend's address), knowing the users of USERS; each logs
+# to $LIB_WORK/worker<i>.log. The client namespace (the sipp phones, and
+# the NAT in front of nat.sh's home phone) is a trunk (-T): the test phones
+# do not answer the workers' 407 (docs/SECURITY.md "Routing policy";
+# test_proxy tests that path).
 # nsenter --net (not ip netns exec) keeps /sys/fs/bpf visible. Waits until
 # siplbd's health checks have seen every worker answer.
 WORKER_PIDS=""
@@ -60,13 +61,16 @@ workers_start() {
 	local domain=$1 users=$2 i=0 ns ip pid
 	shift 2
 	[ -x "$SIPLB_WORKER" ] || die "$SIPLB_WORKER not found: run 'make' first"
+	# The Record-Route key every worker shares (-k, needed with -r).
+	[ -s "$LIB_WORK/rr.key" ] || head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
 	WORKER_PIDS=""
 	for ns in $TB_NS_BACKENDS; do
 		i=$((i + 1))
 		ip=$(nth "$i" "$BACKEND_IPS")
 		lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLB_WORKER" \
 			-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" \
-			-d "$domain" -r "$VIP_EP" -u "$users" -T "$CLIENT_IP" "$@" \
+			-d "$domain" -r "$VIP_EP" -k "$LIB_WORK/rr.key" \
+			-u "$users" -T "$CLIENT_IP" "$@" \
 			2>>"$LIB_WORK/worker$i.log" </dev/null
 		WORKER_PIDS="$WORKER_PIDS $pid"
 	done

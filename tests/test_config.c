@@ -1038,6 +1038,66 @@ TEST(config_load_from_file)
 	rmdir(dir);
 }
 
+/* dialog-secret-file: next to the config, read when parsed (so that -n
+ * tells), 16..4096 bytes, errors at FILE:LINE. */
+TEST(config_dialog_secret_file)
+{
+	static const struct {
+		const char *what;
+		const char *key;	/* the key file's text; NULL: none */
+		size_t len;
+		const char *msg;	/* after "FILE:3: dialog-secret-file:
+					 * KEYFILE"; NULL: valid */
+	} cases_[] = {
+		{ "32 bytes", "0123456789abcdef0123456789abcdef", 32, NULL },
+		{ "16 bytes, the least", "0123456789abcdef", 16, NULL },
+		{ "15 bytes", "0123456789abcde", 15,
+		  ": the secret must be 16 to 4096 bytes" },
+		{ "empty", "", 0, ": the secret must be 16 to 4096 bytes" },
+		{ "missing", NULL, 0, ": No such file or directory" },
+	};
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], key[64];
+	char err[1024], want[1024], text[256];
+	struct siplb_conf *c = NULL;
+	size_t i;
+	int ret;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(path, sizeof(path), "%s/siplb.conf", dir);
+	snprintf(key, sizeof(key), "%s/rr.key", dir);
+	snprintf(text, sizeof(text), REQ "dialog-secret-file rr.key\n" VIP4);
+	write_file(path, text, strlen(text));
+	for (i = 0; i < ARRAY_SIZE(cases_); i++) {
+		unlink(key);
+		if (cases_[i].key)
+			write_file(key, cases_[i].key, cases_[i].len);
+		ret = conf_load(path, &c, err, sizeof(err));
+		if (!cases_[i].msg) {
+			if (ASSERT_OK(ret, cases_[i].what) && c)
+				ASSERT_TRUE(!strcmp(c->dialog_secret_path, key),
+					    "the key path next to the config");
+			conf_free(c);
+			c = NULL;
+			continue;
+		}
+		ASSERT_EQ(ret, -EINVAL, cases_[i].what);
+		snprintf(want, sizeof(want), "%s:3: dialog-secret-file: %s%s",
+			 path, key, cases_[i].msg);
+		testlib_report(!strncmp(err, want, strlen(want)), __FILE__,
+			       __LINE__, cases_[i].what,
+			       "error \"%s\", expected \"%s...\"", err, want);
+	}
+	/* Without the directive: none, and nothing read. */
+	write_file(path, MIN, strlen(MIN));
+	if (ASSERT_OK(conf_load(path, &c, err, sizeof(err)), "none") && c)
+		ASSERT_EQ(c->dialog_secret_path[0], '\0', "no key by default");
+	conf_free(c);
+	unlink(key);
+	unlink(path);
+	rmdir(dir);
+}
+
 TEST(config_missing_file)
 {
 	const char *path = "/nonexistent/siplb/siplb.conf";

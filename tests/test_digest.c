@@ -1270,6 +1270,58 @@ TEST(users_nul_byte_and_whole_file_rejection)
 	users_free(db);
 }
 
+struct realm_warnings {
+	unsigned int n, lines[4];
+	char users[4][16];
+};
+
+static void note_realm(void *ctx, unsigned int line, const char *user,
+		       const char *realm)
+{
+	struct realm_warnings *w = ctx;
+
+	(void)realm;
+	if (w->n < 4) {
+		w->lines[w->n] = line;
+		snprintf(w->users[w->n], sizeof(w->users[0]), "%s", user);
+	}
+	w->n++;
+}
+
+/* siplbd -n and the worker: users of realm counted, each line of another
+ * realm reported by line; none of ours is what they refuse. */
+TEST(users_check_realm)
+{
+	static const char text[] =
+		"# users\n"
+		"alice:example.com:0123456789abcdef0123456789abcdef\n"
+		"bob:Example.com:0123456789abcdef0123456789abcdef\n"
+		"\n"
+		"carol:other.org:0123456789abcdef0123456789abcdef\n"
+		"dave:example.com:0123456789abcdef0123456789abcdef\n";
+	struct realm_warnings w = { 0 };
+	struct users *db = NULL;
+	char err[128];
+
+	if (!ASSERT_OK(users_parse("u", text, strlen(text), &db, err,
+				   sizeof(err)), "parse"))
+		return;
+	ASSERT_EQ(users_check_realm(db, "example.com", note_realm, &w), 2,
+		  "alice and dave are of example.com");
+	ASSERT_EQ(w.n, 2, "two lines of another realm (case matters)");
+	ASSERT_TRUE(w.lines[0] == 3 && !strcmp(w.users[0], "bob"),
+		    "bob, line 3");
+	ASSERT_TRUE(w.lines[1] == 5 && !strcmp(w.users[1], "carol"),
+		    "carol, line 5");
+	memset(&w, 0, sizeof(w));
+	ASSERT_EQ(users_check_realm(db, "nowhere.net", note_realm, &w), 0,
+		  "nobody of a realm the file does not name");
+	ASSERT_EQ(w.n, 4, "every line warned then");
+	ASSERT_EQ(users_check_realm(db, "other.org", NULL, NULL), 1,
+		  "no callback: only counted");
+	users_free(db);
+}
+
 TEST(users_load_from_disk)
 {
 	char path[] = "/tmp/siplb-users-XXXXXX", err[512], want[600];

@@ -26,6 +26,7 @@
 #include "nonce.h"
 #include "proxy.h"
 #include "proxy_msg.h"
+#include "rr_token.h"
 #include "sip_msg.h"
 #include "txn_table.h"
 #include "users.h"
@@ -624,6 +625,24 @@ static int fake_send(void *ctx, const char *buf, size_t len,
 static struct proxy P;
 static struct proxy_now now;
 static struct siplb_endpoint alice_ep;
+/* The cluster's Record-Route key, as every worker reads it (-k). */
+static struct secret rr_key = { .key = "0123456789abcdef-test-key",
+				.len = 25 };
+
+/* Our Route element for the dialog (call_id, the caller's tag), as the
+ * Record-Route of its INVITE made it: <sip:VIP;lr;tok=...>. */
+static const char *our_route(const char *call_id, const char *caller_tag)
+{
+	static char text[4][128];
+	static unsigned int i;
+	char tok[RR_TOKEN_LEN + 1] = "";
+
+	i = (i + 1) % 4;
+	rr_token_of(&rr_key, sip_slice_str(call_id), sip_slice_str(caller_tag),
+		    tok);
+	snprintf(text[i], sizeof(text[i]), "<sip:" VIP ";lr;tok=%s>", tok);
+	return text[i];
+}
 
 static bool proxy_up(void)
 {
@@ -637,8 +656,11 @@ static bool proxy_up(void)
 	    !bind_contact("sip:bob@example.com", 0, BOB_CONTACT, BOB_SOURCE,
 			  1000, REAL_NOW - 100, REAL_NOW + 3600))
 		return false;
-	return ASSERT_OK(proxy_init(&P, &self, location_fd, 10, 64, fake_send,
-				    NULL), "proxy_init");
+	if (!ASSERT_OK(proxy_init(&P, &self, location_fd, 10, 64, fake_send,
+			       NULL), "proxy_init"))
+		return false;
+	P.rr_key = &rr_key;
+	return true;
 }
 
 /* Feed text (printf format) from an endpoint given as text. */
@@ -739,8 +761,8 @@ TEST(proxy_call_setup_and_teardown)
 	    !sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT " SIP/2.0",
 		     "INVITE to the binding's source, contact as R-URI"))
 		return;
-	ASSERT_HAS(net.buf[1], net.len[1],
-		   "Record-Route: <sip:10.99.0.10:5060;lr>", "RR via the VIP");
+	ASSERT_HAS(net.buf[1], net.len[1], our_route("c1", "a1"),
+		   "RR via the VIP, with the dialog's token");
 	ASSERT_HAS(net.buf[1], net.len[1], "Max-Forwards: 69", "MF - 1");
 	ASSERT_EQ(proxy_pending(&P), 1, "one transaction in progress");
 
@@ -764,11 +786,12 @@ TEST(proxy_call_setup_and_teardown)
 	feed(ALICE_ADDR,
 	     "ACK sip:bob@192.0.2.20:5062 SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKack1\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "Max-Forwards: 70\r\n"
 	     "From: <sip:alice@example.com>;tag=a1\r\n"
 	     "To: <sip:bob@example.com>;tag=b1\r\n"
-	     "Call-ID: c1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: c1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+	     our_route("c1", "a1"));
 	if (!sent_is(5, "192.0.2.20:5062", "ACK sip:bob@192.0.2.20:5062",
 		     "ACK for 2xx forwarded by R-URI"))
 		return;
@@ -781,11 +804,12 @@ TEST(proxy_call_setup_and_teardown)
 	feed(BOB_SOURCE,
 	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbye1\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "Max-Forwards: 70\r\n"
 	     "From: <sip:bob@example.com>;tag=b1\r\n"
 	     "To: <sip:alice@example.com>;tag=a1\r\n"
-	     "Call-ID: c1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: c1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n",
+	     our_route("c1", "a1"));
 	if (!sent_is(6, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
 		     "BYE to the caller's contact"))
 		return;
@@ -871,6 +895,7 @@ TEST(proxy_full_table_keeps_dialogs_going)
 	if (!ASSERT_OK(proxy_init(&P, &self, location_fd, 10, 1, fake_send,
 				  NULL), "a table of one"))
 		return;
+	P.rr_key = &rr_key;
 	send_invite("sip:bob@example.com", "z9hG4bKfull1", 70, "full1");
 	if (!sent_is(1, BOB_SOURCE, "INVITE ", "the first call goes out"))
 		return;
@@ -880,11 +905,12 @@ TEST(proxy_full_table_keeps_dialogs_going)
 	feed(BOB_SOURCE,
 	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKfullbye\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "Max-Forwards: 70\r\n"
 	     "From: <sip:bob@example.com>;tag=b1\r\n"
 	     "To: <sip:alice@example.com>;tag=a0\r\n"
-	     "Call-ID: earlier\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: earlier\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n",
+	     our_route("earlier", "a0"));
 	sent_is(3, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
 		"a BYE in a dialog still goes through");
 	ASSERT_EQ(P.stats.table_full, 2, "both counted");
@@ -1081,11 +1107,12 @@ TEST(proxy_nat_caller_gets_in_dialog_requests)
 	feed(BOB_SOURCE,
 	     "BYE sip:alice@192.168.1.5:5060;alias=198.51.100.7~5060~1 SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKnatbye\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "Max-Forwards: 70\r\n"
 	     "From: <sip:bob@example.com>;tag=b1\r\n"
 	     "To: <sip:alice@example.com>;tag=a1\r\n"
-	     "Call-ID: nat1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: nat1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n",
+	     our_route("nat1", "a1"));
 	sent_is(2, ALICE_ADDR, "BYE sip:alice@192.168.1.5:5060 SIP/2.0",
 		"BYE to her public address, alias taken off");
 }
@@ -1106,20 +1133,22 @@ TEST(proxy_nat_callee_answer_gets_alias)
 	feed(ALICE_ADDR,
 	     "ACK sip:bob@192.0.2.20:5062;alias=192.0.2.21~5070~1 SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKnat2ack\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "Max-Forwards: 70\r\n"
 	     "From: <sip:alice@example.com>;tag=a1\r\n"
 	     "To: <sip:bob@example.com>;tag=b1\r\n"
-	     "Call-ID: nat2\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: nat2\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+	     our_route("nat2", "a1"));
 	sent_is(3, BOB_SOURCE, "ACK sip:bob@192.0.2.20:5062 SIP/2.0",
 		"ACK to his public address, alias taken off");
 	feed(ALICE_ADDR,
 	     "BYE sip:bob@192.0.2.20:5062;alias=junk SIP/2.0\r\n"
 	     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKnat2bye\r\n"
-	     "Route: <sip:10.99.0.10:5060;lr>\r\n"
+	     "Route: %s\r\n"
 	     "From: <sip:alice@example.com>;tag=a1\r\n"
 	     "To: <sip:bob@example.com>;tag=b1\r\n"
-	     "Call-ID: nat2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+	     "Call-ID: nat2\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+	     our_route("nat2", "a1"));
 	sent_is(4, ALICE_ADDR, "SIP/2.0 400 ", "a bad alias gets 400");
 }
 
@@ -1258,14 +1287,60 @@ TEST(fork_ring_timeout)
 
 /* With the users file: 404 for a stranger, 480 for a user not registered
  * now; a registered user still goes through. */
-TEST(proxy_users_file_tells_404_from_480)
+/* A "what" for an assertion, built with printf (a few alive at once). */
+__attribute__((format(printf, 1, 2))) static const char *say(const char *fmt,
+							      ...)
+{
+	static char ring[4][256];
+	static unsigned int next;
+	char *buf = ring[next++ % ARRAY_SIZE(ring)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(ring[0]), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Replace every `from` in buf by `to` (same length). */
+static void mask(char *buf, const char *from, const char *to)
+{
+	char *p = buf;
+
+	while ((p = strstr(p, from)))
+		memcpy(p, to, strlen(to));
+}
+
+/* Our To tag "slb" + 8 hex digits: its value depends on the Call-ID. */
+static void mask_tags(char *buf)
+{
+	char *p = buf;
+
+	while ((p = strstr(p, "tag=slb"))) {
+		memset(p + 7, '#', 8);
+		p += 15;
+	}
+}
+
+static const char *const enum_methods[] = { "INVITE", "OPTIONS",
+					    "SUBSCRIBE" };
+
+/*
+ * No user enumeration: a user the users file knows but who has no binding
+ * now, and a name nobody has (or a user of another realm), get the same
+ * answer, byte for byte but for the Call-ID, branch and To tag: 480.
+ */
+TEST(proxy_users_file_no_enumeration)
 {
 	static const char users_text[] =
 		"bob:example.com:0123456789abcdef0123456789abcdef\n"
 		"carol:example.com:0123456789abcdef0123456789abcdef\n"
-		"dave:other.realm:0123456789abcdef0123456789abcdef\n";
+		"davey:other.realm:0123456789abcdef0123456789abcdef\n";
+	static char known[4096], other[4096];
+	static const char *const strangers[] = { "cxrol", "davey" };
 	struct users *db = NULL;
 	char err[128];
+	size_t i, j, last;
 
 	if (!proxy_up() ||
 	    !ASSERT_OK(users_parse("users", users_text, sizeof(users_text) - 1,
@@ -1273,19 +1348,279 @@ TEST(proxy_users_file_tells_404_from_480)
 		return;
 	P.users = db;
 	P.realm = DOMAIN;
-	send_invite("sip:carol@example.com", "z9hG4bKu1", 70, "u1");
-	sent_is(1, ALICE_ADDR, "SIP/2.0 480 ", "known, not registered: 480");
-	send_invite("sip:mallory@example.com", "z9hG4bKu2", 70, "u2");
-	sent_is(3, ALICE_ADDR, "SIP/2.0 404 ", "not in the users file: 404");
-	send_invite("sip:dave@example.com", "z9hG4bKu3", 70, "u3");
-	sent_is(5, ALICE_ADDR, "SIP/2.0 404 ", "user of another realm: 404");
+	for (i = 0; i < ARRAY_SIZE(enum_methods); i++) {
+		const char *m = enum_methods[i];
+
+		for (j = 0; j < ARRAY_SIZE(strangers); j++) {
+			net.n = 0;
+			feed(ALICE_ADDR,
+			     "%s sip:carol@example.com SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKe%zu%zuk\r\n"
+			     "Max-Forwards: 70\r\n"
+			     "From: <sip:alice@example.com>;tag=a1\r\n"
+			     "To: <sip:carol@example.com>\r\n"
+			     "Call-ID: e%zu%zuk\r\nCSeq: 1 %s\r\n"
+			     "Content-Length: 0\r\n\r\n", m, i, j, i, j, m);
+			last = net.n - 1;
+			if (!sent_is(last, ALICE_ADDR, "SIP/2.0 480 ",
+				     say("%s to a known user, offline: 480", m)))
+				continue;
+			snprintf(known, sizeof(known), "%s", net.buf[last]);
+			net.n = 0;
+			feed(ALICE_ADDR,
+			     "%s sip:%s@example.com SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKe%zu%zus\r\n"
+			     "Max-Forwards: 70\r\n"
+			     "From: <sip:alice@example.com>;tag=a1\r\n"
+			     "To: <sip:%s@example.com>\r\n"
+			     "Call-ID: e%zu%zus\r\nCSeq: 1 %s\r\n"
+			     "Content-Length: 0\r\n\r\n", m, strangers[j], i,
+			     j, strangers[j], i, j, m);
+			ASSERT_EQ(net.n, last + 1,
+				  say("%s: as many datagrams for a stranger", m));
+			snprintf(other, sizeof(other), "%s", net.buf[last]);
+			mask(other, strangers[j], "carol");
+			mask(other, "s\r\n", "k\r\n");	/* Call-ID */
+			mask(other, "s;", "k;");	/* branch */
+			mask(other, "s\r\n", "k\r\n");
+			mask_tags(known);
+			mask_tags(other);
+			testlib_report(!strcmp(known, other), __FILE__, __LINE__,
+				       say("%s: %s answered as carol", m,
+					   strangers[j]),
+				       "known:\n%s\nstranger:\n%s", known,
+				       other);
+		}
+	}
+	net.n = 0;
 	send_invite("sip:bob@example.com", "z9hG4bKu4", 70, "u4");
-	sent_is(7, BOB_SOURCE, "INVITE " BOB_CONTACT, "registered: forwarded");
-	ASSERT_EQ(P.stats.unavailable, 1, "480s counted");
-	ASSERT_EQ(P.stats.not_found, 2, "404s counted");
-	ASSERT_EQ(P.stats.responses_out[4], 3, "three 4xx sent");
+	sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT, "registered: forwarded");
+	ASSERT_EQ(P.stats.unavailable, 6, "known users counted apart");
+	ASSERT_EQ(P.stats.not_found, 6, "strangers counted apart");
 	P.users = NULL;
 	users_free(db);
+}
+
+/* ---- in-dialog requests: Record-Route tokens ------------------------- */
+
+struct forged_case {
+	const char *name;
+	const char *ruri;
+	const char *route;	/* the Route header line, or "" */
+};
+
+/* An attacker's "in-dialog" INVITEs (a To tag), aimed at a toll number. */
+static const struct forged_case forged_cases[] = {
+	{ "Route ours, no token", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr>\r\n" },
+	{ "Route ours, wrong token", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr;tok=AAAAAAAAAAAAAAAA>\r\n" },
+	{ "Route ours, token cut short", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:" VIP ";lr;tok=AAAA>\r\n" },
+	{ "Route naming our domain", "sip:+882999000111@198.18.7.7",
+	  "Route: <sip:example.com;lr>\r\n" },
+	{ "Route naming someone else", "sip:+882999000111@example.net",
+	  "Route: <sip:198.18.7.7;lr>\r\n" },
+	{ "no Route, foreign Request-URI", "sip:+882999000111@198.18.7.7",
+	  "" },
+};
+
+static void send_in_dialog(const char *method, const char *ruri,
+			   const char *route, const char *call_id,
+			   const char *from_tag, const char *to_tag,
+			   const char *from_addr, const char *branch)
+{
+	feed(from_addr,
+	     "%s %s SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP %s;branch=%s\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:alice@example.com>;tag=%s\r\n"
+	     "To: <sip:bob@example.com>;tag=%s\r\n"
+	     "Call-ID: %s\r\nCSeq: 2 %s\r\n"
+	     "Contact: <sip:alice@198.51.100.7:5060>\r\n"
+	     "Content-Length: 0\r\n\r\n",
+	     method, ruri, from_addr, branch, route, from_tag, to_tag, call_id,
+	     method);
+}
+
+/* A forged route set is refused 403 and never forwarded; a real token of
+ * another call does not open this one. */
+TEST(proxy_forged_in_dialog_refused)
+{
+	char route[160];
+	size_t i;
+
+	if (!proxy_up())
+		return;
+	for (i = 0; i < ARRAY_SIZE(forged_cases); i++) {
+		const struct forged_case *c = &forged_cases[i];
+
+		net.n = 0;
+		send_in_dialog("INVITE", c->ruri, c->route, "forged1", "x1",
+			       "y1", ALICE_ADDR, say("z9hG4bKf%zu", i));
+		sent_is(net.n ? net.n - 1 : 0, ALICE_ADDR, "SIP/2.0 403 ",
+			say("%s: 403", c->name));
+		ASSERT_EQ(P.stats.forwarded + P.stats.stateless, 0,
+			  say("%s: nothing forwarded", c->name));
+		ASSERT_EQ(P.stats.dialog_forged, i + 1,
+			  say("%s: counted", c->name));
+	}
+	/* The token of dialog (real1, a1), replayed on another dialog. */
+	net.n = 0;
+	snprintf(route, sizeof(route), "Route: %s\r\n", our_route("real1", "a1"));
+	send_in_dialog("BYE", "sip:+882999000111@198.18.7.7", route, "forged2",
+		       "a1", "y1", ALICE_ADDR, "z9hG4bKfx");
+	sent_is(0, ALICE_ADDR, "SIP/2.0 403 ", "another call's token: 403");
+	/* An ACK is never answered: dropped, counted, not forwarded. */
+	net.n = 0;
+	send_in_dialog("ACK", "sip:bob@192.0.2.20:5062",
+		       "Route: <sip:" VIP ";lr>\r\n", "forged3", "a1", "b1",
+		       ALICE_ADDR, "z9hG4bKfa");
+	ASSERT_EQ(net.n, 0, "forged ACK: nothing sent");
+	ASSERT_EQ(P.stats.forwarded + P.stats.stateless, 0, "nothing forwarded");
+	ASSERT_EQ(P.stats.dialog_forged, ARRAY_SIZE(forged_cases) + 2,
+		  "every forged request counted");
+	/* Without the cluster key nothing can be checked: refused too. */
+	P.rr_key = NULL;
+	net.n = 0;
+	snprintf(route, sizeof(route), "Route: %s\r\n", our_route("real2", "a1"));
+	send_in_dialog("BYE", "sip:bob@192.0.2.20:5062", route, "real2", "a1",
+		       "b1", ALICE_ADDR, "z9hG4bKfk");
+	sent_is(0, ALICE_ADDR, "SIP/2.0 403 ", "no key: in-dialog refused");
+	/* With no Route, a request for a local user is routed as usual. */
+	P.rr_key = &rr_key;
+	net.n = 0;
+	send_in_dialog("BYE", "sip:bob@example.com", "", "local1", "a1", "b1",
+		       ALICE_ADDR, "z9hG4bKfl");
+	sent_is(0, BOB_SOURCE, "BYE " BOB_CONTACT, "no Route, local user: "
+		"to the binding");
+}
+
+/*
+ * A dialog set up through one worker goes on through another that holds
+ * the same key (the balancer may steer the BYE elsewhere after a worker
+ * died or the backend set changed): the BYE of either side and a
+ * re-INVITE are forwarded. A worker with another key refuses them.
+ */
+TEST(proxy_dialog_through_another_worker)
+{
+	static const struct secret other_key = { .key = "another-cluster-key!",
+						 .len = 20 };
+	struct proxy_self self2;
+	char rr[160], route[200];
+	static struct sip_msg m;
+	const struct sip_hdr *h;
+
+	if (!proxy_up())
+		return;
+	send_invite("sip:bob@example.com", "z9hG4bKw1", 70, "two1");
+	if (!sent_is(1, BOB_SOURCE, "INVITE ", "set up through worker 1") ||
+	    !ASSERT_OK(sip_msg_parse(&m, net.buf[1], net.len[1]), "INVITE") ||
+	    !ASSERT_TRUE((h = sip_msg_hdr(&m, SIP_HDR_RECORD_ROUTE)) != NULL,
+			 "Record-Route"))
+		return;
+	snprintf(rr, sizeof(rr), "%.*s", (int)h->value.len, h->value.p);
+	ASSERT_TRUE(strstr(rr, ";tok=") != NULL, "the Record-Route has a token");
+	snprintf(route, sizeof(route), "Route: %s\r\n", rr);
+
+	/* Worker 2: another address, the same VIP and key. */
+	proxy_free(&P);
+	memset(&net, 0, sizeof(net));
+	if (!ASSERT_OK(proxy_self_init(&self2, "10.99.11.3:5060", VIP, DOMAIN),
+		       "self 2") ||
+	    !ASSERT_OK(proxy_init(&P, &self2, location_fd, 10, 64, fake_send,
+				  NULL), "worker 2"))
+		return;
+	P.rr_key = &rr_key;
+	send_in_dialog("INVITE", "sip:bob@192.0.2.20:5062", route, "two1",
+		       "a1", "b1", ALICE_ADDR, "z9hG4bKw2");
+	sent_is(1, "192.0.2.20:5062", "INVITE sip:bob@192.0.2.20:5062",
+		"the caller's re-INVITE, through worker 2");
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKw3\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: two1\r\nCSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n",
+	     route);
+	sent_is(2, ALICE_ADDR, "BYE sip:alice@198.51.100.7:5060",
+		"the callee's BYE (tags the other way round), through worker 2");
+	ASSERT_HASNT(net.buf[2], net.len[2], "tok=", "our Route popped");
+	ASSERT_EQ(P.stats.dialog_forged, 0, "nothing refused");
+
+	/* A worker of another cluster (another key) refuses the same BYE. */
+	P.rr_key = &other_key;
+	net.n = 0;
+	feed(BOB_SOURCE,
+	     "BYE sip:alice@198.51.100.7:5060 SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKw4\r\n"
+	     "%s"
+	     "Max-Forwards: 70\r\n"
+	     "From: <sip:bob@example.com>;tag=b1\r\n"
+	     "To: <sip:alice@example.com>;tag=a1\r\n"
+	     "Call-ID: two1\r\nCSeq: 10 BYE\r\nContent-Length: 0\r\n\r\n",
+	     route);
+	sent_is(0, BOB_SOURCE, "SIP/2.0 403 ", "another key: 403");
+	P.rr_key = &rr_key;
+}
+
+/* ---- extensions (420) -------------------------------------------------- */
+
+struct ext_case {
+	const char *name;
+	const char *ruri;
+	const char *headers;
+	const char *to;		/* where the answer or request goes */
+	const char *start;	/* what it starts with */
+	const char *has;	/* and holds, or NULL */
+};
+
+static const struct ext_case ext_cases[] = {
+	{ "Proxy-Require: 420, only the unsupported tags listed",
+	  "sip:bob@example.com", "Proxy-Require: foo, path\r\n"
+	  "Proxy-Require: sec-agree\r\n", ALICE_ADDR, "SIP/2.0 420 ",
+	  "Unsupported: foo, path, sec-agree\r\n" },
+	{ "Proxy-Require not a list of tokens: 400", "sip:bob@example.com",
+	  "Proxy-Require: foo;bar\r\n", ALICE_ADDR, "SIP/2.0 400 ", NULL },
+	{ "Require is the UAS's: passed on", "sip:bob@example.com",
+	  "Require: 100rel\r\n", BOB_SOURCE, "INVITE " BOB_CONTACT,
+	  "Require: 100rel\r\n" },
+	{ "Require on OPTIONS to the proxy itself: 420",
+	  "sip:example.com", "Require: timer\r\n", ALICE_ADDR,
+	  "SIP/2.0 420 ", "Unsupported: timer\r\n" },
+};
+
+TEST(proxy_unsupported_extensions)
+{
+	size_t i, last;
+
+	if (!proxy_up())
+		return;
+	for (i = 0; i < ARRAY_SIZE(ext_cases); i++) {
+		const struct ext_case *c = &ext_cases[i];
+		const char *method = strchr(c->ruri, '@') ? "INVITE" : "OPTIONS";
+
+		net.n = 0;
+		feed(ALICE_ADDR,
+		     "%s %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKx%zu\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\n"
+		     "To: <%s>\r\n"
+		     "Call-ID: ext%zu\r\nCSeq: 1 %s\r\n%s"
+		     "Content-Length: 0\r\n\r\n", method, c->ruri, i, c->ruri,
+		     i, method, c->headers);
+		last = net.n ? net.n - 1 : 0;
+		if (!sent_is(last, c->to, c->start, c->name))
+			continue;
+		if (c->has)
+			ASSERT_HAS(net.buf[last], net.len[last], c->has,
+				   c->name);
+	}
+	ASSERT_EQ(P.stats.bad_extension, 3, "the refusals counted");
 }
 
 /* Timer C as the operator set it: a call that rings too long is

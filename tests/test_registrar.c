@@ -891,6 +891,58 @@ out:
 	fixture_down();
 }
 
+struct require_case {
+	const char *name;
+	const char *headers;
+	int status;
+	const char *unsupported;	/* the header's value, or NULL */
+};
+
+static const struct require_case require_cases[] = {
+	{ "one tag", "Require: path\r\n", 420, "path" },
+	{ "tags over two headers, any case", "Require: gruu, Outbound\r\n"
+	  "Require: 100rel\r\n", 420, "gruu, Outbound, 100rel" },
+	{ "LWS and a fold", "Require:  path ,\r\n foo\r\n", 420,
+	  "path, foo" },
+	{ "empty list", "Require: \r\n", 400, NULL },
+	{ "not a token", "Require: pa/th\r\n", 400, NULL },
+	{ "Proxy-Require is not the registrar's", "Proxy-Require: foo\r\n",
+	  401, NULL },
+};
+
+/* RFC 3261 8.2.2.3, before authentication: 420 with Unsupported listing
+ * every tag we lack; nothing bound, nothing challenged. */
+TEST(require_unsupported_extension_table)
+{
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(require_cases); i++) {
+		const struct require_case *c = &require_cases[i];
+		struct reg_req rq = { .headers = c->headers };
+
+		if (!fixture_up())
+			return;
+		if (!ASSERT_EQ(send_req(&rq, NULL), c->status, c->name))
+			goto next;
+		if (c->unsupported)
+			ASSERT_TRUE(resp_header(SIP_HDR_UNSUPPORTED, 0, line,
+						sizeof(line)) &&
+					    !strcmp(line, c->unsupported),
+				    say("%s: Unsupported: %s", c->name,
+					c->unsupported));
+		else
+			ASSERT_EQ(F.resp.count[SIP_HDR_UNSUPPORTED], 0,
+				  say("%s: no Unsupported", c->name));
+		ASSERT_EQ(F.reg.stats.bad_extension, c->status == 420,
+			  say("%s: counted as bad_extension", c->name));
+		ASSERT_EQ(map_entries(F.location_fd), 0,
+			  say("%s: nothing bound", c->name));
+next:
+		fixture_down();
+	}
+}
+
 TEST(stale_nonce)
 {
 	char line[512], value[16];

@@ -550,6 +550,35 @@ TEST(reload_success_applies_everything)
 	daemon_free(&d);
 }
 
+/* A realm nobody in the users file belongs to: every login would fail.
+ * The reload is refused and A keeps running, users and all. */
+TEST(reload_refuses_users_file_of_another_realm)
+{
+	struct snapshot before, after;
+	struct running run;
+	struct siplbd d;
+	char why[256] = "";
+
+	if (!fix_up || !start(&d))
+		return;
+	if (!ASSERT_OK(write_conf("realm c.example\n"
+				  "vip 10.10.0.10:5060 {\n"
+				  "\tbackend 10.10.2.2:5060\n"
+				  "}\n"), "configuration C") ||
+	    !snapshot_take(&d, &before))
+		return;
+	running_take(&d, &run);
+	ASSERT_NEQ(daemon_reload(&d, why, sizeof(why)), 0, "reload to C");
+	ASSERT_TRUE(strstr(why, "no user of realm 'c.example'") != NULL,
+		    "the reply names the realm");
+	if (snapshot_take(&d, &after))
+		snapshot_same(&before, &after);
+	running_same(&d, &run);
+	snapshot_free(&before);
+	snapshot_free(&after);
+	daemon_free(&d);
+}
+
 TEST(reload_unchanged_writes_nothing)
 {
 	struct snapshot before, after;
@@ -607,7 +636,8 @@ int main(int argc, char **argv)
 	snprintf(users_path, sizeof(users_path), "%s/users", dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/siplbd.sock", dir);
 	err = write_file(users_path,
-			 "alice:a.example:0123456789abcdef0123456789abcdef\n");
+			 "alice:a.example:0123456789abcdef0123456789abcdef\n"
+			 "bob:b.example:0123456789abcdef0123456789abcdef\n");
 	if (!err)
 		err = fixture_setup(&fix);
 	if (err)

@@ -136,12 +136,13 @@ EOC
 } >"$CONF"
 siplbd_start "$CONF" || die "siplbd did not start"
 i=0
+head -c 32 /dev/urandom >"$BENCH_RAW/rr.key"
 for ns in $TB_NS_BACKENDS; do
 	i=$((i + 1))
 	# shellcheck disable=SC2086 # WORKER_ARGS: options, split
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" \
+		-P "$TB_PINDIR" -d "$REALM" -r "$VIP_EP" -k "$BENCH_RAW/rr.key" \
 		-u "$LIB_WORK/users.htdigest" -T "$CLIENT_IP" $WORKER_ARGS \
 		2>"$BENCH_RAW/worker$i.log" </dev/null
 done

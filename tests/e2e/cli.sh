@@ -102,7 +102,9 @@ expect 1 err "siplbd: Couldn't read the configuration $W/none.conf: No such file
 
 log "siplb-worker"
 : >"$W/users"
-worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -u "$W/users" "$@"; }
+head -c 32 /dev/urandom >"$W/rr.key"
+printf short >"$W/short.key"
+worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -u "$W/users" -k "$W/rr.key" "$@"; }
 expect 2 err "siplb-worker: -l, -P and -d are required" "$WORKER" -l 127.0.0.1:5999
 expect 2 err "siplb-worker: caller authentication needs the users file: *" \
 	"$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test
@@ -125,6 +127,11 @@ expect 2 err "siplb-worker: Bad -s [::1]:5060 (ADDR:PORT of -l's family, or off)
 # Taken (it fails later, at the maps).
 expect 1 err "siplb-worker: Couldn't open pinned map $NOPINS/siplb_location: *" \
 	worker -s off
+# Record-Routing needs the key all workers share, and a real one.
+expect 2 err "siplb-worker: -r needs -k FILE, the Record-Route key all workers share *" \
+	"$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -r 192.0.2.1:5060
+expect 1 err "siplb-worker: Couldn't read the Record-Route key: $W/short.key: the secret must be 16 to 4096 bytes *" \
+	worker -r 192.0.2.1:5060 -k "$W/short.key"
 
 if [ "$LIB_FAILURES" -ne 0 ]; then
 	log "FAILED: $LIB_FAILURES checks"

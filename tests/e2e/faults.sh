@@ -114,10 +114,12 @@ worker_start() {
 	local i=$1 ns ip pid
 	ns=$(nth "$i" "$TB_NS_BACKENDS")
 	ip=$(nth "$i" "$BACKEND_IPS")
+	# One Record-Route key for all: a restarted worker takes the calls.
+	[ -s "$W/rr.key" ] || head -c 32 /dev/urandom >"$W/rr.key"
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" -d "$DOMAIN" \
-		-r "$VIP_EP" -u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
-		2>>"$W/worker$i.log" </dev/null
+		-r "$VIP_EP" -k "$W/rr.key" -u "$W/users.htdigest" -R "$REALM" \
+		-T "$CLIENT_IP" 2>>"$W/worker$i.log" </dev/null
 	printf -v "WORKER_PID_$i" '%s' "$pid"
 	wait_udp_port "$ns" "$TB_SIP_PORT"
 }

@@ -125,13 +125,14 @@ for f in "$W"/state/*.tmp; do
 done
 
 # The workers start now and keep running through the "reboot" below.
+head -c 32 /dev/urandom >"$W/rr.key"
 WORKER_PIDS=""
 i=0
 for ns in $TB_NS_BACKENDS; do
 	i=$((i + 1))
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
+		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" -k "$W/rr.key" \
 		-u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
 		2>"$W/worker$i.log" </dev/null
 	WORKER_PIDS="$WORKER_PIDS $pid"

@@ -86,12 +86,13 @@ siplbd_start "$CONF" || {
 }
 log "siplbd runs under valgrind (PID $SIPLBD_PID)"
 
+head -c 32 /dev/urandom >"$W/rr.key"
 # shellcheck disable=SC2086 # VG_OPTS: one option per word
 lib_bg WORKER_PID nsenter --net="/run/netns/$TB_NS_BACKENDS" \
 	valgrind $VG_OPTS --log-file="$W/worker.vg" "$WORKER" \
 	-l "$(ep "$BACKEND_IPS" "$TB_SIP_PORT")" -P "$TB_PINDIR" -d "$DOMAIN" \
-	-r "$VIP_EP" -u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
-	2>"$W/worker.log" </dev/null
+	-r "$VIP_EP" -k "$W/rr.key" -u "$W/users.htdigest" -R "$REALM" \
+	-T "$CLIENT_IP" 2>"$W/worker.log" </dev/null
 for _ in $(seq 1 200); do
 	ip netns exec "$TB_NS_BACKENDS" ss -Hlun "sport = :$TB_SIP_PORT" |
 		grep -q . && break

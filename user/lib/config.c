@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "endpoint.h"
+#include "secret_file.h"
 #include "siplb_location.h"
 #include "siplb_guard.h"
 
@@ -294,21 +295,44 @@ static int handle_realm(struct parser *p)
 			   sizeof(p->conf->realm));
 }
 
-/* A relative users file is next to the config, not in the cwd. */
-static int handle_users(struct parser *p)
+/* A relative file is next to the config, not in the cwd. */
+static int config_relative(struct parser *p, const char *kw, char *out,
+			   size_t size)
 {
 	const char *file = p->argv[0], *slash = strrchr(p->name, '/');
-	size_t size = sizeof(p->conf->users_path);
 	int dirlen, n;
 
 	if (file[0] == '/' || !slash)
-		return copy_string(p, "users", file, p->conf->users_path,
-				   size);
+		return copy_string(p, kw, file, out, size);
 	dirlen = (int)(slash - p->name);
-	n = snprintf(p->conf->users_path, size, "%.*s/%s", dirlen, p->name,
-		     file);
+	n = snprintf(out, size, "%.*s/%s", dirlen, p->name, file);
 	if (n < 0 || (size_t)n >= size)
-		return fail(p, "users: path longer than %zu bytes", size - 1);
+		return fail(p, "%s: path longer than %zu bytes", kw, size - 1);
+	return 0;
+}
+
+static int handle_users(struct parser *p)
+{
+	return config_relative(p, "users", p->conf->users_path,
+			       sizeof(p->conf->users_path));
+}
+
+/* Read now, so that -n says whether the workers will be able to. */
+static int handle_dialog_secret(struct parser *p)
+{
+	static struct secret key;	/* large; wiped at once */
+	char why[PATH_MAX + 128];
+	int err;
+
+	err = config_relative(p, "dialog-secret-file",
+			      p->conf->dialog_secret_path,
+			      sizeof(p->conf->dialog_secret_path));
+	if (err)
+		return err;
+	err = secret_load(p->conf->dialog_secret_path, &key, why, sizeof(why));
+	secret_wipe(&key);
+	if (err)
+		return fail(p, "dialog-secret-file: %s", why);
 	return 0;
 }
 
@@ -792,6 +816,7 @@ static const struct directive directives[] = {
 	STRING("users", handle_users),
 	{ .keyword = "event-server", .ctx = CTX_TOP, .min_args = 2,
 	  .max_args = 2, .repeatable = true, .handle = handle_event_server },
+	STRING("dialog-secret-file", handle_dialog_secret),
 	BLOCK("vip", 1, CTX_VIP, true, handle_vip),
 	{ .keyword = "backend", .ctx = CTX_VIP, .min_args = 1, .max_args = 3,
 	  .repeatable = true, .handle = handle_backend },

@@ -134,6 +134,9 @@ struct siplb_conf {
 	char users_path[PATH_MAX];	/* relative ones joined to path's dir */
 	struct conf_event_server event_servers[CONF_EVENT_SERVERS_MAX];
 	size_t nevent_servers;
+	/* The Record-Route token key of the workers (siplb-worker -k);
+	 * "": none. Checked (readable, 16..4096 bytes) when parsed. */
+	char dialog_secret_path[PATH_MAX];
 	struct conf_vip *vips;		/* 1..SIPLB_MAX_VIPS, in file order */
 	size_t nvips;
 	struct {

@@ -450,6 +450,21 @@ bool users_known(const struct users *db, const char *user,
 				    entry_hash(user, realm))] != 0;
 }
 
+size_t users_check_realm(const struct users *db, const char *realm,
+			 users_realm_warn_fn warn, void *ctx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < db->n; i++) {
+		if (!strcmp(db->entries[i].realm, realm))
+			n++;
+		else if (warn)
+			warn(ctx, db->entries[i].line, db->entries[i].user,
+			     db->entries[i].realm);
+	}
+	return n;
+}
+
 size_t users_count(const struct users *db)
 {
 	return db ? db->n : 0;

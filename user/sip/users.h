@@ -71,6 +71,17 @@ bool users_known(const struct users *db, const char *user,
 
 size_t users_count(const struct users *db);
 
+/*
+ * The file against the realm it is used for: warn(ctx, line, user, realm)
+ * for each line of another realm (those users can never log in), in file
+ * order. Returns how many users are of realm: 0 means nobody can, and
+ * siplbd -n, siplbd and the worker refuse such a file.
+ */
+typedef void (*users_realm_warn_fn)(void *ctx, unsigned int line,
+				    const char *user, const char *realm);
+size_t users_check_realm(const struct users *db, const char *realm,
+			 users_realm_warn_fn warn, void *ctx);
+
 /* Wipe and free; NULL is fine. */
 void users_free(struct users *db);
 

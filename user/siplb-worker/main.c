@@ -4,7 +4,7 @@
  * proxy over UDP (proxy.c) that routes calls to the contacts siplbd
  * registered, read from the pinned siplb_location map.
  *
- *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT]
+ *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT -k FILE]
  *		     [-c CONFIG] [-T PREFIX]... [-s ADDR:PORT|off]
  *		     [-u USERS_FILE] [-R REALM]
  *		     [-C SECONDS] [-t MAX] [-v]
@@ -24,13 +24,19 @@
  * name the maps it holds, and follows them if they were made anew.
  *
  * The users file (-u, or siplb.conf's `users`), the one siplbd reads,
- * tells which users exist (404 for a stranger, 480 for a user with no
- * binding now) and authenticates callers: the routing policy
- * (caller_auth.h) is siplb.conf's policy block and guard trunks with -c,
- * and the same secure defaults without (caller-auth on, relay off,
- * inbound from-anyone, no trunk); -T adds trunk prefixes. Caller authentication cannot work
+ * authenticates callers: the routing policy (caller_auth.h) is
+ * siplb.conf's policy block and guard trunks with -c, and the same secure
+ * defaults without (caller-auth on, relay off, inbound from-anyone, no
+ * trunk); -T adds trunk prefixes. Caller authentication cannot work
  * without a users file, so the worker refuses to start without one
- * unless siplb.conf says `caller-auth off`. -u and -R override -c.
+ * unless siplb.conf says `caller-auth off`. -u and -R override -c. A
+ * stranger and a user with no binding now both get 480 (no enumeration;
+ * the counters tell them apart).
+ *
+ * The Record-Route key (-k, siplb.conf's dialog-secret-file) is the one
+ * every worker shares: a dialog set up through one worker goes on through
+ * any other (rr_token.h). It is required with -r: a per-process key
+ * would make the other workers refuse the dialog's BYE.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -85,6 +91,7 @@ struct worker {
 	/* Trunk prefixes: the config's, then -T's. */
 	struct siplb_trunk_key trunks[SIPLB_TRUNKS_SIZE];
 	size_t ntrunks;
+	struct secret rr_key;
 };
 
 static struct proxy proxy;	/* large: buffers inside */
@@ -94,7 +101,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN "
-		"[-r HOST:PORT] [-c CONFIG]\n"
+		"[-r HOST:PORT -k FILE] [-c CONFIG]\n"
 		"                    [-T PREFIX]... [-s ADDR:PORT|off] "
 		"[-u USERS_FILE] [-R REALM]\n"
 		"                    [-C SECONDS] [-t MAX_TXNS] "
@@ -104,6 +111,8 @@ static void usage(FILE *out)
 		"  -d DOMAIN      the domain of the registered AORs\n"
 		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
 		"                 host name is looked up once, at start-up\n"
+		"  -k FILE        the Record-Route token key every worker shares\n"
+		"                 (siplb.conf's dialog-secret-file; needed with -r)\n"
 		"  -c CONFIG      siplb.conf: its users, realm, auth, guard trunks\n"
 		"                 and policy block (default: caller-auth on,\n"
 		"                 relay off, inbound from-anyone, no trunk)\n"
@@ -117,9 +126,9 @@ static void usage(FILE *out)
 		"                 network and the VIP itself still get the\n"
 		"                 backend address. off: always the backend\n"
 		"                 address (the balancer's SNAT rewrites it)\n"
-		"  -u FILE        siplbd's users file: authenticates callers (407),\n"
-		"                 404 for unknown users, 480 for known ones with\n"
-		"                 no binding; required unless caller-auth off\n"
+		"  -u FILE        siplbd's users file: authenticates callers (407);\n"
+		"                 480 for a user with no binding, known or not;\n"
+		"                 required unless caller-auth off\n"
 		"  -R REALM       the realm of the users in FILE (default: the\n"
 		"                 config's realm, else DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
@@ -238,6 +247,15 @@ static void publish(struct worker *w, enum siplb_worker_state state)
 		log_debug("publishing counters: %s", strerror(errno));
 }
 
+static void warn_realm(void *ctx, unsigned int line, const char *user,
+		       const char *realm)
+{
+	struct worker *w = ctx;
+
+	log_warnx("%s:%u: user '%s' is of realm '%s', not '%s': ignored",
+		  w->users_path, line, user, realm, proxy.realm);
+}
+
 /* (Re)read the users file; on error keep the list we have. */
 static int load_users(struct worker *w)
 {
@@ -248,6 +266,12 @@ static int load_users(struct worker *w)
 		return 0;
 	if (users_load(w->users_path, &db, err, sizeof(err))) {
 		log_warnx("%s%s", err, w->users ? "; keeping the old list" : "");
+		return -EINVAL;
+	}
+	if (!users_check_realm(db, proxy.realm, warn_realm, w)) {
+		log_warnx("%s: no user of realm '%s'%s", w->users_path,
+			  proxy.realm, w->users ? "; keeping the old list" : "");
+		users_free(db);
 		return -EINVAL;
 	}
 	users_free(w->users);
@@ -431,6 +455,7 @@ static void worker_close(struct worker *w)
 	vip_source_close(&w->vip);
 	users_free(w->users);
 	w->users = NULL;
+	secret_wipe(&w->rr_key);
 	conf_free(w->conf);
 	w->conf = NULL;
 }
@@ -530,7 +555,7 @@ int main(int argc, char **argv)
 {
 	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
 	const char *rr_text = NULL, *realm = NULL, *conf_path = NULL;
-	const char *source_text = NULL;
+	const char *source_text = NULL, *key_path = NULL;
 	struct worker w = {
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
@@ -545,7 +570,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	vip_source_init(&w.vip);
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:u:R:C:t:e:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:k:u:R:C:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -576,6 +601,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			source_text = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
 			break;
 		case 'u':
 			w.users_path = optarg;
@@ -638,6 +666,14 @@ int main(int argc, char **argv)
 	log_init("siplb-worker", level);
 	if (conf_path && load_config(&w, conf_path))
 		goto cleanup;
+	if (!key_path && w.conf && w.conf->dialog_secret_path[0])
+		key_path = w.conf->dialog_secret_path;
+	if (rr_text && !key_path) {
+		fprintf(stderr, "siplb-worker: -r needs -k FILE, the Record-Route "
+			"key all workers share (or -c with dialog-secret-file)\n");
+		ret = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
 	if (!w.users_path && !(w.conf && !w.conf->policy.caller_auth)) {
 		log_warnx("caller authentication needs the users file: give "
 			  "-u FILE or -c CONFIG (or set caller-auth off in "
@@ -665,6 +701,14 @@ int main(int argc, char **argv)
 		ret = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
+	if (key_path) {
+		char why[PATH_MAX + 128];
+
+		if (secret_load(key_path, &w.rr_key, why, sizeof(why))) {
+			log_warnx("Couldn't read the Record-Route key: %s", why);
+			goto cleanup;
+		}
+	}
 	if (open_maps(&w, pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
@@ -680,6 +724,7 @@ int main(int argc, char **argv)
 	}
 	proxy_up = true;
 	proxy.realm = realm ? realm : w.conf ? w.conf->realm : self.domain;
+	proxy.rr_key = key_path ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
 	if (events_from_conf(&events, w.conf))
 		goto cleanup;

@@ -33,8 +33,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "endpoint.h"
 #include "log.h"
+#include "option_tags.h"
 #include "proxy.h"
+#include "rr_token.h"
 
 /* Scratch parses of messages we keep (single-threaded). */
 static struct sip_msg kept_msg, built_msg;
@@ -55,6 +58,7 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	p->users = NULL;
 	p->realm = NULL;
 	p->auth = NULL;
+	p->rr_key = NULL;
 	p->timer_c_ms = PROXY_TIMER_C;
 	memset(&p->events, 0, sizeof(p->events));
 	p->self = *self;
@@ -275,24 +279,33 @@ static bool user_known(const struct proxy *p, const struct sip_uri *u)
 	return users_known(p->users, user, p->realm);
 }
 
-/* The Request-URI names one of our users: ask the location map. */
+/* No such user, or no binding now: the same answer (no enumeration). */
+static void route_unavailable(struct proxy *p, struct route *r, bool known)
+{
+	if (known)
+		p->stats.unavailable++;
+	else
+		p->stats.not_found++;
+	route_fail(r, p->users ? 480 : 404, NULL);
+}
+
+/*
+ * The Request-URI names one of our users: ask the location map. A user
+ * the users file does not know is looked up all the same, so that the
+ * answer takes as long as for a user who is offline (docs/SECURITY.md).
+ */
 static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 			     const struct proxy_now *now, struct route *r)
 {
 	static struct location_set set;
 	int n, err, order[TXN_FORK_MAX];
 	char aor[SIPLB_AOR_MAX];
+	bool known = !p->users || user_known(p, &m->ruri);
 	size_t i;
 
-	if (p->users && !user_known(p, &m->ruri)) {
-		p->stats.not_found++;
-		route_fail(r, 404, NULL);
-		return;
-	}
 	n = proxy_aor(&m->ruri, NULL, aor, sizeof(aor));
 	if (n < 0) {
-		p->stats.not_found++;
-		route_fail(r, 404, NULL);
+		route_unavailable(p, r, false);
 		return;
 	}
 	err = location_read(&p->loc, aor, n, now->real_s, &set);
@@ -311,17 +324,12 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 		route_fail(r, 500, NULL);
 		return;
 	}
-	r->n = proxy_order_bindings(&set, order, TXN_FORK_MAX);
+	r->n = known ? proxy_order_bindings(&set, order, TXN_FORK_MAX) : 0;
 	if (r->n == 0) {
 		/* Without a users list, no binding reads as "not found". */
-		log_debug("%s has no binding", aor);
-		if (p->users) {
-			p->stats.unavailable++;
-			route_fail(r, 480, NULL);
-		} else {
-			p->stats.not_found++;
-			route_fail(r, 404, NULL);
-		}
+		log_debug("%s has no binding%s", aor, known ? "" :
+			  " (not in the users file)");
+		route_unavailable(p, r, known);
 		return;
 	}
 	for (i = 0; i < r->n; i++) {
@@ -386,10 +394,47 @@ static bool drop_own_source(struct proxy *p, struct route *r,
 	return true;
 }
 
+/*
+ * An in-dialog request (To tag) is routed only along a route set we made:
+ * its first Route element is ours and carries the token of its dialog
+ * (rr_token.h). Without a Route of ours it may only go to a local user.
+ * Anything else is a forged route set, a relay attempt: 403.
+ */
+static bool dialog_route_ok(struct proxy *p, const struct sip_msg *m,
+			    const struct sip_contact *ours)
+{
+	struct sip_slice tok;
+
+	if (!m->to.tag.len)
+		return true;
+	if (!ours)
+		return proxy_uri_is_ours(&p->self, &m->ruri) &&
+		       m->ruri.user.len;
+	return p->rr_key &&
+	       !sip_param_get(ours->addr.uri.params, RR_TOKEN_PARAM, &tok) &&
+	       rr_token_check(p->rr_key, m, tok);
+}
+
+static void refuse_forged(struct proxy *p, const struct sip_msg *m,
+			  const struct siplb_endpoint *from, struct route *r)
+{
+	char src[ENDPOINT_STRLEN];
+
+	p->stats.dialog_forged++;
+	log_info("refused %.*s from %s (From %.*s): in-dialog request "
+		 "without a valid Record-Route token of ours",
+		 (int)m->method.len, m->method.p,
+		 from ? endpoint_format(from, src, sizeof(src)) : "-",
+		 (int)m->from.uri_text.len, m->from.uri_text.p);
+	route_fail(r, 403, "Forbidden (not a route set of ours)");
+}
+
 static void route_request(struct proxy *p, const struct sip_msg *m,
+			  const struct siplb_endpoint *from,
 			  const struct proxy_now *now, struct route *r)
 {
 	struct sip_contact el[2];
+	bool ours;
 	int n;
 
 	memset(r, 0, sizeof(*r));
@@ -397,7 +442,12 @@ static void route_request(struct proxy *p, const struct sip_msg *m,
 		route_fail(r, 400, "Bad Route");
 		return;
 	}
-	if (n > 0 && proxy_uri_is_ours(&p->self, &el[0].addr.uri)) {
+	ours = n > 0 && proxy_uri_is_ours(&p->self, &el[0].addr.uri);
+	if (!dialog_route_ok(p, m, ours ? &el[0] : NULL)) {
+		refuse_forged(p, m, from, r);
+		return;
+	}
+	if (ours) {
 		r->pop_route = true;	/* loose routing: our Record-Route */
 		memmove(&el[0], &el[1], sizeof(el[0]));
 		n--;
@@ -456,6 +506,7 @@ static bool starts_dialog(const struct sip_msg *m)
 
 /* ACK for a 2xx (or anything without a record): 16.11, no state. */
 static void forward_stateless(struct proxy *p, const struct sip_msg *m,
+			      const struct siplb_endpoint *from,
 			      const struct proxy_now *now)
 {
 	char branch[PROXY_BRANCH_MAX];
@@ -463,7 +514,7 @@ static void forward_stateless(struct proxy *p, const struct sip_msg *m,
 	struct route r;
 	int n;
 
-	route_request(p, m, now, &r);
+	route_request(p, m, from, now, &r);
 	if (r.status) {
 		p->stats.dropped++;	/* an ACK is never answered */
 		return;
@@ -491,6 +542,7 @@ static struct txn *invite_txn_of(struct proxy *p, const struct sip_msg *m)
 }
 
 static void on_ack(struct proxy *p, const struct sip_msg *m,
+		   const struct siplb_endpoint *from,
 		   const struct proxy_now *now)
 {
 	struct txn *t = invite_txn_of(p, m);
@@ -505,7 +557,7 @@ static void on_ack(struct proxy *p, const struct sip_msg *m,
 		}
 		return;
 	}
-	forward_stateless(p, m, now);
+	forward_stateless(p, m, from, now);
 }
 
 /* Send CANCEL for the INVITE we forwarded (9.1: same branch). */
@@ -600,7 +652,7 @@ static int client_start(struct proxy *p, struct txn *c,
 			const struct route_target *to, const char *alias,
 			const struct proxy_now *now)
 {
-	char branch[PROXY_BRANCH_MAX];
+	char branch[PROXY_BRANCH_MAX], tok[RR_TOKEN_LEN + 1];
 	struct proxy_fwd f = {};
 	int n;
 
@@ -610,6 +662,8 @@ static int client_start(struct proxy *p, struct txn *c,
 	f.pop_route = r->pop_route;
 	f.ruri = to->new_ruri ? to->ruri : NULL;
 	f.record_route = p->self.has_rr && starts_dialog(m);
+	if (f.record_route && p->rr_key && !rr_token_make(p->rr_key, m, tok))
+		f.rr_token = tok;
 	n = proxy_build_request(&p->self, m, &f, p->out, sizeof(p->out));
 	if (n < 0)
 		return n == -ENOSPC ? 513 : 500;
@@ -704,6 +758,38 @@ static bool caller_allowed(struct proxy *p, struct txn *t,
 	return false;
 }
 
+/*
+ * 16.3 step 5 (id SIP_HDR_PROXY_REQUIRE) or 8.2.2.3 (SIP_HDR_REQUIRE,
+ * where we are the UAS): 420 listing the option-tags we do not support
+ * (option_tags.h), 400 for a list that is not one. true if answered. A
+ * proxy passes Require on untouched: it is the UAS's to judge.
+ */
+static bool refuse_extensions(struct proxy *p, struct txn *t,
+			      const struct sip_msg *m, enum sip_hdr_id id,
+			      const struct proxy_now *now)
+{
+	static char extra[1024];
+	char src[ENDPOINT_STRLEN];
+	int n = sip_unsupported_tags(m, id, extra, sizeof(extra));
+
+	if (!n)
+		return false;
+	p->stats.bad_extension++;
+	log_info("refused %.*s from %s (From %.*s): %s %s",
+		 (int)m->method.len, m->method.p,
+		 endpoint_format(&t->up, src, sizeof(src)),
+		 (int)m->from.uri_text.len, m->from.uri_text.p,
+		 sip_hdr_name(id), n > 0 ? "names an extension we lack" :
+		 "is malformed");
+	if (n > 0)
+		respond(p, t, m, &t->up, 420, NULL, extra, now);
+	else
+		respond(p, t, m, &t->up, n == -EINVAL ? 400 : 420,
+			n == -EINVAL ? "Bad Request (option-tags)" : NULL,
+			NULL, now);
+	return true;
+}
+
 /* The checks of 16.3 that the parser has not made, then route. */
 static void on_new_request(struct proxy *p, struct txn *t,
 			   const struct sip_msg *m,
@@ -721,19 +807,8 @@ static void on_new_request(struct proxy *p, struct txn *t,
 		respond(p, t, m, &t->up, 482, NULL, NULL, now);
 		return;
 	}
-	if (sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE)) {
-		/* We support no extension (16.3 step 5). */
-		static char extra[1024];
-		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE);
-
-		snprintf(extra, sizeof(extra), "Unsupported: %.*s\r\n",
-			 (int)h->value.len, h->value.p);
-		if (memchr(h->value.p, '\n', h->value.len))
-			extra[0] = '\0';	/* folded: leave it out */
-		respond(p, t, m, &t->up, 420, NULL, extra[0] ? extra : NULL,
-			now);
+	if (refuse_extensions(p, t, m, SIP_HDR_PROXY_REQUIRE, now))
 		return;
-	}
 	if (sip_slice_eq_str(m->method, "REGISTER")) {
 		respond(p, t, m, &t->up, 403,
 			"Forbidden (register with the balancer)", NULL, now);
@@ -741,7 +816,11 @@ static void on_new_request(struct proxy *p, struct txn *t,
 	}
 	if (!caller_allowed(p, t, m, now))
 		return;
-	route_request(p, m, now, &r);
+	route_request(p, m, &t->up, now, &r);
+	/* A 200 made here answers as the UAS: Require is ours to check. */
+	if (r.status == 200 &&
+	    refuse_extensions(p, t, m, SIP_HDR_REQUIRE, now))
+		return;
 	if (r.status) {
 		respond(p, t, m, &t->up, r.status, r.reason, r.extra, now);
 		return;
@@ -765,7 +844,7 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 
 	p->stats.requests[method]++;
 	if (method == SIPLB_WM_ACK) {
-		on_ack(p, m, now);
+		on_ack(p, m, from, now);
 		return;
 	}
 	if (method == SIPLB_WM_CANCEL) {
@@ -795,7 +874,7 @@ static void on_request(struct proxy *p, const struct sip_msg *m,
 		 * dialog (BYE, re-INVITE) goes on statelessly (16.11); a
 		 * new one is refused for now. */
 		if (m->to.tag.len)
-			forward_stateless(p, m, now);
+			forward_stateless(p, m, from, now);
 		else
 			respond(p, NULL, m, from, 503, NULL,
 				"Retry-After: 5\r\n", now);

@@ -19,6 +19,7 @@
 #include "location.h"
 #include "siplb_worker.h"
 #include "proxy_msg.h"
+#include "secret_file.h"
 #include "users.h"
 #include "txn_table.h"
 
@@ -48,12 +49,16 @@ struct proxy {
 	struct location loc;	/* only bindings_fd and max_contacts */
 	struct txn_table txns;
 	/* Who may have bindings (the registrar's users file, NULL: not
-	 * known): tells 404, no such user, from 480, not registered now. */
+	 * known). Only counted: a stranger and a user with no binding now
+	 * both get 480, so that a scanner cannot list our users. */
 	const struct users *users;
 	const char *realm;
 	/* Who may send new requests (caller_auth.h); NULL: everyone, for
 	 * tests of routing alone. The worker always sets one. */
 	struct caller_auth *auth;
+	/* The cluster's Record-Route key (NULL: none). Without one an
+	 * in-dialog request is forwarded only to a local user. */
+	const struct secret *rr_key;
 	/* Timer C: how long an INVITE may ring before we CANCEL it and
 	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
 	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */

@@ -155,8 +155,10 @@ int proxy_build_request(const struct proxy_self *self,
 		out_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n", self->host,
 			self->port, f->branch);
 	if (f->record_route)
-		out_fmt(&w, "Record-Route: <sip:%s:%u;lr>\r\n", self->rr_host,
-			self->rr_port);
+		out_fmt(&w, "Record-Route: <sip:%s:%u;lr%s%s>\r\n",
+			self->rr_host, self->rr_port,
+			f->rr_token ? ";tok=" : "",
+			f->rr_token ? f->rr_token : "");
 	for (i = 0; i < req->nhdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 

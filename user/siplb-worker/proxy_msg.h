@@ -77,6 +77,7 @@ struct proxy_fwd {
 	const char *branch;	/* branch of our Via */
 	bool pop_route;		/* drop the first Route element (ours) */
 	bool record_route;	/* add Record-Route <sip:RR;lr> (needs has_rr) */
+	const char *rr_token;	/* ...with ";tok=" this (rr_token.h); NULL: no */
 	const char *alias;	/* add to the first Contact URI; NULL, "": no */
 };
 

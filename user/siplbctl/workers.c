@@ -34,7 +34,7 @@ static void row_print(FILE *out, const char *addr,
 	const struct siplb_worker_counters *c = &w->c;
 
 	fprintf(out, "%-24s %7u %-8s %7llu %7llu %7llu %7llu %6llu %7llu "
-		"%6llu %6llu %6llu %8u\n", addr, w->pid, state_of(w, now),
+		"%6llu %6llu %6llu %7llu %8u\n", addr, w->pid, state_of(w, now),
 		(unsigned long long)c->requests[SIPLB_WM_INVITE],
 		(unsigned long long)c->requests[SIPLB_WM_ACK],
 		(unsigned long long)c->requests[SIPLB_WM_BYE],
@@ -46,7 +46,9 @@ static void row_print(FILE *out, const char *addr,
 				     c->responses_out[6]),
 		(unsigned long long)c->local_answers,
 		(unsigned long long)c->timeouts,
-		(unsigned long long)c->dropped, w->pending);
+		(unsigned long long)c->dropped,
+		(unsigned long long)(c->dialog_forged + c->bad_extension),
+		w->pending);
 }
 
 static void classes_json(FILE *out, const char *name, const __u64 *v)
@@ -98,9 +100,9 @@ int workers_print(const struct lb_maps *m, FILE *out, bool json)
 		fprintf(out, "{\"workers\":[");
 	else
 		fprintf(out, "%-24s %7s %-8s %7s %7s %7s %7s %6s %7s %6s %6s "
-			"%6s %8s\n", "worker", "pid", "state", "INVITE", "ACK",
-			"BYE", "CANCEL", "2xx", "3-6xx", "local", "tmout",
-			"drop", "pending");
+			"%6s %7s %8s\n", "worker", "pid", "state", "INVITE",
+			"ACK", "BYE", "CANCEL", "2xx", "3-6xx", "local", "tmout",
+			"drop", "refused", "pending");
 	err = bpf_map_get_next_key(m->workers, NULL, &next);
 	while (!err) {
 		key = next;
@@ -121,7 +123,9 @@ int workers_print(const struct lb_maps *m, FILE *out, bool json)
 		fprintf(out, "],\"count\":%d}\n", n);
 	else
 		fprintf(out, "%d workers (2xx, 3-6xx: final responses sent "
-			"upstream; local: answered by the worker itself)\n", n);
+			"upstream; local: answered by the worker itself; "
+			"refused: forged in-dialog requests and unsupported "
+			"extensions, -j for each)\n", n);
 	return 0;
 }
 

@@ -49,6 +49,34 @@ size_t daemon_user_count(const struct siplbd *d)
 	return d->users ? users_count(d->users) : 0;
 }
 
+static void warn_realm(void *ctx, unsigned int line, const char *user,
+		       const char *realm)
+{
+	const struct siplb_conf *conf = ctx;
+
+	log_warnx("%s:%u: user '%s' is of realm '%s', not '%s': that user "
+		  "cannot log in", conf->users_path, line, user, realm,
+		  conf->realm);
+}
+
+/* A users file with nobody of our realm: every login would fail (and
+ * get the phones blocked). -EINVAL with why; warnings for the others. */
+static int check_users_realm(const struct siplb_conf *conf,
+			     const struct users *users, char *why,
+			     size_t whylen)
+{
+	if (users_check_realm(users, conf->realm, warn_realm, (void *)conf))
+		return 0;
+	int n = snprintf(why, whylen, "%s: no user of realm '%.128s' (the "
+			 "realm directive): nobody could register",
+			 conf->users_path, conf->realm);
+
+	if (n < 0 || (size_t)n >= whylen)
+		snprintf(why, whylen, "the users file has no user of realm "
+			 "'%.128s'", conf->realm);
+	return -EINVAL;
+}
+
 /* Read and check the configuration and the users file; touch nothing. */
 static int load_conf(const char *path, struct siplb_conf **conf,
 		     struct users **users)
@@ -62,6 +90,13 @@ static int load_conf(const char *path, struct siplb_conf **conf,
 		return ret;
 	}
 	ret = users_load((*conf)->users_path, users, err, sizeof(err));
+	if (!ret) {
+		ret = check_users_realm(*conf, *users, err, sizeof(err));
+		if (ret) {
+			users_free(*users);
+			*users = NULL;
+		}
+	}
 	if (ret) {
 		log_warnx("%s", err);
 		conf_free(*conf);
@@ -577,6 +612,8 @@ static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
 	if (!err)
 		err = users_load(rp->conf->users_path, &rp->users, why,
 				 whylen);
+	if (!err)
+		err = check_users_realm(rp->conf, rp->users, why, whylen);
 	if (err)
 		return err;
 	if (strcmp(rp->conf->pin_dir, d->conf->pin_dir) ||

@@ -41,6 +41,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "nonce.h"
+#include "option_tags.h"
 #include "registrar.h"
 #include "siplb_hash.h"
 #include "users.h"
@@ -218,6 +219,39 @@ static int find_credentials(struct reg_ctx *c, char *buf, size_t bufsz,
 	return first_err;
 }
 
+/* A HA1 of the right length for alg that is nobody's (it is never
+ * accepted: the caller fails a stranger whatever it computes). */
+static const char *dummy_ha1(enum digest_alg alg, char buf[DIGEST_HEX_SIZE])
+{
+	size_t n = digest_alg_hexlen(alg);
+
+	memset(buf, '0', n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * RFC 3261 8.2.2.3, before anything of the REGISTER is acted on: 420
+ * with the option-tags of Require we do not support (option_tags.h).
+ * Returns 0, or the length of the response written.
+ */
+static int check_require(struct reg_ctx *c)
+{
+	char extra[1024], src[ENDPOINT_STRLEN];
+	int n = sip_unsupported_tags(c->req, SIP_HDR_REQUIRE, extra,
+				     sizeof(extra));
+
+	if (!n)
+		return 0;
+	log_info("REGISTER from %s refused: Require %s",
+		 endpoint_format(c->source, src, sizeof(src)),
+		 n > 0 ? "names an extension we lack" : "is malformed");
+	if (n == -EINVAL)
+		return reply_bad(c, 400, "Bad Request (option-tags)");
+	c->r->stats.bad_extension++;
+	return reply(c, 420, NULL, n > 0 ? extra : NULL);
+}
+
 /*
  * Step 2. Returns 0 when authenticated, else the length of the response
  * already written (401/400), or -errno.
@@ -225,7 +259,7 @@ static int find_credentials(struct reg_ctx *c, char *buf, size_t bufsz,
 static int authenticate(struct reg_ctx *c)
 {
 	struct registrar *r = c->r;
-	char buf[AUTH_VALUE_MAX + 1], user[256] = "";
+	char buf[AUTH_VALUE_MAX + 1], user[256] = "", dummy[DIGEST_HEX_SIZE];
 	struct digest_creds creds;
 	enum nonce_verdict verdict;
 	struct siplb_addr src;
@@ -267,9 +301,12 @@ static int authenticate(struct reg_ctx *c)
 	if (creds.username.len >= sizeof(user))
 		goto failed;
 	memcpy(user, creds.username.s, creds.username.len + 1);
+	/* A stranger's answer is checked against a dummy HA1 all the same,
+	 * so that the time does not tell users from strangers. */
 	ha1 = users_find(r->users, user, r->conf.realm, creds.alg);
-	if (!ha1 || digest_verify(&creds, c->req->method.p, c->req->method.len,
-				  ha1) != 0)
+	if (digest_verify(&creds, c->req->method.p, c->req->method.len,
+			  ha1 ? ha1 : dummy_ha1(creds.alg, dummy)) != 0 ||
+	    !ha1)
 		goto failed;
 
 	err = nonce_replay_use(r->replay, &id, creds.has_qop ? creds.nc_value : 1,
@@ -794,6 +831,9 @@ int registrar_handle(struct registrar *r, const struct sip_msg *req,
 
 	r->stats.requests++;
 	make_to_tag(&c);
+	ret = check_require(&c);
+	if (ret)
+		return ret;
 	if (req->ruri.scheme != SIP_URI_SIP && req->ruri.scheme != SIP_URI_SIPS)
 		return reply_bad(&c, 416, NULL);
 	err = take_aor(&c);

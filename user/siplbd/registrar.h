@@ -38,6 +38,7 @@ struct registrar_conf {
 	X(replayed, "nonce count reused (refused with a new challenge)")      \
 	X(forbidden, "answered 403")                                          \
 	X(bad_request, "answered 400, 416 or 505")                            \
+	X(bad_extension, "answered 420: Require names an extension we lack")  \
 	X(too_brief, "answered 423 Interval Too Brief")                       \
 	X(out_of_order, "answered 500: CSeq not above the binding's")         \
 	X(full, "answered 503: location map full")                          \
