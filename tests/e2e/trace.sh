@@ -43,6 +43,7 @@ trace_start() {
 	die "siplbctl trace did not start: $(cat "$out.err")"
 }
 
+tpid=""
 uas_start
 
 # 1. Trace everything to the VIP during the calls.
