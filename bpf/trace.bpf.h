@@ -96,9 +96,8 @@ static __always_inline void trace_capture(struct xdp_md *ctx,
  * The packet's verdict is settled: counted under stat, returned as action.
  * Called once per packet, after the counter has moved.
  */
-static __always_inline void trace_verdict(struct xdp_md *ctx,
-					  const struct pkt *pkt, int stat,
-					  int action)
+static __always_inline void
+trace_verdict(struct xdp_md *ctx, const struct pkt *pkt, int stat, int action)
 {
 	struct siplb_trace_event *ev;
 	struct siplb_trace_cfg *cfg;

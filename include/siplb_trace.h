@@ -17,7 +17,7 @@
 /* Bytes of each traced frame copied into its event (and the pcap). */
 #define SIPLB_TRACE_SNAPLEN	256
 
-/* The ring buffer: a power of two of pages; some 780 events of 336 bytes
+/* The ring buffer: a power of two of pages; some 760 events of 336 bytes
  * wait for siplbctl before new ones are lost (and counted). */
 #define SIPLB_TRACE_RING_SIZE	(256 * 1024)
 

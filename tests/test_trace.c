@@ -34,9 +34,9 @@
 
 static struct xdp_fixture fix;
 
-#define CLIENT_PORT	5070
-#define STRANGER4	"10.10.1.3"
-#define MAX_EVENTS	4096
+#define CLIENT_PORT 5070
+#define STRANGER4 "10.10.1.3"
+#define MAX_EVENTS 4096
 
 static struct siplb_trace_event events[MAX_EVENTS];
 static int nevents;
@@ -55,8 +55,8 @@ static void collect(void)
 	struct ring_buffer *rb;
 
 	nevents = 0;
-	rb = ring_buffer__new(bpf_map__fd(fix.skel->maps.siplb_trace),
-			      on_event, NULL, NULL);
+	rb = ring_buffer__new(bpf_map__fd(fix.skel->maps.siplb_trace), on_event,
+			      NULL, NULL);
 	if (!ASSERT_TRUE(rb != NULL, "open the ring buffer"))
 		return;
 	ring_buffer__consume(rb);
@@ -67,8 +67,10 @@ static void trace_set(const struct siplb_trace_cfg *cfg)
 {
 	__u32 zero = 0;
 
-	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(fix.skel->maps.siplb_trace_cfg),
-				      &zero, cfg, BPF_ANY), "write trace cfg");
+	ASSERT_OK(
+		bpf_map_update_elem(bpf_map__fd(fix.skel->maps.siplb_trace_cfg),
+				    &zero, cfg, BPF_ANY),
+		"write trace cfg");
 }
 
 static __u64 trace_lost(void)
@@ -82,13 +84,16 @@ static __u64 trace_lost(void)
 }
 
 /* A SIP message with `callid` from src to dst:5060. */
-static size_t sip_frame(__u8 *buf, int family, const char *src,
-			const char *dst, const char *start, const char *callid)
+static size_t sip_frame(__u8 *buf, int family, const char *src, const char *dst,
+			const char *start, const char *callid)
 {
 	char payload[1024], line[128];
 	struct pkt_spec spec = {
-		.family = family, .src = src, .dst = dst,
-		.sport = CLIENT_PORT, .dport = FIX_SIP_PORT,
+		.family = family,
+		.src = src,
+		.dst = dst,
+		.sport = CLIENT_PORT,
+		.dport = FIX_SIP_PORT,
 		.payload = payload,
 	};
 
@@ -100,7 +105,7 @@ static size_t sip_frame(__u8 *buf, int family, const char *src,
 /* What one run did: the verdict, the one counter that moved, the output. */
 struct ran {
 	struct xdp_result res;
-	int stat;		/* -1: none or several moved */
+	int stat; /* -1: none or several moved */
 	__u8 in[PKT_MAX];
 	size_t in_len;
 };
@@ -112,8 +117,8 @@ static void run(struct ran *r, int ifindex)
 
 	r->stat = -1;
 	if (!ASSERT_OK(fixture_stats(&fix, before), "read counters") ||
-	    !ASSERT_OK(fixture_run(&fix, ifindex, r->in, r->in_len, 1,
-				   &r->res), "BPF_PROG_TEST_RUN") ||
+	    !ASSERT_OK(fixture_run(&fix, ifindex, r->in, r->in_len, 1, &r->res),
+		       "BPF_PROG_TEST_RUN") ||
 	    !ASSERT_OK(fixture_stats(&fix, after), "read counters"))
 		return;
 	for (i = 0; i < SIPLB_STAT_MAX; i++) {
@@ -130,8 +135,8 @@ static void expect_event(const struct siplb_trace_event *ev,
 {
 	struct pkt_view v;
 	struct siplb_endpoint src, dst;
-	__u32 cap = r->res.out_len < SIPLB_TRACE_SNAPLEN ?
-		    r->res.out_len : SIPLB_TRACE_SNAPLEN;
+	__u32 cap = r->res.out_len < SIPLB_TRACE_SNAPLEN ? r->res.out_len :
+							   SIPLB_TRACE_SNAPLEN;
 
 	testlib_report(ev->reason == r->stat, __FILE__, __LINE__, what,
 		       "event reason %s, the counter that moved %s",
@@ -146,7 +151,8 @@ static void expect_event(const struct siplb_trace_event *ev,
 	ASSERT_MEM_EQ(&ev->dst, &dst, sizeof(dst), "event dest. as received");
 	ASSERT_EQ(ev->pkt_len, r->res.out_len, "event frame length");
 	ASSERT_EQ(ev->cap_len, cap, "event captured length");
-	ASSERT_MEM_EQ(ev->data, r->res.out, cap, "event holds the frame as sent");
+	ASSERT_MEM_EQ(ev->data, r->res.out, cap,
+		      "event holds the frame as sent");
 	ASSERT_EQ(ev->payload_off, v.payload_off, "event payload offset");
 	if (callid)
 		ASSERT_EQ(ev->callid_hash,
@@ -161,7 +167,7 @@ TEST(off_no_events)
 	struct ran r;
 
 	trace_set(&off);
-	collect();	/* whatever an earlier test left */
+	collect(); /* whatever an earlier test left */
 	r.in_len = sip_frame(r.in, 4, FIX_CLIENT4, FIX_VIP4,
 			     "INVITE sip:bob@example.com SIP/2.0", "off-1@h");
 	run(&r, fix.ifindex_client);
@@ -179,7 +185,8 @@ TEST(on_every_packet_event_matches_counter)
 	} cases[] = {
 		{ FIX_VIP4, "INVITE sip:bob@example.com SIP/2.0", "all-1@h" },
 		{ FIX_VIP4, "SIP/2.0 200 OK", "all-2@h" },
-		{ FIX_VIP_EMPTY, "INVITE sip:bob@example.com SIP/2.0", "all-3@h" },
+		{ FIX_VIP_EMPTY, "INVITE sip:bob@example.com SIP/2.0",
+		  "all-3@h" },
 		{ FIX_VIP_LOCAL, "BYE sip:bob@example.com SIP/2.0", "all-4@h" },
 		{ FIX_VIP4, "REGISTER sip:example.com SIP/2.0", "all-5@h" },
 		{ "10.10.1.1", "OPTIONS sip:x SIP/2.0", "all-6@h" },
@@ -208,8 +215,10 @@ TEST(on_every_packet_event_matches_counter)
 			     cases[i].start);
 		trace_start_line(&events[i], start, sizeof(start));
 		ASSERT_TRUE(!strncmp(start, cases[i].start, 16) &&
-			    strlen(start) == (strlen(cases[i].start) < 16 ?
-					      strlen(cases[i].start) : 16),
+				    strlen(start) ==
+					    (strlen(cases[i].start) < 16 ?
+						     strlen(cases[i].start) :
+						     16),
 			    "start line: its first 16 bytes");
 		if (r[i].stat == SIPLB_STAT_STEER_REDIRECT) {
 			struct pkt_view v;
@@ -242,9 +251,11 @@ static int run_filtered(const struct siplb_trace_cfg *cfg, int *which,
 		int family;
 		const char *src, *dst, *start, *callid;
 	} mix[] = {
-		{ 4, FIX_CLIENT4, FIX_VIP4, "INVITE sip:a@b SIP/2.0", "mix-A@h" },
+		{ 4, FIX_CLIENT4, FIX_VIP4, "INVITE sip:a@b SIP/2.0",
+		  "mix-A@h" },
 		{ 4, STRANGER4, FIX_VIP4, "INVITE sip:a@b SIP/2.0", "mix-B@h" },
-		{ 4, FIX_CLIENT4, FIX_VIP_EMPTY, "BYE sip:a@b SIP/2.0", "mix-A@h" },
+		{ 4, FIX_CLIENT4, FIX_VIP_EMPTY, "BYE sip:a@b SIP/2.0",
+		  "mix-A@h" },
 		{ 6, FIX_CLIENT6, FIX_VIP6, "ACK sip:a@b SIP/2.0", "mix-C@h" },
 		{ 4, STRANGER4, FIX_VIP4, "HTTP/1.1 200 OK", "mix-D@h" },
 		{ 4, FIX_CLIENT4, FIX_VIP4, "SIP/2.0 180 Ringing", "mix-A@h" },
@@ -274,8 +285,8 @@ static int run_filtered(const struct siplb_trace_cfg *cfg, int *which,
 	return n;
 }
 
-static void expect_which(const struct siplb_trace_cfg *cfg,
-			 const int *want, int nwant, const char *what)
+static void expect_which(const struct siplb_trace_cfg *cfg, const int *want,
+			 int nwant, const char *what)
 {
 	int which[MAX_EVENTS], n, i;
 	struct ran r[6];
@@ -316,8 +327,8 @@ TEST(filters_keep_exactly_the_matching_packets)
 	memset(&c, 0, sizeof(c));
 	c.enabled = 1;
 	c.filters = SIPLB_TRACE_F_CALLID;
-	c.callid_hash = siplb_callid_hash((const __u8 *)"mix-A@h", 7,
-					  fix_hash_key);
+	c.callid_hash =
+		siplb_callid_hash((const __u8 *)"mix-A@h", 7, fix_hash_key);
 	expect_which(&c, (int[]){ 0, 2, 5 }, 3, "--callid mix-A@h");
 
 	memset(&c, 0, sizeof(c));
@@ -332,7 +343,7 @@ TEST(filters_keep_exactly_the_matching_packets)
 	c.reason = SIPLB_STAT_DROP_NOT_SIP;
 	expect_which(&c, (int[]){ 4 }, 1, "--reason drop_not_sip");
 
-	c.filters |= SIPLB_TRACE_F_SRC;	/* all filters must match */
+	c.filters |= SIPLB_TRACE_F_SRC; /* all filters must match */
 	ASSERT_OK(trace_prefix_parse(FIX_CLIENT4, &c.src, c.src_mask),
 		  "prefix");
 	expect_which(&c, NULL, 0, "--reason drop_not_sip --src client");
@@ -342,16 +353,21 @@ TEST(filters_keep_exactly_the_matching_packets)
 static void run_drops(__u32 times)
 {
 	struct pkt_spec spec = {
-		.family = 4, .src = FIX_CLIENT4, .dst = FIX_VIP4,
-		.sport = CLIENT_PORT, .dport = FIX_SIP_PORT,
-		.payload = "GET / HTTP/1.1\r\n\r\n", .len = 18,
+		.family = 4,
+		.src = FIX_CLIENT4,
+		.dst = FIX_VIP4,
+		.sport = CLIENT_PORT,
+		.dport = FIX_SIP_PORT,
+		.payload = "GET / HTTP/1.1\r\n\r\n",
+		.len = 18,
 	};
 	struct xdp_result res;
 	__u8 frame[PKT_MAX];
 	size_t len = pkt_build(&spec, frame, sizeof(frame));
 
 	ASSERT_OK(fixture_run(&fix, fix.ifindex_client, frame, len, times,
-			      &res), "BPF_PROG_TEST_RUN");
+			      &res),
+		  "BPF_PROG_TEST_RUN");
 	ASSERT_EQ(res.action, XDP_DROP, "dropped");
 }
 
@@ -380,7 +396,8 @@ TEST(sample_keeps_about_one_in_n)
 TEST(full_ring_counts_lost_events)
 {
 	struct siplb_trace_cfg c = { .enabled = 1 };
-	int fit = SIPLB_TRACE_RING_SIZE / (sizeof(struct siplb_trace_event) + 8);
+	int fit =
+		SIPLB_TRACE_RING_SIZE / (sizeof(struct siplb_trace_event) + 8);
 
 	collect();
 	trace_set(&c);
@@ -398,7 +415,7 @@ TEST(prefix_parse)
 	static const struct {
 		const char *text;
 		int ok, family;
-		__u32 mask0, mask1, addr0;	/* host order */
+		__u32 mask0, mask1, addr0; /* host order */
 	} cases[] = {
 		{ "10.1.2.3", 1, SIPLB_AF_INET, 0xffffffff, 0, 0x0a010203 },
 		{ "10.1.2.3/24", 1, SIPLB_AF_INET, 0xffffff00, 0, 0x0a010200 },
@@ -440,10 +457,11 @@ TEST(prefix_parse)
 TEST(args_parse)
 {
 	static const char *const bad[][3] = {
-		{ "--sample", "0" }, { "--sample", "x" }, { "--count", "-1" },
-		{ "--seconds", "0" }, { "--reason", "no_such" },
-		{ "--vip", "10.0.0.1" }, { "--src", "10.0.0.0/40" },
-		{ "--callid", "" }, { "--bogus", "1" }, { "--count" },
+		{ "--sample", "0" },	     { "--sample", "x" },
+		{ "--count", "-1" },	     { "--seconds", "0" },
+		{ "--reason", "no_such" },   { "--vip", "10.0.0.1" },
+		{ "--src", "10.0.0.0/40" },  { "--callid", "" },
+		{ "--bogus", "1" },	     { "--count" },
 		{ "--off", "--count", "1" },
 	};
 	char *argv[8];
@@ -455,9 +473,8 @@ TEST(args_parse)
 		for (n = 0; n < 3 && bad[i][n]; n++)
 			argv[n] = (char *)bad[i][n];
 		testlib_report(trace_args_parse(&o, n, argv) == -EINVAL,
-			       __FILE__, __LINE__, bad[i][0],
-			       "accepted %s %s", bad[i][0],
-			       n > 1 ? bad[i][1] : "");
+			       __FILE__, __LINE__, bad[i][0], "accepted %s %s",
+			       bad[i][0], n > 1 ? bad[i][1] : "");
 	}
 	argv[0] = "--reason";
 	argv[1] = "drop_scanner";
@@ -480,7 +497,9 @@ TEST(args_parse)
 TEST(pcap_records)
 {
 	struct siplb_trace_event ev = {
-		.time_ns = 1500000000ULL, .pkt_len = 1000, .cap_len = 256,
+		.time_ns = 1500000000ULL,
+		.pkt_len = 1000,
+		.cap_len = 256,
 	};
 	struct trace_ctx tc = { .mono_to_real_ns = 1000000000LL * 1700000000 };
 	__u32 hdr[6], rec[4];

@@ -23,11 +23,12 @@ static int print_counts(struct bpf_object *obj)
 	struct bpf_program *prog;
 	__u32 len;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
-					    &len)) {
+					   &len)) {
 			fprintf(stderr, "verified_insns: %s: %s\n",
 				bpf_program__name(prog), strerror(errno));
 			return -errno;
@@ -52,8 +53,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	bpf_object__for_each_map(map, obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, obj) bpf_map__set_pin_path(map, NULL);
 	err = bpf_object__load(obj);
 	if (err)
 		fprintf(stderr, "verified_insns: %s does not load: %s\n", path,

@@ -32,17 +32,17 @@
 #include "trace.h"
 #include "trace_event.h"
 
-#define POLL_MS	100	/* how often the limits and signals are looked at */
+#define POLL_MS 100 /* how often the limits and signals are looked at */
 
 /* What the ring buffer callback needs. */
 struct trace_state {
 	const struct trace_opts *o;
 	struct trace_ctx tc;
-	int backends_fd;	/* siplb_backends, to name the backend */
+	int backends_fd; /* siplb_backends, to name the backend */
 	FILE *pcap;
 	unsigned long long seen;
-	bool discard;		/* emptying events of an earlier trace */
-	int err;		/* a write error: stop */
+	bool discard; /* emptying events of an earlier trace */
+	int err; /* a write error: stop */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -52,8 +52,8 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int parse_ull(const char *text, const char *what,
-		     unsigned long long max, unsigned long long *out)
+static int parse_ull(const char *text, const char *what, unsigned long long max,
+		     unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -120,8 +120,7 @@ static int reason_parse(const char *name, __u32 *reason)
 }
 
 /* One option and its value; -EINVAL if unknown or bad. */
-static int trace_option(struct trace_opts *o, const char *opt,
-			const char *val)
+static int trace_option(struct trace_opts *o, const char *opt, const char *val)
 {
 	struct siplb_trace_cfg *c = &o->cfg;
 	unsigned long long v;
@@ -129,14 +128,16 @@ static int trace_option(struct trace_opts *o, const char *opt,
 	if (!strcmp(opt, "--src")) {
 		if (trace_prefix_parse(val, &c->src, c->src_mask)) {
 			log_warnx("trace: bad --src '%s': expected ADDR or "
-				  "ADDR/LEN", val);
+				  "ADDR/LEN",
+				  val);
 			return -EINVAL;
 		}
 		c->filters |= SIPLB_TRACE_F_SRC;
 	} else if (!strcmp(opt, "--callid")) {
 		if (!*val || strlen(val) > SIPLB_CALLID_MAX) {
 			log_warnx("trace: a Call-ID of 1..%d bytes: XDP hashes "
-				  "no other", SIPLB_CALLID_MAX);
+				  "no other",
+				  SIPLB_CALLID_MAX);
 			return -EINVAL;
 		}
 		o->callid = val;
@@ -144,7 +145,8 @@ static int trace_option(struct trace_opts *o, const char *opt,
 	} else if (!strcmp(opt, "--vip")) {
 		if (endpoint_parse(val, &c->vip)) {
 			log_warnx("trace: bad --vip '%s': expected ADDR:PORT "
-				  "or [IPV6]:PORT", val);
+				  "or [IPV6]:PORT",
+				  val);
 			return -EINVAL;
 		}
 		c->filters |= SIPLB_TRACE_F_VIP;
@@ -212,8 +214,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->backend_id &&
 	    !bpf_map_lookup_elem(st->backends_fd, &ev->backend_id, &be) &&
 	    be.ep.family)
-		st->tc.backend = endpoint_format(&be.ep, backend,
-						 sizeof(backend));
+		st->tc.backend =
+			endpoint_format(&be.ep, backend, sizeof(backend));
 	trace_event_print(stdout, ev, &st->tc, st->o->json);
 	fflush(stdout);
 	if (st->pcap && trace_pcap_record(st->pcap, ev, &st->tc))
@@ -344,13 +346,13 @@ static int trace_session(struct trace_opts *o, struct lb_maps *m, int cfg_fd,
 		log_warn("trace: Couldn't read the ring buffer");
 		goto out;
 	}
-	st.discard = true;	/* what an earlier trace left unread */
+	st.discard = true; /* what an earlier trace left unread */
 	ring_buffer__consume(rb);
 	st.discard = false;
 
 	signals_catch();
-	st.tc.mono_to_real_ns = clock_ns(CLOCK_REALTIME) -
-				clock_ns(CLOCK_MONOTONIC);
+	st.tc.mono_to_real_ns =
+		clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	o->cfg.enabled = 1;
 	o->cfg.lost = 0;
 	if (bpf_map_update_elem(cfg_fd, &zero, &o->cfg, BPF_ANY)) {
@@ -362,7 +364,7 @@ static int trace_session(struct trace_opts *o, struct lb_maps *m, int cfg_fd,
 	err = trace_loop(rb, &st);
 	if (trace_off(cfg_fd, true) && !err)
 		err = -EIO;
-	ring_buffer__consume(rb);	/* those settled before the switch */
+	ring_buffer__consume(rb); /* those settled before the switch */
 	log_info("%llu events", st.seen);
 	if (!err)
 		err = st.err;

@@ -11,13 +11,13 @@
 #include "siplb_trace.h"
 
 struct trace_opts {
-	struct siplb_trace_cfg cfg;	/* the filters; enabled when run */
-	const char *callid;	/* to be hashed with the data plane's key */
-	unsigned long long count;	/* stop after N events; 0: no limit */
-	unsigned int seconds;	/* stop after S seconds; 0: no limit */
-	const char *pcap_path;	/* -w FILE */
+	struct siplb_trace_cfg cfg; /* the filters; enabled when run */
+	const char *callid; /* to be hashed with the data plane's key */
+	unsigned long long count; /* stop after N events; 0: no limit */
+	unsigned int seconds; /* stop after S seconds; 0: no limit */
+	const char *pcap_path; /* -w FILE */
 	bool json;
-	bool off;		/* --off: only switch a left-over trace off */
+	bool off; /* --off: only switch a left-over trace off */
 };
 
 /* The command's arguments into o. 0, or -EINVAL after saying why. */

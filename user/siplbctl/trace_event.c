@@ -21,8 +21,8 @@
 #include "lb_stats.h"
 #include "trace_event.h"
 
-#define START_LINE_MAX	16	/* bytes of the start line shown */
-#define PCAP_MAGIC_US	0xa1b2c3d4	/* microsecond timestamps */
+#define START_LINE_MAX 16 /* bytes of the start line shown */
+#define PCAP_MAGIC_US 0xa1b2c3d4 /* microsecond timestamps */
 #define LINKTYPE_ETHERNET 1
 
 struct pcap_file_header {
@@ -41,8 +41,8 @@ _Static_assert(sizeof(struct pcap_record_header) == 16, "pcap record header");
 const char *trace_verdict_name(unsigned int verdict)
 {
 	static const char *const names[] = {
-		[XDP_ABORTED] = "XDP_ABORTED", [XDP_DROP] = "XDP_DROP",
-		[XDP_PASS] = "XDP_PASS", [XDP_TX] = "XDP_TX",
+		[XDP_ABORTED] = "XDP_ABORTED",	 [XDP_DROP] = "XDP_DROP",
+		[XDP_PASS] = "XDP_PASS",	 [XDP_TX] = "XDP_TX",
 		[XDP_REDIRECT] = "XDP_REDIRECT",
 	};
 
@@ -65,7 +65,7 @@ void trace_start_line(const struct siplb_trace_event *ev, char *buf,
 	while (off && off < ev->cap_len && off < SIPLB_TRACE_SNAPLEN &&
 	       n < START_LINE_MAX && n + 1 < size) {
 		c = ev->data[off++];
-		if (c < 0x20 || c > 0x7e)	/* CR, LF, binary: stop */
+		if (c < 0x20 || c > 0x7e) /* CR, LF, binary: stop */
 			break;
 		buf[n++] = c;
 	}
@@ -124,8 +124,10 @@ void trace_event_print(FILE *out, const struct siplb_trace_event *ev,
 	if (json) {
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(out, "{\"time\":\"%s.%06ldZ\",\"ifindex\":%u,"
-			"\"interface\":", when, ts.tv_nsec / 1000, ev->ifindex);
+		fprintf(out,
+			"{\"time\":\"%s.%06ldZ\",\"ifindex\":%u,"
+			"\"interface\":",
+			when, ts.tv_nsec / 1000, ev->ifindex);
 		json_string(out, ifname(ev->ifindex, dev));
 		fprintf(out, ",\"src\":");
 		json_string(out, ep_text(&ev->src, src, sizeof(src)));
@@ -133,11 +135,13 @@ void trace_event_print(FILE *out, const struct siplb_trace_event *ev,
 		json_string(out, ep_text(&ev->dst, dst, sizeof(dst)));
 		fprintf(out, ",\"start\":");
 		json_string(out, start);
-		fprintf(out, ",\"callid_hash\":\"%016llx\",\"backend_id\":%u,"
-			"\"backend\":", (unsigned long long)ev->callid_hash,
-			ev->backend_id);
+		fprintf(out,
+			",\"callid_hash\":\"%016llx\",\"backend_id\":%u,"
+			"\"backend\":",
+			(unsigned long long)ev->callid_hash, ev->backend_id);
 		json_string(out, tc->backend ? tc->backend : "");
-		fprintf(out, ",\"verdict\":\"%s\",\"reason\":\"%s\","
+		fprintf(out,
+			",\"verdict\":\"%s\",\"reason\":\"%s\","
 			"\"len\":%u,\"caplen\":%u}\n",
 			trace_verdict_name(ev->verdict),
 			trace_reason_name(ev->reason), ev->pkt_len,
@@ -180,7 +184,7 @@ int trace_pcap_record(FILE *f, const struct siplb_trace_event *ev,
 	struct timespec ts;
 	__u32 cap = ev->cap_len;
 
-	if (cap > SIPLB_TRACE_SNAPLEN)	/* never, from the program */
+	if (cap > SIPLB_TRACE_SNAPLEN) /* never, from the program */
 		cap = SIPLB_TRACE_SNAPLEN;
 	event_time(ev, tc, &ts);
 	r.ts_sec = ts.tv_sec;

@@ -12,8 +12,8 @@
 
 /* What an event is printed with besides itself. */
 struct trace_ctx {
-	__s64 mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	const char *backend;	/* the chosen backend's endpoint, or NULL */
+	__s64 mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	const char *backend; /* the chosen backend's endpoint, or NULL */
 };
 
 /* The XDP action's name ("XDP_TX"), or "XDP_?" for another number. */
