@@ -10,7 +10,9 @@
 #     each event's verdict is the one that counter implies;
 #   - the pcap holds one frame per event and tshark reads it as SIP;
 #   - `--count 5` stops by itself after 5 events, and the trace is off
-#     again afterwards (a new trace is not refused as "on already").
+#     again afterwards (a new trace is not refused as "on already");
+#   - a second trace is refused while one is on, and `--off` ends a trace
+#     that a SIGKILLed siplbctl left on.
 # Run as root from anywhere; exits non-zero and says what failed. Knobs:
 # SIPLB_E2E_CALLS (30), SIPLB_E2E_RATE (30 calls/s), SIPLB_KEEP_LOGS=1.
 set -eu
@@ -147,6 +149,25 @@ if lb_ctl trace --seconds 1 >/dev/null 2>"$LIB_WORK/again.err"; then
 	pass "the trace was off again: a new one starts"
 else
 	fail "a new trace after the others: $(cat "$LIB_WORK/again.err")"
+fi
+
+# 5. One trace at a time; --off ends one that a killed siplbctl left on.
+trace_start tpid "$LIB_WORK/first.txt" --seconds 60
+if lb_ctl trace --seconds 1 >/dev/null 2>"$LIB_WORK/second.err"; then
+	fail "a second trace ran while the first was on"
+elif grep -q 'on already' "$LIB_WORK/second.err"; then
+	pass "a second trace is refused: $(cat "$LIB_WORK/second.err")"
+else
+	fail "a second trace failed otherwise: $(cat "$LIB_WORK/second.err")"
+fi
+lib_stop "$tpid" KILL 5 || true
+if ! lb_ctl trace --seconds 1 >/dev/null 2>&1 &&
+	lb_ctl trace --off 2>"$LIB_WORK/off.err" &&
+	lb_ctl trace --seconds 1 >/dev/null 2>"$LIB_WORK/after.err"; then
+	pass "after a SIGKILL the trace stays on until siplbctl trace --off"
+else
+	fail "trace --off after a SIGKILL: $(cat "$LIB_WORK/off.err" \
+		"$LIB_WORK/after.err" 2>/dev/null)"
 fi
 uas_stop
 

@@ -384,26 +384,26 @@ int trace_run(struct trace_opts *o, const char *pin_dir)
 	struct lb_maps m;
 	__u32 zero = 0;
 
-	err = trace_maps_open(pin_dir, &cfg_fd, &ring_fd);
+	/* The product's maps first: their absence has the better message. */
+	err = lb_maps_open(&m, pin_dir);
 	if (err)
 		return err;
+	err = trace_maps_open(pin_dir, &cfg_fd, &ring_fd);
+	if (err)
+		goto out_maps;
 	if (o->off) {
 		err = trace_off(cfg_fd, true);
-		goto out;
-	}
-	if (bpf_map_lookup_elem(cfg_fd, &zero, &cur) == 0 && cur.enabled) {
+	} else if (bpf_map_lookup_elem(cfg_fd, &zero, &cur) == 0 &&
+		   cur.enabled) {
 		log_warnx("trace: a trace is on already (another siplbctl "
 			  "trace? if none runs, `siplbctl trace --off`)");
 		err = -EBUSY;
-		goto out;
+	} else {
+		err = trace_session(o, &m, cfg_fd, ring_fd);
 	}
-	err = lb_maps_open(&m, pin_dir);
-	if (err)
-		goto out;
-	err = trace_session(o, &m, cfg_fd, ring_fd);
-	lb_maps_close(&m);
-out:
 	close(cfg_fd);
 	close(ring_fd);
+out_maps:
+	lb_maps_close(&m);
 	return err;
 }
