@@ -35,6 +35,9 @@ struct pkt {
 	__u32 payload_len;		/* as the UDP length field says */
 	bool udp_cut;			/* UDP/IP length beyond the frame */
 	struct siplb_endpoint src, dst;
+	/* What the choice found, kept for the verdict trace (trace.bpf.h). */
+	__u64 callid_hash;		/* 0: none hashed */
+	__u32 backend_id;		/* 0: none chosen */
 };
 
 static __always_inline int parse_ethhdr(void **pos, void *data_end,

@@ -9,7 +9,7 @@
  * whatever cannot be steered safely go up to the local stack (siplbd);
  * what is not SIP is dropped. Requests from unregistered sources may be
  * limited or refused, and scanners dropped, first (guard.bpf.h). Every
- * packet is counted under one reason.
+ * packet is counted under one reason, and may then be traced (trace.bpf.h).
  *
  * For a datagram from a backend's endpoint (siplb_snat): rewrite the source
  * to the VIP the backend serves and forward it, so that clients only ever
@@ -25,6 +25,7 @@
 #include "sip_scan.bpf.h"
 #include "forward.bpf.h"
 #include "guard.bpf.h"
+#include "trace.bpf.h"
 
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
@@ -153,6 +154,8 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 	hash = sip_hash_callid(s, scan.callid_off, scan.callid_len,
 			       cfg->hash_key[0], cfg->hash_key[1]);
 	be = choose_backend(vip, hash, pkt->dst.family, &backend_id);
+	pkt->callid_hash = hash;
+	pkt->backend_id = backend_id;
 	if (!be)
 		return SIPLB_STAT_PASS_NO_BACKEND;
 
@@ -231,6 +234,7 @@ int siplb_xdp(struct xdp_md *ctx)
 			stat = handle_backend_packet(ctx, &pkt, &action);
 	}
 	count(stat);
+	trace_verdict(ctx, &pkt, stat, action);
 	return action;
 }
 

@@ -9,7 +9,7 @@ PACKAGES="
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	libssl-dev
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
-	perl
+	perl tshark
 	sipvicious sipsak
 "
 

@@ -34,6 +34,7 @@
 #include "list.h"
 #include "log.h"
 #include "stats.h"
+#include "trace.h"
 #include "users.h"
 
 /*
@@ -404,6 +405,16 @@ static int cmd_passwd(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_trace(struct ctl *ctl, int argc, char **argv)
+{
+	struct trace_opts o;
+
+	if (trace_args_parse(&o, argc, argv))
+		return usage_error(ctl);
+	o.json = ctl->json;
+	return trace_run(&o, ctl->pin_dir);
+}
+
 static int cmd_help(struct ctl *ctl, int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -428,6 +439,11 @@ static const struct cmd cmds[] = {
 	  "siplb-worker counters; del forgets a worker" },
 	{ "stats", cmd_stats, 0, 0, NEEDS_MAPS, "",
 	  "counters (and siplbd's, when it runs)" },
+	{ "trace", cmd_trace, 0, 17, NEEDS_MAPS,
+	  "[--src PREFIX] [--callid ID] [--vip EP] [--reason NAME] "
+	  "[--sample N] [--count N] [--seconds S] [-w FILE]\n"
+	  "--off",
+	  "XDP's verdicts packet by packet (-w: a pcap); --off: end one left on" },
 	{ "reload", cmd_reload, 0, 0, NEEDS_DAEMON, "",
 	  "siplbd re-reads its configuration" },
 	{ "passwd", cmd_passwd, 2, 2, NEEDS_NOTHING, "USER REALM",
