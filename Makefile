@@ -49,7 +49,7 @@ WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS    ?= -O2 -g
 LIB_INC   := -Iinclude -Iuser/lib -Iuser/sip -I$(OUT) -I$(ARCH_INC)
 CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(LIB_INC)
-LDLIBS    += -lbpf -lelf -lz -lcrypto
+LDLIBS    += -lbpf -lelf -lz -lcrypto -lsystemd
 
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I$(ARCH_INC)
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
