@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015 # pass returns 0: `A && pass ... || fail ...` is an if
 # deb.sh - the Debian package (debian/) and `make install`/`uninstall`:
 #
 #   1. `dpkg-buildpackage -us -uc -b` builds siplb_VERSION_ARCH.deb from a
@@ -61,7 +62,7 @@ fi
 deb=$LIB_WORK/siplb_${version}_$arch.deb
 [ -f "$deb" ] || die "no $deb after the build: $(ls "$LIB_WORK")"
 if [ -e "$src/build/tests" ]; then
-	fail "the package build built tests: $(ls "$src/build/tests" | head -3)"
+	fail "the package build built tests: $(find "$src/build/tests" | head -3)"
 else
 	pass "the package build (make programs, make install) built no test"
 fi

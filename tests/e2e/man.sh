@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015 # pass returns 0: `A && pass ... || fail ...` is an if
 # man.sh - the manual pages (docs/man/) against the programs they describe:
 #
 #   1. `mandoc -T lint -W warning` says nothing about any page (STYLE
@@ -84,7 +85,7 @@ for p in siplbd siplb-worker siplbctl; do
 	out=$(missing "$MAN/$p.8" Fl "${opts[@]}")
 	[ -z "$out" ] &&
 		pass "$p(8) describes all ${#opts[@]} options of --help" ||
-		fail "$p(8) lacks options: $(printf -- '-%s ' $out)"
+		fail "$p(8) lacks options: -${out// / -}"
 done
 
 # ---- 4: the check can fail -----------------------------------------------

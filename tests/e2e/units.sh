@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015 # pass returns 0: `A && pass ... || fail ...` is an if
 # units.sh - the systemd units (etc/systemd/) and what they rely on:
 #
 #   1. `systemd-analyze verify` accepts siplbd.service and an instance of
@@ -142,7 +143,7 @@ SIPLBD_LOG=$LIB_WORK/siplbd.err
 if wait_ready siplbd; then
 	pass "siplbd reported READY=1 under \$NOTIFY_SOCKET"
 else
-	siplbd_log_show
+	siplbd_log_show 40
 	die "siplbd sent no READY=1 in 10 s: $(cat "$LIB_WORK/siplbd.notify" 2>/dev/null)"
 fi
 ready_pid=$(awk '/READY=1/ { print $1; exit }' "$LIB_WORK/siplbd.notify")
