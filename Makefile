@@ -11,7 +11,12 @@
 #   make demo       install dependencies, build, run the namespace demo
 #   make bench      build the benchmarks, print the XDP fast-path figures
 #                   (scripts/bench/run.sh runs the Kamailio comparison)
-#   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make programs   just the BPF object and the three programs
+#   make install    install the programs, the BPF object, the man pages and
+#                   the systemd units under $(DESTDIR)$(PREFIX) (default
+#                   /usr/local), and a configuration in /etc/siplb unless
+#                   one is there; builds no test
+#   make uninstall  remove what install put there but /etc/siplb
 #   make V=1        show full commands
 #
 # Layout (docs/ARCHITECTURE.md): one folder per program under user/, each
@@ -27,7 +32,13 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SBINDIR   ?= $(PREFIX)/sbin
 BPFOBJDIR ?= $(PREFIX)/lib/siplb
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/siplb
+# siplbd's default configuration is /etc/siplb/siplb.conf whatever PREFIX.
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 
 OUT       := build
 CC        ?= gcc
@@ -49,7 +60,7 @@ WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS    ?= -O2 -g
 LIB_INC   := -Iinclude -Iuser/lib -Iuser/sip -I$(OUT) -I$(ARCH_INC)
 CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(LIB_INC)
-LDLIBS    += -lbpf -lelf -lz -lcrypto
+LDLIBS    += -lbpf -lelf -lz -lcrypto -lsystemd
 
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I$(ARCH_INC)
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)
@@ -70,8 +81,10 @@ LIBSIPLB  := $(OUT)/libsiplb.a
 LIBSIP    := $(OUT)/libsip.a
 PROG_BINS := $(addprefix $(OUT)/,$(PROGRAMS))
 
-.PHONY: all deps check demo bench bench-build install clean asan fuzz fuzz-build
+.PHONY: all deps check demo bench bench-build install uninstall clean asan \
+	fuzz fuzz-build programs
 all: $(OUT)/siplb.bpf.o $(OUT)/xdp_pass.bpf.o $(PROG_BINS)
+programs: $(OUT)/siplb.bpf.o $(PROG_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -103,7 +116,7 @@ $(SKEL): $(OUT)/siplb.bpf.o
 $(OUT)/user/%.o: user/%.c $(USER_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -I$(dir $<) -c $< -o $@
 
 $(LIBSIPLB): $(LIB_OBJS_lib)
 $(LIBSIP): $(LIB_OBJS_sip)
@@ -117,7 +130,7 @@ $(OUT)/siplb-worker: $(call objs_of,siplb-worker) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplbctl: $(call objs_of,siplbctl) $(LIBSIPLB) $(LIBSIP)
 $(PROG_BINS):
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # ---- the tests ---------------------------------------------------------
 #
@@ -182,12 +195,43 @@ $(OUT)/bench/%: scripts/bench/%.c $(TEST_LINK) $(USER_HDRS)
 
 # ---- install -----------------------------------------------------------
 
-install: $(OUT)/siplb.bpf.o $(PROG_BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(BPFOBJDIR)
-	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/sbin/
+# The units name /usr/sbin and /etc/siplb: rewritten for SBINDIR and
+# SYSCONFDIR. An existing configuration is never overwritten.
+MAN_PAGES := $(wildcard docs/man/*.[58])
+UNITS     := $(wildcard etc/systemd/*.service)
+
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFOBJDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/siplb
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(OUT)/siplb.bpf.o $(DESTDIR)$(BPFOBJDIR)/siplb.bpf.o
-	install -d $(DESTDIR)$(PREFIX)/share/doc/siplb
-	install -m 0644 etc/siplb.conf $(DESTDIR)$(PREFIX)/share/doc/siplb/siplb.conf.example
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+		sed -e 's#/usr/sbin/#$(SBINDIR)/#g' \
+		    -e 's#/etc/siplb/#$(SYSCONFDIR)/siplb/#g' $$u \
+			>$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	install -m 0644 etc/siplb.conf $(DESTDIR)$(DOCDIR)/siplb.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/siplb/siplb.conf ] || \
+		install -m 0644 etc/siplb.conf $(DESTDIR)$(SYSCONFDIR)/siplb/siplb.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/siplb/users.htdigest ] || \
+		install -m 0600 etc/users.htdigest \
+			$(DESTDIR)$(SYSCONFDIR)/siplb/users.htdigest
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(PROGRAMS))
+	rm -f $(DESTDIR)$(BPFOBJDIR)/siplb.bpf.o
+	-rmdir $(DESTDIR)$(BPFOBJDIR)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MAN_PAGES))))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MAN_PAGES))))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(DOCDIR)/siplb.conf.example
+	-rmdir $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/siplb (configuration, users) kept"
 
 clean:
 	rm -rf $(OUT)

@@ -7,7 +7,8 @@ set -eu
 PACKAGES="
 	make gcc clang llvm libclang-rt-14-dev libc6-dev pkg-config valgrind
 	libbpf-dev libelf-dev zlib1g-dev bpftool
-	libssl-dev
+	libssl-dev libsystemd-dev
+	mandoc systemd debhelper dpkg-dev fakeroot lintian
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
 	perl tshark
 	sipvicious sipsak

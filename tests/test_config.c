@@ -19,6 +19,7 @@
 #include "config.h"
 #include "endpoint.h"
 #include "guard_apply.h"
+#include "worker_conf.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -494,6 +495,60 @@ static const struct conf_case cases[] = {
 	  "guard: given twice (first at line 1)" },
 	{ "guard not closed", MIN "guard {\nstrict-dialogs on\n", 6,
 	  "guard block not closed" },
+	/* worker NAME { ... } */
+	{ "worker minimal",
+	  MIN "worker w1 {\nlisten 10.0.0.1:5060\ndomain example.com\n}\n",
+	  0, NULL },
+	{ "two workers, each with its listen",
+	  MIN "worker a {\nlisten 10.0.0.1:5060\ndomain d\n}\n"
+	  "worker b {\nlisten 10.0.0.2:5060\ndomain d\n}\n", 0, NULL },
+	{ "worker without a name", MIN "worker {\n}\n", 6,
+	  "worker: takes 1 argument, got 0" },
+	{ "worker name with '/'", MIN "worker a/b {\n}\n", 6,
+	  "worker: 'a/b' is not a name of 1..63 letters" },
+	{ "worker name starting with '.'", MIN "worker .. {\n}\n", 6,
+	  "worker: '..' is not a name" },
+	{ "worker twice",
+	  MIN "worker a {\nlisten 10.0.0.1:5060\ndomain d\n}\n"
+	  "worker a {\n", 10, "worker a: given twice (first at line 6)" },
+	{ "worker without listen", MIN "worker a {\ndomain d\n}\n", 6,
+	  "worker a: listen: missing (required)" },
+	{ "worker without domain", MIN "worker a {\nlisten 10.0.0.1:5060\n}\n",
+	  6, "worker a: domain: missing (required)" },
+	{ "worker listen without port",
+	  MIN "worker a {\nlisten 10.0.0.1\n}\n", 7,
+	  "listen: '10.0.0.1' is not ADDRESS:PORT" },
+	{ "worker listen twice in one block",
+	  MIN "worker a {\nlisten 10.0.0.1:5060\nlisten 10.0.0.1:5061\n}\n", 8,
+	  "listen: given twice (first at line 7)" },
+	{ "two workers on one listen address",
+	  MIN "worker a {\nlisten 10.0.0.1:5060\ndomain d\n}\n"
+	  "worker b {\nlisten 10.0.0.1:5060\n", 11,
+	  "listen 10.0.0.1:5060: already worker a's (line 6)" },
+	{ "listen outside a worker", MIN "listen 10.0.0.1:5060\n", 6,
+	  "listen: only allowed inside a worker block" },
+	{ "worker record-route without port",
+	  MIN "worker a {\nrecord-route vip.example\n}\n", 7,
+	  "record-route: 'vip.example' is not HOST:PORT" },
+	{ "worker record-route port 0",
+	  MIN "worker a {\nrecord-route vip:0\n}\n", 7,
+	  "record-route: 'vip:0' is not HOST:PORT" },
+	{ "worker send-from bogus", MIN "worker a {\nsend-from vip\n}\n", 7,
+	  "send-from: 'vip' is not ADDRESS:PORT, [IPV6]:PORT or off" },
+	{ "worker send-from of another family",
+	  MIN "worker a {\nlisten 10.0.0.1:5060\ndomain d\n"
+	  "send-from [2001:db8::1]:5060\n}\n", 6,
+	  "worker a: send-from [2001:db8::1]:5060: address family differs" },
+	{ "worker ring-timeout 0",
+	  MIN "worker a {\nring-timeout 0\n}\n", 7,
+	  "ring-timeout: 0 is out of range 1..86400" },
+	{ "worker max-transactions above 2^24",
+	  MIN "worker a {\nmax-transactions 16777217\n}\n", 7,
+	  "max-transactions: 16777217 is out of range 1..16777216" },
+	{ "worker not closed", MIN "worker a {\nlisten 10.0.0.1:5060\n", 6,
+	  "worker block not closed" },
+	{ "worker inside a vip", IN_VIP4 "worker a {\n", 4,
+	  "worker: blocks do not nest" },
 };
 
 /*
@@ -845,6 +900,85 @@ TEST(config_policy_stored)
 			    "bob carol");
 		ASSERT_EQ(c->policy.aliases[1].line, 5, "alias line kept");
 	}
+	conf_free(c);
+}
+
+/* A worker section stored as siplb-worker -n NAME reads it. */
+TEST(config_worker_stored)
+{
+	const char *text = MIN
+		"worker edge-1 {\n"			/* 6 */
+		"listen [2001:db8::2]:5070\n"
+		"domain example.com\n"
+		"record-route sip.example.com:5060\n"
+		"send-from off\n"
+		"ring-timeout 30\n"
+		"max-transactions 4096\n"
+		"}\n"
+		"worker b {\nlisten 10.0.0.2:5060\ndomain d\n}\n";	/* 14 */
+	const struct conf_worker *w;
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_EQ(c->nworkers, 2, "two workers");
+	w = conf_find_worker(c, "edge-1");
+	if (ASSERT_TRUE(w, "edge-1 found")) {
+		ASSERT_TRUE(!strcmp(w->listen, "[2001:db8::2]:5070"), "listen");
+		ASSERT_EQ(w->listen_ep.family, SIPLB_AF_INET6, "IPv6");
+		ASSERT_TRUE(!strcmp(w->domain, "example.com"), "domain");
+		ASSERT_TRUE(!strcmp(w->record_route, "sip.example.com:5060"),
+			    "record-route");
+		ASSERT_TRUE(!strcmp(w->send_from, "off"), "send-from");
+		ASSERT_EQ(w->ring_timeout, 30, "ring-timeout");
+		ASSERT_EQ(w->max_transactions, 4096, "max-transactions");
+		ASSERT_EQ(w->line, 6, "line");
+	}
+	w = conf_find_worker(c, "b");
+	if (ASSERT_TRUE(w, "b found")) {
+		ASSERT_TRUE(!strcmp(w->record_route, ""), "no record-route");
+		ASSERT_TRUE(!strcmp(w->send_from, ""), "send-from default");
+		ASSERT_EQ(w->ring_timeout, 0, "ring-timeout default");
+		ASSERT_EQ(w->max_transactions, 0, "max-transactions default");
+		ASSERT_EQ(w->line, 14, "line");
+	}
+	ASSERT_TRUE(conf_find_worker(c, "edge") == NULL, "no prefix match");
+	conf_free(c);
+}
+
+/* siplb-worker -c FILE -n NAME: the block fills what the command line
+ * left out, the command line wins, and an unknown name is -ENOENT. */
+TEST(config_worker_args_from_block)
+{
+	const char *text = "pin-dir /sys/fs/bpf/t\n" MIN
+		"worker w1 {\nlisten 10.0.0.1:5060\ndomain example.com\n"
+		"record-route 192.0.2.1:5060\nring-timeout 30\n}\n";
+	struct worker_args a = { .name = "w1", .domain = "cli.example",
+				 .max_txns = 77 };
+	struct worker_args bare = { 0 }, none = { .name = "w2" };
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_OK(worker_args_from_conf(&a, c), "w1 found");
+	ASSERT_TRUE(a.listen && !strcmp(a.listen, "10.0.0.1:5060"),
+		    "listen from the block");
+	ASSERT_TRUE(!strcmp(a.domain, "cli.example"), "-d wins");
+	ASSERT_TRUE(a.rr && !strcmp(a.rr, "192.0.2.1:5060"), "record-route");
+	ASSERT_TRUE(a.source == NULL, "send-from not given: default");
+	ASSERT_EQ(a.timer_c_s, 30, "ring-timeout");
+	ASSERT_EQ(a.max_txns, 77, "-t wins");
+	ASSERT_TRUE(a.pin_dir && !strcmp(a.pin_dir, "/sys/fs/bpf/t"),
+		    "pin-dir from the top level");
+	ASSERT_TRUE(a.users && !strcmp(a.users, "/etc/siplb/users"),
+		    "users from the top level");
+	ASSERT_OK(worker_args_from_conf(&bare, c), "no name: only top level");
+	ASSERT_TRUE(bare.listen == NULL, "no name: no listen");
+	ASSERT_EQ(worker_args_from_conf(&none, c), -ENOENT, "unknown name");
 	conf_free(c);
 }
 

@@ -42,6 +42,7 @@ enum conf_ctx {
 	CTX_HEALTH,
 	CTX_GUARD,
 	CTX_POLICY,
+	CTX_WORKER,
 };
 
 static const char *const ctx_names[] = {
@@ -52,6 +53,7 @@ static const char *const ctx_names[] = {
 	[CTX_HEALTH] = "health",
 	[CTX_GUARD] = "guard",
 	[CTX_POLICY] = "policy",
+	[CTX_WORKER] = "worker",
 };
 
 struct directive;
@@ -791,6 +793,147 @@ static int close_guard(struct parser *p)
 	return err;
 }
 
+
+/* ---- worker NAME { ... }: siplb-worker -n NAME ------------------------- */
+
+/* A name systemd can carry as an instance (siplb-worker@NAME), unescaped. */
+static bool worker_name_valid(const char *name)
+{
+	return name[0] && name[0] != '.' &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789_.-") == strlen(name);
+}
+
+static struct conf_worker *cur_worker(struct parser *p)
+{
+	return &p->conf->workers[p->conf->nworkers - 1];
+}
+
+static int handle_worker(struct parser *p)
+{
+	struct siplb_conf *c = p->conf;
+	const struct conf_worker *other;
+	const char *name = p->argv[0];
+	struct conf_worker *ws;
+
+	if (strlen(name) >= CONF_WORKER_NAME_MAX || !worker_name_valid(name))
+		return fail(p, "worker: '%s' is not a name of 1..%d letters, "
+			    "digits, '_', '.' or '-'", name,
+			    CONF_WORKER_NAME_MAX - 1);
+	other = conf_find_worker(c, name);
+	if (other)
+		return fail(p, "worker %s: given twice (first at line %u)",
+			    name, other->line);
+	if (c->nworkers == CONF_WORKERS_MAX)
+		return fail(p, "worker %s: more than %d workers", name,
+			    CONF_WORKERS_MAX);
+	ws = reallocarray(c->workers, c->nworkers + 1, sizeof(*ws));
+	if (!ws)
+		return -ENOMEM;
+	c->workers = ws;
+	memset(&ws[c->nworkers], 0, sizeof(ws[0]));
+	strcpy(ws[c->nworkers].name, name);
+	ws[c->nworkers].line = p->line;
+	c->nworkers++;
+	return 0;
+}
+
+static int handle_worker_listen(struct parser *p)
+{
+	struct conf_worker *w = cur_worker(p);
+	const char *text = p->argv[0];
+	size_t i;
+
+	if (endpoint_parse(text, &w->listen_ep) || !w->listen_ep.port)
+		return fail(p, "listen: '%s' is not ADDRESS:PORT or "
+			    "[IPV6]:PORT", text);
+	for (i = 0; i + 1 < p->conf->nworkers; i++)
+		if (endpoint_equal(&p->conf->workers[i].listen_ep,
+				   &w->listen_ep))
+			return fail(p, "listen %s: already worker %s's (line "
+				    "%u)", text, p->conf->workers[i].name,
+				    p->conf->workers[i].line);
+	return copy_string(p, "listen", text, w->listen, sizeof(w->listen));
+}
+
+static int handle_worker_domain(struct parser *p)
+{
+	return copy_string(p, "domain", p->argv[0], cur_worker(p)->domain,
+			   sizeof(cur_worker(p)->domain));
+}
+
+/* HOST:PORT, a name looked up when the worker starts. */
+static int handle_worker_record_route(struct parser *p)
+{
+	const char *text = p->argv[0], *colon = strrchr(text, ':');
+	__u32 port;
+
+	if (!colon || colon == text || parse_u32(colon + 1, &port) ||
+	    port == 0 || port > 65535)
+		return fail(p, "record-route: '%s' is not HOST:PORT", text);
+	return copy_string(p, "record-route", text,
+			   cur_worker(p)->record_route,
+			   sizeof(cur_worker(p)->record_route));
+}
+
+static int handle_worker_send_from(struct parser *p)
+{
+	struct siplb_endpoint ep;
+	const char *text = p->argv[0];
+
+	if (strcmp(text, "off") && endpoint_parse(text, &ep))
+		return fail(p, "send-from: '%s' is not ADDRESS:PORT, "
+			    "[IPV6]:PORT or off", text);
+	return copy_string(p, "send-from", text, cur_worker(p)->send_from,
+			   sizeof(cur_worker(p)->send_from));
+}
+
+static int handle_worker_number(struct parser *p)
+{
+	const struct directive *d = p->dir;
+	__u32 *field = (__u32 *)((char *)cur_worker(p) + d->field);
+
+	return parse_number(p, d->keyword, p->argv[0], d->min, d->max, field);
+}
+
+/* listen and domain are what the worker cannot do without. */
+static int close_worker(struct parser *p)
+{
+	const struct conf_worker *w = cur_worker(p);
+
+	if (!w->listen[0])
+		return fail_at(p, w->line, "worker %s: listen: missing "
+			       "(required)", w->name);
+	if (!w->domain[0])
+		return fail_at(p, w->line, "worker %s: domain: missing "
+			       "(required)", w->name);
+	if (w->send_from[0] && strcmp(w->send_from, "off")) {
+		struct siplb_endpoint ep;
+
+		endpoint_parse(w->send_from, &ep);
+		if (ep.family != w->listen_ep.family)
+			return fail_at(p, w->line, "worker %s: send-from %s: "
+				       "address family differs from listen's",
+				       w->name, w->send_from);
+	}
+	return 0;
+}
+
+const struct conf_worker *conf_find_worker(const struct siplb_conf *conf,
+					   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nworkers; i++)
+		if (!strcmp(conf->workers[i].name, name))
+			return &conf->workers[i];
+	return NULL;
+}
+
+#define WORKER_NUMBER(kw, member, lo, hi)                                     \
+	{ .keyword = kw, .ctx = CTX_WORKER, .min_args = 1, .max_args = 1,     \
+	  .handle = handle_worker_number,                                     \
+	  .field = offsetof(struct conf_worker, member), .min = lo, .max = hi }
 #define NUMBER(kw, where, member, lo, hi)                                     \
 	{ .keyword = kw, .ctx = where, .min_args = 1, .max_args = 1,          \
 	  .handle = handle_number,                                            \
@@ -873,6 +1016,18 @@ static const struct directive directives[] = {
 	{ .keyword = "alias", .ctx = CTX_POLICY, .min_args = 2,
 	  .max_args = CONF_MAX_WORDS - 1, .repeatable = true,
 	  .handle = handle_alias },
+	BLOCK("worker", 1, CTX_WORKER, true, handle_worker),
+	{ .keyword = "listen", .ctx = CTX_WORKER, .min_args = 1,
+	  .max_args = 1, .handle = handle_worker_listen },
+	{ .keyword = "domain", .ctx = CTX_WORKER, .min_args = 1,
+	  .max_args = 1, .handle = handle_worker_domain },
+	{ .keyword = "record-route", .ctx = CTX_WORKER, .min_args = 1,
+	  .max_args = 1, .handle = handle_worker_record_route },
+	{ .keyword = "send-from", .ctx = CTX_WORKER, .min_args = 1,
+	  .max_args = 1, .handle = handle_worker_send_from },
+	WORKER_NUMBER("ring-timeout", ring_timeout, 1, CONF_RING_TIMEOUT_MAX),
+	WORKER_NUMBER("max-transactions", max_transactions, 1,
+		      CONF_TRANSACTIONS_MAX),
 };
 
 _Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
@@ -954,6 +1109,8 @@ static int close_block(struct parser *p)
 		return close_health(p);
 	case CTX_GUARD:
 		return close_guard(p);
+	case CTX_WORKER:
+		return close_worker(p);
 	default:
 		return 0;
 	}
@@ -995,6 +1152,16 @@ static int check_args(struct parser *p, const struct directive *d, int argc,
 		    d->min_args, d->max_args, argc);
 }
 
+/* Each repeatable block (worker) has its own once-only directives. */
+static void forget_seen(struct parser *p, enum conf_ctx ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(directives); i++)
+		if (directives[i].ctx == ctx)
+			p->seen[i] = 0;
+}
+
 static int run_directive(struct parser *p, char **words, int nwords,
 			 bool block)
 {
@@ -1017,6 +1184,8 @@ static int run_directive(struct parser *p, char **words, int nwords,
 		*seen = p->line;
 	if (block)
 		p->block_line = p->line;
+	if (block && d->opens == CTX_WORKER)
+		forget_seen(p, CTX_WORKER);
 	p->dir = d;
 	p->argv = words + 1;
 	p->argc = nwords - 1;
@@ -1278,6 +1447,7 @@ void conf_free(struct siplb_conf *conf)
 	free(conf->vips);
 	free(conf->guard.trunks);
 	free(conf->policy.aliases);
+	free(conf->workers);
 	free(conf->path);
 	free(conf);
 }
@@ -1293,4 +1463,12 @@ const char *conf_xdp_mode_name(enum attach_mode mode)
 		return "generic";
 	}
 	return "?";
+}
+
+void conf_print_directives(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(directives); i++)
+		fprintf(out, "%s\n", directives[i].keyword);
 }

@@ -26,12 +26,14 @@
 #include <stdbool.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/un.h>
 #include <linux/types.h>
 
 #include "control_proto.h"
 #include "lb_attach.h"
 #include "digest.h"
+#include "endpoint.h"
 #include "siplb_maps.h"
 #include "siplb_location.h"
 #include "siplb_guard.h"
@@ -103,6 +105,26 @@ struct conf_alias {
 	unsigned int line;
 };
 
+/* `worker NAME { ... }`: what `siplb-worker -c FILE -n NAME` runs with,
+ * so that a unit (siplb-worker@NAME.service) carries no command line. */
+#define CONF_WORKER_NAME_MAX	64	/* bytes, NUL included */
+#define CONF_WORKER_HOST_MAX	256	/* record-route HOST:PORT, domain */
+#define CONF_WORKERS_MAX	64
+#define CONF_RING_TIMEOUT_MAX	86400	/* seconds, as -C */
+#define CONF_TRANSACTIONS_MAX	(1U << 24)	/* as -t */
+
+struct conf_worker {
+	char name[CONF_WORKER_NAME_MAX];	/* [A-Za-z0-9_.-]+ */
+	char listen[ENDPOINT_STRLEN];		/* as given: -l */
+	struct siplb_endpoint listen_ep;	/* parsed, for uniqueness */
+	char domain[CONF_WORKER_HOST_MAX];	/* -d, required */
+	char record_route[CONF_WORKER_HOST_MAX];	/* -r; "": none */
+	char send_from[ENDPOINT_STRLEN];	/* -s; "": the default */
+	__u32 ring_timeout;		/* -C seconds; 0: the default */
+	__u32 max_transactions;		/* -t; 0: the default */
+	unsigned int line;
+};
+
 /* A trunk prefix of the guard block, as the siplb_trunks key. */
 struct conf_trunk {
 	struct siplb_trunk_key key;
@@ -171,6 +193,8 @@ struct siplb_conf {
 		struct conf_alias *aliases;
 		size_t naliases;
 	} policy;
+	struct conf_worker *workers;	/* in file order */
+	size_t nworkers;
 };
 
 /* What `block-scanners on` blocks: User-Agent prefixes (docs/SECURITY.md). */
@@ -182,6 +206,12 @@ int conf_load(const char *path, struct siplb_conf **out, char *err,
 int conf_parse_buffer(const char *name, const char *text, size_t len,
 		      struct siplb_conf **out, char *err, size_t errlen);
 void conf_free(struct siplb_conf *conf);
+/* The worker section called name, or NULL. */
+const struct conf_worker *conf_find_worker(const struct siplb_conf *conf,
+					   const char *name);
+/* Every directive's keyword, one per line, in the parser's table order
+ * (siplbd --list-directives: the man page test checks each is there). */
+void conf_print_directives(FILE *out);
 const char *conf_xdp_mode_name(enum attach_mode mode);
 
 #endif /* SIPLB_CONFIG_H */

@@ -8,6 +8,14 @@
  *		     [-c CONFIG] [-T PREFIX]... [-s ADDR:PORT|off]
  *		     [-u USERS_FILE] [-R REALM]
  *		     [-C SECONDS] [-t MAX] [-v]
+ *	siplb-worker -c CONFIG -n NAME [-f] [options as above]
+ *
+ * With -n, the listen address, domain, Record-Route and the rest come
+ * from siplb.conf's `worker NAME` block (worker_conf.h), so that a unit
+ * (siplb-worker@NAME.service) carries no command line; options given
+ * override the block. A worker started so is a service: it logs to syslog
+ * unless -f (foreground) keeps it on stderr, and tells systemd it is ready
+ * (sd_notify) once its sockets are open. It never forks.
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
@@ -54,6 +62,7 @@
 #include <bpf/libbpf.h>
 
 #include "caller_auth.h"
+#include "service.h"
 #include "cli.h"
 #include "config.h"
 #include "endpoint.h"
@@ -64,6 +73,7 @@
 #include "siplb.skel.h"
 #include "users.h"
 #include "vip_source.h"
+#include "worker_conf.h"
 
 #define WORKER_MAX_CONTACTS	10
 /* Transactions linger 32 s after their last message (RFC 3261 Timers J,
@@ -92,6 +102,7 @@ struct worker {
 	struct siplb_trunk_key trunks[SIPLB_TRUNKS_SIZE];
 	size_t ntrunks;
 	struct secret rr_key;
+	struct proxy_events events;	/* -e, then siplb.conf's */
 };
 
 static struct proxy proxy;	/* large: buffers inside */
@@ -106,8 +117,14 @@ static void usage(FILE *out)
 		"[-u USERS_FILE] [-R REALM]\n"
 		"                    [-C SECONDS] [-t MAX_TXNS] "
 		"[-e PACKAGE=ADDR:PORT]... [-v]\n"
+		"       siplb-worker -c CONFIG -n NAME [-f] [options]\n"
+		"  -n NAME        take -l, -d, -r, -s, -C and -t from CONFIG's\n"
+		"                 `worker NAME` block (options given override\n"
+		"                 it); log to syslog unless -f\n"
+		"  -f, --foreground  with -n: log to stderr, not syslog\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
-		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
+		"  -P PINDIR      pin directory of siplb's maps (siplb_location;\n"
+		"                 default with -c: its pin-dir)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
 		"  -r HOST:PORT   Record-Route through this address (the VIP); a\n"
 		"                 host name is looked up once, at start-up\n"
@@ -147,6 +164,7 @@ static void usage(FILE *out)
 static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "foreground", no_argument, NULL, 'f' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -460,23 +478,28 @@ static void worker_close(struct worker *w)
 	w->conf = NULL;
 }
 
-/* -c: siplb.conf, as siplbd reads it. */
-static int load_config(struct worker *w, const char *path)
+/* -c: siplb.conf, as siplbd reads it; -n: its worker block. */
+static int load_config(struct worker *w, struct worker_args *a)
 {
 	char err[512];
-	int ret = conf_load(path, &w->conf, err, sizeof(err));
+	int ret = conf_load(a->conf_path, &w->conf, err, sizeof(err));
 
 	if (ret == -EINVAL) {
 		log_warnx("%s", err);	/* FILE:LINE: what is wrong */
 		return ret;
 	}
 	if (ret) {
-		log_warnx("Couldn't read the configuration %s: %s", path,
-			  ret == -EFBIG ? "file too large" : strerror(-ret));
+		log_warnx("Couldn't read the configuration %s: %s",
+			  a->conf_path, ret == -EFBIG ? "file too large" :
+							strerror(-ret));
 		return ret;
 	}
-	if (!w->users_path)
-		w->users_path = w->conf->users_path;
+	if (worker_args_from_conf(a, w->conf)) {
+		log_warnx("%s: no worker block called %s (worker %s { listen "
+			  "ADDR:PORT; domain DOMAIN ... })", a->conf_path,
+			  a->name, a->name);
+		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -551,85 +574,80 @@ static int events_from_conf(struct proxy_events *ev,
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line into a; CLI_EXIT_OK to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct worker *w,
+		      struct worker_args *a, enum log_level *level)
 {
-	const char *listen_text = NULL, *pin_dir = NULL, *domain = NULL;
-	const char *rr_text = NULL, *realm = NULL, *conf_path = NULL;
-	const char *source_text = NULL, *key_path = NULL;
-	struct worker w = {
-		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
-	};
-	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
-	enum log_level level = LOG_LEVEL_INFO;
-	unsigned long max_txns = WORKER_MAX_TXNS;
-	struct proxy_events events = {};
-	struct proxy_self self;
-	struct siplb_endpoint vip;
-	bool proxy_up = false;
-	int opt, err, ret = CLI_EXIT_FAILURE;
+	int opt, err;
 	char *end;
 
-	vip_source_init(&w.vip);
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:k:u:R:C:t:e:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:n:fT:s:k:u:R:C:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			conf_path = optarg;
+			a->conf_path = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'f':
+			a->foreground = true;
 			break;
 		case 'T':
-			if (w.ntrunks == SIPLB_TRUNKS_SIZE ||
-			    caller_trunk_parse(optarg, &w.trunks[w.ntrunks])) {
+			if (w->ntrunks == SIPLB_TRUNKS_SIZE ||
+			    caller_trunk_parse(optarg, &w->trunks[w->ntrunks])) {
 				fprintf(stderr, "siplb-worker: bad -T %s "
 					"(ADDRESS[/LEN], host bits zero; at "
 					"most %d)\n", optarg,
 					SIPLB_TRUNKS_SIZE);
 				return CLI_EXIT_USAGE;
 			}
-			w.ntrunks++;
+			w->ntrunks++;
 			break;
 		case 'l':
-			listen_text = optarg;
+			a->listen = optarg;
 			break;
 		case 'P':
-			pin_dir = optarg;
+			a->pin_dir = optarg;
 			break;
 		case 'd':
-			domain = optarg;
+			a->domain = optarg;
 			break;
 		case 'r':
-			rr_text = optarg;
+			a->rr = optarg;
 			break;
 		case 's':
-			source_text = optarg;
+			a->source = optarg;
 			break;
 		case 'k':
-			key_path = optarg;
+			a->key = optarg;
 			break;
 		case 'u':
-			w.users_path = optarg;
+			a->users = optarg;
 			break;
 		case 'R':
-			realm = optarg;
+			a->realm = optarg;
 			break;
 		case 'C':
-			timer_c_s = strtoul(optarg, &end, 10);
-			if (*end || timer_c_s < PROXY_TIMER_C_MIN / 1000 ||
-			    timer_c_s > 86400) {
+			a->timer_c_s = strtoul(optarg, &end, 10);
+			if (*end || a->timer_c_s < PROXY_TIMER_C_MIN / 1000 ||
+			    a->timer_c_s > 86400) {
 				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
 					"86400 seconds)\n", optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 't':
-			max_txns = strtoul(optarg, &end, 10);
-			if (*end || max_txns == 0 || max_txns > (1UL << 24)) {
+			a->max_txns = strtoul(optarg, &end, 10);
+			if (*end || a->max_txns == 0 ||
+			    a->max_txns > (1UL << 24)) {
 				fprintf(stderr, "siplb-worker: bad -t %s (1 to "
 					"%lu)\n", optarg, 1UL << 24);
 				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'e':
-			err = events_add(&events, optarg);
+			err = events_add(&w->events, optarg);
 			if (err) {
 				fprintf(stderr, "siplb-worker: bad -e %s: %s\n",
 					optarg, err == -EEXIST ?
@@ -640,40 +658,84 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'v':
-			level = LOG_LEVEL_DEBUG;
+			*level = LOG_LEVEL_DEBUG;
 			break;
 		case 'h':
 			usage(stdout);
-			return CLI_EXIT_OK;
+			return -1;
 		case 'V':
 			cli_print_version(stdout, "siplb-worker");
-			return CLI_EXIT_OK;
+			return -1;
 		default:
 			usage(stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || !listen_text || !pin_dir || !domain) {
-		if (optind != argc)
-			fprintf(stderr, "siplb-worker: unexpected argument "
-				"'%s'\n", argv[optind]);
-		else
-			fprintf(stderr, "siplb-worker: -l, -P and -d are "
-				"required\n");
+	if (optind != argc) {
+		fprintf(stderr, "siplb-worker: unexpected argument '%s'\n",
+			argv[optind]);
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (a->name && !a->conf_path) {
+		fprintf(stderr, "siplb-worker: -n needs -c CONFIG\n");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* After the config: what is still missing is a usage error. */
+static bool args_complete(const struct worker_args *a)
+{
+	if (a->listen && a->pin_dir && a->domain)
+		return true;
+	if (a->name)
+		fprintf(stderr, "siplb-worker: worker %s: -l, -P and -d are "
+			"required (listen and domain in its block)\n",
+			a->name);
+	else
+		fprintf(stderr, "siplb-worker: -l, -P and -d are required\n");
+	usage(stderr);
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct worker w = {
+		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
+	};
+	struct worker_args a = { 0 };
+	enum log_level level = LOG_LEVEL_INFO;
+	struct proxy_self self;
+	struct siplb_endpoint vip;
+	bool proxy_up = false;
+	int err, ret;
+	char status[256];
+
+	vip_source_init(&w.vip);
+	ret = parse_args(argc, argv, &w, &a, &level);
+	if (ret)
+		return ret < 0 ? CLI_EXIT_OK : ret;
+	ret = CLI_EXIT_FAILURE;
 	log_init("siplb-worker", level);
-	if (conf_path && load_config(&w, conf_path))
+	if (a.conf_path && load_config(&w, &a))
 		goto cleanup;
-	if (!key_path && w.conf && w.conf->dialog_secret_path[0])
-		key_path = w.conf->dialog_secret_path;
-	if (rr_text && !key_path) {
+	if (!args_complete(&a)) {
+		ret = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (a.rr && !a.key) {
 		fprintf(stderr, "siplb-worker: -r needs -k FILE, the Record-Route "
 			"key all workers share (or -c with dialog-secret-file)\n");
 		ret = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
+	w.users_path = a.users;
+	if (!a.timer_c_s)
+		a.timer_c_s = PROXY_TIMER_C / 1000;
+	if (!a.max_txns)
+		a.max_txns = WORKER_MAX_TXNS;
 	if (!w.users_path && !(w.conf && !w.conf->policy.caller_auth)) {
 		log_warnx("caller authentication needs the users file: give "
 			  "-u FILE or -c CONFIG (or set caller-auth off in "
@@ -681,35 +743,38 @@ int main(int argc, char **argv)
 		ret = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
-	err = proxy_self_init(&self, listen_text, rr_text, domain);
+	err = proxy_self_init(&self, a.listen, a.rr, a.domain);
 	if (err == -EINVAL) {
 		log_warnx("Bad address or domain: -l %s -r %s -d %s (-l is "
 			  "ADDR:PORT, -r HOST:PORT; IPv6 as [ADDR]:PORT)",
-			  listen_text, rr_text ? rr_text : "-", domain);
+			  a.listen, a.rr ? a.rr : "-", a.domain);
 		ret = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
 	if (err) {
-		log_warnx("Couldn't look up -r %s: %s", rr_text,
+		log_warnx("Couldn't look up -r %s: %s", a.rr,
 			  err == -ENOENT ? "no such host, or no address "
 					   "of -l's family" : strerror(-err));
 		goto cleanup;
 	}
-	if (source_option(&self, source_text, &vip)) {
+	if (source_option(&self, a.source, &vip)) {
 		log_warnx("Bad -s %s (ADDR:PORT of -l's family, or off)",
-			  source_text);
+			  a.source);
 		ret = CLI_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (key_path) {
+	if (a.key) {
 		char why[PATH_MAX + 128];
 
-		if (secret_load(key_path, &w.rr_key, why, sizeof(why))) {
+		if (secret_load(a.key, &w.rr_key, why, sizeof(why))) {
 			log_warnx("Couldn't read the Record-Route key: %s", why);
 			goto cleanup;
 		}
 	}
-	if (open_maps(&w, pin_dir))
+	/* A service (-n) logs to syslog from here on, as siplbd does. */
+	if (a.name && !a.foreground)
+		log_to_syslog();
+	if (open_maps(&w, a.pin_dir))
 		goto cleanup;
 	w.sip_fd = open_sip_socket(&self.addr);
 	if (w.sip_fd < 0)
@@ -717,18 +782,18 @@ int main(int argc, char **argv)
 	if (open_vip_source(&w, &self, &vip))
 		goto cleanup;
 	err = proxy_init(&proxy, &self, w.location_fd, WORKER_MAX_CONTACTS,
-			 max_txns, send_datagram, &w);
+			 a.max_txns, send_datagram, &w);
 	if (err) {
 		log_warnx("Couldn't set up the proxy: %s", strerror(-err));
 		goto cleanup;
 	}
 	proxy_up = true;
-	proxy.realm = realm ? realm : w.conf ? w.conf->realm : self.domain;
-	proxy.rr_key = key_path ? &w.rr_key : NULL;
-	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
-	if (events_from_conf(&events, w.conf))
+	proxy.realm = a.realm ? a.realm : w.conf ? w.conf->realm : self.domain;
+	proxy.rr_key = a.key ? &w.rr_key : NULL;
+	proxy.timer_c_ms = (uint64_t)a.timer_c_s * 1000;
+	if (events_from_conf(&w.events, w.conf))
 		goto cleanup;
-	proxy.events = events;
+	proxy.events = w.events;
 	if (load_users(&w))
 		goto cleanup;
 	err = setup_policy(&w, proxy.realm);
@@ -743,14 +808,18 @@ int main(int argc, char **argv)
 			  strerror(-err));
 		goto cleanup;
 	}
-	log_info("listening on %s:%u for %s, Record-Route %s, bindings from "
-		 "%s, Timer C %lu s", self.host, self.port, self.domain,
-		 rr_text ? rr_text : "(none)", pin_dir, timer_c_s);
+	snprintf(status, sizeof(status), "listening on %s:%u for %s%s%s",
+		 self.host, self.port, self.domain, a.name ? ", worker " : "",
+		 a.name ? a.name : "");
+	log_info("%s, Record-Route %s, bindings from %s, Timer C %lu s",
+		 status, a.rr ? a.rr : "(none)", a.pin_dir, a.timer_c_s);
 	w.started_at = clock_ms(CLOCK_REALTIME) / 1000;
 	publish(&w, SIPLB_WORKER_RUNNING);
+	service_ready(status);
 	err = evloop_run(&w.loop);
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
+	service_stopping();
 	ret = err ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 	publish(&w, SIPLB_WORKER_STOPPED);
 cleanup:

@@ -6,6 +6,11 @@
  *
  *	siplbd [-c FILE] [-n] [-d] [-v]	(--help, --version)
  *
+ * Run by systemd (etc/systemd/siplbd.service, Type=notify: $NOTIFY_SOCKET
+ * is set) it does not fork, logs to syslog (the journal) and reports
+ * READY=1 once the maps are set up and the VIP sockets are open; else it
+ * forks with daemon(3) unless -d keeps it in the foreground, on stderr.
+ *
  * Start-up: the configuration and the users file are read and checked
  * completely before anything is attached or changed (-n stops there). Then
  * the XDP program is attached to the configured interfaces, or -- with no
@@ -34,6 +39,8 @@
 #include "evloop.h"
 #include "log.h"
 #include "privs.h"
+#include "service.h"
+#include "config.h"
 
 static void usage(FILE *out)
 {
@@ -42,7 +49,10 @@ static void usage(FILE *out)
 		"  -c FILE        configuration (default %s)\n"
 		"  -n             check the configuration and the users file, "
 		"exit\n"
-		"  -d             stay in the foreground, log to stderr\n"
+		"  -d, --foreground  stay in the foreground, log to stderr\n"
+		"                 (under systemd, Type=notify: no fork either,\n"
+		"                 but syslog)\n"
+		"  --list-directives  print every siplb.conf directive, exit\n"
 		"  -v             verbose (debug) logging\n"
 		CLI_HELP_TAIL,
 		SIPLBD_CONF_DEFAULT);
@@ -51,6 +61,8 @@ static void usage(FILE *out)
 static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "foreground", no_argument, NULL, 'd' },
+	{ "list-directives", no_argument, NULL, 'L' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +95,16 @@ static int setup_events(struct siplbd *d)
 	return err;
 }
 
+/* The maps are set up and the VIP sockets open: systemd may go on. */
+static void ready(const struct siplbd *d)
+{
+	char status[PATH_MAX + 64];
+
+	snprintf(status, sizeof(status), "%zu VIPs, pin directory %s",
+		 d->conf->nvips, d->conf->pin_dir);
+	service_ready(status);
+}
+
 int main(int argc, char **argv)
 {
 	struct siplbd d;
@@ -111,6 +133,9 @@ int main(int argc, char **argv)
 			return CLI_EXIT_OK;
 		case 'V':
 			cli_print_version(stdout, "siplbd");
+			return CLI_EXIT_OK;
+		case 'L':
+			conf_print_directives(stdout);
 			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
@@ -146,14 +171,16 @@ int main(int argc, char **argv)
 		daemon_free(&d);
 		return CLI_EXIT_FAILURE;
 	}
-	if (!foreground && daemon(0, 0)) {
+	if (!foreground && !service_notify_wanted() && daemon(0, 0)) {
 		log_warn("Couldn't go to the background");
 		daemon_free(&d);
 		return CLI_EXIT_FAILURE;
 	}
 	log_info("running: %zu VIPs, pin directory %s", d.conf->nvips,
 		 d.conf->pin_dir);
+	ready(&d);
 	err = evloop_run(&d.loop);
+	service_stopping();
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
 	daemon_free(&d);
