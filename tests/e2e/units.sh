@@ -16,7 +16,7 @@
 #      listen address, domain and Record-Route come from the config's
 #      worker block; it reports READY=1, siplbd's health checks see it,
 #      `siplbctl workers` lists it under the block's address, and an
-#      INVITE to an unknown user of the block's domain gets its 404. An
+#      INVITE to an unknown user of the block's domain gets its 480. An
 #      unknown name (-n nope) is refused with a clear message, exit 1.
 # Everything started is stopped by PID; the testbed and the work directory
 # are removed.
@@ -79,9 +79,12 @@ log "testbed $TB_PREFIX up: VIP $VIP_EP, client $CLIENT_IP, worker $BACKEND_IPS"
 users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" 2
 worker_ep=$(ep "$BACKEND_IPS" "$TB_SIP_PORT")
 conf=$LIB_WORK/siplb.conf
+head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
 {
 	siplbd_conf "$REALM" users.htdigest
 	cat <<EOC
+# The Record-Route key every worker shares (needed with record-route).
+dialog-secret-file $LIB_WORK/rr.key
 health {
 	interval 2
 	timeout 1
@@ -221,8 +224,8 @@ grep -q "$worker_ep" "$LIB_WORK/workers.out" &&
 answer=$(ip netns exec "$TB_NS_CLIENT" python3 "$INVITE" "$CLIENT_IP" \
 	"$VIP" "$TB_SIP_PORT" nobody "$DOMAIN")
 case $answer in
-"SIP/2.0 404 "*) pass "INVITE to nobody@$DOMAIN through the VIP: $answer" ;;
-*) fail "INVITE to nobody@$DOMAIN: expected 404 from the worker, got: $answer" ;;
+"SIP/2.0 480 "*) pass "INVITE to nobody@$DOMAIN through the VIP: $answer (480 for strangers too: no user enumeration)" ;;
+*) fail "INVITE to nobody@$DOMAIN: expected 480 from the worker, got: $answer" ;;
 esac
 
 lib_stop "$WORKER_PID" TERM 5 && rc=0 || rc=$?
