@@ -10,6 +10,7 @@ PACKAGES="
 	libssl-dev
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
 	perl
+	baresip-core linphone-cli
 "
 
 missing=""
