@@ -29,6 +29,9 @@
 #   6. Both unregister: no bindings left.
 #   7. The workers counted the INVITEs and the CANCEL, and captures at the
 #      workers show every message of each call at one worker.
+#   8. With etc/siplb.conf's commented `user-agent-algorithms Linphone*
+#      SHA-256 MD5` turned on (siplbctl reload), a new linphonec gets
+#      SHA-256 first and answers with SHA-256.
 #
 # Every wait is bounded (PHONES_WAIT seconds each, default 20); every
 # process is ours, by PID, and the cleanup ends it.
@@ -213,6 +216,8 @@ realm=$REALM
 domain=$DOMAIN
 EOF
 
+cp "$LP_HOME/linphonerc" "$LP_HOME/linphonerc.orig"
+
 BS_LOG=$LIB_WORK/baresip.log
 LP_LOG=$LIB_WORK/linphonec.log
 mkfifo "$LIB_WORK/baresip.in" "$LIB_WORK/linphonec.in"
@@ -229,10 +234,15 @@ BS_PID="" LP_PID=""
 lib_bg BS_PID ip netns exec "$TB_NS_CLIENT" env HOME="$BS_DIR" \
 	sh -c 'exec baresip -f "$1" <"$2" >"$3" 2>&1' sh \
 	"$BS_DIR" "$LIB_WORK/baresip.in" "$BS_LOG"
-lib_bg LP_PID ip netns exec "$TB_NS_CLIENT" env HOME="$LP_HOME" \
-	sh -c 'exec stdbuf -oL linphonec -d 5 -l "$4" -c "$1" <"$2" >"$3" 2>&1' sh \
-	"$LP_HOME/linphonerc" "$LIB_WORK/linphonec.in" "$LP_LOG" \
-	"$LIB_WORK/linphonec-debug.log"
+# linphonec_start LOG DEBUG_LOG: linphonec, its output line-buffered
+# (it is a file), its SIP trace in DEBUG_LOG; PID in LP_PID.
+linphonec_start() {
+	lib_bg LP_PID ip netns exec "$TB_NS_CLIENT" env HOME="$LP_HOME" \
+		sh -c 'exec stdbuf -oL linphonec -d 5 -l "$4" -c "$1" \
+			<"$2" >"$3" 2>&1' sh \
+		"$LP_HOME/linphonerc" "$LIB_WORK/linphonec.in" "$1" "$2"
+}
+linphonec_start "$LP_LOG" "$LIB_WORK/linphonec-debug.log"
 log "baresip $BS_PID ($BS_AOR), linphonec $LP_PID ($LP_AOR)"
 
 # linphonec prints no line when it registers: ask it (status register)
@@ -444,6 +454,45 @@ if printf '%s\n' "$report" | grep -q '^split '; then
 else
 	pass "every message of each call reached one worker"
 fi
+
+# ---- 8. the digest policy offers SHA-256 to a client named -------------
+
+# The shipped file's commented example, turned on; siplbd reloads it and a
+# new linphonec registers: its 401 must lead with SHA-256 and it must
+# answer with SHA-256 (baresip, not named, got MD5 alone in step 1).
+sed -i 's/^\(\talgorithms MD5\)$/\1\n\tuser-agent-algorithms Linphone* SHA-256 MD5/' \
+	"$LIB_WORK/siplb.conf"
+grep -q '^.user-agent-algorithms Linphone\* SHA-256 MD5$' "$LIB_WORK/siplb.conf" ||
+	die "could not add user-agent-algorithms to the configuration"
+lb_ctl -S "$LIB_WORK/siplbd.sock" reload >/dev/null || fail "siplbctl reload failed"
+# `unregister` saved reg_sendregister=0 in linphonerc: start from the
+# original again.
+cp "$LP_HOME/linphonerc.orig" "$LP_HOME/linphonerc"
+LP_LOG=$LIB_WORK/linphonec-2.log
+LP_DEBUG=$LIB_WORK/linphonec-2-debug.log
+linphonec_start "$LP_LOG" "$LP_DEBUG"
+if lp_status "^registered, identity=.*$LP_USER@$DOMAIN"; then
+	pass "linphonec registers under user-agent-algorithms Linphone*"
+else
+	fail "linphonec did not register under user-agent-algorithms in $WAIT s"
+fi
+first=$(grep -m 1 '^WWW-Authenticate:' "$LP_DEBUG" || true)
+auth=$(grep -m 1 '^Authorization:' "$LP_DEBUG" || true)
+log "linphonec got $first"
+log "linphonec sent $auth"
+if printf '%s' "$first" | grep -q 'algorithm=SHA-256' &&
+	[ "$(grep -c '^WWW-Authenticate:.*algorithm=MD5' "$LP_DEBUG")" -ge 1 ]; then
+	pass "its 401 offers SHA-256 first, then MD5"
+else
+	fail "its 401 does not lead with SHA-256: $first"
+fi
+if printf '%s' "$auth" | grep -q 'algorithm=SHA-256'; then
+	pass "linphonec answers with SHA-256"
+else
+	fail "linphonec did not answer with SHA-256: $auth"
+fi
+lp "quit"
+lib_stop "$LP_PID" NONE "$WAIT" || true
 
 [ "$LIB_FAILURES" -eq 0 ] || die "$LIB_FAILURES check(s) failed"
 log "all checks passed"
