@@ -59,6 +59,9 @@ for d in /sys/fs/bpf/tc/globals /sys/fs/bpf/tc /sys/fs/bpf/ip /sys/fs/bpf/xdp; d
 done
 demo_cleanup() {
 	local rc=$? d
+	# Under set -e, `(exit "$rc")` below would end the trap before
+	# lib_cleanup whenever the demo failed.
+	set +e
 	workers_stop 2>/dev/null || true
 	siplbd_stop >/dev/null 2>&1 || true
 	"$SIPLBCTL" -P "$GLOBALS" unpin 2>/dev/null || true

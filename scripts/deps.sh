@@ -12,6 +12,7 @@ PACKAGES="
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
 	perl tshark
 	sipvicious sipsak
+	baresip-core linphone-cli
 "
 
 missing=""

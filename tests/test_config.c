@@ -316,6 +316,28 @@ static const struct conf_case cases[] = {
 	  "algorithms: md5 given twice" },
 	{ "algorithms: none", "auth {\nalgorithms\n}\n" MIN, 2,
 	  "algorithms: takes 1 to 3 arguments, got 0" },
+	{ "user-agent-algorithms", "auth {\nuser-agent-algorithms "
+	  "Linphone* SHA-256 MD5\n}\n" MIN, 0, NULL },
+	{ "user-agent-algorithms: no algorithm",
+	  "auth {\nuser-agent-algorithms Linphone*\n}\n" MIN, 2,
+	  "user-agent-algorithms: takes 2 to 4 arguments, got 1" },
+	{ "user-agent-algorithms: unknown algorithm",
+	  "auth {\nuser-agent-algorithms x SHA-1\n}\n" MIN, 2,
+	  "user-agent-algorithms: 'SHA-1' is not MD5, SHA-256 or SHA-512-256" },
+	{ "user-agent-algorithms: algorithm twice",
+	  "auth {\nuser-agent-algorithms x MD5 md5\n}\n" MIN, 2,
+	  "user-agent-algorithms: md5 given twice" },
+	{ "user-agent-algorithms: pattern twice",
+	  "auth {\nuser-agent-algorithms x* MD5\n"
+	  "user-agent-algorithms X* SHA-256\n}\n" MIN, 3,
+	  "user-agent-algorithms: pattern 'X*' given twice" },
+	{ "user-agent-algorithms: pattern too long",
+	  "auth {\nuser-agent-algorithms "
+	  "12345678901234567890123456789012345678901234567890123456789012345"
+	  " MD5\n}\n" MIN, 2, "is longer than 64 bytes" },
+	{ "user-agent-algorithms: outside auth",
+	  "user-agent-algorithms x MD5\n" MIN, 1,
+	  "user-agent-algorithms: only allowed inside a auth block" },
 	{ "block-time 0: never block", "auth {\nblock-time 0\n}\n" MIN, 0,
 	  NULL },
 	{ "block-time 2^31", "auth {\nblock-time 2147483648\n}\n" MIN, 2,
@@ -991,20 +1013,52 @@ TEST(config_algorithms_order_kept)
 	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
 					 sizeof(err)), err))
 		return;
-	ASSERT_EQ(c->auth.nalgorithms, 3, "three algorithms");
-	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_MD5, "MD5 first");
-	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_SHA512_256, "then SHA-512-256");
-	ASSERT_EQ(c->auth.algorithms[2], DIGEST_ALG_SHA256, "then SHA-256");
+	ASSERT_EQ(c->auth.digest.dflt.n, 3, "three algorithms");
+	ASSERT_EQ(c->auth.digest.dflt.algs[0], DIGEST_ALG_MD5, "MD5 first");
+	ASSERT_EQ(c->auth.digest.dflt.algs[1], DIGEST_ALG_SHA512_256,
+		  "then SHA-512-256");
+	ASSERT_EQ(c->auth.digest.dflt.algs[2], DIGEST_ALG_SHA256,
+		  "then SHA-256");
 	conf_free(c);
 
 	text = MIN;
 	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
 					 sizeof(err)), err))
 		return;
-	ASSERT_EQ(c->auth.nalgorithms, 2, "default: two algorithms");
-	ASSERT_EQ(c->auth.algorithms[0], DIGEST_ALG_SHA256,
-		  "default: SHA-256 first (RFC 8760)");
-	ASSERT_EQ(c->auth.algorithms[1], DIGEST_ALG_MD5, "default: then MD5");
+	/* MD5 alone since baresip 1.0 refuses any 401 with a SHA-256 one */
+	ASSERT_EQ(c->auth.digest.dflt.n, 1, "default: one algorithm");
+	ASSERT_EQ(c->auth.digest.dflt.algs[0], DIGEST_ALG_MD5,
+		  "default: MD5 (as Kamailio and Asterisk)");
+	ASSERT_EQ(c->auth.digest.nrules, 0, "default: no User-Agent rules");
+	conf_free(c);
+}
+
+/* user-agent-algorithms lines are kept in file order with their lists. */
+TEST(config_user_agent_algorithms_stored)
+{
+	const char *text = "auth {\n"
+			   "user-agent-algorithms Linphone* SHA-256 MD5\n"
+			   "user-agent-algorithms *acme?phone* SHA-512-256\n"
+			   "}\n" MIN;
+	const struct digest_ua_rule *r;
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_EQ(c->auth.digest.nrules, 2, "two rules");
+	r = &c->auth.digest.rules[0];
+	ASSERT_TRUE(!strcmp(r->pattern, "Linphone*"), "first pattern");
+	ASSERT_EQ(r->list.n, 2, "first: two algorithms");
+	ASSERT_EQ(r->list.algs[0], DIGEST_ALG_SHA256, "first: SHA-256 first");
+	ASSERT_EQ(r->list.algs[1], DIGEST_ALG_MD5, "first: then MD5");
+	r = &c->auth.digest.rules[1];
+	ASSERT_TRUE(!strcmp(r->pattern, "*acme?phone*"), "second pattern");
+	ASSERT_EQ(r->list.n, 1, "second: one algorithm");
+	ASSERT_EQ(r->list.algs[0], DIGEST_ALG_SHA512_256,
+		  "second: SHA-512-256");
+	ASSERT_EQ(c->auth.digest.dflt.n, 1, "the default stays MD5 alone");
 	conf_free(c);
 }
 

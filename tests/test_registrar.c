@@ -185,8 +185,11 @@ static void fixture_down(void)
 	F.location_fd = F.sources_fd = F.blocked_fd = -1;
 }
 
-/* A fresh fixture whose registrar challenges with algs (n 0: default). */
-static bool fixture_up_algs(const enum digest_alg *algs, size_t n)
+/*
+ * A fresh fixture whose registrar challenges with policy (NULL: SHA-256
+ * then MD5 for everyone, so that the tests can use either).
+ */
+static bool fixture_up_policy(const struct digest_policy *policy)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, no_prealloc,
 		    .map_flags = BPF_F_NO_PREALLOC);
@@ -199,9 +202,13 @@ static bool fixture_up_algs(const enum digest_alg *algs, size_t n)
 		.nonce_lifetime = NONCE_LIFETIME,
 	};
 
-	if (n)
-		memcpy(conf.algorithms, algs, n * sizeof(*algs));
-	conf.nalgorithms = n;
+	if (policy) {
+		conf.digest = *policy;
+	} else {
+		digest_policy_init(&conf.digest);
+		conf.digest.dflt = (struct digest_alg_list){
+			{ DIGEST_ALG_SHA256, DIGEST_ALG_MD5 }, 2 };
+	}
 	memset(&F, 0, sizeof(F));
 	F.location_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_location",
 				       sizeof(struct siplb_location_key),
@@ -247,9 +254,20 @@ fail:
 	return false;
 }
 
+/* ... whose registrar challenges everyone with algs, in this order. */
+static bool fixture_up_algs(const enum digest_alg *algs, size_t n)
+{
+	struct digest_policy policy;
+
+	digest_policy_init(&policy);
+	memcpy(policy.dflt.algs, algs, n * sizeof(*algs));
+	policy.dflt.n = n;
+	return fixture_up_policy(&policy);
+}
+
 static bool fixture_up(void)
 {
-	return fixture_up_algs(NULL, 0);
+	return fixture_up_policy(NULL);
 }
 
 /* Move every clock on by secs. */
@@ -747,6 +765,111 @@ TEST(challenge_configured_algorithms)
 next:
 		fixture_down();
 	}
+}
+
+/* A User-Agent and the challenges the policy below must give it. */
+struct ua_case {
+	const char *name;
+	const char *headers;		/* the User-Agent line, or NULL */
+	enum digest_alg algs[DIGEST_ALG_COUNT];
+	size_t n;
+};
+
+static const struct ua_case ua_cases[] = {
+	{ "no User-Agent: the default", NULL, { DIGEST_ALG_MD5 }, 1 },
+	{ "baresip: not named, MD5 alone",
+	  "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n",
+	  { DIGEST_ALG_MD5 }, 1 },
+	{ "linphone: SHA-256 first",
+	  "User-Agent: Linphone/5.1.65 (belle-sip/5.1.64)\r\n",
+	  { DIGEST_ALG_SHA256, DIGEST_ALG_MD5 }, 2 },
+	{ "pattern is case-insensitive",
+	  "User-Agent: LINPHONE-Desktop/5.2\r\n",
+	  { DIGEST_ALG_SHA256, DIGEST_ALG_MD5 }, 2 },
+	{ "glob matches the whole value, not a substring",
+	  "User-Agent: NotLinphone/1.0\r\n", { DIGEST_ALG_MD5 }, 1 },
+	{ "first matching line wins",
+	  "User-Agent: Linphone-strong/1.0\r\n",
+	  { DIGEST_ALG_SHA256, DIGEST_ALG_MD5 }, 2 },
+	{ "a substring pattern",
+	  "User-Agent: acme phone (strong512) 2.0\r\n",
+	  { DIGEST_ALG_SHA512_256 }, 1 },
+	{ "an empty User-Agent: the default", "User-Agent: \r\n",
+	  { DIGEST_ALG_MD5 }, 1 },
+};
+
+/*
+ * The 401 offers what the digest policy gives the request's User-Agent:
+ * MD5 alone by default, the named clients their list, in its order; and
+ * a client that takes the list's first algorithm gets in.
+ */
+TEST(challenge_policy_by_user_agent)
+{
+	struct digest_policy policy;
+	char line[512], value[32];
+	size_t i, j;
+
+	digest_policy_init(&policy);
+	policy.rules[0] = (struct digest_ua_rule){ "linphone*",
+		{ { DIGEST_ALG_SHA256, DIGEST_ALG_MD5 }, 2 } };
+	policy.rules[1] = (struct digest_ua_rule){ "*strong*",
+		{ { DIGEST_ALG_SHA512_256 }, 1 } };
+	policy.nrules = 2;
+	for (i = 0; i < ARRAY_SIZE(ua_cases); i++) {
+		const struct ua_case *c = &ua_cases[i];
+		const struct reg_req rq = { .headers = c->headers };
+
+		if (!fixture_up_policy(&policy))
+			return;
+		if (!ASSERT_EQ(send_req(&rq, NULL), 401,
+			       say("%s: 401", c->name)))
+			goto next;
+		ASSERT_EQ(F.resp.count[SIP_HDR_WWW_AUTHENTICATE], c->n,
+			  say("%s: %zu challenge(s)", c->name, c->n));
+		for (j = 0; j < c->n; j++)
+			ASSERT_TRUE(resp_header(SIP_HDR_WWW_AUTHENTICATE,
+						(unsigned int)j, line,
+						sizeof(line)) &&
+					    challenge_param(line, "algorithm",
+							    value,
+							    sizeof(value)) &&
+					    !strcmp(value, digest_alg_name(
+								   c->algs[j])),
+				    say("%s: challenge #%zu is %s", c->name, j,
+					digest_alg_name(c->algs[j])));
+		F.nonce[0] = '\0';
+		ASSERT_EQ(client_send(&(struct creds){ "alice", "wonderland",
+						       NULL, c->algs[0] },
+				      &rq),
+			  200, say("%s: %s accepted", c->name,
+				   digest_alg_name(c->algs[0])));
+next:
+		fixture_down();
+	}
+}
+
+/* The shipped default (no `algorithms` line): one challenge, MD5. */
+TEST(challenge_default_policy_md5_alone)
+{
+	struct digest_policy policy;
+	char line[512], value[32];
+
+	digest_policy_init(&policy);
+	if (!fixture_up_policy(&policy))
+		return;
+	if (!ASSERT_EQ(send_req(&(struct reg_req){ 0 }, NULL), 401, "401"))
+		goto out;
+	ASSERT_EQ(F.resp.count[SIP_HDR_WWW_AUTHENTICATE], 1,
+		  "one challenge: clients that refuse any unknown one "
+		  "(baresip 1.0) can answer it");
+	ASSERT_TRUE(resp_header(SIP_HDR_WWW_AUTHENTICATE, 0, line,
+				sizeof(line)) &&
+			    challenge_param(line, "algorithm", value,
+					    sizeof(value)) &&
+			    !strcmp(value, "MD5"),
+		    "the challenge is MD5");
+out:
+	fixture_down();
 }
 
 /* One way of presenting credentials and what it must get. */

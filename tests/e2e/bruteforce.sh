@@ -70,6 +70,8 @@ CONF=$LIB_WORK/siplb.conf
 	siplbd_conf "$REALM" "users.htdigest" "$(nth 1 "$BACKEND_IPS")"
 	cat <<EOF
 auth {
+	# digest_client.py answers SHA-256; the default offers MD5 alone
+	algorithms SHA-256 MD5
 	block-threshold $THRESHOLD
 	block-window 60
 	block-time 600

@@ -24,6 +24,15 @@ static void check_string(const char *s, size_t size)
 	FUZZ_CHECK(memchr(s, '\0', size) != NULL);
 }
 
+static void check_alg_list(const struct digest_alg_list *l)
+{
+	size_t i;
+
+	FUZZ_CHECK(l->n >= 1 && l->n <= DIGEST_ALG_COUNT);
+	for (i = 0; i < l->n; i++)
+		FUZZ_CHECK((unsigned int)l->algs[i] < DIGEST_ALG_COUNT);
+}
+
 static void check_conf(const struct siplb_conf *c)
 {
 	size_t i, j;
@@ -52,11 +61,13 @@ static void check_conf(const struct siplb_conf *c)
 	FUZZ_CHECK(c->registrar.min_expires <= c->registrar.default_expires &&
 		   c->registrar.default_expires <= c->registrar.max_expires);
 	FUZZ_CHECK(c->health.timeout < c->health.interval);
-	FUZZ_CHECK(c->auth.nalgorithms >= 1 &&
-		   c->auth.nalgorithms <= DIGEST_ALG_COUNT);
-	for (i = 0; i < c->auth.nalgorithms; i++)
-		FUZZ_CHECK((unsigned int)c->auth.algorithms[i] <
-			   DIGEST_ALG_COUNT);
+	check_alg_list(&c->auth.digest.dflt);
+	FUZZ_CHECK(c->auth.digest.nrules <= DIGEST_POLICY_RULES_MAX);
+	for (i = 0; i < c->auth.digest.nrules; i++) {
+		check_alg_list(&c->auth.digest.rules[i].list);
+		FUZZ_CHECK(strlen(c->auth.digest.rules[i].pattern) <=
+			   DIGEST_POLICY_PATTERN_MAX);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

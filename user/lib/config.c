@@ -252,33 +252,69 @@ static int handle_xdp_mode(struct parser *p)
 }
 
 /*
- * Digest algorithms to challenge with, most preferred first. RFC 8760's
- * order (SHA-256 before MD5) is the default; clients that read only the
- * first challenge and know only MD5 (sipp 3.6, many phones) need MD5 first.
+ * A list of Digest algorithms, most preferred first, from words
+ * [first, argc) of the line; what names the directive in errors.
  */
-static int handle_algorithms(struct parser *p)
+static int parse_alg_list(struct parser *p, const char *what, int first,
+			  struct digest_alg_list *list)
 {
-	struct siplb_conf *c = p->conf;
 	enum digest_alg alg;
 	bool sess = false;
 	size_t i;
 	int a;
 
-	c->auth.nalgorithms = 0;
-	for (a = 0; a < p->argc; a++) {
+	list->n = 0;
+	for (a = first; a < p->argc; a++) {
 		if (digest_alg_parse(p->argv[a], strlen(p->argv[a]), &alg,
 				     &sess) || sess)
-			return fail(p, "algorithms: '%s' is not MD5, SHA-256 "
-				    "or SHA-512-256", p->argv[a]);
+			return fail(p, "%s: '%s' is not MD5, SHA-256 "
+				    "or SHA-512-256", what, p->argv[a]);
 		if (!digest_alg_available(alg))
-			return fail(p, "algorithms: %s is not available in "
-				    "this OpenSSL", p->argv[a]);
-		for (i = 0; i < c->auth.nalgorithms; i++)
-			if (c->auth.algorithms[i] == alg)
-				return fail(p, "algorithms: %s given twice",
+			return fail(p, "%s: %s is not available in "
+				    "this OpenSSL", what, p->argv[a]);
+		for (i = 0; i < list->n; i++)
+			if (list->algs[i] == alg)
+				return fail(p, "%s: %s given twice", what,
 					    p->argv[a]);
-		c->auth.algorithms[c->auth.nalgorithms++] = alg;
+		list->algs[list->n++] = alg;
 	}
+	return 0;
+}
+
+/*
+ * Digest algorithms to challenge with, most preferred first, for clients
+ * no user-agent-algorithms line names (digest_policy.h says why MD5
+ * alone is the default).
+ */
+static int handle_algorithms(struct parser *p)
+{
+	return parse_alg_list(p, "algorithms", 0, &p->conf->auth.digest.dflt);
+}
+
+/* `user-agent-algorithms PATTERN ALG...`: checked in file order. */
+static int handle_ua_algorithms(struct parser *p)
+{
+	struct digest_policy *d = &p->conf->auth.digest;
+	struct digest_ua_rule *rule;
+	const char *pattern = p->argv[0];
+	size_t i;
+
+	if (d->nrules == DIGEST_POLICY_RULES_MAX)
+		return fail(p, "user-agent-algorithms: more than %d lines",
+			    DIGEST_POLICY_RULES_MAX);
+	if (strlen(pattern) > DIGEST_POLICY_PATTERN_MAX)
+		return fail(p, "user-agent-algorithms: pattern '%s' is "
+			    "longer than %d bytes", pattern,
+			    DIGEST_POLICY_PATTERN_MAX);
+	for (i = 0; i < d->nrules; i++)
+		if (!strcasecmp(d->rules[i].pattern, pattern))
+			return fail(p, "user-agent-algorithms: pattern '%s' "
+				    "given twice", pattern);
+	rule = &d->rules[d->nrules];
+	memcpy(rule->pattern, pattern, strlen(pattern) + 1);
+	if (parse_alg_list(p, "user-agent-algorithms", 1, &rule->list))
+		return -EINVAL;
+	d->nrules++;
 	return 0;
 }
 
@@ -984,6 +1020,9 @@ static const struct directive directives[] = {
 	NUMBER("block-time", CTX_AUTH, auth.block_time, 0, CONF_EXPIRES_MAX),
 	{ .keyword = "algorithms", .ctx = CTX_AUTH, .min_args = 1,
 	  .max_args = DIGEST_ALG_COUNT, .handle = handle_algorithms },
+	{ .keyword = "user-agent-algorithms", .ctx = CTX_AUTH, .min_args = 2,
+	  .max_args = 1 + DIGEST_ALG_COUNT, .repeatable = true,
+	  .handle = handle_ua_algorithms },
 	BLOCK("health", 0, CTX_HEALTH, false, NULL),
 	NUMBER("interval", CTX_HEALTH, health.interval,
 	       1, CONF_HEALTH_SECONDS_MAX),
@@ -1327,9 +1366,7 @@ static struct siplb_conf *conf_new(const char *path)
 	c->registrar.max_contacts = CONF_DEFAULT_MAX_CONTACTS;
 	c->registrar.max_bindings = CONF_DEFAULT_MAX_BINDINGS;
 	c->auth.nonce_lifetime = CONF_DEFAULT_NONCE_LIFETIME;
-	c->auth.algorithms[0] = DIGEST_ALG_SHA256;
-	c->auth.algorithms[1] = DIGEST_ALG_MD5;
-	c->auth.nalgorithms = 2;
+	digest_policy_init(&c->auth.digest);
 	c->auth.block_threshold = CONF_DEFAULT_BLOCK_THRESHOLD;
 	c->auth.block_window = CONF_DEFAULT_BLOCK_WINDOW;
 	c->auth.block_time = CONF_DEFAULT_BLOCK_TIME;

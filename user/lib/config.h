@@ -33,6 +33,7 @@
 #include "control_proto.h"
 #include "lb_attach.h"
 #include "digest.h"
+#include "digest_policy.h"
 #include "endpoint.h"
 #include "siplb_maps.h"
 #include "siplb_location.h"
@@ -168,8 +169,8 @@ struct siplb_conf {
 	struct {
 		__u32 nonce_lifetime;
 		__u32 block_threshold, block_window, block_time;
-		enum digest_alg algorithms[DIGEST_ALG_COUNT];	/* offered, */
-		size_t nalgorithms;			/* in this order */
+		/* `algorithms` and `user-agent-algorithms` */
+		struct digest_policy digest;
 	} auth;
 	struct {
 		__u32 interval, timeout, down_after, up_after;

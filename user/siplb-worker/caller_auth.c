@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "caller_auth.h"
+#include "digest_policy.h"
 #include "endpoint.h"
 #include "log.h"
 #include "nonce.h"
@@ -182,21 +183,31 @@ static void refuse(struct caller_verdict *v, int status, const char *reason)
 	v->extra[0] = '\0';
 }
 
-/* A 407 with a fresh nonce bound to src's address. */
-static void challenge(struct caller_auth *a, const struct siplb_endpoint *src,
-		      uint64_t now_s, bool stale, struct caller_verdict *v)
+/* A 407 with a fresh nonce bound to src's address, one challenge per
+ * algorithm the registrar's policy gives this caller's User-Agent. */
+static void challenge(struct caller_auth *a, const struct sip_msg *m,
+		      const struct siplb_endpoint *src, uint64_t now_s,
+		      bool stale, struct caller_verdict *v)
 {
+	static struct digest_policy md5_alone;
+	const struct digest_policy *policy = a->pol.digest;
+	const struct digest_alg_list *algs;
 	struct digest_challenge_opts opts = {
 		.realm = a->realm,
 		.stale = stale,
-		.order = a->pol.algorithms,
-		.norder = a->pol.nalgorithms,
 		.proxy = true,
 	};
 	char nonce[NONCE_STR_SIZE];
 	struct siplb_addr addr;
 	size_t len;
 
+	if (!policy) {
+		digest_policy_init(&md5_alone);
+		policy = &md5_alone;
+	}
+	algs = digest_policy_for_request(policy, m);
+	opts.order = algs->algs;
+	opts.norder = algs->n;
 	endpoint_addr(src, &addr);
 	refuse(v, 407, NULL);
 	if (nonce_make(a->nonces, a->realm, strlen(a->realm), &addr,
@@ -281,7 +292,7 @@ static int authenticate(struct caller_auth *a, const struct sip_msg *m,
 	}
 	if (err) {	/* none for our realm, or a scheme we do not do */
 		stats->caller_challenged++;
-		challenge(a, src, now_s, false, v);
+		challenge(a, m, src, now_s, false, v);
 		return err;
 	}
 	endpoint_addr(src, &addr);
@@ -293,7 +304,7 @@ static int authenticate(struct caller_auth *a, const struct sip_msg *m,
 			stats->caller_stale++;
 		else
 			stats->caller_foreign_nonce++;
-		challenge(a, src, now_s, verdict == NONCE_STALE, v);
+		challenge(a, m, src, now_s, verdict == NONCE_STALE, v);
 		return -EACCES;
 	}
 	if (creds.username.len < usize)
@@ -312,7 +323,7 @@ static int authenticate(struct caller_auth *a, const struct sip_msg *m,
 	if (err) {
 		stats->caller_replayed++;
 		log_refusal(src, m, user, 407, "nonce count reused");
-		challenge(a, src, now_s, err == -ESTALE, v);
+		challenge(a, m, src, now_s, err == -ESTALE, v);
 		return err;
 	}
 	return 0;

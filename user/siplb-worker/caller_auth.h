@@ -49,8 +49,9 @@ struct caller_policy {
 	const struct conf_alias *aliases;	/* `alias USER ALIAS` */
 	size_t naliases;
 	uint32_t nonce_lifetime;	/* seconds */
-	const enum digest_alg *algorithms;	/* challenge order; NULL: */
-	size_t nalgorithms;			/* the default */
+	/* Which algorithms to challenge a caller with, by its User-Agent:
+	 * the registrar's policy (digest_policy.h); NULL: MD5 alone. */
+	const struct digest_policy *digest;
 };
 
 struct nonce_issuer;

@@ -523,8 +523,7 @@ static int setup_policy(struct worker *w, const char *realm)
 		pol.aliases = c->policy.aliases;
 		pol.naliases = c->policy.naliases;
 		pol.nonce_lifetime = c->auth.nonce_lifetime;
-		pol.algorithms = c->auth.algorithms;
-		pol.nalgorithms = c->auth.nalgorithms;
+		pol.digest = &c->auth.digest;
 		if (n + c->guard.ntrunks > SIPLB_TRUNKS_SIZE)
 			return -E2BIG;
 		memmove(w->trunks + c->guard.ntrunks, w->trunks,

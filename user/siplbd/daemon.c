@@ -140,9 +140,7 @@ static void registrar_conf_from(const struct siplb_conf *conf,
 	rc->max_expires = conf->registrar.max_expires;
 	rc->max_contacts = conf->registrar.max_contacts;
 	rc->nonce_lifetime = conf->auth.nonce_lifetime;
-	memcpy(rc->algorithms, conf->auth.algorithms,
-	       sizeof(rc->algorithms));
-	rc->nalgorithms = conf->auth.nalgorithms;
+	rc->digest = conf->auth.digest;
 }
 
 /* Attach to the configured interfaces, or adopt what `ip link` attached. */

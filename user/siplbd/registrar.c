@@ -116,16 +116,19 @@ static int reply_bad(struct reg_ctx *c, int status, const char *reason)
 }
 
 /*
- * A 401 with a fresh nonce for each algorithm we offer, bound to the
- * request's source address (not its port: nonce.h says why).
+ * A 401 with a fresh nonce, one challenge for each algorithm the policy
+ * gives this client (digest_policy.h), in its order; the nonce is bound
+ * to the request's source address (not its port: nonce.h says why).
  */
 static int reply_challenge(struct reg_ctx *c, bool stale)
 {
+	const struct digest_alg_list *algs =
+		digest_policy_for_request(&c->r->conf.digest, c->req);
 	struct digest_challenge_opts opts = {
 		.realm = c->r->conf.realm,
 		.stale = stale,
-		.order = c->r->conf.algorithms,
-		.norder = c->r->conf.nalgorithms,
+		.order = algs->algs,
+		.norder = algs->n,
 	};
 	char nonce[NONCE_STR_SIZE], extra[1024];
 	struct siplb_addr src;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "auth_guard.h"
 #include "digest.h"
+#include "digest_policy.h"
 #include "location.h"
 #include "siplb_maps.h"
 #include "sip_msg.h"
@@ -23,8 +24,7 @@ struct registrar_conf {
 	char realm[128];
 	__u32 default_expires, min_expires, max_expires, max_contacts;
 	__u32 nonce_lifetime;
-	enum digest_alg algorithms[DIGEST_ALG_COUNT];	/* challenge order */
-	size_t nalgorithms;
+	struct digest_policy digest;	/* what to challenge with */
 };
 
 #define REGISTRAR_STATS(X)                                                    \
