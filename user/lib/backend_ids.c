@@ -18,13 +18,13 @@ static const __u64 home_key[2] = { 0x6261636b656e642dULL,
 __u32 backend_id_home(const struct siplb_endpoint *ep, __u32 max)
 {
 	return 1 + (__u32)(siplb_siphash((const __u8 *)ep, sizeof(*ep),
-					 sizeof(*ep),
-					 home_key) % (max - 1));
+					 sizeof(*ep), home_key) %
+			   (max - 1));
 }
 
 struct ranked {
 	const struct siplb_endpoint *ep;
-	size_t index;	/* in the caller's array */
+	size_t index; /* in the caller's array */
 };
 
 static int cmp_ep(const void *a, const void *b)

@@ -11,7 +11,7 @@
 
 #include "cluster_keys.h"
 
-#define HKDF_OUT_MAX (255 * 32)	/* RFC 5869: 255 x HashLen */
+#define HKDF_OUT_MAX (255 * 32) /* RFC 5869: 255 x HashLen */
 
 int cluster_derive(const void *secret, size_t secret_len, const char *label,
 		   void *out, size_t outlen)
@@ -31,8 +31,8 @@ int cluster_derive(const void *secret, size_t secret_len, const char *label,
 	EVP_KDF *kdf;
 	int err = 0;
 
-	if (!secret || !secret_len || !label || !*label || !out ||
-	    !outlen || outlen > HKDF_OUT_MAX)
+	if (!secret || !secret_len || !label || !*label || !out || !outlen ||
+	    outlen > HKDF_OUT_MAX)
 		return -EINVAL;
 	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -44,8 +44,7 @@ int cluster_derive(const void *secret, size_t secret_len, const char *label,
 }
 
 /* Little-endian words, so the key is the same bytes on every host. */
-int cluster_callid_hash_key(const void *secret, size_t secret_len,
-			    __u64 key[2])
+int cluster_callid_hash_key(const void *secret, size_t secret_len, __u64 key[2])
 {
 	unsigned char raw[16];
 	int err, i;

@@ -16,9 +16,9 @@
 #include <linux/types.h>
 
 /* The labels: part of the wire contract between nodes, never change. */
-#define CLUSTER_LABEL_CALLID	"siplb callid hash key"
-#define CLUSTER_LABEL_NONCE	"siplb nonce secret"
-#define CLUSTER_LABEL_RR	"siplb record-route secret"
+#define CLUSTER_LABEL_CALLID "siplb callid hash key"
+#define CLUSTER_LABEL_NONCE "siplb nonce secret"
+#define CLUSTER_LABEL_RR "siplb record-route secret"
 
 /*
  * out[0..outlen) = HKDF-SHA256(secret, label). outlen 1..8160 (255 hash

@@ -17,8 +17,8 @@
 /* The whole of siplb_backends in memory, and where it should go. */
 struct canon {
 	__u32 max;
-	struct siplb_backend *cur;	/* [max], as the map has it */
-	struct siplb_backend *want;	/* [max], canonical */
+	struct siplb_backend *cur; /* [max], as the map has it */
+	struct siplb_backend *want; /* [max], canonical */
 	bool dirty_vip[SIPLB_MAX_VIPS];
 };
 
@@ -96,8 +96,8 @@ static bool in_want(const struct canon *c, const struct siplb_endpoint *ep)
 	__u32 id;
 
 	for (id = 1; id < c->max; id++)
-		if (used(&c->want[id]) && !memcmp(&c->want[id].ep, ep,
-						  sizeof(*ep)))
+		if (used(&c->want[id]) &&
+		    !memcmp(&c->want[id].ep, ep, sizeof(*ep)))
 			return true;
 	return false;
 }
@@ -136,9 +136,9 @@ static int canon_leave(const struct lb_maps *m, struct canon *c)
 	int err;
 
 	for (id = 1; id < c->max; id++) {
-		if (!used(&c->cur[id]) || !memcmp(&c->cur[id].ep,
-						  &c->want[id].ep,
-						  sizeof(c->want[id].ep)))
+		if (!used(&c->cur[id]) ||
+		    !memcmp(&c->cur[id].ep, &c->want[id].ep,
+			    sizeof(c->want[id].ep)))
 			continue;
 		down = c->cur[id];
 		down.state = SIPLB_BACKEND_DOWN;
@@ -148,9 +148,9 @@ static int canon_leave(const struct lb_maps *m, struct canon *c)
 	}
 	err = rebuild_dirty(m, c);
 	for (id = 1; !err && id < c->max; id++) {
-		if (!used(&c->cur[id]) || !memcmp(&c->cur[id].ep,
-						  &c->want[id].ep,
-						  sizeof(c->want[id].ep)))
+		if (!used(&c->cur[id]) ||
+		    !memcmp(&c->cur[id].ep, &c->want[id].ep,
+			    sizeof(c->want[id].ep)))
 			continue;
 		if (bpf_map_update_elem(m->backends, &id, &none, BPF_ANY))
 			return -errno;
