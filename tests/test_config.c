@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -571,6 +572,37 @@ static const struct conf_case cases[] = {
 	  "worker block not closed" },
 	{ "worker inside a vip", IN_VIP4 "worker a {\n", 4,
 	  "worker: blocks do not nest" },
+	/* cluster */
+	{ "cluster", "cluster {\nnode lb-1.a_b\nsecret-file /s\n"
+	  "redis 192.0.2.9:6379\n}\n" MIN, 0, NULL },
+	{ "cluster without redis", "cluster {\nnode n\nsecret-file /s\n}\n"
+	  MIN, 0, NULL },
+	{ "cluster without node", "cluster {\nsecret-file /s\n}\n" MIN, 1,
+	  "cluster: node missing (required)" },
+	{ "cluster without secret-file", "cluster {\nnode n\n}\n" MIN, 1,
+	  "cluster: secret-file missing (required)" },
+	{ "node outside cluster", "node n\n" MIN, 1,
+	  "node: only allowed inside a cluster block" },
+	{ "node with a blank-free bad character",
+	  "cluster {\nnode lb:1\nsecret-file /s\n}\n" MIN, 2,
+	  "node: 'lb:1' has a character other than" },
+	{ "node of 64 bytes", "cluster {\nnode "
+	  "1234567890123456789012345678901234567890123456789012345678901234"
+	  "\nsecret-file /s\n}\n" MIN, 2, "node: longer than 63 bytes" },
+	{ "node twice", "cluster {\nnode a\nnode b\nsecret-file /s\n}\n" MIN,
+	  3, "node: given twice (first at line 2)" },
+	{ "relative secret-file", "cluster {\nnode n\nsecret-file s\n}\n"
+	  MIN, 3, "secret-file: 's' is not an absolute path" },
+	{ "redis not an endpoint",
+	  "cluster {\nnode n\nsecret-file /s\nredis localhost:6379\n}\n"
+	  MIN, 4, "redis: 'localhost:6379' is not ADDRESS:PORT" },
+	{ "redis without port",
+	  "cluster {\nnode n\nsecret-file /s\nredis 192.0.2.9\n}\n" MIN,
+	  4, "redis: '192.0.2.9' is not ADDRESS:PORT" },
+	{ "cluster twice", "cluster {\nnode n\nsecret-file /s\n}\n"
+	  "cluster {\n}\n" MIN, 5, "cluster: given twice (first at line 1)" },
+	{ "cluster not closed", MIN "cluster {\nnode n\n", 6,
+	  "cluster block not closed" },
 };
 
 /*
@@ -1517,4 +1549,94 @@ TEST(config_xdp_mode_names)
 int main(int argc, char **argv)
 {
 	return testlib_main(argc, argv);
+}
+
+TEST(config_cluster_stored_without_secret)
+{
+	static const char text[] = "cluster {\nnode lb-a\n"
+		"secret-file /etc/siplb/cluster.key\nredis [2001:db8::9]:6379\n"
+		"}\n" MIN;
+	struct siplb_conf *c, *plain;
+	char buf[ENDPOINT_STRLEN];
+
+	c = check_parse("cluster", NAME, text, strlen(text), 0, NULL);
+	plain = check_parse("no cluster", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!c || !plain)
+		goto out;
+	ASSERT_TRUE(c->cluster.enabled, "cluster enabled");
+	ASSERT_TRUE(!strcmp(c->cluster.node, "lb-a"), "node name");
+	ASSERT_TRUE(!strcmp(c->cluster.secret_path,
+			    "/etc/siplb/cluster.key"), "secret path");
+	ASSERT_EQ(c->cluster.secret_line, 3, "secret-file line");
+	ASSERT_EQ(c->cluster.secret_len, 0, "the parser reads no file");
+	ASSERT_TRUE(c->cluster.redis, "redis given");
+	ASSERT_TRUE(!strcmp(endpoint_format(&c->cluster.redis_ep, buf,
+					    sizeof(buf)),
+			    "[2001:db8::9]:6379"), "redis endpoint");
+	ASSERT_FALSE(plain->cluster.enabled, "no cluster by default");
+	ASSERT_FALSE(plain->cluster.redis, "no redis by default");
+out:
+	conf_free(c);
+	conf_free(plain);
+}
+
+/* Write a config naming dir/key and a key of len bytes with mode; load. */
+static int load_with_secret(const char *dir, const char *key, size_t len,
+			    mode_t mode, struct siplb_conf **c, char *err,
+			    size_t errlen)
+{
+	char path[128], text[512], kpath[96];
+
+	snprintf(kpath, sizeof(kpath), "%s/cluster.key", dir);
+	snprintf(path, sizeof(path), "%s/siplb.conf", dir);
+	snprintf(text, sizeof(text), "cluster {\nnode a\nsecret-file %s\n}\n"
+		 MIN, kpath);
+	unlink(kpath);
+	if (key && (write_file(kpath, key, len) || chmod(kpath, mode)))
+		return -EIO;
+	if (write_file(path, text, strlen(text)))
+		return -EIO;
+	return conf_load(path, c, err, errlen);
+}
+
+TEST(config_cluster_secret_file)
+{
+	static const char key[] = "0123456789abcdef0123456789abcdef";
+	char dir[] = "/tmp/test_config.XXXXXX", path[160], err[512];
+	struct siplb_conf *c = NULL;
+	int ret;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	ret = load_with_secret(dir, key, 32, 0600, &c, err, sizeof(err));
+	if (ASSERT_OK(ret, "a 32-byte key, mode 600") && c) {
+		ASSERT_EQ(c->cluster.secret_len, 32, "all of it");
+		ASSERT_TRUE(!memcmp(c->cluster.secret, key, 32), "the bytes");
+	}
+	conf_free(c);
+	ret = load_with_secret(dir, "0123456789abcdef0123456789abcdef\r\n",
+			       34, 0640, &c, err, sizeof(err));
+	if (ASSERT_OK(ret, "CRLF at the end, mode 640") && c)
+		ASSERT_EQ(c->cluster.secret_len, 32, "line end not secret");
+	conf_free(c);
+	ret = load_with_secret(dir, key, 31, 0600, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -EINVAL, "31 bytes are too short");
+	ASSERT_TRUE(c == NULL, "no config");
+	snprintf(path, sizeof(path), "%s/siplb.conf:3: secret-file %s/cluster"
+		 ".key: shorter than 32 bytes", dir, dir);
+	ASSERT_TRUE(!strncmp(err, path, strlen(path)), "FILE:LINE: why");
+	ret = load_with_secret(dir, key, 32, 0644, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -EPERM, "world-readable key refused");
+	ASSERT_TRUE(strstr(err, "readable by others"), "says why");
+	ret = load_with_secret(dir, key, 32, 0620, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -EPERM, "group-writable key refused");
+	ret = load_with_secret(dir, NULL, 0, 0, &c, err, sizeof(err));
+	ASSERT_EQ(ret, -ENOENT, "missing key file");
+	ASSERT_TRUE(strstr(err, ":3: secret-file ") &&
+		    strstr(err, "No such file"), "names line and reason");
+	snprintf(path, sizeof(path), "%s/cluster.key", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/siplb.conf", dir);
+	unlink(path);
+	rmdir(dir);
 }

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "endpoint.h"
@@ -33,6 +34,8 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CONF_MAX_WORDS 8	/* no directive takes more than 3 */
+#define CONF_STR_(x) #x
+#define CONF_STR(x) CONF_STR_(x)
 
 enum conf_ctx {
 	CTX_TOP,
@@ -43,6 +46,7 @@ enum conf_ctx {
 	CTX_GUARD,
 	CTX_POLICY,
 	CTX_WORKER,
+	CTX_CLUSTER,
 };
 
 static const char *const ctx_names[] = {
@@ -54,6 +58,7 @@ static const char *const ctx_names[] = {
 	[CTX_GUARD] = "guard",
 	[CTX_POLICY] = "policy",
 	[CTX_WORKER] = "worker",
+	[CTX_CLUSTER] = "cluster",
 };
 
 struct directive;
@@ -797,6 +802,59 @@ static int handle_alias(struct parser *p)
 	return err;
 }
 
+/* ---- the cluster block ---------------------------------------------------- */
+
+static int handle_cluster(struct parser *p)
+{
+	p->conf->cluster.enabled = true;
+	return 0;
+}
+
+/* A name for logs and, later, keys in a shared store: no blanks, no ':'. */
+static int handle_node(struct parser *p)
+{
+	const char *name = p->argv[0];
+	const char *s;
+
+	for (s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-", *s)))
+			return fail(p, "node: '%s' has a character other than "
+				    "letters, digits, '.', '_' and '-'", name);
+	return copy_string(p, "node", name, p->conf->cluster.node,
+			   sizeof(p->conf->cluster.node));
+}
+
+static int handle_secret_file(struct parser *p)
+{
+	p->conf->cluster.secret_line = p->line;
+	return copy_absolute(p, "secret-file", p->argv[0],
+			     p->conf->cluster.secret_path,
+			     sizeof(p->conf->cluster.secret_path));
+}
+
+static int handle_redis(struct parser *p)
+{
+	if (endpoint_parse(p->argv[0], &p->conf->cluster.redis_ep))
+		return fail(p, "redis: '%s' is not ADDRESS:PORT or "
+			    "[IPV6]:PORT", p->argv[0]);
+	p->conf->cluster.redis = true;
+	return 0;
+}
+
+/* The two things every node must have to agree with the others. */
+static int close_cluster(struct parser *p)
+{
+	unsigned int line = seen_line(p, "cluster");
+
+	if (!p->conf->cluster.node[0])
+		return fail_at(p, line, "cluster: node missing (required)");
+	if (!p->conf->cluster.secret_path[0])
+		return fail_at(p, line, "cluster: secret-file missing "
+			       "(required)");
+	return 0;
+}
+
 /* block-scanners on: the built-in signatures first, then the file's. */
 static int close_guard(struct parser *p)
 {
@@ -1067,6 +1125,13 @@ static const struct directive directives[] = {
 	WORKER_NUMBER("ring-timeout", ring_timeout, 1, CONF_RING_TIMEOUT_MAX),
 	WORKER_NUMBER("max-transactions", max_transactions, 1,
 		      CONF_TRANSACTIONS_MAX),
+	BLOCK("cluster", 0, CTX_CLUSTER, false, handle_cluster),
+	{ .keyword = "node", .ctx = CTX_CLUSTER, .min_args = 1, .max_args = 1,
+	  .handle = handle_node },
+	{ .keyword = "secret-file", .ctx = CTX_CLUSTER, .min_args = 1,
+	  .max_args = 1, .handle = handle_secret_file },
+	{ .keyword = "redis", .ctx = CTX_CLUSTER, .min_args = 1,
+	  .max_args = 1, .handle = handle_redis },
 };
 
 _Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
@@ -1150,6 +1215,8 @@ static int close_block(struct parser *p)
 		return close_guard(p);
 	case CTX_WORKER:
 		return close_worker(p);
+	case CTX_CLUSTER:
+		return close_cluster(p);
 	default:
 		return 0;
 	}
@@ -1470,6 +1537,97 @@ int conf_load(const char *path, struct siplb_conf **out, char *err,
 	}
 	ret = conf_parse_buffer(path, text, len, out, err, errlen);
 	free(text);
+	if (!ret && (*out)->cluster.enabled) {
+		ret = conf_read_cluster_secret(*out, err, errlen);
+		if (ret) {
+			conf_free(*out);
+			*out = NULL;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Refused if others may read it or anyone but the owner may write it: a
+ * secret that leaked lets anyone aim Call-IDs at one backend and forge
+ * nonces and Record-Route tokens on every node.
+ */
+static int secret_stat_ok(int fd, const char **why)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	*why = "not a regular file";
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	*why = "readable by others or writable by group or others "
+	       "(chmod 600 or 640)";
+	if (st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP))
+		return -EPERM;
+	*why = "longer than " CONF_STR(CONF_SECRET_MAX) " bytes";
+	if (st.st_size > CONF_SECRET_MAX + 2)
+		return -EFBIG;
+	return 0;
+}
+
+/* One trailing newline (or CRLF) is not part of the secret: `echo`,
+ * `openssl rand -hex 32 >FILE` and editors all add one. */
+static size_t secret_trim(const unsigned char *buf, size_t n)
+{
+	if (n && buf[n - 1] == '\n')
+		n--;
+	if (n && buf[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+int conf_read_cluster_secret(struct siplb_conf *conf, char *err, size_t errlen)
+{
+	typeof(conf->cluster) *cl = &conf->cluster;
+	unsigned char buf[CONF_SECRET_MAX + 3];
+	const char *why = NULL;
+	ssize_t got;
+	size_t n;
+	int fd, ret;
+
+	fd = open(cl->secret_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		ret = -errno;
+		why = strerror(-ret);
+		goto out;
+	}
+	ret = secret_stat_ok(fd, &why);
+	if (ret) {
+		close(fd);
+		goto out;
+	}
+	do
+		got = read(fd, buf, sizeof(buf));
+	while (got < 0 && errno == EINTR);
+	ret = got < 0 ? -errno : 0;
+	close(fd);
+	if (ret) {
+		why = strerror(-ret);
+		goto out;
+	}
+	n = secret_trim(buf, (size_t)got);
+	if (n < CONF_SECRET_MIN) {
+		ret = -EINVAL;
+		why = "shorter than " CONF_STR(CONF_SECRET_MIN) " bytes (try "
+		      "`openssl rand -hex 32 >FILE`)";
+	} else if (n > CONF_SECRET_MAX) {
+		ret = -EFBIG;
+		why = "longer than " CONF_STR(CONF_SECRET_MAX) " bytes";
+	} else {
+		memcpy(cl->secret, buf, n);
+		cl->secret_len = n;
+	}
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (ret && err && errlen)
+		snprintf(err, errlen, "%s:%u: secret-file %s: %s", conf->path,
+			 cl->secret_line, cl->secret_path, why);
 	return ret;
 }
 
@@ -1485,6 +1643,7 @@ void conf_free(struct siplb_conf *conf)
 	free(conf->guard.trunks);
 	free(conf->policy.aliases);
 	free(conf->workers);
+	explicit_bzero(conf->cluster.secret, sizeof(conf->cluster.secret));
 	free(conf->path);
 	free(conf);
 }

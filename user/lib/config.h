@@ -44,6 +44,9 @@
 #define CONF_FILE_MAX		(1 << 20)	/* a config is not a megabyte */
 #define CONF_SOCKET_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
 #define CONF_REALM_MAX		128	/* bytes, NUL included */
+#define CONF_NODE_MAX		64	/* cluster node name, NUL included */
+#define CONF_SECRET_MIN		32	/* cluster secret bytes: 256 bits */
+#define CONF_SECRET_MAX		1024
 
 /* Defaults: what a directive (or its whole block) left out means. */
 #define CONF_DEFAULT_CONTROL_SOCKET	CONTROL_SOCKET_DEFAULT
@@ -196,6 +199,22 @@ struct siplb_conf {
 	} policy;
 	struct conf_worker *workers;	/* in file order */
 	size_t nworkers;
+	/*
+	 * The cluster block (docs/ARCHITECTURE.md "Beyond one host"): absent,
+	 * siplbd runs alone as it always did. The secret is read by
+	 * conf_load() (conf_parse_buffer() stays pure and leaves it empty);
+	 * cluster_keys.h derives the shared keys from it.
+	 */
+	struct {
+		bool enabled;			/* a cluster block was given */
+		char node[CONF_NODE_MAX];	/* this node's name */
+		char secret_path[PATH_MAX];
+		unsigned int secret_line;	/* of secret-file, for messages */
+		unsigned char secret[CONF_SECRET_MAX];
+		size_t secret_len;		/* 0 until conf_load() reads it */
+		bool redis;			/* a redis line was given */
+		struct siplb_endpoint redis_ep;
+	} cluster;
 };
 
 /* What `block-scanners on` blocks: User-Agent prefixes (docs/SECURITY.md). */
@@ -213,6 +232,9 @@ const struct conf_worker *conf_find_worker(const struct siplb_conf *conf,
 /* Every directive's keyword, one per line, in the parser's table order
  * (siplbd --list-directives: the man page test checks each is there). */
 void conf_print_directives(FILE *out);
+/* Read conf->cluster.secret from secret_path (conf_load() calls it). */
+int conf_read_cluster_secret(struct siplb_conf *conf, char *err,
+			     size_t errlen);
 const char *conf_xdp_mode_name(enum attach_mode mode);
 
 #endif /* SIPLB_CONFIG_H */

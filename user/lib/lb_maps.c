@@ -56,6 +56,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->location = maps->sources = maps->blocked = -1;
 	maps->workers = -1;
 	maps->guard = maps->budgets = maps->trunks = -1;
+	maps->cluster = false;
 	skel = siplb__open();
 	if (!skel)
 		return -errno;

@@ -6,6 +6,8 @@
 #ifndef SIPLB_LB_MAPS_H
 #define SIPLB_LB_MAPS_H
 
+#include <stdbool.h>
+
 struct lb_maps {
 	int vips;
 	int vip_addrs;
@@ -23,6 +25,9 @@ struct lb_maps {
 	int guard;	/* siplb_guard.h: policy, buckets, trunk prefixes */
 	int budgets;
 	int trunks;
+	/* Cluster mode (lb_canon.h): backend ids canonical, both rings of a
+	 * VIP written alike. Set by siplbd from the cluster block. */
+	bool cluster;
 };
 
 struct bpf_map;

@@ -15,12 +15,13 @@
 #include <bpf/bpf.h>
 
 #include "endpoint.h"
+#include "lb_canon.h"
 #include "lb_table.h"
 #include "log.h"
 #include "maglev.h"
 #include "siplb_hash.h"
 
-static int map_max_entries(int fd, __u32 *max)
+int lb_map_max_entries(int fd, __u32 *max)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -51,6 +52,33 @@ int lb_hash_key_ensure(int config_fd)
 	if (bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY))
 		return -errno;
 	log_info("set a new random Call-ID hash key");
+	return 0;
+}
+
+/*
+ * A cluster's nodes must hash Call-IDs alike: write the key they all
+ * derive (cluster_keys.h) over whatever key the maps had. Calls without
+ * an affinity entry may move once, when a node joins the cluster.
+ */
+int lb_hash_key_set(int config_fd, const __u64 key[2])
+{
+	struct siplb_config cfg;
+	__u32 zero = 0;
+
+	if (!key[0] && !key[1])
+		return -EINVAL;
+	if (bpf_map_lookup_elem(config_fd, &zero, &cfg))
+		return -errno;
+	if (cfg.hash_key[0] == key[0] && cfg.hash_key[1] == key[1])
+		return 0;
+	if (cfg.hash_key[0] || cfg.hash_key[1])
+		log_info("replacing this node's Call-ID hash key with the "
+			 "cluster's");
+	cfg.hash_key[0] = key[0];
+	cfg.hash_key[1] = key[1];
+	if (bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY))
+		return -errno;
+	explicit_bzero(&cfg, sizeof(cfg));
 	return 0;
 }
 
@@ -108,10 +136,16 @@ static int ring_clear(const struct lb_maps *m, __u32 ring_id)
 	return err;
 }
 
-/* Rebuild the Maglev table of a VIP from its UP backends and flip to it. */
-static int ring_rebuild(const struct lb_maps *m,
-			const struct siplb_endpoint *vip_ep)
+/*
+ * Rebuild the Maglev table of a VIP from its UP backends and flip to it.
+ * In a cluster the table then goes into the other ring too: how often a
+ * node flipped depends on its history, and both rings must be the same
+ * bytes on every node.
+ */
+int lb_ring_rebuild(const struct lb_maps *m,
+		    const struct siplb_endpoint *vip_ep)
 {
+	__u32 old_ring;
 	struct maglev_backend *mb = NULL;
 	struct siplb_backend *bes = NULL;
 	__u32 *table = NULL, max = 0, id;
@@ -122,7 +156,7 @@ static int ring_rebuild(const struct lb_maps *m,
 	err = vip_lookup(m, vip_ep, &vip);
 	if (err)
 		return err;
-	err = map_max_entries(m->backends, &max);
+	err = lb_map_max_entries(m->backends, &max);
 	if (err)
 		return err;
 	mb = calloc(max, sizeof(*mb));
@@ -151,6 +185,7 @@ static int ring_rebuild(const struct lb_maps *m,
 		goto cleanup;
 
 	/* Fill the standby table, then make it the live one. */
+	old_ring = vip.ring_id;
 	vip.ring_id = vip.vip_id * SIPLB_RINGS_PER_VIP +
 		      (vip.ring_id % SIPLB_RINGS_PER_VIP + 1) %
 			      SIPLB_RINGS_PER_VIP;
@@ -159,6 +194,8 @@ static int ring_rebuild(const struct lb_maps *m,
 		goto cleanup;
 	if (bpf_map_update_elem(m->vips, vip_ep, &vip, BPF_EXIST))
 		err = -errno;
+	if (!err && m->cluster)
+		err = ring_write(m, old_ring, table);
 cleanup:
 	free(table);
 	free(bes);
@@ -219,6 +256,8 @@ int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *ep)
 	vip.vip_id = id;
 	vip.ring_id = id * SIPLB_RINGS_PER_VIP;
 	err = ring_clear(m, vip.ring_id);
+	if (!err && m->cluster)
+		err = ring_clear(m, vip.ring_id + 1);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(m->vips, ep, &vip, BPF_NOEXIST))
@@ -239,7 +278,7 @@ static int backends_visit(const struct lb_maps *m,
 	__u32 max = 0, id;
 	int err;
 
-	err = map_max_entries(m->backends, &max);
+	err = lb_map_max_entries(m->backends, &max);
 	if (err)
 		return err;
 	for (id = 1; id < max; id++) {
@@ -349,18 +388,19 @@ int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
 		return err;
 	if (id)
 		return -EEXIST;	/* an endpoint serves one VIP (siplb_snat) */
-	err = free_backend_id(m, &id);
-	if (err)
-		return err;
-
 	be.ep = *be_ep;
 	be.vip_id = vip.vip_id;
 	be.state = SIPLB_BACKEND_UP;
 	be.weight = weight;
+	if (m->cluster)
+		return lb_canon_add(m, &be);
+	err = free_backend_id(m, &id);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(m->snat, be_ep, vip_ep, BPF_ANY) ||
 	    bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
-	return ring_rebuild(m, vip_ep);
+	return lb_ring_rebuild(m, vip_ep);
 }
 
 /* The backend with endpoint be_ep, checked to belong to vip_ep. */
@@ -400,7 +440,7 @@ int lb_backend_set_state(const struct lb_maps *m,
 	be.state = state;
 	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
-	return ring_rebuild(m, vip_ep);
+	return lb_ring_rebuild(m, vip_ep);
 }
 
 int lb_backend_set_weight(const struct lb_maps *m,
@@ -421,7 +461,7 @@ int lb_backend_set_weight(const struct lb_maps *m,
 	be.weight = weight;
 	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
-	return ring_rebuild(m, vip_ep);
+	return lb_ring_rebuild(m, vip_ep);
 }
 
 int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
@@ -434,12 +474,14 @@ int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,
 	err = backend_of_vip(m, vip_ep, be_ep, &id, &be);
 	if (err)
 		return err;
+	if (m->cluster)
+		return lb_canon_del(m, id);
 	/* Out of the table first, then gone: no packet finds a slot that
 	 * names a backend which no longer exists. */
 	be.state = SIPLB_BACKEND_DOWN;
 	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
-	err = ring_rebuild(m, vip_ep);
+	err = lb_ring_rebuild(m, vip_ep);
 	if (err)
 		return err;
 	memset(&be, 0, sizeof(be));
@@ -466,7 +508,7 @@ int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep)
 	err = vip_addr_count(m, vip_ep, -1);
 	if (err)
 		return err;
-	err = map_max_entries(m->backends, &max);
+	err = lb_map_max_entries(m->backends, &max);
 	if (err)
 		return err;
 	for (id = 1; id < max; id++) {
@@ -478,7 +520,8 @@ int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip_ep)
 		if (bpf_map_update_elem(m->backends, &id, &none, BPF_ANY))
 			return -errno;
 	}
-	return 0;
+	/* Ids that collided with the VIP's backends may move back home. */
+	return m->cluster ? lb_backends_canonicalize(m) : 0;
 }
 
 int lb_maglev_choice(const struct lb_maps *m, const struct siplb_endpoint *vip_ep,

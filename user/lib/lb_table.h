@@ -12,6 +12,8 @@
 #include "siplb_maps.h"
 
 int lb_hash_key_ensure(int config_fd);
+/* Write a given (cluster) key; -EINVAL for the all-zero key. */
+int lb_hash_key_set(int config_fd, const __u64 key[2]);
 int lb_vip_add(const struct lb_maps *m, const struct siplb_endpoint *vip);
 int lb_vip_del(const struct lb_maps *m, const struct siplb_endpoint *vip);
 /* lb_backend_add and lb_backend_set_weight refuse a weight outside
@@ -37,5 +39,11 @@ int lb_maglev_choice(const struct lb_maps *m, const struct siplb_endpoint *vip,
 		     const void *callid, size_t len, __u32 *backend_id);
 
 const char *lb_backend_state_name(__u32 state);
+
+/* For lb_canon.c: a VIP's Maglev table rebuilt from siplb_backends and
+ * made live; a map's max_entries. */
+int lb_ring_rebuild(const struct lb_maps *m,
+		    const struct siplb_endpoint *vip_ep);
+int lb_map_max_entries(int fd, __u32 *max);
 
 #endif /* SIPLB_LB_TABLE_H */

@@ -24,6 +24,8 @@
 
 #include "lb_attach.h"
 #include "control.h"
+#include "cluster_apply.h"
+#include "lb_canon.h"
 #include "daemon.h"
 #include "endpoint.h"
 #include "guard_apply.h"
@@ -187,7 +189,14 @@ static int data_plane_start(struct siplbd *d)
 				  "applies", c->registrar.max_bindings,
 				  info.max_entries);
 	}
-	err = lb_hash_key_ensure(d->maps.config);
+	d->maps.cluster = c->cluster.enabled;
+	if (c->cluster.enabled) {
+		err = cluster_apply_hash_key(c, d->maps.config);
+		if (!err)	/* adopted maps may hold add-order ids */
+			err = lb_backends_canonicalize(&d->maps);
+	} else {
+		err = lb_hash_key_ensure(d->maps.config);
+	}
 	if (!err)
 		err = lb_apply_conf(&d->maps, c);
 	if (!err)
@@ -377,6 +386,11 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->reg_ready = true;
+	if (d->conf->cluster.enabled) {
+		err = cluster_apply_nonce_secret(d->conf, d->reg.nonces);
+		if (err)
+			return err;
+	}
 	/* (__u64)-1: never matches, so the first tick writes the file. */
 	d->state_saved_gen = state_restore(d) ? state_generation(d) :
 						(__u64)-1;
@@ -622,6 +636,12 @@ static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
 			  "restart; ignoring them");
 	if (strcmp(rp->conf->control_socket, d->conf->control_socket))
 		log_warnx("reload: a new control-socket path needs a restart");
+	if (rp->conf->cluster.enabled != d->conf->cluster.enabled ||
+	    rp->conf->cluster.secret_len != d->conf->cluster.secret_len ||
+	    memcmp(rp->conf->cluster.secret, d->conf->cluster.secret,
+		   d->conf->cluster.secret_len))
+		log_warnx("reload: cluster block or secret changes need a "
+			  "restart; the keys in use stay");
 	err = lb_plan_build(&d->maps, rp->conf, &rp->lb);
 	if (err) {
 		snprintf(why, whylen, "planning VIPs and backends: %s",
