@@ -58,8 +58,10 @@ EOC
 # siplbd's health checks have seen every worker answer.
 WORKER_PIDS=""
 workers_start() {
-	local domain=$1 users=$2 i=0 ns ip pid
+	local domain=$1 users=$2 i=0 ns ip pid trunk=()
 	shift 2
+	# WORKERS_NO_TRUNK=1: the phones answer 407 themselves (attack.sh).
+	[ "${WORKERS_NO_TRUNK:-0}" = 1 ] || trunk=(-T "$CLIENT_IP")
 	[ -x "$SIPLB_WORKER" ] || die "$SIPLB_WORKER not found: run 'make' first"
 	# The Record-Route key every worker shares (-k, needed with -r).
 	[ -s "$LIB_WORK/rr.key" ] || head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
@@ -70,7 +72,7 @@ workers_start() {
 		lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLB_WORKER" \
 			-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" \
 			-d "$domain" -r "$VIP_EP" -k "$LIB_WORK/rr.key" \
-			-u "$users" -T "$CLIENT_IP" "$@" \
+			-u "$users" "${trunk[@]}" "$@" \
 			2>>"$LIB_WORK/worker$i.log" </dev/null
 		WORKER_PIDS="$WORKER_PIDS $pid"
 	done
