@@ -7,7 +7,7 @@
  *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT -k FILE]
  *		     [-c CONFIG] [-T PREFIX]... [-s ADDR:PORT|off]
  *		     [-u USERS_FILE] [-R REALM]
- *		     [-C SECONDS] [-t MAX] [-v]
+ *		     [-C SECONDS] [-G SECONDS] [-F MAX] [-t MAX] [-v]
  *
  * It listens on its backend address (the balancer steers every message of
  * a call there by Call-ID), Record-Routes through -r (the VIP) so that
@@ -104,8 +104,9 @@ static void usage(FILE *out)
 		"[-r HOST:PORT -k FILE] [-c CONFIG]\n"
 		"                    [-T PREFIX]... [-s ADDR:PORT|off] "
 		"[-u USERS_FILE] [-R REALM]\n"
-		"                    [-C SECONDS] [-t MAX_TXNS] "
-		"[-e PACKAGE=ADDR:PORT]... [-v]\n"
+		"                    [-C SECONDS] [-G SECONDS] [-F MAX] "
+		"[-t MAX_TXNS]\n"
+		"                    [-e PACKAGE=ADDR:PORT]... [-v]\n"
 		"  -l ADDR:PORT   listen here (the backend address)\n"
 		"  -P PINDIR      pin directory of siplb's maps (siplb_location)\n"
 		"  -d DOMAIN      the domain of the registered AORs\n"
@@ -133,6 +134,11 @@ static void usage(FILE *out)
 		"                 config's realm, else DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
+		"  -G SECONDS     a user's phones of the highest q ring this long\n"
+		"                 before those of the next q (CANCEL, then the\n"
+		"                 next group; default %u; 0: only once all failed)\n"
+		"  -F MAX         follow up to MAX 3xx per call to our own users\n"
+		"                 (default 0: relay 3xx to the caller; at most %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
 		"  -e PKG=ADDR:PORT  SUBSCRIBE/PUBLISH of event package PKG go\n"
 		"                 to this server (repeatable); a package with no\n"
@@ -141,6 +147,7 @@ static void usage(FILE *out)
 		CLI_HELP_TAIL
 		"ADDR: IPV4 or [IPV6]\n",
 		PROXY_TIMER_C / 1000, PROXY_TIMER_C_MIN / 1000,
+		PROXY_GROUP_TIMER / 1000, PROXY_REDIRECTS_MAX,
 		WORKER_MAX_TXNS);
 }
 
@@ -560,6 +567,7 @@ int main(int argc, char **argv)
 		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
 	};
 	unsigned long timer_c_s = PROXY_TIMER_C / 1000;
+	unsigned long group_s = PROXY_GROUP_TIMER / 1000, redirects = 0;
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long max_txns = WORKER_MAX_TXNS;
 	struct proxy_events events = {};
@@ -570,7 +578,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	vip_source_init(&w.vip);
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:k:u:R:C:t:e:vh",
+	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:k:u:R:C:G:F:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -617,6 +625,22 @@ int main(int argc, char **argv)
 			    timer_c_s > 86400) {
 				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
 					"86400 seconds)\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'G':
+			group_s = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || group_s > 86400) {
+				fprintf(stderr, "siplb-worker: bad -G %s (0 to "
+					"86400 seconds)\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			redirects = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || redirects > PROXY_REDIRECTS_MAX) {
+				fprintf(stderr, "siplb-worker: bad -F %s (0 to "
+					"%u)\n", optarg, PROXY_REDIRECTS_MAX);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -726,6 +750,8 @@ int main(int argc, char **argv)
 	proxy.realm = realm ? realm : w.conf ? w.conf->realm : self.domain;
 	proxy.rr_key = key_path ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)timer_c_s * 1000;
+	proxy.group_ms = (uint64_t)group_s * 1000;
+	proxy.max_redirects = (unsigned int)redirects;
 	if (events_from_conf(&events, w.conf))
 		goto cleanup;
 	proxy.events = events;
