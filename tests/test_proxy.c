@@ -1359,7 +1359,8 @@ static const struct better_case {
 } better_cases[] = {
 	{ 486, 0, true },	/* the first final */
 	{ 603, 200, true },	/* 6xx beats every other class */
-	{ 486, 603, false }, { 603, 600, false },	/* the first 6xx stays */
+	{ 486, 603, false },
+	{ 603, 600, false },	/* the first 6xx stays */
 	{ 302, 486, true }, { 486, 302, false },	/* the lower class */
 	{ 486, 503, true }, { 503, 486, false },
 	{ 486, 408, true },	/* a real answer beats nobody answering */

@@ -134,11 +134,11 @@ static void usage(FILE *out)
 		"                 config's realm, else DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
-		"  -G SECONDS     a user's phones of the highest q ring this long\n"
-		"                 before those of the next q (CANCEL, then the\n"
-		"                 next group; default %u; 0: only once all failed)\n"
-		"  -F MAX         follow up to MAX 3xx per call to our own users\n"
-		"                 (default 0: relay 3xx to the caller; at most %u)\n"
+		"  -G SECONDS     the phones of a user's highest q ring this\n"
+		"                 long, then are CANCELled for the next q\n"
+		"                 (default %u; 0: only once all failed)\n"
+		"  -F MAX         follow up to MAX 3xx per call to our users\n"
+		"                 (default 0: relay them; at most %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
 		"  -e PKG=ADDR:PORT  SUBSCRIBE/PUBLISH of event package PKG go\n"
 		"                 to this server (repeatable); a package with no\n"
@@ -578,7 +578,8 @@ int main(int argc, char **argv)
 	char *end;
 
 	vip_source_init(&w.vip);
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:T:s:k:u:R:C:G:F:t:e:vh",
+	while ((opt = getopt_long(argc, argv,
+				  "l:P:d:r:c:T:s:k:u:R:C:G:F:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -638,7 +639,8 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			redirects = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || redirects > PROXY_REDIRECTS_MAX) {
+			if (*end || !*optarg ||
+			    redirects > PROXY_REDIRECTS_MAX) {
 				fprintf(stderr, "siplb-worker: bad -F %s (0 to "
 					"%u)\n", optarg, PROXY_REDIRECTS_MAX);
 				return CLI_EXIT_USAGE;
