@@ -33,6 +33,14 @@ enum siplb_worker_method {
 #define SIPLB_WORKER_COUNTERS(X)                                              \
 	X(forwarded, "requests forwarded statefully, once per target")        \
 	X(forked, "requests forked to several bindings")                      \
+	X(fork_groups, "q groups tried after every target of the one "       \
+		       "before failed (serial search, 16.6)")                 \
+	X(fork_group_timeouts, "q groups CANCELled by the group timer (-G), " \
+			       "the next one tried")                          \
+	X(redirects_followed, "3xx whose Contacts (our users) were tried "    \
+			      "(-F, 16.7 step 4)")                            \
+	X(redirects_refused, "3xx not followed: a Contact not ours, every "  \
+			     "target tried already, or the -F limit")         \
 	X(stateless, "requests forwarded statelessly (ACK for 2xx)")         \
 	X(relayed_stateless, "responses relayed without a transaction")     \
 	X(retransmissions_absorbed, "request retransmissions answered")      \

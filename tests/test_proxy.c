@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "caller_auth.h"
+#include "fork_plan.h"
 #include "corpus.h"
 #include "digest.h"
 #include "endpoint.h"
@@ -723,9 +724,20 @@ static void send_invite(const char *ruri, const char *branch, int mf,
 	feed(ALICE_ADDR, INVITE_FMT, ruri, branch, mf, call_id);
 }
 
+static void answer_with_contact(size_t i, int status, const char *reason,
+				const char *method, const char *contact);
+
 /* A response from bob to the INVITE the proxy sent as datagram i. */
 static void bob_answers(size_t i, int status, const char *reason,
 			const char *method)
+{
+	answer_with_contact(i, status, reason, method,
+			    "<sip:bob@192.0.2.20:5062>");
+}
+
+/* The same with a Contact of its own (a 3xx's targets). */
+static void answer_with_contact(size_t i, int status, const char *reason,
+				const char *method, const char *contact)
 {
 	static struct sip_msg fwd;
 	char vias[1024];
@@ -744,10 +756,10 @@ static void bob_answers(size_t i, int status, const char *reason,
 	     "From: <sip:alice@example.com>;tag=a1\r\n"
 	     "To: <sip:bob@example.com>%s\r\n"
 	     "Call-ID: %.*s\r\nCSeq: 1 %s\r\n"
-	     "Contact: <sip:bob@192.0.2.20:5062>\r\n"
+	     "Contact: %s\r\n"
 	     "Content-Length: 0\r\n\r\n",
 	     status, reason, vias, status > 100 ? ";tag=b1" : "",
-	     (int)fwd.call_id.len, fwd.call_id.p, method);
+	     (int)fwd.call_id.len, fwd.call_id.p, method, contact);
 }
 
 TEST(proxy_call_setup_and_teardown)
@@ -1303,6 +1315,323 @@ __attribute__((format(printf, 1, 2))) static const char *say(const char *fmt,
 }
 
 /* Replace every `from` in buf by `to` (same length). */
+/* ---- serial search by q (16.6) and 3xx recursion (16.7 step 4) ---------- */
+
+static const struct group_case {
+	const char *name;
+	uint32_t q[5];
+	size_t n;
+	bool serial;
+	uint8_t want[5];
+	size_t groups;
+} group_cases[] = {
+	{ "none", {}, 0, true, {}, 0 },
+	{ "one", { 1000 }, 1, true, { 0 }, 1 },
+	{ "equal q: one group", { 500, 500, 500 }, 3, true, { 0, 0, 0 }, 1 },
+	{ "a pair, then one", { 1000, 1000, 500 }, 3, true, { 0, 0, 1 }, 2 },
+	{ "every q its own", { 900, 800, 700, 0 }, 4, true, { 0, 1, 2, 3 }, 4 },
+	{ "ties between", { 1000, 700, 700, 100, 100 }, 5, true,
+	  { 0, 1, 1, 2, 2 }, 3 },
+	{ "parallel: all at once", { 1000, 700, 100 }, 3, false, { 0, 0, 0 },
+	  1 },
+};
+
+TEST(fork_plan_groups_by_q)
+{
+	uint8_t group[5];
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(group_cases); i++) {
+		const struct group_case *c = &group_cases[i];
+
+		memset(group, 0xff, sizeof(group));
+		ASSERT_EQ(fork_plan_groups(c->q, c->n, c->serial, group),
+			  c->groups, c->name);
+		for (k = 0; k < c->n; k++)
+			ASSERT_EQ(group[k], c->want[k], say("%s: target %zu",
+							    c->name, k));
+	}
+}
+
+static const struct better_case {
+	unsigned int status, best;
+	bool better;
+} better_cases[] = {
+	{ 486, 0, true },	/* the first final */
+	{ 603, 200, true },	/* 6xx beats every other class */
+	{ 486, 603, false },
+	{ 603, 600, false },	/* the first 6xx stays */
+	{ 302, 486, true }, { 486, 302, false },	/* the lower class */
+	{ 486, 503, true }, { 503, 486, false },
+	{ 486, 408, true },	/* a real answer beats nobody answering */
+	{ 408, 486, false }, { 487, 486, false }, { 486, 487, true },
+	{ 404, 486, false },	/* otherwise the first of a class stays */
+	{ 407, 486, true },	/* one that helps a retry beats the rest */
+	{ 484, 404, true }, { 486, 401, false },
+	{ 500, 503, false }, { 408, 487, false },
+};
+
+TEST(fork_plan_best_final)
+{
+	char out[128];
+	size_t i;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(better_cases); i++) {
+		const struct better_case *c = &better_cases[i];
+
+		ASSERT_EQ(fork_better_final(c->status, c->best), c->better,
+			  say("%u over %u", c->status, c->best));
+	}
+	ASSERT_EQ(fork_upstream_status(503), 500, "a 503 goes up as 500");
+	ASSERT_EQ(fork_upstream_status(486), 486, "others as they are");
+	n = fork_restatus("SIP/2.0 503 Busy Now\r\nVia: x\r\n\r\n", 33, 500,
+			  "Server Internal Error", out, sizeof(out));
+	ASSERT_TRUE(n > 0 && !strcmp(out, "SIP/2.0 500 Server Internal "
+				     "Error\r\nVia: x\r\n\r\n"),
+		    "status line replaced, the rest kept");
+	ASSERT_EQ(fork_restatus("INVITE x\r\n", 10, 500, "x", out,
+				sizeof(out)), -EINVAL, "not a response");
+	ASSERT_EQ(fork_restatus("SIP/2.0 503 x\r\n", 15, 500, "long reason",
+				out, 16), -ENOSPC, "no room");
+}
+
+#define BOB3_SOURCE	"192.0.2.41:5090"
+#define BOB3_CONTACT	"sip:bob@192.0.2.40:5066"
+
+/* bob with two phones of q=1.0 (fork_up) and a desk phone of q=0.5:
+ * the INVITE goes to the pair only. */
+static bool serial_up(const char *call_id, uint64_t group_ms)
+{
+	char branch[32];
+
+	if (!proxy_up() ||
+	    !bind_contact("sip:bob@example.com", 1, BOB2_CONTACT, BOB2_SOURCE,
+			  1000, REAL_NOW - 200, REAL_NOW + 3600) ||
+	    !bind_contact("sip:bob@example.com", 2, BOB3_CONTACT, BOB3_SOURCE,
+			  500, REAL_NOW - 10, REAL_NOW + 3600))
+		return false;
+	P.group_ms = group_ms;	/* as -G */
+	snprintf(branch, sizeof(branch), "z9hG4bK%s", call_id);
+	send_invite("sip:bob@example.com", branch, 70, call_id);
+	return sent_is(0, ALICE_ADDR, "SIP/2.0 100 Trying", "100 at once") &&
+	       sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT, "q=1.0 phone") &&
+	       sent_is(2, BOB2_SOURCE, "INVITE " BOB2_CONTACT,
+		       "the other q=1.0 phone, in parallel") &&
+	       ASSERT_EQ(net.n, 3, "not the q=0.5 phone yet") &&
+	       ASSERT_EQ(P.stats.forked, 1, "one request forked");
+}
+
+TEST(serial_next_group_after_408_and_503_best_final_up)
+{
+	if (!serial_up("sq1", PROXY_GROUP_TIMER))
+		return;
+	bob_answers(1, 408, "Request Timeout", "INVITE");
+	if (!sent_is(3, BOB_SOURCE, "ACK ", "408 ACKed") ||
+	    !ASSERT_EQ(net.n, 4, "the group's other phone still rings"))
+		return;
+	bob_answers(2, 503, "Service Unavailable", "INVITE");
+	if (!sent_is(4, BOB2_SOURCE, "ACK ", "503 ACKed") ||
+	    !sent_is(5, BOB3_SOURCE, "INVITE " BOB3_CONTACT,
+		     "both q=1.0 failed: the q=0.5 phone"))
+		return;
+	ASSERT_EQ(P.stats.fork_groups, 1, "one group advance");
+	ASSERT_EQ(P.stats.forwarded, 3, "three targets in all");
+	ASSERT_EQ(proxy_pending(&P), 1, "nothing up yet");
+	bob_answers(5, 486, "Busy Here", "INVITE");
+	sent_is(6, BOB3_SOURCE, "ACK ", "486 ACKed");
+	sent_is(7, ALICE_ADDR, "SIP/2.0 486 ",
+		"all failed: the 486, not the earlier 408 or the 503");
+	ASSERT_EQ(net.n, 8, "one final up");
+	advance(PROXY_TIMER_64T1 + 2 * PROXY_T4);
+	ASSERT_EQ(P.txns.used, 0, "every record freed");
+}
+
+TEST(serial_group_timer_cancels_and_moves_on)
+{
+	if (!serial_up("sq2", 5000))
+		return;
+	bob_answers(1, 180, "Ringing", "INVITE");
+	bob_answers(2, 100, "Trying", "INVITE");	/* no Timer A */
+	if (!sent_is(3, ALICE_ADDR, "SIP/2.0 180", "180 relayed"))
+		return;
+	advance(4900);
+	if (!ASSERT_EQ(net.n, 4, "the group rings until its timer"))
+		return;
+	advance(200);
+	if (!sent_is(4, BOB_SOURCE, "CANCEL " BOB_CONTACT,
+		     "the ringing phone of the group CANCELled") ||
+	    !sent_is(5, BOB2_SOURCE, "CANCEL " BOB2_CONTACT,
+		     "and the one that said 100") ||
+	    !sent_is(6, BOB3_SOURCE, "INVITE " BOB3_CONTACT,
+		     "then the q=0.5 phone tried") ||
+	    !ASSERT_EQ(net.n, 7, "nothing up"))
+		return;
+	ASSERT_EQ(P.stats.fork_group_timeouts, 1, "a timer advance");
+	ASSERT_EQ(P.stats.fork_groups, 0, "not one after failures");
+	bob_answers(6, 100, "Trying", "INVITE");
+	bob_answers(1, 487, "Request Terminated", "INVITE");
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	if (!sent_is(7, BOB_SOURCE, "ACK ", "487 ACKed") ||
+	    !sent_is(8, BOB2_SOURCE, "ACK ", "487 ACKed") ||
+	    !ASSERT_EQ(net.n, 9, "the 487s stay here"))
+		return;
+	advance(P.group_ms + 1000);
+	if (!ASSERT_EQ(net.n, 9, "no group left: the last rings on"))
+		return;
+	bob_answers(6, 180, "Ringing", "INVITE");
+	bob_answers(6, 200, "OK", "INVITE");
+	sent_is(9, ALICE_ADDR, "SIP/2.0 180", "its 180 up");
+	sent_is(10, ALICE_ADDR, "SIP/2.0 200 OK", "the q=0.5 phone's 2xx up");
+	ASSERT_EQ(net.n, 11, "and nothing else");
+}
+
+TEST(serial_2xx_in_first_group_ends_the_search)
+{
+	size_t i;
+
+	if (!serial_up("sq3", 5000))
+		return;
+	bob_answers(2, 180, "Ringing", "INVITE");
+	bob_answers(1, 200, "OK", "INVITE");
+	if (!sent_is(4, ALICE_ADDR, "SIP/2.0 200 OK", "2xx up") ||
+	    !sent_is(5, BOB2_SOURCE, "CANCEL ", "the other CANCELled"))
+		return;
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	advance(PROXY_TIMER_64T1 + 2 * PROXY_T4);
+	for (i = 0; i < net.n; i++)
+		ASSERT_TRUE(!strstr(net.buf[i], BOB3_CONTACT),
+			    say("datagram %zu: the q=0.5 phone never rung",
+				i));
+	ASSERT_EQ(P.stats.fork_group_timeouts + P.stats.fork_groups, 0,
+		  "no group after the first");
+	ASSERT_EQ(P.txns.used, 0, "the waiting branch freed too");
+}
+
+TEST(serial_6xx_ends_the_search)
+{
+	size_t i;
+
+	if (!serial_up("sq4", PROXY_GROUP_TIMER))
+		return;
+	bob_answers(1, 603, "Decline", "INVITE");
+	bob_answers(2, 180, "Ringing", "INVITE");
+	if (!sent_is(3, BOB_SOURCE, "ACK ", "603 ACKed") ||
+	    !sent_is(4, BOB2_SOURCE, "CANCEL ", "the other CANCELled") ||
+	    !sent_is(5, ALICE_ADDR, "SIP/2.0 180", "its 180 relayed"))
+		return;
+	bob_answers(2, 487, "Request Terminated", "INVITE");
+	sent_is(6, BOB2_SOURCE, "ACK ", "487 ACKed");
+	sent_is(7, ALICE_ADDR, "SIP/2.0 603 ", "the 603 up");
+	advance(P.group_ms + 1000);
+	for (i = 0; i < net.n; i++)
+		ASSERT_TRUE(!strstr(net.buf[i], BOB3_CONTACT),
+			    say("datagram %zu: no later group", i));
+}
+
+TEST(fork_only_503s_go_up_as_500)
+{
+	if (!fork_up("sq5"))
+		return;
+	bob_answers(1, 503, "Service Unavailable", "INVITE");
+	bob_answers(2, 503, "Service Unavailable", "INVITE");
+	if (!sent_is(5, ALICE_ADDR, "SIP/2.0 500 Server Internal Error\r\n",
+		     "a phone's 503 is not ours to pass on (16.7 step 6)"))
+		return;
+	ASSERT_HAS(net.buf[5], net.len[5], "Call-ID: sq5", "the response kept");
+	ASSERT_EQ(P.stats.responses_out[5], 1, "counted as sent");
+}
+
+#define CAROL_SOURCE	"192.0.2.51:5060"
+#define CAROL_CONTACT	"sip:carol@192.0.2.50:5060"
+#define DAVE_SOURCE	"192.0.2.61:5060"
+#define DAVE_CONTACT	"sip:dave@192.0.2.60:5060"
+
+/* bob (one phone), carol and dave registered; an INVITE to bob. */
+static bool redirect_up(const char *call_id, unsigned int max_redirects)
+{
+	char branch[32];
+
+	if (!proxy_up() ||
+	    !bind_contact("sip:carol@example.com", 0, CAROL_CONTACT,
+			  CAROL_SOURCE, 1000, REAL_NOW - 10, REAL_NOW + 3600) ||
+	    !bind_contact("sip:dave@example.com", 0, DAVE_CONTACT, DAVE_SOURCE,
+			  1000, REAL_NOW - 10, REAL_NOW + 3600))
+		return false;
+	P.max_redirects = max_redirects;
+	snprintf(branch, sizeof(branch), "z9hG4bK%s", call_id);
+	send_invite("sip:bob@example.com", branch, 70, call_id);
+	return sent_is(1, BOB_SOURCE, "INVITE " BOB_CONTACT, "bob's phone");
+}
+
+TEST(redirect_relayed_by_default)
+{
+	if (!redirect_up("rd1", 0))
+		return;
+	answer_with_contact(1, 302, "Moved Temporarily", "INVITE",
+			    "<sip:carol@example.com>");
+	sent_is(2, BOB_SOURCE, "ACK ", "302 ACKed");
+	sent_is(3, ALICE_ADDR, "SIP/2.0 302 ", "the 302 up to the caller");
+	ASSERT_EQ(net.n, 4, "carol not tried");
+	ASSERT_EQ(P.stats.redirects_followed + P.stats.redirects_refused, 0,
+		  "no recursion configured");
+}
+
+TEST(redirect_followed_to_our_user_then_loop_stopped)
+{
+	if (!redirect_up("rd2", 3))
+		return;
+	answer_with_contact(1, 302, "Moved Temporarily", "INVITE",
+			    "<sip:carol@example.com>");
+	if (!sent_is(2, BOB_SOURCE, "ACK ", "302 ACKed") ||
+	    !sent_is(3, CAROL_SOURCE, "INVITE " CAROL_CONTACT,
+		     "carol's phone tried instead") ||
+	    !ASSERT_EQ(net.n, 4, "nothing up"))
+		return;
+	ASSERT_EQ(P.stats.redirects_followed, 1, "one followed");
+	ASSERT_HAS(net.buf[3], net.len[3], "Call-ID: rd2", "the same call");
+	ASSERT_HAS(net.buf[3], net.len[3], "Record-Route: <sip:" VIP,
+		   "built as the first branch was");
+	/* carol's phone sends the call back to bob: already tried. */
+	answer_with_contact(3, 302, "Moved Temporarily", "INVITE",
+			    "<sip:bob@example.com>");
+	if (!sent_is(4, CAROL_SOURCE, "ACK ", "302 ACKed") ||
+	    !sent_is(5, ALICE_ADDR, "SIP/2.0 302 ",
+		     "a loop: the 302 joins the context and goes up"))
+		return;
+	ASSERT_EQ(net.n, 6, "bob's phone not rung twice");
+	ASSERT_EQ(P.stats.redirects_refused, 1, "the loop refused");
+}
+
+TEST(redirect_limit_and_foreign_contact)
+{
+	if (!redirect_up("rd3", 1))
+		return;
+	answer_with_contact(1, 301, "Moved Permanently", "INVITE",
+			    "<sip:carol@example.com>");
+	if (!sent_is(3, CAROL_SOURCE, "INVITE " CAROL_CONTACT, "to carol"))
+		return;
+	answer_with_contact(3, 302, "Moved Temporarily", "INVITE",
+			    "<sip:dave@example.com>");
+	if (!sent_is(4, CAROL_SOURCE, "ACK ", "302 ACKed") ||
+	    !sent_is(5, ALICE_ADDR, "SIP/2.0 ",
+		     "-F 1: the second redirect goes up") ||
+	    !ASSERT_EQ(net.n, 6, "dave not tried"))
+		return;
+	ASSERT_HAS(net.buf[5], net.len[5], "sip:dave@example.com",
+		   "the 302 with its Contact: the lowest class wins");
+	ASSERT_EQ(P.stats.redirects_refused, 1, "over the limit");
+
+	if (!redirect_up("rd4", 3))
+		return;
+	answer_with_contact(1, 302, "Moved Temporarily", "INVITE",
+			    "<sip:carol@example.com>, <sip:eve@203.0.113.9>");
+	sent_is(3, ALICE_ADDR, "SIP/2.0 302 ",
+		"a Contact elsewhere: no recursion, never a relay");
+	ASSERT_EQ(net.n, 4, "nobody tried");
+	ASSERT_EQ(P.stats.redirects_refused, 1, "refused, counted");
+}
+
 static void mask(char *buf, const char *from, const char *to)
 {
 	char *p = buf;

@@ -7,7 +7,7 @@
  *	siplb-worker -l ADDR:PORT -P PINDIR -d DOMAIN [-r HOST:PORT -k FILE]
  *		     [-c CONFIG] [-T PREFIX]... [-s ADDR:PORT|off]
  *		     [-u USERS_FILE] [-R REALM]
- *		     [-C SECONDS] [-t MAX] [-v]
+ *		     [-C SECONDS] [-G SECONDS] [-F MAX] [-t MAX] [-v]
  *	siplb-worker -c CONFIG -n NAME [-f] [options as above]
  *
  * With -n, the listen address, domain, Record-Route and the rest come
@@ -115,8 +115,9 @@ static void usage(FILE *out)
 		"[-r HOST:PORT -k FILE] [-c CONFIG]\n"
 		"                    [-T PREFIX]... [-s ADDR:PORT|off] "
 		"[-u USERS_FILE] [-R REALM]\n"
-		"                    [-C SECONDS] [-t MAX_TXNS] "
-		"[-e PACKAGE=ADDR:PORT]... [-v]\n"
+		"                    [-C SECONDS] [-G SECONDS] [-F MAX] "
+		"[-t MAX_TXNS]\n"
+		"                    [-e PACKAGE=ADDR:PORT]... [-v]\n"
 		"       siplb-worker -c CONFIG -n NAME [-f] [options]\n"
 		"  -n NAME        take -l, -d, -r, -s, -C and -t from CONFIG's\n"
 		"                 `worker NAME` block (options given override\n"
@@ -150,6 +151,11 @@ static void usage(FILE *out)
 		"                 config's realm, else DOMAIN)\n"
 		"  -C SECONDS     ring at most this long, then CANCEL and answer\n"
 		"                 408 (Timer C; default %u, at least %u)\n"
+		"  -G SECONDS     the phones of a user's highest q ring this\n"
+		"                 long, then are CANCELled for the next q\n"
+		"                 (default %u; 0: only once all failed)\n"
+		"  -F MAX         follow up to MAX 3xx per call to our users\n"
+		"                 (default 0: relay them; at most %u)\n"
 		"  -t MAX_TXNS    transaction table size (default %u)\n"
 		"  -e PKG=ADDR:PORT  SUBSCRIBE/PUBLISH of event package PKG go\n"
 		"                 to this server (repeatable); a package with no\n"
@@ -158,6 +164,7 @@ static void usage(FILE *out)
 		CLI_HELP_TAIL
 		"ADDR: IPV4 or [IPV6]\n",
 		PROXY_TIMER_C / 1000, PROXY_TIMER_C_MIN / 1000,
+		PROXY_GROUP_TIMER / 1000, PROXY_REDIRECTS_MAX,
 		WORKER_MAX_TXNS);
 }
 
@@ -580,7 +587,8 @@ static int parse_args(int argc, char **argv, struct worker *w,
 	int opt, err;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "l:P:d:r:c:n:fT:s:k:u:R:C:t:e:vh",
+	while ((opt = getopt_long(argc, argv,
+				  "l:P:d:r:c:n:fT:s:k:u:R:C:G:F:t:e:vh",
 				  long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -633,6 +641,24 @@ static int parse_args(int argc, char **argv, struct worker *w,
 			    a->timer_c_s > 86400) {
 				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
 					"86400 seconds)\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'G':
+			a->group_s = strtoul(optarg, &end, 10);
+			a->group_set = true;
+			if (*end || !*optarg || a->group_s > 86400) {
+				fprintf(stderr, "siplb-worker: bad -G %s (0 to "
+					"86400 seconds)\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			a->redirects = strtoul(optarg, &end, 10);
+			if (*end || !*optarg ||
+			    a->redirects > PROXY_REDIRECTS_MAX) {
+				fprintf(stderr, "siplb-worker: bad -F %s (0 to "
+					"%u)\n", optarg, PROXY_REDIRECTS_MAX);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -791,6 +817,9 @@ int main(int argc, char **argv)
 	proxy.rr_key = a.key ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)a.timer_c_s * 1000;
 	if (events_from_conf(&w.events, w.conf))
+	proxy.group_ms = (uint64_t)(a.group_set ? a.group_s :
+				    PROXY_GROUP_TIMER / 1000) * 1000;
+	proxy.max_redirects = (unsigned int)a.redirects;
 		goto cleanup;
 	proxy.events = w.events;
 	if (load_users(&w))

@@ -18,11 +18,16 @@
  * Request-URI, as are responses that match no record (2xx
  * retransmissions after the record is gone).
  *
- * A user with several bindings gets the request on all of them at once
- * (16.6, parallel search; the best TXN_FORK_MAX by q): one branch record
- * per target (txn_table.h). Provisional responses and every 2xx go up as
- * they come, a 2xx or a 6xx CANCELs the branches still ringing, and once
- * every branch has a final response the best non-2xx goes up (16.7).
+ * A user with several bindings gets the request on the best TXN_FORK_MAX
+ * of them (16.6): one branch record per target (txn_table.h). An INVITE
+ * tries them by q, highest first, equal q in parallel (fork_plan.h): the
+ * next group starts when every branch of the current one has failed, or
+ * when the group timer CANCELs the ones still ringing. Provisional
+ * responses and every 2xx go up as they come, a 2xx or a 6xx ends the
+ * search (CANCEL for the branches still ringing), and once no branch and
+ * no group is left the best non-2xx goes up (16.7). A 3xx is relayed, or
+ * with max_redirects its Contacts that are our users are tried in the
+ * same group (16.7 step 4), never a target twice.
  *
  * SUBSCRIBE and PUBLISH for a user go to an event server or are answered
  * 489 (events.c), never to the phones; a binding at the request's own
@@ -34,13 +39,14 @@
 #include <sys/random.h>
 
 #include "endpoint.h"
+#include "fork_plan.h"
 #include "log.h"
 #include "option_tags.h"
 #include "proxy.h"
 #include "rr_token.h"
 
 /* Scratch parses of messages we keep (single-threaded). */
-static struct sip_msg kept_msg, built_msg;
+static struct sip_msg kept_msg, built_msg, orig_msg;
 
 static const char *const method_names[SIPLB_WM_COUNT] = {
 #define PROXY_METHOD_NAME(m) #m,
@@ -60,6 +66,8 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	p->auth = NULL;
 	p->rr_key = NULL;
 	p->timer_c_ms = PROXY_TIMER_C;
+	p->group_ms = PROXY_GROUP_TIMER;
+	p->max_redirects = 0;
 	memset(&p->events, 0, sizeof(p->events));
 	p->self = *self;
 	p->loc = (struct location){ location_fd, -1, max_contacts };
@@ -78,6 +86,15 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 void proxy_free(struct proxy *p)
 {
 	txn_table_free(&p->txns);
+}
+
+/* RFC 3581: our answers, and the request we forward, say in its top Via
+ * where it came from (received, rport). */
+static void note_source(struct sip_msg *m, const struct siplb_endpoint *from)
+{
+	sip_msg_set_source(m, from->family == SIPLB_AF_INET6 ? AF_INET6 :
+							       AF_INET,
+			   from->addr, ntohs(from->port));
 }
 
 static enum siplb_worker_method method_of(struct sip_slice m)
@@ -228,6 +245,7 @@ static void respond_from_kept(struct proxy *p, struct txn *c, int status,
 /* One place a request goes. */
 struct route_target {
 	struct siplb_endpoint dest;
+	uint32_t q;		/* a binding's q (16.6 serial search) */
 	bool new_ruri;
 	char ruri[SIPLB_CONTACT_MAX];
 };
@@ -339,6 +357,7 @@ static void route_to_binding(struct proxy *p, const struct sip_msg *m,
 			 b->contact);
 		r->to[i].new_ruri = true;
 		r->to[i].dest = b->source;	/* where it registered from */
+		r->to[i].q = b->q;
 	}
 	r->to_bindings = true;
 }
@@ -585,6 +604,12 @@ static void send_cancel(struct proxy *p, struct txn *t,
 static void cancel_client(struct proxy *p, struct txn *c,
 			  const struct proxy_now *now)
 {
+	if (c->cli == TXN_CLI_WAITING) {
+		/* A later q group: never sent, so never started. */
+		c->cli = TXN_CLI_TERMINATED;
+		linger(c, now->mono_ms);
+		return;
+	}
 	if (c->cli != TXN_CLI_CALLING && c->cli != TXN_CLI_PROCEEDING)
 		return;
 	if (c->provisional)
@@ -643,14 +668,13 @@ static void on_cancel(struct proxy *p, const struct sip_msg *m,
 }
 
 /*
- * Build the request for one target with a new branch of ours and start
- * the client transaction in c (the server record itself, or a branch
- * record of a forked request). Returns 0, or the status to answer.
+ * Build the request for one target with a new branch of ours into c (the
+ * server record itself, or a branch record of a forked request), ready
+ * for client_send. Returns 0, or the status to answer.
  */
-static int client_start(struct proxy *p, struct txn *c,
-			const struct sip_msg *m, const struct route *r,
-			const struct route_target *to, const char *alias,
-			const struct proxy_now *now)
+static int client_prepare(struct proxy *p, struct txn *c,
+			  const struct sip_msg *m, bool pop_route,
+			  const struct route_target *to, const char *alias)
 {
 	char branch[PROXY_BRANCH_MAX], tok[RR_TOKEN_LEN + 1];
 	struct proxy_fwd f = {};
@@ -659,7 +683,7 @@ static int client_start(struct proxy *p, struct txn *c,
 	proxy_branch_unique(p->salt, ++p->counter, proxy_loop_hash(m), branch);
 	f.branch = branch;
 	f.alias = alias;
-	f.pop_route = r->pop_route;
+	f.pop_route = pop_route;
 	f.ruri = to->new_ruri ? to->ruri : NULL;
 	f.record_route = p->self.has_rr && starts_dialog(m);
 	if (f.record_route && p->rr_key && !rr_token_make(p->rr_key, m, tok))
@@ -671,6 +695,13 @@ static int client_start(struct proxy *p, struct txn *c,
 		return 500;
 	txn_set_branch(&p->txns, c, branch);
 	c->down = to->dest;
+	return 0;
+}
+
+/* Start the client transaction of a prepared c: send, Timers A/E, B/F, C. */
+static void client_send(struct proxy *p, struct txn *c,
+			const struct proxy_now *now)
+{
 	c->cli = TXN_CLI_CALLING;
 	c->retx_interval = PROXY_T1;		/* Timer A / E */
 	c->retx_next = now->mono_ms + PROXY_T1;
@@ -680,22 +711,37 @@ static int client_start(struct proxy *p, struct txn *c,
 	timer_started(p, c);
 	p->stats.forwarded++;
 	emit(p, c->req, c->req_len, &c->down);
-	return 0;
 }
 
-/* 16.6 for several targets: one branch record each. */
-static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
-		     const struct route *r, const char *alias,
-		     const struct proxy_now *now)
+static int client_start(struct proxy *p, struct txn *c,
+			const struct sip_msg *m, const struct route *r,
+			const struct route_target *to, const char *alias,
+			const struct proxy_now *now)
 {
-	char key[32];
-	int status = 503, err;
-	size_t i, sent = 0;
-	struct txn *b;
+	int err = client_prepare(p, c, m, r->pop_route, to, alias);
 
-	t->forked = true;
-	p->stats.forked++;
-	for (i = 0; i < r->n; i++) {
+	if (!err)
+		client_send(p, c, now);
+	return err;
+}
+
+/*
+ * One branch record of srv per target, each built and waiting for its q
+ * group (group[i]). Returns how many are waiting; *status says why the
+ * last one that could not be built failed.
+ */
+static size_t fork_add_branches(struct proxy *p, struct txn *srv,
+				const struct sip_msg *m, bool pop_route,
+				const struct route_target *to, size_t n,
+				const uint8_t *group, const char *alias,
+				int *status, const struct proxy_now *now)
+{
+	size_t i, added = 0;
+	char key[32];
+	struct txn *b;
+	int err;
+
+	for (i = 0; i < n && srv->nbranches < TXN_FORK_MAX; i++) {
 		/* A key no request has (request keys hold no \002; then
 		 * the counter the branch is about to take): branch records
 		 * are found by their branch only. */
@@ -704,20 +750,98 @@ static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
 		b = txn_new(&p->txns, key, strlen(key));
 		if (!b) {
 			p->stats.table_full++;
+			*status = 503;
 			continue;
 		}
-		b->invite = t->invite;
-		txn_add_branch(&p->txns, t, b);
-		err = client_start(p, b, m, r, &r->to[i], alias, now);
+		b->invite = srv->invite;
+		b->group = group[i];
+		txn_add_branch(&p->txns, srv, b);
+		err = client_prepare(p, b, m, pop_route, &to[i], alias);
 		if (err) {
-			status = err;
+			*status = err;
 			b->cli = TXN_CLI_TERMINATED;
 			linger(b, now->mono_ms);
 			continue;
 		}
-		sent++;
+		b->cli = TXN_CLI_WAITING;
+		added++;
 	}
-	if (!sent)	/* the last error says why */
+	return added;
+}
+
+/* Is a branch of srv still waiting for its q group? The lowest such
+ * group in *group. */
+static bool fork_waiting(struct proxy *p, struct txn *srv, uint8_t *group)
+{
+	bool any = false;
+	struct txn *b;
+	unsigned int i;
+
+	for (i = 0; i < srv->nbranches; i++) {
+		b = branch_of(p, srv, i);
+		if (b && b->cli == TXN_CLI_WAITING &&
+		    (!any || b->group < *group)) {
+			*group = b->group;
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Send the lowest q group still waiting; with a group after it, start
+ * the group timer. Returns how many branches it sent. */
+static size_t fork_start_next(struct proxy *p, struct txn *srv,
+			      const struct proxy_now *now)
+{
+	size_t sent = 0;
+	struct txn *b;
+	unsigned int i;
+	uint8_t g;
+
+	if (!fork_waiting(p, srv, &g))
+		return 0;
+	srv->group = g;
+	for (i = 0; i < srv->nbranches; i++) {
+		b = branch_of(p, srv, i);
+		if (b && b->cli == TXN_CLI_WAITING && b->group == g) {
+			client_send(p, b, now);
+			sent++;
+		}
+	}
+	srv->group_at = 0;
+	if (p->group_ms && fork_waiting(p, srv, &g)) {
+		srv->group_at = now->mono_ms + p->group_ms;
+		timer_started(p, srv);
+	}
+	return sent;
+}
+
+/* 16.6 for several targets (or one, when its 3xx may be followed): one
+ * branch record each, an INVITE's by q group, the first group sent. */
+static void fork_out(struct proxy *p, struct txn *t, const struct sip_msg *m,
+		     const struct route *r, const char *alias,
+		     const struct proxy_now *now)
+{
+	uint8_t group[TXN_FORK_MAX];
+	uint32_t q[TXN_FORK_MAX];
+	int status = 503;
+	size_t i;
+
+	t->forked = true;
+	if (r->n > 1)
+		p->stats.forked++;
+	for (i = 0; i < r->n; i++)
+		q[i] = r->to[i].q;
+	/* A non-INVITE cannot wait for a group: its client gives up after
+	 * 64*T1 whatever we do (17.1.2.2), so it goes to all at once. */
+	fork_plan_groups(q, r->n, t->invite, group);
+	/* The request as it came, to build the targets of a 3xx from. */
+	if (p->max_redirects && t->invite &&
+	    txn_keep(&t->req, &t->req_len, m->buf, m->len))
+		log_warnx("out of memory keeping a request");
+	fork_add_branches(p, t, m, r->pop_route, r->to, r->n, group, alias,
+			  &status, now);
+	if (!fork_start_next(p, t, now))	/* the last error says why */
 		respond(p, t, m, &t->up, status, NULL,
 			status == 503 ? "Retry-After: 5\r\n" : NULL, now);
 }
@@ -731,7 +855,7 @@ static void forward(struct proxy *p, struct txn *t, const struct sip_msg *m,
 	/* A caller behind NAT: its Contact must lead back to where its
 	 * request came from. */
 	proxy_alias_for(m, &t->up, alias);
-	if (r->n > 1) {
+	if (r->n > 1 || (r->to_bindings && t->invite && p->max_redirects)) {
 		fork_out(p, t, m, r, alias, now);
 		return;
 	}
@@ -924,41 +1048,88 @@ static void relay_stateless(struct proxy *p, const struct sip_msg *m,
 	emit_response(p, p->out, n, m->status, &dest);
 }
 
-/* 16.7 step 6: is a final response better than the best so far? A 6xx
- * beats everything; else the lower class; within a class the first. */
-static bool better_final(unsigned int status, unsigned int best)
-{
-	if (!best)
-		return true;
-	if (status >= 600 || best >= 600)
-		return status >= 600 && best < 600;
-	return status / 100 < best / 100;
-}
-
-/* Every branch of srv has its final response: send the best up. */
-static void fork_settle(struct proxy *p, struct txn *srv,
-			const struct proxy_now *now)
+/* Is a branch of srv still waiting for a final response? */
+static bool fork_busy(struct proxy *p, struct txn *srv)
 {
 	const struct txn *b;
 	unsigned int i;
 
-	if (srv->final_status)
-		return;
 	for (i = 0; i < srv->nbranches; i++) {
 		b = branch_of(p, srv, i);
 		if (b && (b->cli == TXN_CLI_CALLING ||
 			  b->cli == TXN_CLI_PROCEEDING))
-			return;
+			return true;
 	}
-	if (!srv->best) {
-		/* Only non-INVITE timeouts: no 408 (RFC 4320). */
-		linger(srv, now->mono_ms + PROXY_T4);
-		return;
+	return false;
+}
+
+/* The best response goes up; a 503 as 500 (fork_upstream_status). */
+static void fork_answer(struct proxy *p, struct txn *srv,
+			const struct proxy_now *now)
+{
+	unsigned int status = fork_upstream_status(srv->best_status);
+	int n;
+
+	if (status != srv->best_status) {
+		n = fork_restatus(srv->best, srv->best_len, status,
+				  "Server Internal Error", p->tmp,
+				  sizeof(p->tmp));
+		if (n > 0 && !txn_keep(&srv->best, &srv->best_len, p->tmp, n))
+			srv->best_status = status;
 	}
 	emit_response(p, srv->best, srv->best_len, srv->best_status,
 		      &srv->up);
 	txn_keep(&srv->resp, &srv->resp_len, srv->best, srv->best_len);
 	server_final(p, srv, srv->best_status, now);
+}
+
+/* No branch of srv is ringing any more: the next q group, or, with none
+ * left, the best response up (16.7 step 6). */
+static void fork_settle(struct proxy *p, struct txn *srv,
+			const struct proxy_now *now)
+{
+	if (srv->final_status || fork_busy(p, srv))
+		return;
+	if (fork_start_next(p, srv, now)) {
+		p->stats.fork_groups++;
+		log_debug("every target of q group %u failed: the next "
+			  "group", srv->group);
+		return;
+	}
+	srv->group_at = 0;
+	if (!srv->best) {
+		/* Only non-INVITE timeouts: no 408 (RFC 4320). */
+		linger(srv, now->mono_ms + PROXY_T4);
+		return;
+	}
+	fork_answer(p, srv, now);
+}
+
+/* The group timer of srv: CANCEL the branches still ringing and try the
+ * next q group (16.6: a proxy may stop waiting on a target). */
+static void fork_timers(struct proxy *p, struct txn *t,
+			const struct proxy_now *now)
+{
+	struct txn *b;
+	unsigned int i;
+	uint8_t g;
+
+	if (!t->group_at || now->mono_ms < t->group_at)
+		return;
+	t->group_at = 0;
+	if (t->final_status || !fork_waiting(p, t, &g))
+		return;
+	for (i = 0; i < t->nbranches; i++) {
+		b = branch_of(p, t, i);
+		if (b && (b->cli == TXN_CLI_CALLING ||
+			  b->cli == TXN_CLI_PROCEEDING))
+			cancel_client(p, b, now);
+	}
+	if (fork_start_next(p, t, now)) {
+		p->stats.fork_group_timeouts++;
+		log_debug("q group timer: CANCELled, q group %u next",
+			  t->group);
+	}
 }
 
 /* A branch of srv ended with a non-2xx final (resp: as it would go
@@ -967,10 +1138,12 @@ static void fork_branch_final(struct proxy *p, struct txn *srv,
 			      unsigned int status, const char *resp,
 			      size_t len, const struct proxy_now *now)
 {
-	if (!srv->final_status && better_final(status, srv->best_status) &&
+	if (!srv->final_status &&
+	    fork_better_final(status, srv->best_status) &&
 	    !txn_keep(&srv->best, &srv->best_len, resp, len))
 		srv->best_status = status;
-	if (status >= 600)	/* 16.7 step 5: nobody else will do */
+	if (status >= 600)	/* 16.7 step 5: nobody else will do, and
+				 * no later group starts */
 		cancel_branches(p, srv, NULL, now);
 	fork_settle(p, srv, now);
 }
@@ -999,6 +1172,148 @@ static void on_provisional(struct proxy *p, struct txn *srv, struct txn *c,
 	/* 16.7 step 5: 100 Trying stays here. */
 	if (m->status > 100 && !srv->final_status)
 		relay(p, srv, m, alias);
+}
+
+/* Has srv already a branch to this target (Request-URI and address)? */
+static bool fork_tried(struct proxy *p, struct txn *srv,
+		       const struct route_target *to)
+{
+	size_t len = strlen(to->ruri);
+	const struct txn *b;
+	const char *uri;
+	unsigned int i;
+
+	for (i = 0; i < srv->nbranches; i++) {
+		b = branch_of(p, srv, i);
+		uri = b && b->req ? memchr(b->req, ' ', b->req_len) : NULL;
+		if (uri && (size_t)(b->req + b->req_len - uri) > len + 1 &&
+		    !memcmp(uri + 1, to->ruri, len) && uri[len + 1] == ' ' &&
+		    endpoint_equal(&b->down, &to->dest))
+			return true;
+	}
+	return false;
+}
+
+/* The bindings of one of our users named by a 3xx Contact that srv has
+ * not tried (nor its caller's own), appended to r. */
+static int redirect_bindings(struct proxy *p, struct txn *srv,
+			     const struct sip_uri *u,
+			     const struct proxy_now *now, struct route *r)
+{
+	static struct location_set set;
+	int n, err, order[TXN_FORK_MAX];
+	char aor[SIPLB_AOR_MAX];
+	struct route_target *to;
+	size_t i, k;
+
+	n = proxy_aor(u, p->self.domain, aor, sizeof(aor));
+	if (n < 0)
+		return n;
+	err = location_read(&p->loc, aor, n, now->real_s, &set);
+	if (err)
+		return err;
+	k = proxy_order_bindings(&set, order, TXN_FORK_MAX);
+	for (i = 0; i < k && r->n + srv->nbranches < TXN_FORK_MAX; i++) {
+		to = &r->to[r->n];
+		snprintf(to->ruri, sizeof(to->ruri), "%s",
+			 set.b[order[i]].contact);
+		to->new_ruri = true;
+		to->dest = set.b[order[i]].source;
+		to->q = set.b[order[i]].q;
+		if (!fork_tried(p, srv, to) &&
+		    !endpoint_equal(&to->dest, &srv->up))
+			r->n++;
+	}
+	return 0;
+}
+
+/*
+ * The targets a 3xx redirects srv to (16.7 step 4): the bindings of its
+ * Contacts, which must all be our users (a redirect never makes us relay
+ * elsewhere), the sips rule kept. Returns 0 with r->n new targets (0: all
+ * tried already, a loop), or -EPERM.
+ */
+static int redirect_targets(struct proxy *p, struct txn *srv,
+			    const struct sip_msg *resp,
+			    const struct proxy_now *now, struct route *r)
+{
+	struct sip_slice value;
+	struct sip_contact ct;
+	unsigned int pos = 0;
+	int err = 0, found = 0;
+
+	memset(r, 0, sizeof(*r));
+	while (!sip_msg_hdr_next(resp, SIP_HDR_CONTACT, &pos, &value)) {
+		while (!(err = sip_contact_next(&value, &ct))) {
+			if (ct.star || !ct.addr.uri.user.len ||
+			    !proxy_uri_is_ours(&p->self, &ct.addr.uri) ||
+			    (orig_msg.ruri.scheme == SIP_URI_SIPS &&
+			     ct.addr.uri.scheme != SIP_URI_SIPS) ||
+			    redirect_bindings(p, srv, &ct.addr.uri, now, r))
+				return -EPERM;
+			found++;
+		}
+		if (err != -ENOENT)
+			return -EPERM;
+	}
+	return found ? 0 : -EPERM;
+}
+
+static void redirect_refused(struct proxy *p, const struct sip_msg *resp,
+			     const char *why)
+{
+	p->stats.redirects_refused++;
+	log_debug("%u for %.*s not followed: %s", resp->status,
+		  (int)resp->call_id.len, resp->call_id.p, why);
+}
+
+/*
+ * A 3xx on a branch of srv: with max_redirects, try the users it names in
+ * the current q group at once, as the target that redirected would have
+ * rung. true if followed (the 3xx then stays out of the response context:
+ * 16.7 step 4, every Contact recursed on).
+ */
+static bool follow_redirect(struct proxy *p, struct txn *srv,
+			    const struct sip_msg *resp,
+			    const struct proxy_now *now)
+{
+	static struct route r;
+	char alias[PROXY_ALIAS_MAX];
+	uint8_t group[TXN_FORK_MAX];
+	struct sip_contact el[2];
+	int status, nel;
+	bool pop;
+
+	if (!p->max_redirects || !srv->req || !srv->invite)
+		return false;
+	if (sip_msg_parse(&orig_msg, srv->req, srv->req_len))
+		return false;
+	note_source(&orig_msg, &srv->up);
+	if (srv->recursions >= p->max_redirects) {
+		redirect_refused(p, resp, "as many redirects as allowed");
+		return false;
+	}
+	if (redirect_targets(p, srv, resp, now, &r)) {
+		redirect_refused(p, resp, "a Contact that is not our user");
+		return false;
+	}
+	if (!r.n) {
+		redirect_refused(p, resp, "every target tried already");
+		return false;
+	}
+	srv->recursions++;
+	memset(group, srv->group, sizeof(group));
+	pop = !route_elements(&orig_msg, el, &nel) && nel > 0 &&
+	      proxy_uri_is_ours(&p->self, &el[0].addr.uri);
+	proxy_alias_for(&orig_msg, &srv->up, alias);
+	if (!fork_add_branches(p, srv, &orig_msg, pop, r.to, r.n, group,
+			       alias, &status, now))
+		return false;
+	p->stats.redirects_followed++;
+	log_debug("%u: %zu target(s) of its Contact tried", resp->status,
+		  r.n);
+	fork_start_next(p, srv, now);
+	return true;
 }
 
 /* A final on client transaction c of server transaction srv. */
@@ -1043,9 +1358,13 @@ static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
 			relay(p, srv, m, alias);
 			if (!srv->final_status)
 				server_final(p, srv, m->status, now);
+			srv->group_at = 0;
 			cancel_branches(p, srv, c, now);
 			return;
 		}
+		if (m->status < 400 && !srv->final_status &&
+		    follow_redirect(p, srv, m, now))
+			return;
 		n = proxy_build_relay(m, alias, p->out, sizeof(p->out));
 		if (n < 0) {
 			p->stats.dropped++;
@@ -1094,15 +1413,6 @@ static void on_response(struct proxy *p, const struct sip_msg *m,
 		on_provisional(p, srv, c, m, alias, now);
 	else
 		on_final(p, srv, c, m, alias, now);
-}
-
-/* RFC 3581: our answers, and the request we forward, say in its top Via
- * where it came from (received, rport). */
-static void note_source(struct sip_msg *m, const struct siplb_endpoint *from)
-{
-	sip_msg_set_source(m, from->family == SIPLB_AF_INET6 ? AF_INET6 :
-							       AF_INET,
-			   from->addr, ntohs(from->port));
 }
 
 void proxy_handle(struct proxy *p, const char *buf, size_t len,
@@ -1197,7 +1507,7 @@ static void server_timers(struct proxy *p, struct txn *t,
 /* Does t have a timer running (anything but the wait to be freed)? */
 static bool has_timers(const struct txn *t)
 {
-	return t->retx_interval || t->timeout_at || t->c_at ||
+	return t->retx_interval || t->timeout_at || t->c_at || t->group_at ||
 	       (t->srv == TXN_SRV_COMPLETED && t->g_interval);
 }
 
@@ -1211,6 +1521,7 @@ void proxy_tick(struct proxy *p, const struct proxy_now *now)
 		n = txn_after(&p->txns, t->next);
 		client_timers(p, t, now);
 		server_timers(p, t, now);
+		fork_timers(p, t, now);
 		if (!has_timers(t))
 			txn_move(&p->txns, t, TXN_IDLE);
 	}

@@ -31,6 +31,11 @@
 #define PROXY_TIMER_C		180000		/* > 3 minutes in 16.6 */
 #define PROXY_TIMER_C_MIN	1000		/* what -C may set */
 #define PROXY_EXPIRE_MS		1000		/* finished records freed */
+/* How long a q group rings before the next group is tried (-G): about
+ * five rings, what a voicemail fallback waits, and under Timer B (32 s),
+ * so that a silent phone does not decide it instead. */
+#define PROXY_GROUP_TIMER	30000
+#define PROXY_REDIRECTS_MAX	8		/* what -F may set */
 
 #define PROXY_DATAGRAM_MAX	65535
 
@@ -63,6 +68,13 @@ struct proxy {
 	 * answer 408 (16.6 step 11 wants more than 3 minutes; operators
 	 * set their own "no answer" time, as Kamailio's fr_inv_timer). */
 	uint64_t timer_c_ms;
+	/* Serial search by q (16.6): a group of equal q rings this long
+	 * before it is CANCELled and the next lower q tried (0: the next
+	 * group only after every branch failed). */
+	uint64_t group_ms;
+	/* 3xx from a target (16.7 step 4): follow at most this many per
+	 * request to our own users' bindings; 0: relay them (default). */
+	unsigned int max_redirects;
 	/* Event servers by package (events.h): SUBSCRIBE and PUBLISH. */
 	struct proxy_events events;
 	proxy_send_fn send;

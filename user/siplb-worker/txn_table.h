@@ -6,10 +6,11 @@
  * transaction (the request that came in, found by its key: top Via
  * branch, sent-by and method, 17.2.3) with its client transaction (the
  * request we sent, found by the branch of our Via, 17.1.3). A request
- * forked to several targets (16.6, in parallel) has a server record with
- * no client side of its own, and one branch record per target holding
- * that target's client transaction; the server record keeps the best
- * final response so far (16.7's response context) and outlives its
+ * forked to several targets (16.6) has a server record with no client
+ * side of its own, and one branch record per target holding that
+ * target's client transaction (targets of a later q group wait, built
+ * but not sent, until their group starts); the server record keeps the
+ * best final response so far (16.7's response context) and outlives its
  * branches. The table is a fixed pool with two hash indexes and a list of
  * records in use for the timer walk; nothing is allocated per transaction
  * except the copies of the messages it may have to send again.
@@ -37,6 +38,7 @@ enum txn_srv_state {
 
 enum txn_cli_state {
 	TXN_CLI_NONE,		/* nothing forwarded (answered locally) */
+	TXN_CLI_WAITING,	/* built, for a later q group (16.6) */
 	TXN_CLI_CALLING,	/* sent, no response yet: Timer A/E, B/F */
 	TXN_CLI_PROCEEDING,	/* a provisional came */
 	TXN_CLI_COMPLETED,	/* a final came (INVITE non-2xx: ACK sent) */
@@ -62,6 +64,7 @@ struct txn {
 	uint64_t retx_next, retx_interval;	/* Timer A/E (0: off) */
 	uint64_t timeout_at;		/* Timer B/F (0: off) */
 	uint64_t c_at;			/* Timer C (0: off) */
+	uint64_t group_at;		/* forked: next q group at (0: off) */
 	uint64_t g_next, g_interval;	/* Timer G (ms, 0: off) */
 	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
 	unsigned int children;		/* server record: branch records alive */
@@ -88,6 +91,9 @@ struct txn {
 	int branches[TXN_FORK_MAX];	/* branch records, by index */
 	unsigned int nbranches;
 	unsigned int best_status;	/* best final response so far, 0: none */
+	uint8_t group;			/* q group being tried (16.6); a
+					 * branch record: its q group */
+	uint8_t recursions;		/* 3xx followed (16.7 step 4) */
 	char *best;			/* ...as it would go upstream */
 	size_t best_len;
 	/* A branch record: */

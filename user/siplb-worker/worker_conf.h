@@ -19,6 +19,9 @@ struct worker_args {
 	const char *key;		/* -k, or siplb.conf's dialog-secret-file */
 	unsigned long timer_c_s;	/* 0: not given */
 	unsigned long max_txns;		/* 0: not given */
+	unsigned long group_s;		/* -G: serial forking's group timer */
+	bool group_set;			/* -G given (0 is a value) */
+	unsigned long redirects;	/* -F: 3xx to follow; 0: relay them */
 	bool foreground;		/* -f */
 };
 
