@@ -816,10 +816,10 @@ int main(int argc, char **argv)
 	proxy.realm = a.realm ? a.realm : w.conf ? w.conf->realm : self.domain;
 	proxy.rr_key = a.key ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)a.timer_c_s * 1000;
-	if (events_from_conf(&w.events, w.conf))
 	proxy.group_ms = (uint64_t)(a.group_set ? a.group_s :
 				    PROXY_GROUP_TIMER / 1000) * 1000;
 	proxy.max_redirects = (unsigned int)a.redirects;
+	if (events_from_conf(&w.events, w.conf))
 		goto cleanup;
 	proxy.events = w.events;
 	if (load_users(&w))
