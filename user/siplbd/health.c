@@ -215,8 +215,9 @@ static void judge(struct health *h, struct siplb_backend *be,
 					   SIPLB_BACKEND_UNHEALTHY);
 		if (!err) {
 			h->marked_unhealthy++;
-			log_warnx("backend %s is unhealthy: %u probes "
-				  "unanswered; its calls move", text,
+			log_warnx("backend %s is unhealthy: %u probes in a "
+				  "row failed (no answer, or a code not in "
+				  "alive-codes); its calls move", text,
 				  t->misses);
 		}
 	} else if (be->state == SIPLB_BACKEND_UNHEALTHY &&
@@ -256,15 +257,16 @@ static void back_off(struct health *h, struct siplb_backend *be,
 	t->answers = 0;
 	t->misses = h->conf.down_after;
 	endpoint_format(&be->ep, text, sizeof(text));
+	log_warnx("backend %s answered 503 with Retry-After %u: next probe "
+		  "in %u s", text, t->retry_after, wait);
 	if (be->state != SIPLB_BACKEND_UP || lb_vip_by_id(h->maps, be->vip_id,
 							    &vip))
 		return;
 	if (!lb_backend_set_state(h->maps, &vip, &be->ep,
 				  SIPLB_BACKEND_UNHEALTHY)) {
 		h->marked_unhealthy++;
-		log_warnx("backend %s is unhealthy: it answered 503 with "
-			  "Retry-After %u; next probe in %u s", text,
-			  t->retry_after, wait);
+		log_warnx("backend %s is unhealthy: it asked for a back-off; "
+			  "its calls move", text);
 	}
 }
 
