@@ -107,7 +107,7 @@ for i in $(seq 1 "$BACKENDS"); do
 done
 for i in $(seq 1 "$BACKENDS"); do
 	wait_state "$i" up 10 || die "worker $i not up: $(cat "$W/worker$i.log")"
-	for n in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q 'listening on' "$W/tcpdump$i.err" && break
 		sleep 0.1
 	done
@@ -148,10 +148,12 @@ else
 	fail "backend 1 is '$(be_state 1)' after $((LOAD_S + 5))s of load" \
 		"(expected overloaded)"
 fi
-grep -q "overloaded: .* transactions" "$W/worker1.log" &&
-	grep -q "is overloaded (its worker says so" "$SIPLBD_LOG" &&
-	pass "the worker and siplbd log why" ||
+if grep -q "overloaded: .* transactions" "$W/worker1.log" &&
+	grep -q "is overloaded (its worker says so" "$SIPLBD_LOG"; then
+	pass "the worker and siplbd log why"
+else
 	fail "no overload log line (worker: $(grep -c overloaded "$W/worker1.log"), siplbd: $(grep -c overloaded "$SIPLBD_LOG"))"
+fi
 
 lib_stop "$UAC" NONE 60 || true
 if wait_state 1 up "$RECOVER_WAIT"; then

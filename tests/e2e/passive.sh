@@ -128,7 +128,7 @@ responder_run() {
 	lib_bg RESP_PID ip netns exec "$(nth "$i" "$TB_NS_BACKENDS")" \
 		python3 "$HERE/responder.py" "$(be_ip "$i")" "$TB_SIP_PORT" \
 		"$2" "$W/resp.ready" 2>"$W/resp.err"
-	for n in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		[ -e "$W/resp.ready" ] && return 0
 		sleep 0.1
 	done
@@ -279,9 +279,11 @@ if wait_state "$V" unhealthy; then
 else
 	fail "a backend answering every call 503 is '$(be_state "$V")'"
 fi
-grep -q "500/503 answers reached" "$SIPLBD_LOG" &&
-	pass "siplbd says why: $(grep -m1 '500/503 answers reached' "$SIPLBD_LOG" | sed 's/^.*backend/backend/')" ||
+if grep -q "500/503 answers reached" "$SIPLBD_LOG"; then
+	pass "siplbd says why: $(grep -m1 '500/503 answers reached' "$SIPLBD_LOG" | sed 's/^.*backend/backend/')"
+else
 	fail "no log line for the 500/503 share"
+fi
 lib_stop "$RESP_PID" TERM 2 || true
 
 # 3. Probes answered 503: never healthy.
