@@ -81,8 +81,7 @@ be_state() {
 		'$3 == a { print $4 }'
 }
 wait_state() {
-	local n
-	for n in $(seq 1 $(($3 * 10))); do
+	for _ in $(seq 1 $(($3 * 10))); do
 		[ "$(be_state "$1")" = "$2" ] && return 0
 		sleep 0.1
 	done

@@ -98,8 +98,8 @@ be_state() {
 
 # wait_state I STATE [SECONDS]: until backend I shows STATE; sets WAIT_T.
 wait_state() {
-	local i=$1 want=$2 n
-	for n in $(seq 1 $((${3:-$MARK_WAIT} * 20))); do
+	local i=$1 want=$2
+	for _ in $(seq 1 $((${3:-$MARK_WAIT} * 20))); do
 		if [ "$(be_state "$i")" = "$want" ]; then
 			WAIT_T=$(now)
 			return 0
@@ -123,7 +123,7 @@ uas_run() {
 
 # responder_run I MODE: the Python responder on backend I; RESP_PID.
 responder_run() {
-	local i=$1 n
+	local i=$1
 	rm -f "$W/resp.ready"
 	lib_bg RESP_PID ip netns exec "$(nth "$i" "$TB_NS_BACKENDS")" \
 		python3 "$HERE/responder.py" "$(be_ip "$i")" "$TB_SIP_PORT" \
@@ -136,12 +136,12 @@ responder_run() {
 }
 
 capture_run() {
-	local i=$1 pid n
+	local i=$1 pid
 	lib_bg pid ip netns exec "$(nth "$i" "$TB_NS_BACKENDS")" tcpdump \
 		-i "$TB_BACKEND_DEV" -Q in -nn -U --immediate-mode -Z root \
 		-w "$W/be$i.pcap" "udp dst port $TB_SIP_PORT" 2>"$W/tcpdump$i.err"
 	CAP_PIDS="$CAP_PIDS $pid"
-	for n in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q 'listening on' "$W/tcpdump$i.err" && return 0
 		sleep 0.1
 	done
