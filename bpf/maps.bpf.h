@@ -100,6 +100,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_be_stats SEC(".maps");
 
+/* backend endpoint -> requests to it, its responses (per CPU; LRU, so
+ * the endpoints of removed backends age out) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, SIPLB_MAX_BACKENDS);
+	__type(key, struct siplb_endpoint);
+	__type(value, struct siplb_passive_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_passive SEC(".maps");
+
 /* (AOR, slot) -> binding: written by siplbd's registrar, read by workers.
  * Not preallocated: memory follows the number of bindings. */
 struct {

@@ -26,6 +26,7 @@
 #include "forward.bpf.h"
 #include "guard.bpf.h"
 #include "trace.bpf.h"
+#include "passive.bpf.h"
 
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
@@ -159,6 +160,7 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 	if (!be)
 		return SIPLB_STAT_PASS_NO_BACKEND;
 
+	passive_request(&be->ep, s, scan.is_response);
 	rewrite_endpoint(pkt, true, &be->ep);
 	count_backend(backend_id, pkt->data_end - (void *)pkt->eth);
 
@@ -190,6 +192,7 @@ static __always_inline int handle_backend_packet(struct xdp_md *ctx,
 	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 		return SIPLB_STAT_SNAT_TO_HOST;
 
+	passive_response(ctx, pkt);
 	rewrite_endpoint(pkt, false, vip_ep);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return SIPLB_STAT_SNAT_KERNEL;

@@ -135,8 +135,8 @@ SIPLB_INLINE __u32 siplb_ring_index(__u32 ring_id, __u32 slot)
 
 /*
  * May backend `be` take a packet for this VIP (family: the packet's)? A
- * draining backend keeps the calls it has (existing_call: found through
- * the affinity table) but gets no new ones; down and unhealthy ones get
+ * draining (or overloaded) backend keeps the calls it has (existing_call:
+ * found through the affinity table) but gets no new ones; down and unhealthy ones get
  * nothing. The XDP program and the slow path both ask this.
  */
 SIPLB_INLINE bool siplb_backend_usable(const struct siplb_backend *be,
@@ -146,7 +146,8 @@ SIPLB_INLINE bool siplb_backend_usable(const struct siplb_backend *be,
 	if (be->vip_id != vip->vip_id || be->ep.family != family)
 		return false;
 	return be->state == SIPLB_BACKEND_UP ||
-	       (existing_call && be->state == SIPLB_BACKEND_DRAINING);
+	       (existing_call && (be->state == SIPLB_BACKEND_DRAINING ||
+				  be->state == SIPLB_BACKEND_OVERLOADED));
 }
 
 #endif /* SIPLB_HASH_H */

@@ -66,6 +66,8 @@ enum siplb_backend_state {
 	SIPLB_BACKEND_DOWN,		/* takes nothing; calls are re-hashed */
 	SIPLB_BACKEND_UNHEALTHY,	/* as DOWN, set by health checks: they
 					 * bring it back, never an admin DOWN */
+	SIPLB_BACKEND_OVERLOADED,	/* as DRAINING, set by siplbd while the
+					 * worker says it is near its limits */
 };
 
 /* siplb_backends: backend id -> where to send and whether it may be used. */
@@ -110,6 +112,21 @@ struct siplb_backend_stats {
 	__u64 packets;
 	__u64 bytes;
 };
+
+/*
+ * siplb_passive (per CPU, LRU): backend endpoint -> the traffic XDP saw
+ * to and from it, for passive failure detection in siplbd (passive.c).
+ * Keyed by endpoint, not id, because a backend's replies are recognised by
+ * their source (siplb_snat); the XDP program creates the entries, so user
+ * space never has to keep them in step with the backends.
+ */
+struct siplb_passive_stats {
+	__u64 requests;		/* steered to it, ACK excepted (no answer) */
+	__u64 responses;	/* SIP responses it sent to clients */
+	__u64 errors;		/* ...of which 500 or 503 */
+	__u64 pad;
+};
+_Static_assert(sizeof(struct siplb_passive_stats) == 32, "passive layout");
 
 /*
  * Counters (siplb_stats, per CPU). Every packet the program sees adds one

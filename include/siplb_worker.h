@@ -90,6 +90,9 @@ struct siplb_worker_counters {
 enum siplb_worker_state {
 	SIPLB_WORKER_RUNNING = 1,
 	SIPLB_WORKER_STOPPED = 2,	/* exited cleanly (SIGTERM/SIGINT) */
+	SIPLB_WORKER_OVERLOADED = 3,	/* running, near its limits: siplbd
+					 * sends it no new calls
+					 * (user/siplb-worker/overload.h) */
 };
 
 struct siplb_worker_stats {

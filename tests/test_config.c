@@ -376,6 +376,32 @@ static const struct conf_case cases[] = {
 	{ "health at its limits",
 	  "health {\ninterval 3600\ntimeout 3599\ndown-after 100\n"
 	  "up-after 1\n}\n" MIN, 0, NULL },
+	{ "alive-codes below 200", "health {\nalive-codes 100-299\n}\n" MIN,
+	  2, "alive-codes: '100-299' is not within 200..699" },
+	{ "alive-codes above 699", "health {\nalive-codes 200 700\n}\n" MIN,
+	  2, "alive-codes: '700' is not within 200..699" },
+	{ "alive-codes backwards", "health {\nalive-codes 499-200\n}\n" MIN,
+	  2, "alive-codes: '499-200' is not within 200..699" },
+	{ "alive-codes not a code", "health {\nalive-codes 2xx\n}\n" MIN, 2,
+	  "alive-codes: '2xx' is not CODE or LO-HI" },
+	{ "alive-codes trailing dash", "health {\nalive-codes 200-\n}\n" MIN,
+	  2, "alive-codes: '200-' is not CODE or LO-HI" },
+	{ "passive maybe", "health {\npassive maybe\n}\n" MIN, 2,
+	  "passive: 'maybe' is not on or off" },
+	{ "passive-silence 99", "health {\npassive-silence 99\n}\n" MIN, 2,
+	  "passive-silence: 99 is out of range 100..60000" },
+	{ "passive-error-share 0", "health {\npassive-error-share 0\n}\n"
+	  MIN, 2, "passive-error-share: 0 is out of range 1..100" },
+	{ "passive-error-share 101", "health {\npassive-error-share 101\n}\n"
+	  MIN, 2, "passive-error-share: 101 is out of range 1..100" },
+	{ "passive-min-requests 0", "health {\npassive-min-requests 0\n}\n"
+	  MIN, 2, "passive-min-requests: 0 is out of range 1..1000" },
+	{ "passive-window 60001", "health {\npassive-window 60001\n}\n"
+	  MIN, 2, "passive-window: 60001 is out of range 100..60000" },
+	{ "retry-after-max 3601", "health {\nretry-after-max 3601\n}\n"
+	  MIN, 2, "retry-after-max: 3601 is out of range 0..3600" },
+	{ "passive outside health", "passive on\n" MIN, 1,
+	  "passive: only allowed inside a health block" },
 
 	/* guard */
 	{ "guard, everything on",
@@ -702,6 +728,22 @@ TEST(config_defaults_when_blocks_absent)
 	ASSERT_EQ(c->health.timeout, 1, "timeout");
 	ASSERT_EQ(c->health.down_after, 3, "down-after");
 	ASSERT_EQ(c->health.up_after, 2, "up-after");
+	ASSERT_TRUE(status_set_has(&c->health.alive, 200) &&
+		    status_set_has(&c->health.alive, 404) &&
+		    status_set_has(&c->health.alive, 499),
+		    "alive-codes: 200..499 alive");
+	ASSERT_TRUE(!status_set_has(&c->health.alive, 408) &&
+		    !status_set_has(&c->health.alive, 500) &&
+		    !status_set_has(&c->health.alive, 503) &&
+		    !status_set_has(&c->health.alive, 603) &&
+		    !status_set_has(&c->health.alive, 180),
+		    "alive-codes: not 408, 5xx, 6xx, provisional");
+	ASSERT_EQ(c->health.retry_after_max, 300, "retry-after-max");
+	ASSERT_TRUE(c->health.passive, "passive on");
+	ASSERT_EQ(c->health.passive_silence, 1000, "passive-silence");
+	ASSERT_EQ(c->health.passive_min_requests, 5, "passive-min-requests");
+	ASSERT_EQ(c->health.passive_error_share, 50, "passive-error-share");
+	ASSERT_EQ(c->health.passive_window, 2000, "passive-window");
 	if (ASSERT_EQ(c->nvips, 1, "one vip") &&
 	    ASSERT_EQ(c->vips[0].nbackends, 1, "one backend"))
 		ASSERT_EQ(c->vips[0].backends[0].weight, 1, "weight 1");
@@ -813,6 +855,41 @@ TEST(config_every_directive_stored)
 }
 
 /* The guard block stored, and what siplbd publishes from it. */
+TEST(config_passive_and_codes_stored)
+{
+	static const char text[] =
+		"health {\n"
+		"alive-codes 200-599 !500-502 !408 503\n"
+		"retry-after-max 0\n"
+		"passive off\n"
+		"passive-silence 500\n"
+		"passive-min-requests 3\n"
+		"passive-error-share 20\n"
+		"passive-window 800\n"
+		"}\n" MIN;
+	struct siplb_conf *c = check_parse("passive", NAME, text,
+					   strlen(text), 0, NULL);
+
+	if (!c)
+		return;
+	ASSERT_TRUE(status_set_has(&c->health.alive, 200) &&
+		    status_set_has(&c->health.alive, 503) &&
+		    status_set_has(&c->health.alive, 599),
+		    "ranges and a single code added");
+	ASSERT_TRUE(!status_set_has(&c->health.alive, 500) &&
+		    !status_set_has(&c->health.alive, 502) &&
+		    !status_set_has(&c->health.alive, 408) &&
+		    !status_set_has(&c->health.alive, 600),
+		    "'!' takes codes out, in order");
+	ASSERT_EQ(c->health.retry_after_max, 0, "retry-after-max");
+	ASSERT_TRUE(!c->health.passive, "passive off");
+	ASSERT_EQ(c->health.passive_silence, 500, "passive-silence");
+	ASSERT_EQ(c->health.passive_min_requests, 3, "passive-min-requests");
+	ASSERT_EQ(c->health.passive_error_share, 20, "passive-error-share");
+	ASSERT_EQ(c->health.passive_window, 800, "passive-window");
+	conf_free(c);
+}
+
 TEST(config_guard_stored_and_built)
 {
 	const char *text =

@@ -217,6 +217,9 @@ conf_write() {
 		echo "health {"
 		printf '\tinterval %s\n\ttimeout %s\n' "$HC_INTERVAL" "$HC_TIMEOUT"
 		printf '\tdown-after %s\n\tup-after %s\n' "$HC_DOWN" "$HC_UP"
+		# Part 1 measures the probes: passive detection (passive.sh
+		# tests it) would mark the killed backend first.
+		printf '\tpassive off\n'
 		echo "}"
 	} >"$file"
 }

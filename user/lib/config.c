@@ -592,6 +592,50 @@ static int handle_strict(struct parser *p)
 	return parse_on_off(p, &p->conf->guard.strict);
 }
 
+static int handle_passive(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->health.passive);
+}
+
+/* One word of alive-codes: CODE or LO-HI, '!' in front to take it out. */
+static int parse_code_range(struct parser *p, const char *w,
+			    struct status_set *set)
+{
+	unsigned int lo, hi;
+	bool on = w[0] != '!';
+	char tail;
+	int n;
+
+	if (!on)
+		w++;
+	n = sscanf(w, "%3u-%3u%c", &lo, &hi, &tail);
+	if (n == 1 && strspn(w, "0123456789") == strlen(w))
+		hi = lo;
+	else if (n != 2 || strspn(w, "0123456789-") != strlen(w))
+		return fail(p, "alive-codes: '%s' is not CODE or LO-HI", w);
+	if (lo < STATUS_SET_MIN || hi > STATUS_SET_MAX || lo > hi)
+		return fail(p, "alive-codes: '%s' is not within %u..%u", w,
+			    STATUS_SET_MIN, STATUS_SET_MAX);
+	status_set_put(set, lo, hi, on);
+	return 0;
+}
+
+/* alive-codes SPEC...: the set starts empty and each word adds or (with
+ * '!') removes codes, in order: `alive-codes 200-499 !408`. */
+static int handle_alive_codes(struct parser *p)
+{
+	struct status_set set = {};
+	int i, err;
+
+	for (i = 0; i < p->argc; i++) {
+		err = parse_code_range(p, p->argv[i], &set);
+		if (err)
+			return err;
+	}
+	p->conf->health.alive = set;
+	return 0;
+}
+
 static int handle_block_scanners(struct parser *p)
 {
 	return parse_on_off(p, &p->conf->guard.block_scanners);
@@ -1090,6 +1134,20 @@ static const struct directive directives[] = {
 	       1, CONF_HEALTH_COUNT_MAX),
 	NUMBER("up-after", CTX_HEALTH, health.up_after,
 	       1, CONF_HEALTH_COUNT_MAX),
+	{ .keyword = "alive-codes", .ctx = CTX_HEALTH, .min_args = 1,
+	  .max_args = CONF_MAX_WORDS - 1, .handle = handle_alive_codes },
+	NUMBER("retry-after-max", CTX_HEALTH, health.retry_after_max,
+	       0, CONF_HEALTH_SECONDS_MAX),
+	{ .keyword = "passive", .ctx = CTX_HEALTH, .min_args = 1,
+	  .max_args = 1, .handle = handle_passive },
+	NUMBER("passive-silence", CTX_HEALTH, health.passive_silence,
+	       CONF_PASSIVE_MS_MIN, CONF_PASSIVE_MS_MAX),
+	NUMBER("passive-min-requests", CTX_HEALTH, health.passive_min_requests,
+	       1, CONF_THRESHOLD_MAX),
+	NUMBER("passive-error-share", CTX_HEALTH, health.passive_error_share,
+	       1, 100),
+	NUMBER("passive-window", CTX_HEALTH, health.passive_window,
+	       CONF_PASSIVE_MS_MIN, CONF_PASSIVE_MS_MAX),
 	BLOCK("guard", 0, CTX_GUARD, false, NULL),
 	{ .keyword = "budget", .ctx = CTX_GUARD, .min_args = 2, .max_args = 3,
 	  .repeatable = true, .handle = handle_budget },
@@ -1441,6 +1499,13 @@ static struct siplb_conf *conf_new(const char *path)
 	c->health.timeout = CONF_DEFAULT_HEALTH_TIMEOUT;
 	c->health.down_after = CONF_DEFAULT_DOWN_AFTER;
 	c->health.up_after = CONF_DEFAULT_UP_AFTER;
+	status_set_default_alive(&c->health.alive);
+	c->health.retry_after_max = CONF_DEFAULT_RETRY_AFTER_MAX;
+	c->health.passive = true;
+	c->health.passive_silence = CONF_DEFAULT_PASSIVE_SILENCE;
+	c->health.passive_min_requests = CONF_DEFAULT_PASSIVE_MIN_REQ;
+	c->health.passive_error_share = CONF_DEFAULT_PASSIVE_SHARE;
+	c->health.passive_window = CONF_DEFAULT_PASSIVE_WINDOW;
 	c->policy.caller_auth = true;
 	c->policy.relay = CONF_RELAY_OFF;
 	c->policy.inbound = CONF_INBOUND_FROM_ANYONE;

@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <linux/types.h>
 
+#include "status_set.h"
 #include "control_proto.h"
 #include "lb_attach.h"
 #include "digest.h"
@@ -63,6 +64,13 @@
 #define CONF_DEFAULT_HEALTH_TIMEOUT	1
 #define CONF_DEFAULT_DOWN_AFTER		3
 #define CONF_DEFAULT_UP_AFTER		2
+#define CONF_DEFAULT_RETRY_AFTER_MAX	300	/* s */
+#define CONF_DEFAULT_PASSIVE_SILENCE	1000	/* ms */
+#define CONF_DEFAULT_PASSIVE_MIN_REQ	5
+#define CONF_DEFAULT_PASSIVE_SHARE	50	/* % */
+#define CONF_DEFAULT_PASSIVE_WINDOW	2000	/* ms */
+#define CONF_PASSIVE_MS_MIN		100	/* the passive check's period */
+#define CONF_PASSIVE_MS_MAX		60000
 #define CONF_DEFAULT_STATE_INTERVAL	10	/* s between state-file writes */
 
 /* Ranges, inclusive (etc/siplb.conf says why each is what it is). */
@@ -177,6 +185,13 @@ struct siplb_conf {
 	} auth;
 	struct {
 		__u32 interval, timeout, down_after, up_after;
+		struct status_set alive;	/* alive-codes */
+		__u32 retry_after_max;		/* s: cap on a 503's back-off */
+		bool passive;			/* passive on|off */
+		__u32 passive_silence;		/* ms without a response */
+		__u32 passive_min_requests;	/* ...while this many came */
+		__u32 passive_error_share;	/* %: 500/503 per request */
+		__u32 passive_window;		/* ms: the share's window */
 	} health;
 	struct {
 		/* per enum siplb_method_class; rate 0: unlimited */

@@ -93,6 +93,8 @@ const char *lb_backend_state_name(__u32 state)
 		return "down";
 	case SIPLB_BACKEND_UNHEALTHY:
 		return "unhealthy";
+	case SIPLB_BACKEND_OVERLOADED:
+		return "overloaded";
 	default:
 		return "unused";
 	}

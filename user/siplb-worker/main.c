@@ -72,6 +72,7 @@
 #include "proxy.h"
 #include "siplb.skel.h"
 #include "users.h"
+#include "overload.h"
 #include "vip_source.h"
 #include "worker_conf.h"
 
@@ -83,7 +84,10 @@
 #define WORKER_TICK_MS		50
 #define WORKER_RCVBUF		(4 << 20)
 #define WORKER_BATCH		64
-#define WORKER_PUBLISH_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
+/* Counters go out every 250 ms: siplbd reads a worker's responses for its
+ * passive failure detection (user/siplbd/passive.c). */
+#define WORKER_PUBLISH_TICKS	(250 / WORKER_TICK_MS)
+#define WORKER_FOLLOW_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
 
 struct worker {
 	int sip_fd, location_fd, workers_fd;
@@ -92,6 +96,7 @@ struct worker {
 	struct evloop loop;
 	bool loop_ready;
 	unsigned int ticks;
+	bool overloaded;	/* overload.h: no new calls, please */
 	uint64_t started_at;
 	const char *users_path;
 	struct users *users;
@@ -426,6 +431,36 @@ static void on_sip(struct evloop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
+static enum siplb_worker_state running_state(const struct worker *w)
+{
+	return w->overloaded ? SIPLB_WORKER_OVERLOADED : SIPLB_WORKER_RUNNING;
+}
+
+/* Near the limits, or back from them? True when that changed. */
+static bool check_overload(struct worker *w)
+{
+	struct overload_load l = {
+		.txns = proxy.txns.used,
+		.txn_cap = proxy.txns.cap,
+	};
+	bool over;
+
+	if (overload_rx_queue(w->sip_fd, &l.rxq, &l.rcvbuf))
+		l.rxq = l.rcvbuf = 0;
+	over = overload_judge(w->overloaded, &l);
+	if (over == w->overloaded)
+		return false;
+	w->overloaded = over;
+	if (over)
+		log_warnx("overloaded: %u of %u transactions, %u of %u bytes "
+			  "queued; asking for no new calls", l.txns,
+			  l.txn_cap, l.rxq, l.rcvbuf);
+	else
+		log_info("no longer overloaded: %u of %u transactions",
+			 l.txns, l.txn_cap);
+	return true;
+}
+
 static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 {
 	struct worker *w = arg;
@@ -433,10 +468,10 @@ static void on_tick(struct evloop *loop, uint64_t expirations, void *arg)
 
 	now_of(&now);
 	proxy_tick(&proxy, &now);
-	if (++w->ticks % WORKER_PUBLISH_TICKS == 0) {
+	if (++w->ticks % WORKER_FOLLOW_TICKS == 0)
 		follow_maps(w);
-		publish(w, SIPLB_WORKER_RUNNING);
-	}
+	if (check_overload(w) || w->ticks % WORKER_PUBLISH_TICKS == 0)
+		publish(w, running_state(w));
 }
 
 /* The SIP sockets, a 50 ms tick for the transaction timers, signals.

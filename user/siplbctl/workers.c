@@ -25,6 +25,8 @@ static const char *state_of(const struct siplb_worker_stats *w, __u64 now)
 		return "stopped";
 	if (w->updated_at + WORKERS_STALE_S < now)
 		return "gone";
+	if (w->state == SIPLB_WORKER_OVERLOADED)
+		return "overload";
 	return "running";
 }
 

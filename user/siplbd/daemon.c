@@ -130,6 +130,31 @@ static void health_conf_from(const struct siplb_conf *conf,
 	hc->timeout = conf->health.timeout;
 	hc->down_after = conf->health.down_after;
 	hc->up_after = conf->health.up_after;
+	hc->alive = conf->health.alive;
+	hc->retry_after_max = conf->health.retry_after_max;
+}
+
+static void passive_conf_from(const struct siplb_conf *conf,
+			      struct passive_conf *pc)
+{
+	pc->on = conf->health.passive;
+	pc->silence_ms = conf->health.passive_silence;
+	pc->min_requests = conf->health.passive_min_requests;
+	pc->error_share = conf->health.passive_error_share;
+	pc->window_ms = conf->health.passive_window;
+}
+
+/* Traffic-based detection and worker overload, on their own timer. */
+static int passive_setup(struct siplbd *d)
+{
+	struct passive_conf pc;
+	int err;
+
+	passive_conf_from(d->conf, &pc);
+	err = passive_init(&d->passive, &d->maps, d->conf->pin_dir,
+			   &d->health, &pc);
+	d->passive_ready = true;
+	return err ? err : passive_start(&d->passive, &d->loop);
 }
 
 static void registrar_conf_from(const struct siplb_conf *conf,
@@ -400,6 +425,9 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->health_ready = true;
+	err = passive_setup(d);
+	if (err)
+		return err;
 	err = control_open(&d->ctl, d->conf->control_socket, &d->loop,
 			   &daemon_control_ops, d);
 	if (err)
@@ -724,6 +752,7 @@ static void reload_commit(struct siplbd *d, struct reload_plan *rp)
 			     d->conf->auth.block_window,
 			     d->conf->auth.block_time);
 	health_conf_from(d->conf, &d->health.conf);
+	passive_conf_from(d->conf, &d->passive.conf);
 }
 
 /*
@@ -768,6 +797,9 @@ void daemon_free(struct siplbd *d)
 	    state_generation(d) != d->state_saved_gen)
 		state_save(d);
 	close_vip_sockets(d);
+	if (d->passive_ready)
+		passive_free(&d->passive, d->loop_ready ? &d->loop : NULL);
+	d->passive_ready = false;
 	if (d->health_ready)
 		health_free(&d->health);
 	if (d->reg_ready)

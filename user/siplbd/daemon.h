@@ -14,6 +14,7 @@
 #include "control.h"
 #include "evloop.h"
 #include "health.h"
+#include "passive.h"
 #include "lb_maps.h"
 #include "location.h"
 #include "registrar.h"
@@ -61,6 +62,8 @@ struct siplbd {
 	struct slowpath slow;
 	struct health health;
 	bool health_ready;
+	struct passive passive;
+	bool passive_ready;
 	struct evloop loop;
 	bool loop_ready;
 	struct vip_socket sip[SIPLB_MAX_VIPS];

@@ -53,12 +53,22 @@ static int op_stats_json(void *ctx, FILE *out)
 		(unsigned long long)d->slow.no_backend,
 		(unsigned long long)d->slow.errors);
 	fprintf(out, "\"health\":{\"probes\":%llu,\"answers\":%llu,"
-		"\"misses\":%llu,\"marked_unhealthy\":%llu,\"marked_up\":%llu}}\n",
+		"\"misses\":%llu,\"marked_unhealthy\":%llu,\"marked_up\":%llu,"
+		"\"refused_codes\":%llu,\"backed_off\":%llu},",
 		(unsigned long long)d->health.probes,
 		(unsigned long long)d->health.answers,
 		(unsigned long long)d->health.misses,
 		(unsigned long long)d->health.marked_unhealthy,
-		(unsigned long long)d->health.marked_up);
+		(unsigned long long)d->health.marked_up,
+		(unsigned long long)d->health.refused_codes,
+		(unsigned long long)d->health.backed_off);
+	fprintf(out, "\"passive\":{\"marked_silent\":%llu,"
+		"\"marked_errors\":%llu,\"overloaded\":%llu,"
+		"\"overload_cleared\":%llu}}\n",
+		(unsigned long long)d->passive.marked_silent,
+		(unsigned long long)d->passive.marked_errors,
+		(unsigned long long)d->passive.overloaded,
+		(unsigned long long)d->passive.overload_cleared);
 	return 0;
 }
 

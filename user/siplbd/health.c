@@ -4,11 +4,16 @@
  *
  * One connected UDP socket per backend: connect() picks the local address
  * that routes to the backend (the Via of the probe), and ICMP port
- * unreachable comes back on it as ECONNREFUSED, an immediate miss. Any
- * SIP response carrying the probe's Call-ID counts as an answer -- even a
- * 404 or 503 shows a SIP stack that is alive; RFC 3261 11 makes OPTIONS the
- * way to ask. Everything runs from the one-second tick, so there is no
- * timer per backend.
+ * unreachable comes back on it as ECONNREFUSED, an immediate miss. A
+ * final response carrying the probe's Call-ID counts as an answer when its
+ * code is in alive-codes (by default 200-499 but 408: a 404 still shows a
+ * SIP stack that is alive, RFC 3261 11 makes OPTIONS the way to ask, but a
+ * 5xx says the backend cannot serve). Any other code is a miss at once. A
+ * 503 with Retry-After (RFC 3261 21.5.4) marks the backend unhealthy
+ * without waiting for down-after misses, and no probe goes to it before
+ * the time it asked for (capped by retry-after-max); then up-after
+ * answers bring it back as usual. Everything runs from the one-second
+ * tick, so there is no timer per backend.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +37,7 @@ struct health_target {
 	bool waiting;
 	__u64 sent_ms, next_ms;
 	__u32 misses, answers;		/* in a row */
+	__u32 retry_after;		/* of the last 503 answer, s */
 	char call_id[64];
 };
 
@@ -138,10 +144,42 @@ static int send_probe(struct health_target *t, __u32 id)
 	return 0;
 }
 
-/* Did an answer to the outstanding probe arrive? -1: refused (ICMP). */
+enum probe_verdict health_reply_verdict(const struct health_conf *conf,
+					unsigned int code,
+					unsigned int retry_after)
+{
+	if (status_set_has(&conf->alive, code))
+		return PROBE_ALIVE;
+	if (code == 503 && retry_after > 0)
+		return PROBE_BACK_OFF;
+	return PROBE_DEAD;
+}
+
+/* Retry-After: N (seconds; RFC 3261 20.33), or 0 if absent or bad. */
+static unsigned int retry_after_of(const char *msg)
+{
+	const char *h = strcasestr(msg, "\nRetry-After:");
+	unsigned long v;
+
+	if (!h)
+		return 0;
+	h += strlen("\nRetry-After:");
+	h += strspn(h, " \t");
+	if (*h < '0' || *h > '9')
+		return 0;
+	v = strtoul(h, NULL, 10);
+	return v > 86400 ? 86400 : (unsigned int)v;
+}
+
+/*
+ * The final response to the outstanding probe, if one arrived: its code
+ * (with t->retry_after set), 0 if none yet, -1 if refused (ICMP).
+ * Provisional responses are not an answer: the final one follows.
+ */
 static int read_answers(struct health_target *t)
 {
 	char buf[4096], needle[96];
+	unsigned int code;
 	int got = 0;
 	ssize_t n;
 
@@ -151,8 +189,13 @@ static int read_answers(struct health_target *t)
 		if (n < 0)
 			return errno == ECONNREFUSED ? -1 : got;
 		buf[n] = '\0';
-		if (n > 8 && !memcmp(buf, "SIP/2.0 ", 8) && strstr(buf, needle))
-			got = 1;
+		if (n < 12 || memcmp(buf, "SIP/2.0 ", 8) || !strstr(buf, needle))
+			continue;
+		if (sscanf(buf + 8, "%3u", &code) != 1 || code < 200 ||
+		    code > 699)
+			continue;
+		got = (int)code;
+		t->retry_after = retry_after_of(buf);
 	}
 }
 
@@ -172,8 +215,9 @@ static void judge(struct health *h, struct siplb_backend *be,
 					   SIPLB_BACKEND_UNHEALTHY);
 		if (!err) {
 			h->marked_unhealthy++;
-			log_warnx("backend %s is unhealthy: %u probes "
-				  "unanswered; its calls move", text,
+			log_warnx("backend %s is unhealthy: %u probes in a "
+				  "row failed (no answer, or a code not in "
+				  "alive-codes); its calls move", text,
 				  t->misses);
 		}
 	} else if (be->state == SIPLB_BACKEND_UNHEALTHY &&
@@ -193,6 +237,59 @@ static void count_miss(struct health *h, struct health_target *t)
 	t->misses++;
 	t->answers = 0;
 	h->misses++;
+}
+
+/*
+ * The backend answered 503 with Retry-After: it is unhealthy now (if it
+ * was up), and is asked again only when the time it gave has passed.
+ */
+static void back_off(struct health *h, struct siplb_backend *be,
+		     struct health_target *t, __u64 now_ms)
+{
+	__u32 wait = t->retry_after;
+	char text[ENDPOINT_STRLEN];
+	struct siplb_endpoint vip;
+
+	if (wait > h->conf.retry_after_max)
+		wait = h->conf.retry_after_max;
+	h->backed_off++;
+	t->next_ms = now_ms + wait * 1000ULL;
+	t->answers = 0;
+	t->misses = h->conf.down_after;
+	endpoint_format(&be->ep, text, sizeof(text));
+	log_warnx("backend %s answered 503 with Retry-After %u: next probe "
+		  "in %u s", text, t->retry_after, wait);
+	if (be->state != SIPLB_BACKEND_UP || lb_vip_by_id(h->maps, be->vip_id,
+							    &vip))
+		return;
+	if (!lb_backend_set_state(h->maps, &vip, &be->ep,
+				  SIPLB_BACKEND_UNHEALTHY)) {
+		h->marked_unhealthy++;
+		log_warnx("backend %s is unhealthy: it asked for a back-off; "
+			  "its calls move", text);
+	}
+}
+
+/* A final reply arrived: alive, a miss, or a back-off. */
+static void count_reply(struct health *h, struct siplb_backend *be,
+			struct health_target *t, int code, __u64 now_ms)
+{
+	switch (health_reply_verdict(&h->conf, code, t->retry_after)) {
+	case PROBE_ALIVE:
+		t->waiting = false;
+		t->answers++;
+		t->misses = 0;
+		h->answers++;
+		return;
+	case PROBE_BACK_OFF:
+		t->waiting = false;
+		h->refused_codes++;
+		back_off(h, be, t, now_ms);
+		return;
+	default:
+		h->refused_codes++;
+		count_miss(h, t);
+	}
 }
 
 static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
@@ -217,10 +314,7 @@ static void probe_one(struct health *h, __u32 id, struct siplb_backend *be,
 	if (t->waiting) {
 		answer = read_answers(t);
 		if (answer > 0) {
-			t->waiting = false;
-			t->answers++;
-			t->misses = 0;
-			h->answers++;
+			count_reply(h, be, t, answer, now_ms);
 		} else if (answer < 0 ||
 			   now_ms - t->sent_ms >= h->conf.timeout * 1000ULL) {
 			count_miss(h, t);
@@ -256,5 +350,13 @@ void health_tick(struct health *h, __u64 now_ms)
 			continue;
 		}
 		probe_one(h, id, &be, now_ms);
+	}
+}
+
+void health_restart(struct health *h, __u32 id)
+{
+	if (id < h->ntargets) {
+		h->t[id].answers = 0;
+		h->t[id].misses = 0;
 	}
 }
