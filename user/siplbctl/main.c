@@ -110,7 +110,9 @@ static int cmd_attach(struct ctl *ctl, int argc, char **argv)
 
 	o.ifname = argv[0];
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--force")) {
+			o.replace = true;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
 			const char *mode = argv[++i];
 
 			if (!strcmp(mode, "native"))
@@ -424,11 +426,12 @@ static int cmd_passwd(struct ctl *ctl, int argc, char **argv)
 static int cmd_help(struct ctl *ctl, int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "attach", cmd_attach, 1, 5, NEEDS_NOTHING,
-	  "DEV [--mode native|generic] [--affinity-size N]",
-	  "load the XDP program onto DEV and pin its maps" },
+	{ "attach", cmd_attach, 1, 6, NEEDS_NOTHING,
+	  "DEV [--mode native|generic] [--affinity-size N] [--force]",
+	  "load the XDP program onto DEV and pin its maps; --force replaces "
+	  "an XDP program not siplb's" },
 	{ "detach", cmd_detach, 1, 1, NEEDS_NOTHING, "DEV",
-	  "remove the XDP program from DEV (the maps stay)" },
+	  "remove siplb's XDP program from DEV (the maps stay)" },
 	{ "vip", cmd_vip, 2, 2, NEEDS_MAPS, "add|del ADDR:PORT",
 	  "add or remove a VIP (IPv6: [ADDR]:PORT)" },
 	{ "backend", cmd_backend, 3, 5, NEEDS_EITHER,

@@ -124,6 +124,7 @@ static int data_plane_start(struct siplbd *d)
 			.mode = c->xdp_mode,
 			.affinity_size = c->affinity_size,
 			.location_size = c->registrar.max_bindings,
+			.replace = c->xdp_replace,
 		};
 
 		err = lb_attach(&o);
@@ -357,6 +358,12 @@ int daemon_start(struct siplbd *d)
 			   &daemon_control_ops, d);
 	if (err)
 		return err;
+	if (d->conf->metrics_on) {
+		err = metrics_open(&d->metrics, &d->conf->metrics, &d->loop,
+				   daemon_metrics_render, d);
+		if (err)
+			return err;
+	}
 	return open_vip_sockets(d);
 }
 
@@ -490,6 +497,7 @@ void daemon_tick(struct siplbd *d)
 
 	d->ticks++;
 	control_tick(&d->ctl);
+	metrics_tick(&d->metrics);
 	now_of(&now);
 	health_tick(&d->health, now.mono_ns / 1000000);
 	err = location_sweep_step(&d->loc, now.real_s, &d->sweep, SWEEP_SLICE,
@@ -587,6 +595,9 @@ static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
 			  "restart; ignoring them");
 	if (strcmp(rp->conf->control_socket, d->conf->control_socket))
 		log_warnx("reload: a new control-socket path needs a restart");
+	if (rp->conf->metrics_on != d->conf->metrics_on ||
+	    !endpoint_equal(&rp->conf->metrics, &d->conf->metrics))
+		log_warnx("reload: a new metrics address needs a restart");
 	err = lb_plan_build(&d->maps, rp->conf, &rp->lb);
 	if (err) {
 		snprintf(why, whylen, "planning VIPs and backends: %s",
@@ -713,6 +724,7 @@ void daemon_free(struct siplbd *d)
 	    state_generation(d) != d->state_saved_gen)
 		state_save(d);
 	close_vip_sockets(d);
+	metrics_close(&d->metrics);
 	if (d->health_ready)
 		health_free(&d->health);
 	if (d->reg_ready)
