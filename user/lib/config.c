@@ -198,8 +198,6 @@ static int handle_metrics(struct parser *p)
 	if (endpoint_parse(p->argv[0], &p->conf->metrics))
 		return fail(p, "metrics: '%s' is not ADDRESS:PORT or "
 			    "[IPV6]:PORT", p->argv[0]);
-	if (!p->conf->metrics.port)
-		return fail(p, "metrics: port 0 in '%s'", p->argv[0]);
 	p->conf->metrics_on = true;
 	return 0;
 }
