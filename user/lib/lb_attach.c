@@ -144,10 +144,14 @@ static bool is_ours(const struct xdp_current *cur)
 }
 
 /* "xdp_dispatcher" is libxdp's: its programs are xdp-loader's to remove. */
-static const char *how_to_remove(const struct xdp_current *cur)
+static const char *how_to_remove(const struct xdp_current *cur,
+				 const char *ifname, char *buf, size_t size)
 {
-	return !strcmp(cur->name, "xdp_dispatcher") ?
-		"xdp-loader unload DEV --all" : "ip link set dev DEV xdp off";
+	if (!strcmp(cur->name, "xdp_dispatcher"))
+		snprintf(buf, size, "xdp-loader unload %s --all", ifname);
+	else
+		snprintf(buf, size, "ip link set dev %s xdp off", ifname);
+	return buf;
 }
 
 static int attach_mode(int ifindex, int prog_fd, __u32 mode,
@@ -200,6 +204,8 @@ static int attach_prog(int ifindex, int prog_fd, const struct attach_opts *o,
 static int may_replace(const struct attach_opts *o,
 		       const struct xdp_current *cur)
 {
+	char how[64 + IF_NAMESIZE];
+
 	if (!cur->prog_id || is_ours(cur))
 		return 0;
 	if (o->replace) {
@@ -211,7 +217,8 @@ static int may_replace(const struct attach_opts *o,
 		  "siplb's: not replacing it (siplbctl attach --force, or "
 		  "xdp-replace on in siplb.conf, replaces it; `%s` removes "
 		  "it; see docs/ARCHITECTURE.md for running beside it)",
-		  cur->name, cur->prog_id, o->ifname, how_to_remove(cur));
+		  cur->name, cur->prog_id, o->ifname,
+		  how_to_remove(cur, o->ifname, how, sizeof(how)));
 	return -EEXIST;
 }
 
@@ -228,15 +235,22 @@ int lb_attach(const struct attach_opts *o)
 		log_warn("No network device %s", o->ifname);
 		return -ENODEV;
 	}
-	err = lb_pin_dir_prepare(o->pin_dir);
-	if (err)
+	/* Before anything is loaded or pinned: a refusal changes nothing. */
+	err = xdp_current(ifindex, o->ifname, &cur);
+	if (!err)
+		err = may_replace(o, &cur);
+	if (!err)
+		err = lb_pin_dir_prepare(o->pin_dir);
+	if (err) {
+		xdp_current_release(&cur);
 		return err;
+	}
 
 	skel = siplb__open_opts(&open_opts);
 	if (!skel) {
 		err = -errno;
 		log_warnx("Couldn't open the BPF object: %s", strerror(-err));
-		return err;
+		goto cleanup;
 	}
 	if (o->affinity_size) {
 		err = bpf_map__set_max_entries(skel->maps.siplb_affinity,
@@ -269,24 +283,20 @@ int lb_attach(const struct attach_opts *o)
 		log_warnx("Couldn't set the hash key: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = xdp_current(ifindex, o->ifname, &cur);
-	if (!err)
-		err = may_replace(o, &cur);
-	if (!err)
-		err = attach_prog(ifindex,
-				  bpf_program__fd(skel->progs.siplb_xdp), o,
-				  &cur);
-	xdp_current_release(&cur);
+	err = attach_prog(ifindex, bpf_program__fd(skel->progs.siplb_xdp), o,
+			  &cur);
 	if (!err)
 		log_info("attached to %s, maps pinned in %s", o->ifname,
 			 o->pin_dir);
 cleanup:
+	xdp_current_release(&cur);
 	siplb__destroy(skel);
 	return err;
 }
 
 int lb_detach(const char *ifname)
 {
+	char how[64 + IF_NAMESIZE];
 	struct xdp_current cur;
 	int ifindex, err;
 
@@ -305,7 +315,7 @@ int lb_detach(const char *ifname)
 	if (!is_ours(&cur)) {
 		log_warnx("XDP program '%s' (id %u) on %s is not siplb's: not "
 			  "removing it (`%s` would)", cur.name, cur.prog_id,
-			  ifname, how_to_remove(&cur));
+			  ifname, how_to_remove(&cur, ifname, how, sizeof(how)));
 		err = -EPERM;
 		goto out;
 	}
