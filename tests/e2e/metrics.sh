@@ -16,7 +16,11 @@
 #      least USERS each; siplb_bindings == USERS; health probes went out
 #      and the backends' state labels agree with the health counters.
 #      promtool accepts the scrape during and after the traffic.
-#   4. Only GET/HEAD of /metrics: another path gets 404, a POST 405, and
+#   4. A siplb-worker on the first backend (port WORKER_PORT) gets
+#      OPTIONS_SENT OPTIONS: its siplb_workers entry shows up as
+#      siplb_worker_up 1 and siplb_worker_requests_total{method="OPTIONS"}
+#      == OPTIONS_SENT.
+#   5. Only GET/HEAD of /metrics: another path gets 404, a POST 405, and
 #      siplb_metrics_refused_total counts both.
 # Run as root; knobs: SIPLB_E2E_CALLS (60), SIPLB_E2E_USERS (30),
 # SIPLB_KEEP_LOGS=1.
@@ -35,6 +39,9 @@ DOMAIN=siplb.test
 METRICS_PORT=9260
 URL=http://127.0.0.1:$METRICS_PORT
 SCENARIO=$ROOT/tests/e2e/sipp/register_auth.xml
+SIPLB_WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
+WORKER_PORT=5090
+OPTIONS_SENT=3
 
 command -v promtool >/dev/null || die "promtool not found: run scripts/deps.sh"
 command -v curl >/dev/null || die "curl not found: run scripts/deps.sh"
@@ -241,7 +248,51 @@ else
 		"up $up (expected the first two equal, the last two to sum to 2)"
 fi
 
-# 4. Nothing but GET/HEAD /metrics.
+# 4. A worker's counters, from siplb_workers.
+W_NS=$(nth 1 "$TB_NS_BACKENDS")
+W_IP=$(nth 1 "$BACKEND_IPS")
+W_EP=$(ep "$W_IP" "$WORKER_PORT")
+lib_bg WORKER nsenter --net="/run/netns/$W_NS" "$SIPLB_WORKER" -l "$W_EP" \
+	-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
+	-u "$LIB_WORK/users.htdigest" 2>>"$LIB_WORK/worker.log" </dev/null
+wait_udp_port "$W_NS" "$WORKER_PORT"
+ip netns exec "$W_NS" python3 - "$W_IP" "$WORKER_PORT" "$OPTIONS_SENT" <<'EOF'
+import socket, sys
+ip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((ip, 0))
+s.settimeout(2)
+for i in range(n):
+    msg = ("OPTIONS sip:%s:%d SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bKmetrics%d\r\n"
+           "From: <sip:probe@siplb.test>;tag=m%d\r\nTo: <sip:%s:%d>\r\n"
+           "Call-ID: metrics-%d@test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n") % (ip, port, ip, s.getsockname()[1],
+                                          i, i, ip, port, i)
+    s.sendto(msg.encode(), (ip, port))
+    try:
+        s.recv(4096)
+    except socket.timeout:
+        pass
+EOF
+w_up="" w_opts=""
+for _ in $(seq 1 50); do	# the worker publishes once a second
+	scrape worker || die "GET /metrics failed with the worker running"
+	w_up=$(value worker "siplb_worker_up{worker=\"$W_EP\"}")
+	w_opts=$(value worker "siplb_worker_requests_total{worker=\"$W_EP\",method=\"OPTIONS\"}")
+	[ "$w_up" = 1 ] && [ "$w_opts" = "$OPTIONS_SENT" ] && break
+	sleep 0.2
+done
+if [ "$w_up" = 1 ] && [ "$w_opts" = "$OPTIONS_SENT" ]; then
+	pass "worker $W_EP: siplb_worker_up 1, OPTIONS requests $w_opts"
+else
+	fail "worker $W_EP: siplb_worker_up '$w_up', OPTIONS requests" \
+		"'$w_opts' (expected 1 and $OPTIONS_SENT)"
+fi
+promcheck worker
+lib_stop "$WORKER" TERM 5 || fail "siplb-worker exited with status $?"
+
+# 5. Nothing but GET/HEAD /metrics.
 code() {
 	ip netns exec "$TB_NS_LB" curl -s -o /dev/null -w '%{http_code}' \
 		--max-time 10 "$@"
