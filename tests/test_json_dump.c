@@ -37,7 +37,8 @@ static bool fix_up;
 static const char hostile_aor[] = "sip:\"q\\uote\"\x01\x7f\xff\xc3(@x";
 static const char hostile_aor_py[] =
 	"'sip:\"q\\\\uote\"\\x01\\x7f\\xff\\xc3(@x'";
-static const char hostile_contact[] = "<sip:a@b>;\r\n\t\x80\xed\xa0\x80\xe2\x82";
+static const char hostile_contact[] =
+	"<sip:a@b>;\r\n\t\x80\xed\xa0\x80\xe2\x82";
 
 static bool put_binding(const char *aor, size_t aor_len, const char *contact,
 			size_t contact_len, __u32 slot)

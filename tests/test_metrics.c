@@ -161,7 +161,8 @@ TEST(samples_say_what_the_snapshot_holds)
 			"\"10.0.0.1:5060\",class=\"2xx\"} 8");
 	ASSERT_LINE(&r, "siplb_worker_forwarded_total{worker="
 			"\"10.0.0.1:5060\"} 11");
-	ASSERT_LINE(&r, "siplb_worker_transactions{worker=\"10.0.0.1:5060\"} 4");
+	ASSERT_LINE(&r, "siplb_worker_transactions{worker="
+			"\"10.0.0.1:5060\"} 4");
 	ASSERT_LINE(&r, "siplb_bindings 42");
 	ASSERT_LINE(&r, "siplb_registrar_requests_total 5");
 	ASSERT_LINE(&r, "siplb_registrar_ok_total 2");

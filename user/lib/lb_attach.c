@@ -81,7 +81,7 @@ int lb_pin_dir_prepare(const char *pin_dir)
 /* What is attached to a device now: one program in one mode, or none. */
 struct xdp_current {
 	__u32 prog_id;		/* 0: none */
-	__u32 flags;		/* XDP_FLAGS_SKB_MODE, _DRV_MODE, _HW_MODE */
+	__u32 flags;		/* XDP_FLAGS_{SKB,DRV,HW}_MODE */
 	char name[BPF_OBJ_NAME_LEN];
 	int fd;			/* the program, held while we decide */
 };
@@ -315,7 +315,8 @@ int lb_detach(const char *ifname)
 	if (!is_ours(&cur)) {
 		log_warnx("XDP program '%s' (id %u) on %s is not siplb's: not "
 			  "removing it (`%s` would)", cur.name, cur.prog_id,
-			  ifname, how_to_remove(&cur, ifname, how, sizeof(how)));
+			  ifname,
+			  how_to_remove(&cur, ifname, how, sizeof(how)));
 		err = -EPERM;
 		goto out;
 	}

@@ -262,7 +262,8 @@ int metrics_format(FILE *out, const struct metrics_snapshot *s)
 		 "Map reads that failed while building a scrape",
 		 s->scrape_errors);
 	counter1(out, "siplb_metrics_scrapes_total",
-		 "Scrapes of /metrics answered before this one", s->http_scrapes);
+		 "Scrapes of /metrics answered before this one",
+		 s->http_scrapes);
 	counter1(out, "siplb_metrics_refused_total",
 		 "HTTP requests refused: not GET or HEAD of /metrics",
 		 s->http_refused);
