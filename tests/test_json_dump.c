@@ -52,7 +52,9 @@ static bool put_binding(const char *aor, size_t aor_len, const char *contact,
 	b.expires_at = time(NULL) + 3600;
 	fixture_endpoint(FIX_CLIENT4, 5070, &b.source);
 	return ASSERT_OK(bpf_map_update_elem(fix.maps.location, &k, &b,
-					     BPF_ANY) ? -errno : 0,
+					     BPF_ANY) ?
+				 -errno :
+				 0,
 			 "write a binding into siplb_location");
 }
 
@@ -71,7 +73,8 @@ static int py_check(const char *path, const char *check)
 		 "d = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
 		 "ok = eval(os.environ[\"JSON_CHECK\"])\n"
 		 "sys.exit(0 if ok else \"check failed: \" + repr(d)[:2000])'"
-		 " %s >&2", path);
+		 " %s >&2",
+		 path);
 	return system(cmd);
 }
 
@@ -155,9 +158,8 @@ TEST(hostile_bindings_every_view_parses)
 /* The program itself, as an operator runs it. */
 TEST(siplbctl_binary_prints_valid_json)
 {
-	static const char *const verbs[] = {
-		"bindings", "list", "stats", "block", "workers"
-	};
+	static const char *const verbs[] = { "bindings", "list", "stats",
+					     "block", "workers" };
 	char self[PATH_MAX], cmd[PATH_MAX * 2 + 256], *slash;
 	ssize_t n;
 	size_t i;

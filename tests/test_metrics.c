@@ -47,8 +47,7 @@ static bool has_line(const struct rendered *r, const char *line)
 	return false;
 }
 
-#define ASSERT_LINE(r, line)                                                  \
-	ASSERT_TRUE(has_line(r, line), "line: " line)
+#define ASSERT_LINE(r, line) ASSERT_TRUE(has_line(r, line), "line: " line)
 
 /*
  * The exposition's shape: each family's HELP, then TYPE, then only its
@@ -102,10 +101,19 @@ static int shape_problems(const struct rendered *r)
 }
 
 static struct metrics_backend backend_fixture[2] = {
-	{ .vip = "192.0.2.1:5060", .addr = "10.0.0.1:5060", .state = "up",
-	  .up = true, .weight = 100, .packets = 12, .bytes = 3456 },
-	{ .vip = "192.0.2.1:5060", .addr = "10.0.0.2:5060",
-	  .state = "unhealthy", .weight = 50, .packets = 1, .bytes = 2 },
+	{ .vip = "192.0.2.1:5060",
+	  .addr = "10.0.0.1:5060",
+	  .state = "up",
+	  .up = true,
+	  .weight = 100,
+	  .packets = 12,
+	  .bytes = 3456 },
+	{ .vip = "192.0.2.1:5060",
+	  .addr = "10.0.0.2:5060",
+	  .state = "unhealthy",
+	  .weight = 50,
+	  .packets = 1,
+	  .bytes = 2 },
 };
 
 static void snapshot_fixture(struct metrics_snapshot *s,

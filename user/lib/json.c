@@ -26,11 +26,11 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 	if (s[0] == 0xe0)
 		lo = 0xa0;
 	else if (s[0] == 0xed)
-		hi = 0x9f;	/* no surrogates */
+		hi = 0x9f; /* no surrogates */
 	else if (s[0] == 0xf0)
 		lo = 0x90;
 	else if (s[0] == 0xf4)
-		hi = 0x8f;	/* nothing above U+10FFFF */
+		hi = 0x8f; /* nothing above U+10FFFF */
 	if (n > left)
 		return 0;
 	for (i = 1; i < n; i++) {

@@ -26,9 +26,9 @@
 #include "log.h"
 #include "metrics.h"
 
-#define METRICS_CONN_LIMIT	16
-#define METRICS_CONN_TIMEOUT_S	10
-#define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_CONN_LIMIT 16
+#define METRICS_CONN_TIMEOUT_S 10
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 static enum MHD_Result respond_text(struct MHD_Connection *c,
 				    unsigned int status, const char *text)
@@ -133,16 +133,15 @@ int metrics_open(struct metrics_server *ms, const struct siplb_endpoint *addr,
 	endpoint_to_sockaddr(addr, &ss);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	ms->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ms,
-				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				   MHD_OPTION_CONNECTION_LIMIT,
-				   (unsigned int)METRICS_CONN_LIMIT,
-				   MHD_OPTION_CONNECTION_TIMEOUT,
-				   (unsigned int)METRICS_CONN_TIMEOUT_S,
-				   MHD_OPTION_END);
+	ms->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, ms, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)METRICS_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)METRICS_CONN_TIMEOUT_S, MHD_OPTION_END);
 	if (!ms->mhd) {
 		log_warnx("Couldn't serve metrics on %s (is the address in "
-			  "use, or not on this host?)", text);
+			  "use, or not on this host?)",
+			  text);
 		return -EADDRNOTAVAIL;
 	}
 	info = MHD_get_daemon_info(ms->mhd, MHD_DAEMON_INFO_EPOLL_FD);

@@ -20,12 +20,12 @@ struct MHD_Daemon;
 struct metrics_server {
 	struct MHD_Daemon *mhd;
 	struct evloop *loop;
-	int epoll_fd;		/* libmicrohttpd's, watched by the loop */
+	int epoll_fd; /* libmicrohttpd's, watched by the loop */
 	metrics_render_fn render;
 	void *ctx;
-	__u64 scrapes;		/* GET /metrics answered */
-	__u64 refused;		/* other paths (404) and methods (405) */
-	__u64 failed;		/* render or response failed (500) */
+	__u64 scrapes; /* GET /metrics answered */
+	__u64 refused; /* other paths (404) and methods (405) */
+	__u64 failed; /* render or response failed (500) */
 };
 
 /* Listen on addr and serve from loop: 0 or -errno. */

@@ -22,10 +22,9 @@
 #include "metrics_format.h"
 #include "nonce.h"
 
-#define WORKER_STALE_S	5	/* as `siplbctl workers` judges "gone" */
+#define WORKER_STALE_S 5 /* as `siplbctl workers` judges "gone" */
 
-static int collect_backends(const struct lb_maps *m,
-			    struct metrics_snapshot *s)
+static int collect_backends(const struct lb_maps *m, struct metrics_snapshot *s)
 {
 	struct bpf_map_info info = {};
 	struct siplb_endpoint vip;
@@ -62,8 +61,7 @@ static int collect_backends(const struct lb_maps *m,
 	return 0;
 }
 
-static int collect_workers(const struct lb_maps *m,
-			   struct metrics_snapshot *s)
+static int collect_workers(const struct lb_maps *m, struct metrics_snapshot *s)
 {
 	struct siplb_endpoint key, next;
 	struct siplb_worker_stats w;
@@ -79,7 +77,7 @@ static int collect_workers(const struct lb_maps *m,
 		key = next;
 		err = bpf_map_get_next_key(m->workers, &key, &next);
 		if (bpf_map_lookup_elem(m->workers, &key, &w))
-			continue;	/* deleted meanwhile */
+			continue; /* deleted meanwhile */
 		if (s->nworkers == cap) {
 			cap = cap ? 2 * cap : 8;
 			grown = realloc(s->workers, cap * sizeof(*mw));

@@ -156,9 +156,9 @@ static void worker_classes(FILE *out, const struct metrics_snapshot *s,
 		const struct siplb_worker_counters *c = &s->workers[i].c;
 
 		for (k = 1; k < SIPLB_STATUS_CLASSES; k++)
-			worker_sample(out, name, &s->workers[i], "class",
-				      classes[k], in ? c->responses_in[k] :
-						       c->responses_out[k]);
+			worker_sample(
+				out, name, &s->workers[i], "class", classes[k],
+				in ? c->responses_in[k] : c->responses_out[k]);
 	}
 }
 
@@ -167,13 +167,13 @@ static void format_workers(FILE *out, const struct metrics_snapshot *s)
 	size_t i;
 	int k;
 
-#define WORKER_FAMILY(name, type, help, expr)                                 \
-	do {                                                                  \
-		family(out, name, type, help);                                \
-		for (i = 0; i < s->nworkers; i++) {                           \
-			const struct metrics_worker *w = &s->workers[i];      \
-			worker_sample(out, name, w, NULL, NULL, (expr));      \
-		}                                                             \
+#define WORKER_FAMILY(name, type, help, expr)                            \
+	do {                                                             \
+		family(out, name, type, help);                           \
+		for (i = 0; i < s->nworkers; i++) {                      \
+			const struct metrics_worker *w = &s->workers[i]; \
+			worker_sample(out, name, w, NULL, NULL, (expr)); \
+		}                                                        \
 	} while (0)
 	WORKER_FAMILY("siplb_worker_up", "gauge",
 		      "1 if the worker runs and updated its counters lately",
@@ -190,15 +190,14 @@ static void format_workers(FILE *out, const struct metrics_snapshot *s)
 	for (i = 0; i < s->nworkers; i++)
 		for (k = 0; k < SIPLB_WM_COUNT; k++)
 			worker_sample(out, "siplb_worker_requests_total",
-				      &s->workers[i], "method",
-				      method_names[k],
+				      &s->workers[i], "method", method_names[k],
 				      s->workers[i].c.requests[k]);
 	worker_classes(out, s, "siplb_worker_responses_received_total",
 		       "Responses received from downstream, by class", true);
 	worker_classes(out, s, "siplb_worker_responses_sent_total",
 		       "Responses sent upstream, by class", false);
-#define WORKER_COUNTER(name, help)                                            \
-	WORKER_FAMILY("siplb_worker_" #name "_total", "counter", help,       \
+#define WORKER_COUNTER(name, help)                                     \
+	WORKER_FAMILY("siplb_worker_" #name "_total", "counter", help, \
 		      w->c.name);
 	SIPLB_WORKER_COUNTERS(WORKER_COUNTER)
 #undef WORKER_COUNTER
@@ -207,13 +206,13 @@ static void format_workers(FILE *out, const struct metrics_snapshot *s)
 
 static void format_daemon(FILE *out, const struct metrics_snapshot *s)
 {
-#define DAEMON_COUNTER(name, help)                                            \
+#define DAEMON_COUNTER(name, help) \
 	counter1(out, "siplb_daemon_" #name "_total", help, s->daemon.name);
 	DAEMON_STATS(DAEMON_COUNTER)
 #undef DAEMON_COUNTER
 	gauge1(out, "siplb_users", "Users in the users file", s->users);
-#define REGISTRAR_COUNTER(name, help)                                         \
-	counter1(out, "siplb_registrar_" #name "_total", help,               \
+#define REGISTRAR_COUNTER(name, help)                          \
+	counter1(out, "siplb_registrar_" #name "_total", help, \
 		 s->registrar.name);
 	REGISTRAR_STATS(REGISTRAR_COUNTER)
 #undef REGISTRAR_COUNTER
@@ -233,10 +232,10 @@ static void format_daemon(FILE *out, const struct metrics_snapshot *s)
 		 s->slow_no_backend);
 	counter1(out, "siplb_slowpath_errors_total",
 		 "Slow-path datagrams that could not be sent", s->slow_errors);
-	counter1(out, "siplb_health_probes_total",
-		 "OPTIONS health probes sent", s->health_probes);
-	counter1(out, "siplb_health_answers_total",
-		 "Health probes answered", s->health_answers);
+	counter1(out, "siplb_health_probes_total", "OPTIONS health probes sent",
+		 s->health_probes);
+	counter1(out, "siplb_health_answers_total", "Health probes answered",
+		 s->health_answers);
 	counter1(out, "siplb_health_misses_total",
 		 "Health probes unanswered or refused", s->health_misses);
 	counter1(out, "siplb_health_marked_unhealthy_total",

@@ -25,22 +25,22 @@
 struct metrics_backend {
 	char vip[ENDPOINT_STRLEN];
 	char addr[ENDPOINT_STRLEN];
-	const char *state;	/* lb_backend_state_name() */
-	bool up;		/* state is "up": the ring may choose it */
+	const char *state; /* lb_backend_state_name() */
+	bool up; /* state is "up": the ring may choose it */
 	__u32 weight;
 	__u64 packets, bytes;
 };
 
 struct metrics_worker {
 	char addr[ENDPOINT_STRLEN];
-	bool up;		/* running and updated within a few seconds */
+	bool up; /* running and updated within a few seconds */
 	__u32 transactions, pending;
-	__u64 started_at;	/* CLOCK_REALTIME seconds */
+	__u64 started_at; /* CLOCK_REALTIME seconds */
 	struct siplb_worker_counters c;
 };
 
 struct metrics_snapshot {
-	bool have_xdp;				/* the maps were read */
+	bool have_xdp; /* the maps were read */
 	__u64 xdp[SIPLB_STAT_MAX];
 	struct metrics_backend *backends;
 	size_t nbackends;
@@ -56,9 +56,9 @@ struct metrics_snapshot {
 	__u64 slow_forwarded, slow_no_backend, slow_errors;
 	__u64 health_probes, health_answers, health_misses;
 	__u64 health_marked_unhealthy, health_marked_up;
-	__u64 scrape_errors;	/* maps that could not be read, ever */
-	__u64 http_scrapes;	/* /metrics answered before this one */
-	__u64 http_refused;	/* other paths and methods */
+	__u64 scrape_errors; /* maps that could not be read, ever */
+	__u64 http_scrapes; /* /metrics answered before this one */
+	__u64 http_refused; /* other paths and methods */
 };
 
 /* The whole exposition. 0, or -EIO if the stream failed. */
