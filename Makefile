@@ -61,6 +61,9 @@ CFLAGS    ?= -O2 -g
 LIB_INC   := -Iinclude -Iuser/lib -Iuser/sip -I$(OUT) -I$(ARCH_INC)
 CFLAGS    += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(LIB_INC)
 LDLIBS    += -lbpf -lelf -lz -lcrypto -lsystemd
+# siplbd's /metrics (user/siplbd/metrics.c); --as-needed: only what links
+# metrics.o depends on the library.
+LDLIBS    += -Wl,--as-needed -lmicrohttpd -Wl,--no-as-needed
 
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -I$(ARCH_INC)
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/*.h)

@@ -9,6 +9,7 @@ PACKAGES="
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	libssl-dev libsystemd-dev
 	mandoc systemd debhelper dpkg-dev fakeroot lintian
+	libmicrohttpd-dev prometheus xdp-tools curl
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time
 	perl tshark
 	sipvicious sipsak

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "config.h"
 #include "endpoint.h"
@@ -239,6 +240,17 @@ static const struct conf_case cases[] = {
 	{ "xdp-mode generic", "xdp-mode generic\n" MIN, 0, NULL },
 	{ "xdp-mode unknown", "xdp-mode turbo\n" MIN, 1,
 	  "xdp-mode: 'turbo' is not auto, native or generic" },
+	{ "xdp-replace on", "xdp-replace on\n" MIN, 0, NULL },
+	{ "xdp-replace bad", "xdp-replace yes\n" MIN, 1,
+	  "xdp-replace: 'yes' is not on or off" },
+	{ "metrics", "metrics 127.0.0.1:9260\n" MIN, 0, NULL },
+	{ "metrics IPv6", "metrics [::1]:9260\n" MIN, 0, NULL },
+	{ "metrics no port", "metrics 127.0.0.1\n" MIN, 1,
+	  "metrics: '127.0.0.1' is not ADDRESS:PORT or [IPV6]:PORT" },
+	{ "metrics port 0", "metrics 127.0.0.1:0\n" MIN, 1,
+	  "metrics: '127.0.0.1:0' is not ADDRESS:PORT or [IPV6]:PORT" },
+	{ "metrics twice", "metrics 127.0.0.1:1\nmetrics 127.0.0.1:2\n" MIN,
+	  2, "metrics: given twice (first at line 1)" },
 	{ "relative pin-dir", "pin-dir bpf/siplb\n" MIN, 1,
 	  "pin-dir: 'bpf/siplb' is not an absolute path" },
 	{ "relative control-socket", "control-socket siplbd.sock\n" MIN, 1,
@@ -1182,6 +1194,27 @@ TEST(config_state_file_stored)
 	ASSERT_TRUE(!strcmp(c->state_path, "/var/lib/siplb/state"),
 		    "state-file path");
 	ASSERT_EQ(c->state_interval, 30, "state-file interval");
+	conf_free(c);
+}
+
+TEST(config_metrics_and_xdp_replace_stored)
+{
+	static const char text[] = "metrics 127.0.0.1:9260\nxdp-replace on\n"
+				   MIN;
+	struct siplb_conf *c;
+
+	c = check_parse("metrics", NAME, text, strlen(text), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(c->metrics_on, "metrics on");
+	ASSERT_EQ(ntohs(c->metrics.port), 9260, "metrics port");
+	ASSERT_TRUE(c->xdp_replace, "xdp-replace on");
+	conf_free(c);
+	c = check_parse("minimal", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_FALSE(c->metrics_on, "metrics off by default");
+	ASSERT_FALSE(c->xdp_replace, "xdp-replace off by default");
 	conf_free(c);
 }
 

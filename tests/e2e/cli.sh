@@ -81,7 +81,7 @@ expect 2 err "siplbctl: backend weight: the weight must be a whole number in 1..
 	ctl backend weight 192.0.2.1:5060 10.0.0.2:5060 0
 expect 2 err "siplbctl: backend frob: unknown backend verb (add, del, up, drain, down, weight)" \
 	ctl backend frob 192.0.2.1:5060 10.0.0.2:5060
-expect 2 err "usage: siplbctl attach DEV [--mode native|generic] [--affinity-size N]" \
+expect 2 err "usage: siplbctl attach DEV [--mode native|generic] [--affinity-size N] [--force]" \
 	ctl attach
 expect 0 out "$EXIT_HELP" ctl help
 expect 1 err "siplbctl: cannot reach siplbd at $NOSOCK: No such file or directory (is siplbd running? -S SOCKET)" \

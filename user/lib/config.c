@@ -200,6 +200,23 @@ static int handle_state_file(struct parser *p)
 			    CONF_SECONDS_MAX, &c->state_interval);
 }
 
+/* metrics ADDR:PORT: where siplbd serves /metrics (user/siplbd/metrics.h). */
+static int handle_metrics(struct parser *p)
+{
+	if (endpoint_parse(p->argv[0], &p->conf->metrics))
+		return fail(p, "metrics: '%s' is not ADDRESS:PORT or "
+			    "[IPV6]:PORT", p->argv[0]);
+	p->conf->metrics_on = true;
+	return 0;
+}
+
+static int parse_on_off(struct parser *p, bool *out);
+
+static int handle_xdp_replace(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->xdp_replace);
+}
+
 static int handle_control_socket(struct parser *p)
 {
 	return copy_absolute(p, "control-socket", p->argv[0],
@@ -1089,6 +1106,8 @@ static const struct directive directives[] = {
 	{ .keyword = "interface", .ctx = CTX_TOP, .min_args = 1, .max_args = 1,
 	  .repeatable = true, .handle = handle_interface },
 	STRING("xdp-mode", handle_xdp_mode),
+	STRING("xdp-replace", handle_xdp_replace),
+	STRING("metrics", handle_metrics),
 	NUMBER("affinity-size", CTX_TOP, affinity_size, 1, CONF_AFFINITY_MAX),
 	STRING("control-socket", handle_control_socket),
 	{ .keyword = "state-file", .ctx = CTX_TOP, .min_args = 1,

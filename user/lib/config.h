@@ -160,6 +160,9 @@ struct siplb_conf {
 	char interfaces[CONF_MAX_INTERFACES][IFNAMSIZ];
 	size_t ninterfaces;		/* 0: adopt an `ip link` attachment */
 	enum attach_mode xdp_mode;
+	bool xdp_replace;		/* replace another XDP program */
+	bool metrics_on;		/* `metrics ADDR:PORT` given */
+	struct siplb_endpoint metrics;	/* where /metrics is served */
 	__u32 affinity_size;
 	char control_socket[CONF_SOCKET_MAX];
 	char state_path[PATH_MAX];	/* "": no state file */

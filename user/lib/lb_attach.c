@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/if_link.h>
@@ -77,14 +78,108 @@ int lb_pin_dir_prepare(const char *pin_dir)
 	return 0;
 }
 
-static int attach_prog(int ifindex, int prog_fd, const struct attach_opts *o)
+/* What is attached to a device now: one program in one mode, or none. */
+struct xdp_current {
+	__u32 prog_id;		/* 0: none */
+	__u32 flags;		/* XDP_FLAGS_{SKB,DRV,HW}_MODE */
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;			/* the program, held while we decide */
+};
+
+static int xdp_current(int ifindex, const char *ifname,
+		       struct xdp_current *cur)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, query);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
 	int err;
 
-	if (o->mode != ATTACH_GENERIC) {
-		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE,
-				     NULL);
-		if (!err || o->mode == ATTACH_NATIVE) {
+	memset(cur, 0, sizeof(*cur));
+	cur->fd = -1;
+	err = bpf_xdp_query(ifindex, 0, &query);
+	if (err) {
+		log_warnx("Couldn't query XDP on %s: %s", ifname,
+			  strerror(-err));
+		return err;
+	}
+	switch (query.attach_mode) {
+	case XDP_ATTACHED_NONE:
+		return 0;
+	case XDP_ATTACHED_SKB:
+		cur->flags = XDP_FLAGS_SKB_MODE;
+		cur->prog_id = query.skb_prog_id;
+		break;
+	case XDP_ATTACHED_DRV:
+		cur->flags = XDP_FLAGS_DRV_MODE;
+		cur->prog_id = query.drv_prog_id;
+		break;
+	default:	/* offloaded, or several modes at once */
+		cur->flags = XDP_FLAGS_HW_MODE;
+		cur->prog_id = query.prog_id ? query.prog_id :
+					       query.hw_prog_id;
+		break;
+	}
+	cur->fd = bpf_prog_get_fd_by_id(cur->prog_id);
+	if (cur->fd < 0 || bpf_obj_get_info_by_fd(cur->fd, &info, &len)) {
+		err = -errno;
+		log_warnx("Couldn't inspect the XDP program (id %u) on %s: %s",
+			  cur->prog_id, ifname, strerror(-err));
+		return err;
+	}
+	memcpy(cur->name, info.name, sizeof(cur->name));
+	cur->name[sizeof(cur->name) - 1] = '\0';
+	return 0;
+}
+
+static void xdp_current_release(struct xdp_current *cur)
+{
+	if (cur->fd >= 0)
+		close(cur->fd);
+	cur->fd = -1;
+}
+
+static bool is_ours(const struct xdp_current *cur)
+{
+	return !strcmp(cur->name, LB_PROG_NAME);
+}
+
+/* "xdp_dispatcher" is libxdp's: its programs are xdp-loader's to remove. */
+static const char *how_to_remove(const struct xdp_current *cur,
+				 const char *ifname, char *buf, size_t size)
+{
+	if (!strcmp(cur->name, "xdp_dispatcher"))
+		snprintf(buf, size, "xdp-loader unload %s --all", ifname);
+	else
+		snprintf(buf, size, "ip link set dev %s xdp off", ifname);
+	return buf;
+}
+
+static int attach_mode(int ifindex, int prog_fd, __u32 mode,
+		       const struct xdp_current *cur)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = cur->fd);
+
+	if (!cur->prog_id)
+		return bpf_xdp_attach(ifindex, prog_fd,
+				      mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	return bpf_xdp_attach(ifindex, prog_fd, mode | XDP_FLAGS_REPLACE,
+			      &opts);
+}
+
+static int attach_prog(int ifindex, int prog_fd, const struct attach_opts *o,
+		       const struct xdp_current *cur)
+{
+	enum attach_mode mode = o->mode;
+	int err;
+
+	/* A program is replaced in the mode it runs in: the kernel allows
+	 * one mode at a time. */
+	if (cur->prog_id && mode == ATTACH_AUTO)
+		mode = cur->flags == XDP_FLAGS_SKB_MODE ? ATTACH_GENERIC :
+							  ATTACH_NATIVE;
+	if (mode != ATTACH_GENERIC) {
+		err = attach_mode(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, cur);
+		if (!err || mode == ATTACH_NATIVE) {
 			if (err)
 				log_warnx("Couldn't attach XDP to %s in native "
 					  "mode: %s (try --mode generic)",
@@ -95,17 +190,43 @@ static int attach_prog(int ifindex, int prog_fd, const struct attach_opts *o)
 			  "generic mode, which is much slower",
 			  o->ifname, strerror(-err));
 	}
-	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, NULL);
-	if (err)
+	err = attach_mode(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, cur);
+	if (err == -EEXIST)
+		log_warnx("Couldn't attach XDP to %s: an XDP program was "
+			  "attached meanwhile; not replacing it", o->ifname);
+	else if (err)
 		log_warnx("Couldn't attach XDP to %s in generic mode: %s",
 			  o->ifname, strerror(-err));
 	return err;
+}
+
+/* May attach go ahead on this device? 0, or -EEXIST with the reason. */
+static int may_replace(const struct attach_opts *o,
+		       const struct xdp_current *cur)
+{
+	char how[64 + IF_NAMESIZE];
+
+	if (!cur->prog_id || is_ours(cur))
+		return 0;
+	if (o->replace) {
+		log_warnx("replacing XDP program '%s' (id %u) on %s, as told",
+			  cur->name, cur->prog_id, o->ifname);
+		return 0;
+	}
+	log_warnx("XDP program '%s' (id %u) is attached to %s and is not "
+		  "siplb's: not replacing it (siplbctl attach --force, or "
+		  "xdp-replace on in siplb.conf, replaces it; `%s` removes "
+		  "it; see docs/ARCHITECTURE.md for running beside it)",
+		  cur->name, cur->prog_id, o->ifname,
+		  how_to_remove(cur, o->ifname, how, sizeof(how)));
+	return -EEXIST;
 }
 
 int lb_attach(const struct attach_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
 		    .pin_root_path = o->pin_dir);
+	struct xdp_current cur = { .fd = -1 };
 	struct siplb *skel = NULL;
 	int ifindex, err;
 
@@ -114,15 +235,22 @@ int lb_attach(const struct attach_opts *o)
 		log_warn("No network device %s", o->ifname);
 		return -ENODEV;
 	}
-	err = lb_pin_dir_prepare(o->pin_dir);
-	if (err)
+	/* Before anything is loaded or pinned: a refusal changes nothing. */
+	err = xdp_current(ifindex, o->ifname, &cur);
+	if (!err)
+		err = may_replace(o, &cur);
+	if (!err)
+		err = lb_pin_dir_prepare(o->pin_dir);
+	if (err) {
+		xdp_current_release(&cur);
 		return err;
+	}
 
 	skel = siplb__open_opts(&open_opts);
 	if (!skel) {
 		err = -errno;
 		log_warnx("Couldn't open the BPF object: %s", strerror(-err));
-		return err;
+		goto cleanup;
 	}
 	if (o->affinity_size) {
 		err = bpf_map__set_max_entries(skel->maps.siplb_affinity,
@@ -155,49 +283,54 @@ int lb_attach(const struct attach_opts *o)
 		log_warnx("Couldn't set the hash key: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = attach_prog(ifindex, bpf_program__fd(skel->progs.siplb_xdp), o);
+	err = attach_prog(ifindex, bpf_program__fd(skel->progs.siplb_xdp), o,
+			  &cur);
 	if (!err)
 		log_info("attached to %s, maps pinned in %s", o->ifname,
 			 o->pin_dir);
 cleanup:
+	xdp_current_release(&cur);
 	siplb__destroy(skel);
 	return err;
 }
 
 int lb_detach(const char *ifname)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, query);
+	char how[64 + IF_NAMESIZE];
+	struct xdp_current cur;
 	int ifindex, err;
-	__u32 flags;
 
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		log_warn("No network device %s", ifname);
 		return -ENODEV;
 	}
-	err = bpf_xdp_query(ifindex, 0, &query);
-	if (err) {
-		log_warnx("Couldn't query XDP on %s: %s", ifname,
-			  strerror(-err));
-		return err;
-	}
-	switch (query.attach_mode) {
-	case XDP_ATTACHED_NONE:
-		log_info("no XDP program on %s", ifname);
-		return 0;
-	case XDP_ATTACHED_SKB:
-		flags = XDP_FLAGS_SKB_MODE;
-		break;
-	case XDP_ATTACHED_DRV:
-		flags = XDP_FLAGS_DRV_MODE;
-		break;
-	default:
-		flags = XDP_FLAGS_HW_MODE;
-		break;
-	}
-	err = bpf_xdp_detach(ifindex, flags, NULL);
+	err = xdp_current(ifindex, ifname, &cur);
 	if (err)
-		log_warnx("Couldn't detach XDP from %s: %s", ifname,
-			  strerror(-err));
+		goto out;
+	if (!cur.prog_id) {
+		log_info("no XDP program on %s", ifname);
+		goto out;
+	}
+	if (!is_ours(&cur)) {
+		log_warnx("XDP program '%s' (id %u) on %s is not siplb's: not "
+			  "removing it (`%s` would)", cur.name, cur.prog_id,
+			  ifname,
+			  how_to_remove(&cur, ifname, how, sizeof(how)));
+		err = -EPERM;
+		goto out;
+	}
+	{
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = cur.fd);
+
+		err = bpf_xdp_detach(ifindex, cur.flags | XDP_FLAGS_REPLACE,
+				     &opts);
+	}
+	if (err)
+		log_warnx("Couldn't detach XDP from %s: %s%s", ifname,
+			  strerror(-err), err == -EEXIST ? " (another "
+			  "program was attached meanwhile)" : "");
+out:
+	xdp_current_release(&cur);
 	return err;
 }

@@ -3,10 +3,18 @@
  * attach.h - load the XDP program through its skeleton, with its maps
  * pinned by name in a pin directory, and attach it to / detach it from a
  * network device.
+ *
+ * Neither replaces or removes what it did not put there: attach adds the
+ * program only where no XDP program is (XDP_FLAGS_UPDATE_IF_NOEXIST), or
+ * replaces siplb's own, or another one only when told to (replace); detach
+ * removes only a program named LB_PROG_NAME. Both replace and remove with
+ * XDP_FLAGS_REPLACE and the program they checked, so a program attached
+ * meanwhile by someone else is never the one hit.
  */
 #ifndef SIPLB_ATTACH_H
 #define SIPLB_ATTACH_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 enum attach_mode {
@@ -21,7 +29,11 @@ struct attach_opts {
 	enum attach_mode mode;
 	__u32 affinity_size;	/* 0: the default, SIPLB_AFFINITY_SIZE */
 	__u32 location_size;	/* 0: the default, SIPLB_LOCATION_SIZE */
+	bool replace;		/* replace an XDP program not siplb's */
 };
+
+/* The name the kernel gives siplb's XDP program (the function's name). */
+#define LB_PROG_NAME	"siplb_xdp"
 
 int lb_attach(const struct attach_opts *opts);
 int lb_detach(const char *ifname);

@@ -13,24 +13,10 @@
 
 #include "bindings.h"
 #include "endpoint.h"
+#include "json.h"
 #include "siplb_location.h"
 
 #define BATCH 1024
-
-/* Print s as a JSON string (control characters escaped). */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
 
 static void binding_print(FILE *out, bool json, bool first,
 			  const struct siplb_location_key *k,
@@ -53,13 +39,15 @@ static void binding_print(FILE *out, bool json, bool first,
 		return;
 	}
 	fprintf(out, "%s{\"aor\":", first ? "" : ",");
-	json_string(out, aor);
+	json_string(out, k->aor, SIPLB_AOR_MAX);
 	fprintf(out, ",\"slot\":%u,\"contact\":", k->slot);
-	json_string(out, contact);
-	fprintf(out, ",\"source\":\"%s\",\"expires\":%llu,\"q\":%u,"
-		"\"cseq\":%u,\"instance\":", src,
+	json_string(out, b->contact, SIPLB_CONTACT_MAX);
+	fprintf(out, ",\"source\":");
+	json_cstring(out, src);
+	fprintf(out, ",\"expires\":%llu,\"q\":%u,\"cseq\":%u,\"instance\":",
 		(unsigned long long)(b->expires_at - now), b->q, b->cseq);
-	json_string(out, inst);	/* RFC 5626; "" for none */
+	/* RFC 5626; "" for none */
+	json_string(out, b->instance, SIPLB_INSTANCE_MAX);
 	fprintf(out, ",\"reg_id\":%u,\"outbound\":%s}", b->reg_id,
 		b->flags & SIPLB_BINDING_OUTBOUND ? "true" : "false");
 }

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "blocked.h"
+#include "json.h"
 #include "siplb_location.h"
 
 static __u64 monotonic_ns(void)
@@ -54,13 +55,14 @@ int blocked_print(const struct lb_maps *m, FILE *out, bool json)
 		    block.until_ns <= now)
 			continue;
 		addr_text(&key, text, sizeof(text));
-		if (json)
-			fprintf(out, "%s{\"source\":\"%s\",\"seconds\":%llu,"
-				"\"failures\":%u}", first ? "" : ",", text,
+		if (json) {
+			fprintf(out, "%s{\"source\":", first ? "" : ",");
+			json_cstring(out, text);
+			fprintf(out, ",\"seconds\":%llu,\"failures\":%u}",
 				(unsigned long long)((block.until_ns - now) /
 						     1000000000ULL),
 				block.failures);
-		else
+		} else
 			fprintf(out, "%-40s %10llu %9u\n", text,
 				(unsigned long long)((block.until_ns - now) /
 						     1000000000ULL),

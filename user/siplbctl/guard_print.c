@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "guard_print.h"
+#include "json.h"
 #include "siplb_guard.h"
 
 static const char *const class_names[SIPLB_METHOD_CLASSES] = {
@@ -49,10 +50,12 @@ int guard_print(const struct lb_maps *m, FILE *out, bool json)
 			"%lu,\"budgets\":{", g.enabled ? "true" : "false",
 			g.strict ? "true" : "false", g.nscanners, trunks,
 			buckets);
-		for (i = 0; i < SIPLB_METHOD_CLASSES; i++)
-			fprintf(out, "%s\"%s\":{\"rate\":%u,\"burst\":%u}",
-				i ? "," : "", class_names[i],
+		for (i = 0; i < SIPLB_METHOD_CLASSES; i++) {
+			fputs(i ? "," : "", out);
+			json_cstring(out, class_names[i]);
+			fprintf(out, ":{\"rate\":%u,\"burst\":%u}",
 				g.budget[i].rate, g.budget[i].burst);
+		}
 		fprintf(out, ",\"registered\":{\"rate\":%u,\"burst\":%u}}}",
 			g.registered.rate, g.registered.burst);
 		return 0;

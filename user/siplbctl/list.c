@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "endpoint.h"
+#include "json.h"
 #include "lb_stats.h"
 #include "lb_table.h"
 #include "list.h"
@@ -48,11 +49,14 @@ int list_backends_print(const struct lb_maps *m, FILE *out, bool json,
 				return err;
 		}
 		if (json) {
-			fprintf(out,
-				"%s{\"id\":%u,\"vip\":\"%s\",\"addr\":\"%s\","
-				"\"state\":\"%s\",\"weight\":%u",
-				first ? "" : ",", id, vip_s, be_s,
-				lb_backend_state_name(be.state), be.weight);
+			fprintf(out, "%s{\"id\":%u,\"vip\":", first ? "" : ",",
+				id);
+			json_cstring(out, vip_s);
+			fprintf(out, ",\"addr\":");
+			json_cstring(out, be_s);
+			fprintf(out, ",\"state\":");
+			json_cstring(out, lb_backend_state_name(be.state));
+			fprintf(out, ",\"weight\":%u", be.weight);
 			if (with_stats)
 				fprintf(out, ",\"packets\":%llu,\"bytes\":%llu",
 					(unsigned long long)bst.packets,
@@ -87,13 +91,15 @@ int list_print(const struct lb_maps *m, FILE *out, bool json)
 		key = next;
 		if (!bpf_map_lookup_elem(m->vips, &key, &vip)) {
 			endpoint_format(&key, vip_s, sizeof(vip_s));
-			if (json)
-				fprintf(out, "%s{\"vip\":\"%s\",\"id\":%u,"
-					"\"ring\":%u}", first ? "" : ",",
-					vip_s, vip.vip_id, vip.ring_id);
-			else
+			if (json) {
+				fprintf(out, "%s{\"vip\":", first ? "" : ",");
+				json_cstring(out, vip_s);
+				fprintf(out, ",\"id\":%u,\"ring\":%u}",
+					vip.vip_id, vip.ring_id);
+			} else {
 				fprintf(out, "  %-24s id %u, table %u\n", vip_s,
 					vip.vip_id, vip.ring_id);
+			}
 			first = false;
 		}
 		err = bpf_map_get_next_key(m->vips, &key, &next);

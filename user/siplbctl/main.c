@@ -111,7 +111,9 @@ static int cmd_attach(struct ctl *ctl, int argc, char **argv)
 
 	o.ifname = argv[0];
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--force")) {
+			o.replace = true;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
 			const char *mode = argv[++i];
 
 			if (!strcmp(mode, "native"))
@@ -270,9 +272,11 @@ enum show_what {
 
 static int show(struct ctl *ctl, enum show_what what, const char *arg)
 {
-	char daemon_json[8192];
+	char daemon_json[8192], *buf = NULL;
 	bool have_daemon = false;
+	FILE *out = stdout;
 	struct lb_maps m;
+	size_t len = 0;
 	int err;
 
 	/* siplbd's counters are added when it runs; none is no error. */
@@ -283,26 +287,41 @@ static int show(struct ctl *ctl, enum show_what what, const char *arg)
 	err = lb_maps_open(&m, ctl->pin_dir);
 	if (err)
 		return err;
+	/* JSON is printed whole or not at all: a dump that stops half way
+	 * must not leave a document no parser accepts. */
+	if (ctl->json && !(out = open_memstream(&buf, &len))) {
+		err = -errno;
+		lb_maps_close(&m);
+		return err;
+	}
 	switch (what) {
 	case SHOW_LIST:
-		err = list_print(&m, stdout, ctl->json);
+		err = list_print(&m, out, ctl->json);
 		break;
 	case SHOW_STATS:
-		err = stats_print(&m, stdout, ctl->json,
+		err = stats_print(&m, out, ctl->json,
 				  have_daemon ? daemon_json : NULL);
 		break;
 	case SHOW_BINDINGS:
-		err = bindings_print(&m, stdout, ctl->json, arg);
+		err = bindings_print(&m, out, ctl->json, arg);
 		break;
 	case SHOW_BLOCKED:
-		err = blocked_print(&m, stdout, ctl->json);
+		err = blocked_print(&m, out, ctl->json);
 		break;
 	case SHOW_WORKERS:
-		err = workers_print(&m, stdout, ctl->json);
+		err = workers_print(&m, out, ctl->json);
 		break;
 	}
+	if (ctl->json) {
+		if (fclose(out) && !err)
+			err = -ENOMEM;
+		if (!err)
+			fwrite(buf, 1, len, stdout);
+		free(buf);
+	}
 	if (err)
-		log_warnx("Couldn't read the maps: %s", strerror(-err));
+		log_warnx("Couldn't read the maps: %s%s", strerror(-err),
+			  ctl->json ? " (no JSON printed)" : "");
 	lb_maps_close(&m);
 	return err;
 }
@@ -418,11 +437,12 @@ static int cmd_trace(struct ctl *ctl, int argc, char **argv)
 static int cmd_help(struct ctl *ctl, int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "attach", cmd_attach, 1, 5, NEEDS_NOTHING,
-	  "DEV [--mode native|generic] [--affinity-size N]",
-	  "load the XDP program onto DEV and pin its maps" },
+	{ "attach", cmd_attach, 1, 6, NEEDS_NOTHING,
+	  "DEV [--mode native|generic] [--affinity-size N] [--force]",
+	  "load the XDP program onto DEV and pin its maps; --force replaces "
+	  "an XDP program not siplb's" },
 	{ "detach", cmd_detach, 1, 1, NEEDS_NOTHING, "DEV",
-	  "remove the XDP program from DEV (the maps stay)" },
+	  "remove siplb's XDP program from DEV (the maps stay)" },
 	{ "vip", cmd_vip, 2, 2, NEEDS_MAPS, "add|del ADDR:PORT",
 	  "add or remove a VIP (IPv6: [ADDR]:PORT)" },
 	{ "backend", cmd_backend, 3, 5, NEEDS_EITHER,

@@ -5,6 +5,7 @@
  * and siplbd's own counters when it answers.
  */
 #include "guard_print.h"
+#include "json.h"
 #include "lb_stats.h"
 #include "list.h"
 #include "stats.h"
@@ -20,10 +21,11 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 		return err;
 	if (json) {
 		fprintf(out, "{\"counters\":{");
-		for (i = 0; i < SIPLB_STAT_MAX; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : "",
-				siplb_stat_names[i],
-				(unsigned long long)counters[i]);
+		for (i = 0; i < SIPLB_STAT_MAX; i++) {
+			fputs(i ? "," : "", out);
+			json_cstring(out, siplb_stat_names[i]);
+			fprintf(out, ":%llu", (unsigned long long)counters[i]);
+		}
 		fprintf(out, "},\"backends\":[");
 		err = list_backends_print(m, out, true, true);
 		fprintf(out, "],\"guard\":");

@@ -11,6 +11,7 @@
 
 #include "workers.h"
 #include "endpoint.h"
+#include "json.h"
 #include "siplb_worker.h"
 
 static const char *const method_names[SIPLB_WM_COUNT] = {
@@ -70,15 +71,20 @@ static void json_print(FILE *out, const char *addr,
 	const struct siplb_worker_counters *c = &w->c;
 	int i;
 
-	fprintf(out, "{\"address\":\"%s\",\"pid\":%u,\"state\":\"%s\","
-		"\"started_at\":%llu,\"updated_at\":%llu,"
-		"\"transactions\":%u,\"pending\":%u,\"requests\":{", addr,
-		w->pid, state_of(w, now), (unsigned long long)w->started_at,
+	fprintf(out, "{\"address\":");
+	json_cstring(out, addr);
+	fprintf(out, ",\"pid\":%u,\"state\":", w->pid);
+	json_cstring(out, state_of(w, now));
+	fprintf(out, ",\"started_at\":%llu,\"updated_at\":%llu,"
+		"\"transactions\":%u,\"pending\":%u,\"requests\":{",
+		(unsigned long long)w->started_at,
 		(unsigned long long)w->updated_at, w->transactions,
 		w->pending);
-	for (i = 0; i < SIPLB_WM_COUNT; i++)
-		fprintf(out, "%s\"%s\":%llu", i ? "," : "", method_names[i],
-			(unsigned long long)c->requests[i]);
+	for (i = 0; i < SIPLB_WM_COUNT; i++) {
+		fputs(i ? "," : "", out);
+		json_cstring(out, method_names[i]);
+		fprintf(out, ":%llu", (unsigned long long)c->requests[i]);
+	}
 	fputc('}', out);
 	classes_json(out, "responses_in", c->responses_in);
 	classes_json(out, "responses_out", c->responses_out);

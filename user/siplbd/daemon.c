@@ -184,6 +184,7 @@ static int data_plane_start(struct siplbd *d)
 			.mode = c->xdp_mode,
 			.affinity_size = c->affinity_size,
 			.location_size = c->registrar.max_bindings,
+			.replace = c->xdp_replace,
 		};
 
 		err = lb_attach(&o);
@@ -432,6 +433,12 @@ int daemon_start(struct siplbd *d)
 			   &daemon_control_ops, d);
 	if (err)
 		return err;
+	if (d->conf->metrics_on) {
+		err = metrics_open(&d->metrics, &d->conf->metrics, &d->loop,
+				   daemon_metrics_render, d);
+		if (err)
+			return err;
+	}
 	return open_vip_sockets(d);
 }
 
@@ -565,6 +572,7 @@ void daemon_tick(struct siplbd *d)
 
 	d->ticks++;
 	control_tick(&d->ctl);
+	metrics_tick(&d->metrics);
 	now_of(&now);
 	health_tick(&d->health, now.mono_ns / 1000000);
 	err = location_sweep_step(&d->loc, now.real_s, &d->sweep, SWEEP_SLICE,
@@ -670,6 +678,9 @@ static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
 		   d->conf->cluster.secret_len))
 		log_warnx("reload: cluster block or secret changes need a "
 			  "restart; the keys in use stay");
+	if (rp->conf->metrics_on != d->conf->metrics_on ||
+	    !endpoint_equal(&rp->conf->metrics, &d->conf->metrics))
+		log_warnx("reload: a new metrics address needs a restart");
 	err = lb_plan_build(&d->maps, rp->conf, &rp->lb);
 	if (err) {
 		snprintf(why, whylen, "planning VIPs and backends: %s",
@@ -800,6 +811,7 @@ void daemon_free(struct siplbd *d)
 	if (d->passive_ready)
 		passive_free(&d->passive, d->loop_ready ? &d->loop : NULL);
 	d->passive_ready = false;
+	metrics_close(&d->metrics);
 	if (d->health_ready)
 		health_free(&d->health);
 	if (d->reg_ready)

@@ -17,6 +17,7 @@
 #include "passive.h"
 #include "lb_maps.h"
 #include "location.h"
+#include "metrics.h"
 #include "registrar.h"
 #include "slowpath.h"
 
@@ -69,6 +70,8 @@ struct siplbd {
 	struct vip_socket sip[SIPLB_MAX_VIPS];
 	size_t nsip;
 	struct control ctl;
+	struct metrics_server metrics;	/* `metrics ADDR:PORT`, if given */
+	__u64 metrics_read_errors;
 	__u64 ticks;
 	bool state_ready;	/* state file loaded (or not needed): save it */
 	__u64 state_saved_gen;	/* state_generation() at the last save */

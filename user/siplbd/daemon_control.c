@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "daemon.h"
+#include "json.h"
 #include "lb_table.h"
 #include "nonce.h"
 #include "users.h"
@@ -23,20 +24,23 @@ static void json_daemon(FILE *out, const struct siplbd *d)
 	const struct registrar_stats *rs = &d->reg.stats;
 	const struct daemon_stats *ds = &d->stats;
 	struct nonce_replay_stats nr;
+	bool first = true;
 
 	nonce_replay_stats(d->reg.replay, &nr);
 	fprintf(out, "{\"daemon\":{");
-#define JSON_FIELD(name, help) fprintf(out, "\"%s\":%llu,", #name, \
-				       (unsigned long long)ds->name);
+#define JSON_FIELD(name, help) json_u64_member(out, first, #name, ds->name); \
+	first = false;
 	DAEMON_STATS(JSON_FIELD)
 #undef JSON_FIELD
-	fprintf(out, "\"users\":%zu},\"registrar\":{", daemon_user_count(d));
-#define JSON_FIELD(name, help) fprintf(out, "\"%s\":%llu,", #name, \
-				       (unsigned long long)rs->name);
+	json_u64_member(out, false, "users", daemon_user_count(d));
+	fprintf(out, "},\"registrar\":{");
+	first = true;
+#define JSON_FIELD(name, help) json_u64_member(out, first, #name, rs->name); \
+	first = false;
 	REGISTRAR_STATS(JSON_FIELD)
 #undef JSON_FIELD
-	fprintf(out, "\"nonce_replays\":%llu},",
-		(unsigned long long)nr.replayed);
+	json_u64_member(out, false, "nonce_replays", nr.replayed);
+	fprintf(out, "},");
 }
 
 static int op_stats_json(void *ctx, FILE *out)
@@ -44,31 +48,29 @@ static int op_stats_json(void *ctx, FILE *out)
 	const struct siplbd *d = ctx;
 
 	json_daemon(out, d);
-	fprintf(out, "\"auth_guard\":{\"failures\":%llu,\"blocks\":%llu},",
-		(unsigned long long)d->guard.failures,
-		(unsigned long long)d->guard.blocks);
-	fprintf(out, "\"slow_path\":{\"forwarded\":%llu,\"no_backend\":%llu,"
-		"\"errors\":%llu},",
-		(unsigned long long)d->slow.forwarded,
-		(unsigned long long)d->slow.no_backend,
-		(unsigned long long)d->slow.errors);
-	fprintf(out, "\"health\":{\"probes\":%llu,\"answers\":%llu,"
-		"\"misses\":%llu,\"marked_unhealthy\":%llu,\"marked_up\":%llu,"
-		"\"refused_codes\":%llu,\"backed_off\":%llu},",
-		(unsigned long long)d->health.probes,
-		(unsigned long long)d->health.answers,
-		(unsigned long long)d->health.misses,
-		(unsigned long long)d->health.marked_unhealthy,
-		(unsigned long long)d->health.marked_up,
-		(unsigned long long)d->health.refused_codes,
-		(unsigned long long)d->health.backed_off);
-	fprintf(out, "\"passive\":{\"marked_silent\":%llu,"
-		"\"marked_errors\":%llu,\"overloaded\":%llu,"
-		"\"overload_cleared\":%llu}}\n",
-		(unsigned long long)d->passive.marked_silent,
-		(unsigned long long)d->passive.marked_errors,
-		(unsigned long long)d->passive.overloaded,
-		(unsigned long long)d->passive.overload_cleared);
+	fprintf(out, "\"auth_guard\":{");
+	json_u64_member(out, true, "failures", d->guard.failures);
+	json_u64_member(out, false, "blocks", d->guard.blocks);
+	fprintf(out, "},\"slow_path\":{");
+	json_u64_member(out, true, "forwarded", d->slow.forwarded);
+	json_u64_member(out, false, "no_backend", d->slow.no_backend);
+	json_u64_member(out, false, "errors", d->slow.errors);
+	fprintf(out, "},\"health\":{");
+	json_u64_member(out, true, "probes", d->health.probes);
+	json_u64_member(out, false, "answers", d->health.answers);
+	json_u64_member(out, false, "misses", d->health.misses);
+	json_u64_member(out, false, "marked_unhealthy",
+			d->health.marked_unhealthy);
+	json_u64_member(out, false, "marked_up", d->health.marked_up);
+	json_u64_member(out, false, "refused_codes", d->health.refused_codes);
+	json_u64_member(out, false, "backed_off", d->health.backed_off);
+	fprintf(out, "},\"passive\":{");
+	json_u64_member(out, true, "marked_silent", d->passive.marked_silent);
+	json_u64_member(out, false, "marked_errors", d->passive.marked_errors);
+	json_u64_member(out, false, "overloaded", d->passive.overloaded);
+	json_u64_member(out, false, "overload_cleared",
+			d->passive.overload_cleared);
+	fprintf(out, "}}\n");
 	return 0;
 }
 
