@@ -299,7 +299,8 @@ FUZZ_SRCS_sip_msg := user/sip/sip_msg.c user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_uri     := user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_digest  := user/sip/digest.c user/sip/nonce.c
 FUZZ_SRCS_config  := user/lib/config.c user/lib/endpoint.c user/lib/secret_file.c \
-		     user/sip/digest.c user/sip/digest_policy.c
+		     user/sip/digest.c user/sip/digest_policy.c \
+		     user/sip/sip_msg.c user/sip/sip_uri.c user/sip/slice.c
 FUZZ_SRCS_users   := user/sip/users.c user/sip/digest.c
 FUZZ_LIBS_digest  := -lcrypto
 FUZZ_LIBS_config  := -lcrypto
