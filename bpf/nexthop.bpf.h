@@ -62,7 +62,7 @@ static __always_inline int steer_next_hop(struct xdp_md *ctx, struct pkt *pkt,
 	struct bpf_fib_lookup fib;
 	struct siplb_nexthop *nh;
 	__u32 len = ip_len(pkt);
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	int rc;
 
 	nh = bpf_map_lookup_elem(&siplb_nexthops, &backend_id);
