@@ -320,6 +320,28 @@ TEST(forgotten_entry_heals_at_once)
 	ASSERT_OK(lb_nexthop_forget(&fix.maps, id), "forget the test MAC");
 }
 
+TEST(backend_state_change_forgets_its_next_hop)
+{
+	struct siplb_endpoint vip, be;
+	struct siplb_nexthop nh;
+	char addr[64];
+	__u32 id;
+	int idx;
+
+	idx = fill_for("state-1@pc33", &id);
+	if (!ASSERT_TRUE(idx >= 0, "filled"))
+		return;
+	ASSERT_OK(cache_entry(id, &nh), "read the cache");
+	ASSERT_NEQ(nh.filled_ns, 0, "entry filled");
+	snprintf(addr, sizeof(addr), "%s", fix_backends4[idx]);
+	fixture_endpoint(FIX_VIP4, FIX_SIP_PORT, &vip);
+	fixture_endpoint(addr, FIX_SIP_PORT, &be);
+	ASSERT_OK(lb_backend_set_state(&fix.maps, &vip, &be,
+				       SIPLB_BACKEND_UP), "set state UP");
+	ASSERT_OK(cache_entry(id, &nh), "read the cache");
+	ASSERT_EQ(nh.filled_ns, 0, "entry forgotten");
+}
+
 TEST(longer_packet_than_the_fib_checked_asks_again)
 {
 	struct xdp_result res;

@@ -88,22 +88,6 @@ int lb_events_read(const struct lb_maps *m, __u64 events[SIPLB_EVENT_MAX])
 	return 0;
 }
 
-int lb_nexthop_forget(const struct lb_maps *m, __u32 id)
-{
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct siplb_nexthop *zero;
-
-	if (ncpu < 0)
-		return ncpu;
-	zero = calloc((size_t)ncpu, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	if (bpf_map_update_elem(m->nexthops, &id, zero, BPF_EXIST))
-		err = -errno;
-	free(zero);
-	return err;
-}
-
 _Static_assert(sizeof(struct siplb_backend_stats) == 2 * sizeof(__u64),
 	       "backend stats are two counters");
 

@@ -26,8 +26,5 @@ int lb_stats_read_backend(const struct lb_maps *m, __u32 id,
 
 /* Every counter of siplb_events (not verdicts): 0 or -errno. */
 int lb_events_read(const struct lb_maps *m, __u64 events[SIPLB_EVENT_MAX]);
-/* Forget backend id's cached next hop on every CPU (siplb_nexthops), so
- * the next packet to it asks the FIB: 0 or -errno. */
-int lb_nexthop_forget(const struct lb_maps *m, __u32 id);
 
 #endif /* SIPLB_LB_STATS_H */
