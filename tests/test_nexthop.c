@@ -231,7 +231,8 @@ TEST(first_packet_fills_the_cache_second_hits)
 	expect_moved(&mv, SIPLB_STAT_STEER_REDIRECT, 1, 0, 1, 0,
 		     "second packet: affinity and cache hit");
 	ASSERT_EQ(output_backend(&res, &idx), id, "same backend");
-	expect_macs(&res, fix_backend_macs[idx], "second packet's MACs (cache)");
+	expect_macs(&res, fix_backend_macs[idx],
+		    "second packet's MACs (cache)");
 }
 
 /* Fill the entry for the backend callid goes to; its fixture index. */
