@@ -189,6 +189,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_scratch SEC(".maps");
 
+/* enum siplb_event -> times seen (per CPU); not verdicts (siplb_maps.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIPLB_EVENT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_events SEC(".maps");
+
+/* backend id -> its cached next hop (per CPU; siplb_maps.h has the rule) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SIPLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct siplb_nexthop);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_nexthops SEC(".maps");
+
+static __always_inline void count_event(enum siplb_event event)
+{
+	__u32 key = event;
+	__u64 *value = bpf_map_lookup_elem(&siplb_events, &key);
+
+	if (value)
+		*value += 1;
+}
+
 static __always_inline void count(enum siplb_stat stat)
 {
 	__u32 key = stat;

@@ -24,6 +24,7 @@
 #include "parse_hdrs.bpf.h"
 #include "sip_scan.bpf.h"
 #include "forward.bpf.h"
+#include "nexthop.bpf.h"
 #include "guard.bpf.h"
 #include "trace.bpf.h"
 #include "passive.bpf.h"
@@ -45,10 +46,12 @@ choose_backend(const struct siplb_vip *vip, __u64 hash, __u8 family,
 	if (aff) {
 		be = bpf_map_lookup_elem(&siplb_backends, &aff->backend_id);
 		if (be && siplb_backend_usable(be, vip, family, true)) {
+			count_event(SIPLB_EVENT_AFFINITY_HIT);
 			*backend_id = aff->backend_id;
 			return be;
 		}
 	}
+	count_event(SIPLB_EVENT_AFFINITY_MISS);
 
 	idx = siplb_ring_index(vip->ring_id, siplb_maglev_slot(hash));
 	id = bpf_map_lookup_elem(&siplb_rings, &idx);
@@ -120,7 +123,6 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 					     int *action)
 {
 	struct sip_scan scan = {};
-	struct bpf_fib_lookup fib;
 	struct siplb_config *cfg;
 	struct siplb_backend *be;
 	struct scratch *s = NULL;
@@ -163,13 +165,7 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 	passive_request(&be->ep, s, scan.is_response);
 	rewrite_endpoint(pkt, true, &be->ep);
 	count_backend(backend_id, pkt->data_end - (void *)pkt->eth);
-
-	rc = fib_next_hop(ctx, pkt, &fib);
-	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)	/* backend on this host */
-		return SIPLB_STAT_STEER_LOCAL;
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)	/* no neighbour yet, ... */
-		return SIPLB_STAT_STEER_KERNEL;
-	return SIPLB_STAT_STEER_TX + send_to_next_hop(ctx, pkt, &fib, action);
+	return steer_next_hop(ctx, pkt, backend_id, &be->ep, action);
 }
 
 /* A datagram that is not to a VIP: from a backend, show it as the VIP's. */

@@ -184,6 +184,51 @@ static inline __attribute__((always_inline)) int siplb_stat_is_drop(int stat)
 	return stat >= SIPLB_STAT_DROP_TRUNCATED && stat < SIPLB_STAT_MAX;
 }
 
+/*
+ * Events (siplb_events, per CPU): how the fast path found what it needed.
+ * NOT verdicts: a packet may add to several of these or to none, so they
+ * live in a map of their own and the rule above (one reason per packet,
+ * siplb_stats) stays exact. X(enum suffix, name shown by siplbctl, help)
+ */
+#define SIPLB_EVENTS(X)                                                       \
+	X(AFFINITY_HIT, "affinity_hit", "Call-ID found in the affinity LRU, its backend usable") \
+	X(AFFINITY_MISS, "affinity_miss", "Call-ID not in the LRU (or its backend unusable): Maglev table") \
+	X(NEXTHOP_HIT, "nexthop_hit", "next hop from the cache: no FIB lookup") \
+	X(NEXTHOP_MISS, "nexthop_miss", "next hop not cached, expired or too small: FIB lookup")
+
+enum siplb_event {
+#define SIPLB_EVENT_ENUM(id, name, help) SIPLB_EVENT_##id,
+	SIPLB_EVENTS(SIPLB_EVENT_ENUM)
+#undef SIPLB_EVENT_ENUM
+	SIPLB_EVENT_MAX
+};
+
+/*
+ * siplb_nexthops (per CPU): backend id -> the next hop bpf_fib_lookup()
+ * last gave for it, so that a steered packet skips the FIB lookup. An
+ * entry is used only while it is younger than SIPLB_NEXTHOP_TTL_NS, for a
+ * packet that came in on the same interface, to the backend address it
+ * was filled for (a reused backend id never inherits it) and no longer
+ * than a packet the FIB accepted (its MTU check); otherwise the FIB is
+ * asked again and the entry refilled. So a neighbour's new MAC, a new
+ * route or a downed link is honoured within SIPLB_NEXTHOP_TTL_NS, and
+ * siplbd may zero an entry to make it sooner. Per CPU: no torn MACs.
+ */
+#define SIPLB_NEXTHOP_TTL_NS	(1000ULL * 1000 * 1000)	/* 1 s */
+
+struct siplb_nexthop {
+	__u64 filled_ns;	/* bpf_ktime_get_ns() at the FIB lookup; 0 =
+				 * empty */
+	__be32 daddr[4];	/* the backend address it was filled for */
+	__u32 in_ifindex;	/* the packet came in here ... */
+	__u32 out_ifindex;	/* ... and leaves here */
+	__u16 max_len;		/* largest IP length the FIB accepted */
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct siplb_nexthop) == 48, "nexthop layout");
+
 /* Pin names: maps are pinned by these names under the pin directory. */
 #define SIPLB_PIN_DIR_DEFAULT	"/sys/fs/bpf/tc/globals"
 

@@ -56,6 +56,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->location = maps->sources = maps->blocked = -1;
 	maps->workers = -1;
 	maps->guard = maps->budgets = maps->trunks = -1;
+	maps->events = maps->nexthops = -1;
 	maps->cluster = false;
 	skel = siplb__open();
 	if (!skel)
@@ -103,6 +104,12 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_trunks,
 				  &maps->trunks);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_events,
+				  &maps->events);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_nexthops,
+				  &maps->nexthops);
 	siplb__destroy(skel);
 	if (err)
 		lb_maps_close(maps);
@@ -115,7 +122,8 @@ void lb_maps_close(struct lb_maps *maps)
 		       &maps->affinity, &maps->snat, &maps->config,
 		       &maps->stats, &maps->be_stats, &maps->location,
 		       &maps->sources, &maps->blocked, &maps->workers,
-		       &maps->guard, &maps->budgets, &maps->trunks };
+		       &maps->guard, &maps->budgets, &maps->trunks,
+		       &maps->events, &maps->nexthops };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

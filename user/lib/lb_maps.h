@@ -25,6 +25,8 @@ struct lb_maps {
 	int guard;	/* siplb_guard.h: policy, buckets, trunk prefixes */
 	int budgets;
 	int trunks;
+	int events;	/* siplb_events: not verdicts (siplb_maps.h) */
+	int nexthops;	/* siplb_nexthops: per-backend next-hop cache */
 	/* Cluster mode (lb_canon.h): backend ids canonical, both rings of a
 	 * VIP written alike. Set by siplbd from the cluster block. */
 	bool cluster;

@@ -24,6 +24,18 @@ const char *const siplb_stat_help[SIPLB_STAT_MAX] = {
 #undef SIPLB_STAT_HELP
 };
 
+const char *const siplb_event_names[SIPLB_EVENT_MAX] = {
+#define SIPLB_EVENT_NAME(id, name, help) [SIPLB_EVENT_##id] = name,
+	SIPLB_EVENTS(SIPLB_EVENT_NAME)
+#undef SIPLB_EVENT_NAME
+};
+
+const char *const siplb_event_help[SIPLB_EVENT_MAX] = {
+#define SIPLB_EVENT_HELP(id, name, help) [SIPLB_EVENT_##id] = help,
+	SIPLB_EVENTS(SIPLB_EVENT_HELP)
+#undef SIPLB_EVENT_HELP
+};
+
 /*
  * Sum over the CPUs one value of a per-CPU map that is nfields __u64s
  * (siplb_stats: 1, siplb_be_stats: packets and bytes).
@@ -57,6 +69,19 @@ int lb_stats_read(const struct lb_maps *m, __u64 counters[SIPLB_STAT_MAX])
 
 	for (key = 0; key < SIPLB_STAT_MAX; key++) {
 		err = percpu_sum(m->stats, &key, &counters[key], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lb_events_read(const struct lb_maps *m, __u64 events[SIPLB_EVENT_MAX])
+{
+	__u32 key;
+	int err;
+
+	for (key = 0; key < SIPLB_EVENT_MAX; key++) {
+		err = percpu_sum(m->events, &key, &events[key], 1);
 		if (err)
 			return err;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "endpoint.h"
 #include "lb_canon.h"
@@ -425,6 +426,22 @@ static int backend_of_vip(const struct lb_maps *m,
 	return 0;
 }
 
+int lb_nexthop_forget(const struct lb_maps *m, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct siplb_nexthop *zero;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(m->nexthops, &id, zero, BPF_EXIST))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
 int lb_backend_set_state(const struct lb_maps *m,
 			 const struct siplb_endpoint *vip_ep,
 			 const struct siplb_endpoint *be_ep,
@@ -442,6 +459,10 @@ int lb_backend_set_state(const struct lb_maps *m,
 	be.state = state;
 	if (bpf_map_update_elem(m->backends, &id, &be, BPF_ANY))
 		return -errno;
+	/* A backend coming back (health checks, an admin) may be a new
+	 * machine behind the old address: ask the FIB afresh. Best effort:
+	 * the cache's lifetime bounds a stale entry anyway. */
+	lb_nexthop_forget(m, id);
 	return lb_ring_rebuild(m, vip_ep);
 }
 

@@ -22,6 +22,11 @@ int lb_backend_add(const struct lb_maps *m, const struct siplb_endpoint *vip,
 		   const struct siplb_endpoint *be, __u32 weight);
 int lb_backend_del(const struct lb_maps *m, const struct siplb_endpoint *vip,
 		   const struct siplb_endpoint *be);
+/* Forget backend id's cached next hop on every CPU (siplb_nexthops), so
+ * the next packet to it asks the FIB; lb_backend_set_state() does it.
+ * 0 or -errno. */
+int lb_nexthop_forget(const struct lb_maps *m, __u32 id);
+/* Also forgets the backend's cached next hop. */
 int lb_backend_set_state(const struct lb_maps *m,
 			 const struct siplb_endpoint *vip,
 			 const struct siplb_endpoint *be,

@@ -13,10 +13,12 @@
 int stats_print(const struct lb_maps *m, FILE *out, bool json,
 		const char *daemon_json)
 {
-	__u64 counters[SIPLB_STAT_MAX];
+	__u64 counters[SIPLB_STAT_MAX], events[SIPLB_EVENT_MAX];
 	int i, err;
 
 	err = lb_stats_read(m, counters);
+	if (!err)
+		err = lb_events_read(m, events);
 	if (err)
 		return err;
 	if (json) {
@@ -25,6 +27,12 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 			fputs(i ? "," : "", out);
 			json_cstring(out, siplb_stat_names[i]);
 			fprintf(out, ":%llu", (unsigned long long)counters[i]);
+		}
+		fprintf(out, "},\"events\":{");
+		for (i = 0; i < SIPLB_EVENT_MAX; i++) {
+			fputs(i ? "," : "", out);
+			json_cstring(out, siplb_event_names[i]);
+			fprintf(out, ":%llu", (unsigned long long)events[i]);
 		}
 		fprintf(out, "},\"backends\":[");
 		err = list_backends_print(m, out, true, true);
@@ -39,6 +47,10 @@ int stats_print(const struct lb_maps *m, FILE *out, bool json,
 	for (i = 0; i < SIPLB_STAT_MAX; i++)
 		fprintf(out, "%-20s %12llu  %s\n", siplb_stat_names[i],
 			(unsigned long long)counters[i], siplb_stat_help[i]);
+	fputc('\n', out);
+	for (i = 0; i < SIPLB_EVENT_MAX; i++)	/* not verdicts: apart */
+		fprintf(out, "%-20s %12llu  %s\n", siplb_event_names[i],
+			(unsigned long long)events[i], siplb_event_help[i]);
 	fputc('\n', out);
 	guard_print(m, out, false);
 	fputc('\n', out);
