@@ -123,6 +123,8 @@ static void snapshot_fixture(struct metrics_snapshot *s,
 	s->have_xdp = true;
 	s->xdp[SIPLB_STAT_STEER_TX] = 7;
 	s->xdp[SIPLB_STAT_PASS_REGISTER] = 3;
+	s->have_events = true;
+	s->events[SIPLB_EVENT_AFFINITY_HIT] = 5;
 	s->backends = backend_fixture;
 	s->nbackends = 2;
 	memset(w, 0, sizeof(*w));
@@ -155,6 +157,8 @@ TEST(samples_say_what_the_snapshot_holds)
 	ASSERT_LINE(&r, "siplb_xdp_packets_total{reason=\"steer_tx\"} 7");
 	ASSERT_LINE(&r, "siplb_xdp_packets_total{reason=\"pass_register\"} 3");
 	ASSERT_LINE(&r, "siplb_xdp_packets_total{reason=\"drop_not_sip\"} 0");
+	ASSERT_LINE(&r, "siplb_xdp_lookups_total{event=\"affinity_hit\"} 5");
+	ASSERT_LINE(&r, "siplb_xdp_lookups_total{event=\"affinity_miss\"} 0");
 	ASSERT_LINE(&r, "siplb_backend_packets_total{vip=\"192.0.2.1:5060\","
 			"backend=\"10.0.0.1:5060\"} 12");
 	ASSERT_LINE(&r, "siplb_backend_bytes_total{vip=\"192.0.2.1:5060\","

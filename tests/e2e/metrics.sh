@@ -129,11 +129,14 @@ else
 	fail "siplb_backend_up sums to $up, expected 2"
 fi
 reasons=$(grep -c '^siplb_xdp_packets_total{reason=' "$LIB_WORK/before.prom" || true)
-want=$(grep -c '^	X(' "$ROOT/include/siplb_maps.h" || true)
+# The reasons of the SIPLB_STATS X-macro (SIPLB_EVENTS, which follows it,
+# are lookups, not reasons).
+want=$(sed -n '/^#define SIPLB_STATS(X)/,/^$/p' "$ROOT/include/siplb_maps.h" |
+	grep -c '^	X(' || true)
 if [ "$reasons" -gt 0 ] && [ "$reasons" = "$want" ]; then
 	pass "every one of the $want XDP reasons is a sample"
 else
-	fail "$reasons siplb_xdp_packets_total samples, $want reasons in siplb_maps.h"
+	fail "$reasons siplb_xdp_packets_total samples, $want reasons in SIPLB_STATS"
 fi
 
 # 2. Calls, scraped while they run; then registrations.
@@ -188,6 +191,10 @@ promcheck after
 moved "steered packets (siplb_xdp_packets_total steer_*)" \
 	"$(sum before 'siplb_xdp_packets_total\{reason="steer_[a-z]*"\}')" \
 	"$(sum after 'siplb_xdp_packets_total\{reason="steer_[a-z]*"\}')" \
+	$((3 * CALLS))
+moved "affinity lookups (siplb_xdp_lookups_total affinity_*), one per steered packet" \
+	"$(sum before 'siplb_xdp_lookups_total\{event="affinity_[a-z]*"\}')" \
+	"$(sum after 'siplb_xdp_lookups_total\{event="affinity_[a-z]*"\}')" \
 	$((3 * CALLS))
 moved "siplb_backend_packets_total (both backends)" \
 	"$(sum before 'siplb_backend_packets_total\{.*\}')" \

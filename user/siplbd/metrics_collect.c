@@ -127,6 +127,7 @@ int daemon_metrics_render(void *ctx, FILE *out)
 
 	collect_daemon(d, &s);
 	s.have_xdp = lb_stats_read(&d->maps, s.xdp) == 0;
+	s.have_events = lb_events_read(&d->maps, s.events) == 0;
 	if (!s.have_xdp)
 		d->metrics_read_errors++;
 	if (collect_backends(&d->maps, &s))

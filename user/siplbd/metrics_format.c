@@ -75,6 +75,15 @@ static void format_xdp(FILE *out, const struct metrics_snapshot *s)
 		metrics_label_value(out, siplb_stat_names[i]);
 		fprintf(out, "} %llu\n", (unsigned long long)s->xdp[i]);
 	}
+	/* Not verdicts: lookups that hit or missed a cache (siplb_events). */
+	family(out, "siplb_xdp_lookups_total", "counter",
+	       "Affinity and next-hop cache lookups of the XDP program, by "
+	       "cache and result");
+	for (i = 0; s->have_events && i < SIPLB_EVENT_MAX; i++) {
+		fputs("siplb_xdp_lookups_total{event=", out);
+		metrics_label_value(out, siplb_event_names[i]);
+		fprintf(out, "} %llu\n", (unsigned long long)s->events[i]);
+	}
 }
 
 static void backend_labels(FILE *out, const struct metrics_backend *b)

@@ -42,6 +42,8 @@ struct metrics_worker {
 struct metrics_snapshot {
 	bool have_xdp; /* the maps were read */
 	__u64 xdp[SIPLB_STAT_MAX];
+	bool have_events;	/* siplb_events was read */
+	__u64 events[SIPLB_EVENT_MAX];	/* affinity and next-hop hits, misses */
 	struct metrics_backend *backends;
 	size_t nbackends;
 	struct metrics_worker *workers;
