@@ -89,6 +89,7 @@ def main():
     # What digest_client's Client reads from its arguments.
     a.expires, a.alg, a.auth_user, a.call_id = 3600, 'MD5', None, None
     a.verbose, a.timeout = False, 2.0
+    a.rport, a.outbound, a.instance, a.reg_id = False, False, None, None
     try:
         for b in binds:
             guesser(a, b)

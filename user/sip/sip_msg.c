@@ -741,20 +741,24 @@ static bool via_host_is_source(const struct sip_msg *m)
 
 static bool slice_within(struct sip_slice in, struct sip_slice outer)
 {
-	return in.p >= outer.p && in.p + in.len <= outer.p + outer.len;
+	/* A Via without parameters has none: NULL, not within anything
+	 * (and NULL + 0 is undefined behaviour). */
+	return in.p && outer.p && in.p >= outer.p &&
+	       in.p + in.len <= outer.p + outer.len;
 }
 
 void sip_out_via_top(struct outbuf *o, const struct sip_msg *m,
 		     struct sip_slice value)
 {
 	struct sip_slice params = m->via.params, piece, name;
-	const char *end = params.p + params.len;
+	const char *end;
 	bool rport = false;
 
 	if (!m->source.family || !slice_within(params, value)) {
 		out_value(o, value);
 		return;
 	}
+	end = params.p + params.len;
 	out_value(o, sip_slice_make(value.p, params.p - value.p));
 	while (!sip_param_next(&params, &piece, &name)) {
 		if (sip_slice_caseeq_str(name, "received"))
