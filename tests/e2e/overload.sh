@@ -88,6 +88,8 @@ wait_state() {
 	return 1
 }
 
+# The Record-Route key every worker shares (-k, needed with -r).
+head -c 32 /dev/urandom >"$W/rr.key"
 for i in $(seq 1 "$BACKENDS"); do
 	ns=$(nth "$i" "$TB_NS_BACKENDS")
 	limit=""
@@ -95,7 +97,7 @@ for i in $(seq 1 "$BACKENDS"); do
 	# shellcheck disable=SC2086
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" $limit \
 		-l "$(ep "$(nth "$i" "$BACKEND_IPS")" "$TB_SIP_PORT")" \
-		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" \
+		-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" -k "$W/rr.key" \
 		-u "$W/users.htdigest" -R "$REALM" -T "$CLIENT_IP" \
 		2>>"$W/worker$i.log" </dev/null
 	wait_udp_port "$ns" "$TB_SIP_PORT"
