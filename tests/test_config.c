@@ -434,6 +434,30 @@ static const struct conf_case cases[] = {
 	  "\n}\n" MIN, 2, "is longer than 63 bytes" },
 	{ "relay outside the policy block", "relay off\n" MIN, 1,
 	  "relay: only allowed inside a policy block" },
+	/* The cluster block (the Redis part of it) */
+	{ "cluster, every directive",
+	  "cluster {\nnode lb-a\nsecret-file /etc/siplb/cluster.key\n"
+	  "redis 10.0.0.9:6379\n}\n" MIN, 0, NULL },
+	{ "cluster, Redis on IPv6",
+	  "cluster {\nnode a\nredis [2001:db8::9]:6379\n}\n" MIN, 0, NULL },
+	{ "cluster without redis", "cluster {\nnode a\n}\n" MIN, 1,
+	  "cluster: redis missing" },
+	{ "cluster without node", "cluster {\nredis r:6379\n}\n" MIN, 1,
+	  "cluster: node missing" },
+	{ "redis without port", "cluster {\nnode a\nredis r\n}\n" MIN, 3,
+	  "redis: 'r' is not HOST:PORT" },
+	{ "redis port 0", "cluster {\nnode a\nredis r:0\n}\n" MIN, 3,
+	  "redis port: 0 is out of range 1..65535" },
+	{ "redis bad IPv6", "cluster {\nnode a\nredis [::1:6379\n}\n" MIN,
+	  3, "is not [IPv6]:PORT" },
+	{ "node with a space-like character",
+	  "cluster {\nnode a/b\nredis r:1\n}\n" MIN, 2,
+	  "node: 'a/b' may only have" },
+	{ "secret-file relative",
+	  "cluster {\nnode a\nsecret-file k\nredis r:1\n}\n" MIN, 3,
+	  "secret-file: 'k' is not an absolute path" },
+	{ "redis outside the cluster block", "redis r:1\n" MIN, 1,
+	  "redis: only allowed inside a cluster block" },
 	{ "block-scanners maybe",
 	  "guard {\nblock-scanners maybe\n}\n" MIN, 2,
 	  "block-scanners: 'maybe' is not on or off" },
@@ -819,6 +843,32 @@ TEST(config_state_file_stored)
 	ASSERT_TRUE(!strcmp(c->state_path, "/var/lib/siplb/state"),
 		    "state-file path");
 	ASSERT_EQ(c->state_interval, 30, "state-file interval");
+	conf_free(c);
+}
+
+/* A cluster block turns cluster mode on; without one it is off. */
+TEST(config_cluster_stored)
+{
+	static const char text[] = "cluster {\nnode lb-a\n"
+				   "secret-file /etc/siplb/k\n"
+				   "redis [::1]:6390\n}\n" MIN;
+	struct siplb_conf *c;
+
+	c = check_parse("no cluster", NAME, MIN, strlen(MIN), 0, NULL);
+	if (c) {
+		ASSERT_FALSE(c->cluster.enabled, "no block: single node");
+		conf_free(c);
+	}
+	c = check_parse("cluster", NAME, text, strlen(text), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(c->cluster.enabled, "cluster on");
+	ASSERT_TRUE(!strcmp(c->cluster.node, "lb-a"), "node name");
+	ASSERT_TRUE(!strcmp(c->cluster.secret_path, "/etc/siplb/k"),
+		    "secret-file");
+	ASSERT_TRUE(!strcmp(c->cluster.redis.host, "::1"),
+		    "IPv6 host without brackets");
+	ASSERT_EQ(c->cluster.redis.port, 6390, "redis port");
 	conf_free(c);
 }
 

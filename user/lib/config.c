@@ -41,6 +41,7 @@ enum conf_ctx {
 	CTX_HEALTH,
 	CTX_GUARD,
 	CTX_POLICY,
+	CTX_CLUSTER,
 };
 
 static const char *const ctx_names[] = {
@@ -51,6 +52,7 @@ static const char *const ctx_names[] = {
 	[CTX_HEALTH] = "health",
 	[CTX_GUARD] = "guard",
 	[CTX_POLICY] = "policy",
+	[CTX_CLUSTER] = "cluster",
 };
 
 struct directive;
@@ -682,6 +684,75 @@ static int handle_alias(struct parser *p)
 	return err;
 }
 
+/* ---- the cluster block --------------------------------------------------- */
+
+static int handle_cluster(struct parser *p)
+{
+	p->conf->cluster.enabled = true;
+	return 0;
+}
+
+/* A node name goes into Redis keys and logs: letters, digits, . _ - */
+static int handle_node(struct parser *p)
+{
+	const char *s = p->argv[0];
+
+	if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789._-")])
+		return fail(p, "node: '%s' may only have letters, digits, "
+			    "'.', '_' and '-'", s);
+	return copy_string(p, "node", s, p->conf->cluster.node,
+			   sizeof(p->conf->cluster.node));
+}
+
+static int handle_secret_file(struct parser *p)
+{
+	return copy_absolute(p, "secret-file", p->argv[0],
+			     p->conf->cluster.secret_path,
+			     sizeof(p->conf->cluster.secret_path));
+}
+
+/* redis HOST:PORT, or [IPv6]:PORT; the port is required. */
+static int handle_redis(struct parser *p)
+{
+	typeof(p->conf->cluster.redis) *r = &p->conf->cluster.redis;
+	const char *s = p->argv[0], *colon, *host = s;
+	size_t hlen;
+	__u32 port;
+
+	colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return fail(p, "redis: '%s' is not HOST:PORT", s);
+	hlen = colon - s;
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			return fail(p, "redis: '%s' is not [IPv6]:PORT", s);
+		host++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(r->host))
+		return fail(p, "redis: host longer than %zu bytes",
+			    sizeof(r->host) - 1);
+	if (parse_number(p, "redis port", colon + 1, 1, 65535, &port))
+		return -EINVAL;
+	memcpy(r->host, host, hlen);
+	r->host[hlen] = '\0';
+	r->port = port;
+	return 0;
+}
+
+/* A cluster keeps its bindings in Redis: it needs one, and a name. */
+static int close_cluster(struct parser *p)
+{
+	const typeof(p->conf->cluster) *c = &p->conf->cluster;
+
+	if (!c->node[0])
+		return fail_at(p, p->block_line, "cluster: node missing");
+	if (!c->redis.host[0])
+		return fail_at(p, p->block_line, "cluster: redis missing");
+	return 0;
+}
+
 /* block-scanners on: the built-in signatures first, then the file's. */
 static int close_guard(struct parser *p)
 {
@@ -791,6 +862,13 @@ static const struct directive directives[] = {
 	{ .keyword = "alias", .ctx = CTX_POLICY, .min_args = 2,
 	  .max_args = CONF_MAX_WORDS - 1, .repeatable = true,
 	  .handle = handle_alias },
+	BLOCK("cluster", 0, CTX_CLUSTER, false, handle_cluster),
+	{ .keyword = "node", .ctx = CTX_CLUSTER, .min_args = 1, .max_args = 1,
+	  .handle = handle_node },
+	{ .keyword = "secret-file", .ctx = CTX_CLUSTER, .min_args = 1,
+	  .max_args = 1, .handle = handle_secret_file },
+	{ .keyword = "redis", .ctx = CTX_CLUSTER, .min_args = 1,
+	  .max_args = 1, .handle = handle_redis },
 };
 
 _Static_assert(ARRAY_SIZE(directives) <= ARRAY_SIZE(((struct parser *)0)->seen),
@@ -872,6 +950,8 @@ static int close_block(struct parser *p)
 		return close_health(p);
 	case CTX_GUARD:
 		return close_guard(p);
+	case CTX_CLUSTER:
+		return close_cluster(p);
 	default:
 		return 0;
 	}

@@ -41,6 +41,8 @@
 #define CONF_FILE_MAX		(1 << 20)	/* a config is not a megabyte */
 #define CONF_SOCKET_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
 #define CONF_REALM_MAX		128	/* bytes, NUL included */
+#define CONF_NODE_MAX		64	/* cluster node name, NUL included */
+#define CONF_HOST_MAX		256	/* a host name, NUL included */
 
 /* Defaults: what a directive (or its whole block) left out means. */
 #define CONF_DEFAULT_CONTROL_SOCKET	CONTROL_SOCKET_DEFAULT
@@ -154,6 +156,21 @@ struct siplb_conf {
 		struct conf_alias *aliases;
 		size_t naliases;
 	} policy;
+	/*
+	 * The cluster block (docs/ARCHITECTURE.md "Beyond one host"): absent,
+	 * siplbd is the single node it has always been. c-steer's branch
+	 * owns this block; these are the fields the Redis store needs, in
+	 * the same shape, until the two are merged.
+	 */
+	struct {
+		bool enabled;			/* a cluster block was given */
+		char node[CONF_NODE_MAX];	/* this node's name */
+		char secret_path[PATH_MAX];	/* the shared secret file */
+		struct {
+			char host[CONF_HOST_MAX];	/* "": no Redis */
+			__u16 port;
+		} redis;
+	} cluster;
 };
 
 /* What `block-scanners on` blocks: User-Agent prefixes (docs/SECURITY.md). */
