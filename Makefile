@@ -115,6 +115,9 @@ $(LIBSIPLB) $(LIBSIP):
 $(OUT)/siplbd: $(call objs_of,siplbd) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplb-worker: $(call objs_of,siplb-worker) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplbctl: $(call objs_of,siplbctl) $(LIBSIPLB) $(LIBSIP)
+# The cluster's Redis client (user/lib/redis_conn.c): only what talks to
+# Redis links it.
+$(OUT)/siplbd: LDLIBS += -lhiredis
 $(PROG_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -153,7 +156,7 @@ $(OUT)/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
 
 $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_LINK)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lhiredis
 
 # ---- the benchmarks (make bench only) ------------------------------------
 #
@@ -178,7 +181,7 @@ $(OUT)/bench/%.bpf.o: scripts/bench/bpf/%.bpf.c $(BPF_HDRS)
 $(OUT)/bench/%: scripts/bench/%.c $(TEST_LINK) $(USER_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $< $(TEST_LINK) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $< $(TEST_LINK) -o $@ $(LDLIBS) -lhiredis
 
 # ---- install -----------------------------------------------------------
 
@@ -221,7 +224,7 @@ $(OUT)/asan/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
 
 $(OUT)/asan/test_%: $(OUT)/asan/tests/test_%.o $(ASAN_TESTLIB_OBJS) $(ASAN_USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS) -lhiredis
 
 # Objects, not intermediates: keep them so that `make asan` rebuilds only
 # what changed.
