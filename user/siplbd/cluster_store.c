@@ -27,7 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "cluster_store.h"
 #include "log.h"
@@ -458,4 +462,34 @@ int cluster_store_auth_success(struct cluster_store *cs,
 		return redis_failed(cs, r);
 	redis_reply_free(r);
 	return 0;
+}
+
+int cluster_nonce_secret_from_file(const char *path, __u8 out[32])
+{
+	static const char label[] = "siplb nonce secret v1";
+	unsigned char key[4096];
+	unsigned int mdlen = 32;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		log_warn("Couldn't read the cluster secret %s", path);
+		return err;
+	}
+	n = read(fd, key, sizeof(key));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	if (!err && n < 16) {
+		log_warnx("cluster secret %s: %zd bytes, 16 at least needed",
+			  path, n);
+		err = -EINVAL;
+	}
+	if (!err && !HMAC(EVP_sha256(), key, n, (const unsigned char *)label,
+			  sizeof(label) - 1, out, &mdlen))
+		err = -EIO;
+	explicit_bzero(key, sizeof(key));
+	return err;
 }

@@ -98,4 +98,11 @@ int cluster_store_auth_failure(struct cluster_store *cs,
 int cluster_store_auth_success(struct cluster_store *cs,
 			       const struct siplb_addr *src);
 
+/*
+ * The nonce secret every node shares: HMAC-SHA256 of a fixed label
+ * keyed with the cluster secret file's contents. Until c-steer's key
+ * derivation is merged, this reads the file itself. 0 or -errno.
+ */
+int cluster_nonce_secret_from_file(const char *path, __u8 out[32]);
+
 #endif /* SIPLB_CLUSTER_STORE_H */

@@ -31,6 +31,7 @@
 #include "lb_table.h"
 #include "log.h"
 #include "map_journal.h"
+#include "nonce.h"
 #include "sip_msg.h"
 #include "state_file.h"
 #include "stun.h"
@@ -317,6 +318,44 @@ static bool state_restore(struct siplbd *d)
 	return true;
 }
 
+/*
+ * A cluster block: bindings, nonce counts and failed logins go through
+ * Redis (cluster_store.h), and the nonce secret is the cluster's, so a
+ * nonce one node issues validates on every node. The local maps are the
+ * mirror's to write (siplb-mirror), and a state file is not read: Redis
+ * with persistence is the copy that outlives a host.
+ */
+static int cluster_start(struct siplbd *d)
+{
+	const typeof(d->conf->cluster) *cc = &d->conf->cluster;
+	__u8 secret[NONCE_SECRET_LEN];
+	int err;
+
+	cluster_store_init(&d->cluster, cc->redis.host, cc->redis.port,
+			   cc->node);
+	d->cluster_ready = true;
+	d->reg.cluster = &d->cluster;
+	if (!cc->secret_path[0]) {
+		log_warnx("cluster: no secret-file: nonces from this node "
+			  "validate here only");
+	} else {
+		err = cluster_nonce_secret_from_file(cc->secret_path, secret);
+		if (!err)
+			err = nonce_issuer_set_secret(d->reg.nonces, secret,
+						      sizeof(secret));
+		explicit_bzero(secret, sizeof(secret));
+		if (err)
+			return err;
+	}
+	if (!redis_conn_get(&d->cluster.rc))
+		log_warnx("cluster: Redis at %s:%u unreachable for now: "
+			  "REGISTERs get 503 until it answers",
+			  cc->redis.host, cc->redis.port);
+	log_info("cluster node %s: bindings in Redis at %s:%u", cc->node,
+		 cc->redis.host, cc->redis.port);
+	return 0;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -344,9 +383,18 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->reg_ready = true;
-	/* (__u64)-1: never matches, so the first tick writes the file. */
-	d->state_saved_gen = state_restore(d) ? state_generation(d) :
-						(__u64)-1;
+	if (d->conf->cluster.enabled) {
+		err = cluster_start(d);
+		if (err)
+			return err;
+		if (d->conf->state_path[0])
+			log_warnx("cluster: state-file ignored, the bindings "
+				  "are Redis's");
+	} else {
+		/* (__u64)-1: never matches: the first tick writes it. */
+		d->state_saved_gen = state_restore(d) ? state_generation(d) :
+							(__u64)-1;
+	}
 	d->slow.maps = &d->maps;
 	health_conf_from(d->conf, &hc);
 	err = health_init(&d->health, &d->maps, &hc);
@@ -497,6 +545,14 @@ void daemon_tick(struct siplbd *d)
 	if (err < 0)
 		log_warnx("sweeping expired bindings failed: %s",
 			  strerror(-err));
+	if (d->cluster_ready) {
+		/* Every node sweeps Redis: whichever gets there first
+		 * removes a binding, once, and the stream says so. */
+		err = cluster_store_sweep(&d->cluster, now.real_s,
+					  SWEEP_SLICE, &removed);
+		if (err)
+			log_debug("sweeping Redis: %s", strerror(-err));
+	}
 	d->stats.sweeps_removed += removed;
 	if (removed)
 		log_debug("swept %llu expired bindings",
@@ -717,6 +773,8 @@ void daemon_free(struct siplbd *d)
 		health_free(&d->health);
 	if (d->reg_ready)
 		registrar_free(&d->reg);
+	if (d->cluster_ready)
+		cluster_store_free(&d->cluster);
 	auth_guard_free(&d->guard);
 	if (d->maps_open)
 		lb_maps_close(&d->maps);
