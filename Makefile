@@ -23,6 +23,7 @@
 #   user/siplbd/   siplbd      control daemon and registrar
 #   user/siplb-worker/         the stateful proxy
 #   user/siplbctl/ siplbctl    the command-line tool
+#   user/siplb-mirror/         a cluster's Redis into this host's maps
 # Every build output goes under build/.
 
 PREFIX    ?= /usr/local
@@ -59,7 +60,7 @@ SKEL      := $(OUT)/siplb.skel.h
 #
 # A program's objects are built from user/<program>/ with that folder on
 # the include path; the libraries' objects see only user/lib and user/sip.
-PROGRAMS  := siplbd siplb-worker siplbctl
+PROGRAMS  := siplbd siplb-worker siplbctl siplb-mirror
 LIBS      := lib sip
 USER_HDRS  = $(wildcard include/*.h user/*/*.h) $(SKEL)
 
@@ -115,9 +116,10 @@ $(LIBSIPLB) $(LIBSIP):
 $(OUT)/siplbd: $(call objs_of,siplbd) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplb-worker: $(call objs_of,siplb-worker) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplbctl: $(call objs_of,siplbctl) $(LIBSIPLB) $(LIBSIP)
+$(OUT)/siplb-mirror: $(call objs_of,siplb-mirror) $(LIBSIPLB) $(LIBSIP)
 # The cluster's Redis client (user/lib/redis_conn.c): only what talks to
 # Redis links it.
-$(OUT)/siplbd: LDLIBS += -lhiredis
+$(OUT)/siplbd $(OUT)/siplb-mirror: LDLIBS += -lhiredis
 $(PROG_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
