@@ -16,7 +16,10 @@
 #include <sys/wait.h>
 #include <hiredis/hiredis.h>
 
+#include <bpf/bpf.h>
+
 #include "cluster_store.h"
+#include "mirror.h"
 #include "nonce.h"
 #include "redis_server.h"
 #include "testlib.h"
@@ -398,6 +401,156 @@ TEST(unreachable_redis_fails_fast)
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ASSERT_LE(ms, 500, "within the timeout, not a hang");
 	ASSERT_EQ(cs.stats.redis_errors, 2, "both counted");
+	cluster_store_free(&cs);
+}
+
+/* A mirror on maps of its own (not pinned), as a host's would be. */
+static bool mirror_open(struct mirror *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->loc.bindings_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL,
+					    sizeof(struct siplb_location_key),
+					    sizeof(struct siplb_binding), 1024,
+					    NULL);
+	m->loc.sources_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL,
+					   sizeof(struct siplb_addr),
+					   sizeof(struct siplb_source), 1024,
+					   NULL);
+	m->blocked_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL,
+				       sizeof(struct siplb_addr),
+				       sizeof(struct siplb_block), 1024, NULL);
+	m->loc.max_contacts = SIPLB_CONTACTS_MAX;
+	redis_conn_init(&m->rc, "127.0.0.1", srv.port, 3000);
+	return m->loc.bindings_fd >= 0 && m->loc.sources_fd >= 0 &&
+	       m->blocked_fd >= 0;
+}
+
+static void mirror_close(struct mirror *m)
+{
+	redis_conn_free(&m->rc);
+	close(m->loc.bindings_fd);
+	close(m->loc.sources_fd);
+	close(m->blocked_fd);
+}
+
+static size_t map_count(int fd, size_t key_size)
+{
+	char key[256], next[256];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* The binding in the mirror's map at (aor, slot), or false. */
+static bool mirrored(struct mirror *m, const char *aor, __u32 slot,
+		     struct siplb_binding *b)
+{
+	struct siplb_location_key key;
+
+	location_key(aor, strlen(aor), &key);
+	key.slot = slot;
+	return !bpf_map_lookup_elem(m->loc.bindings_fd, &key, b);
+}
+
+TEST(mirror_sync_then_stream)
+{
+	struct cluster_store cs;
+	struct cluster_contact c[2];
+	struct location_set set;
+	struct siplb_binding b;
+	struct mirror m;
+	__u64 now = time(NULL), removed = 0;
+	int i;
+
+	if (geteuid()) {
+		testlib_skip("BPF maps need root");
+		return;
+	}
+	flush();
+	node_open(&cs, "a");
+	if (!ASSERT_TRUE(mirror_open(&m), "maps"))
+		return;
+	contact(&c[0], "sip:a@192.0.2.1", now + 3600);
+	contact(&c[1], "sip:a@192.0.2.2", now + 3600);
+	ASSERT_OK(reg(&cs, AOR, 1, 1, 10, c, 2, false, now, &set),
+		  "two bindings before the mirror starts");
+	ASSERT_OK(mirror_sync(&m), "full sync");
+	ASSERT_EQ(map_count(m.loc.bindings_fd, sizeof(struct siplb_location_key)),
+		  2, "both in the map");
+	ASSERT_EQ(map_count(m.loc.sources_fd, sizeof(struct siplb_addr)), 1,
+		  "their source counted");
+	/* A change after the sync reaches the map through the stream. */
+	c[1].b.expires_at = 0;
+	ASSERT_OK(reg(&cs, AOR, 1, 2, 10, &c[1], 1, false, now, &set),
+		  "one removed");
+	contact(&c[0], "sip:a@192.0.2.3", now + 5);
+	ASSERT_OK(reg(&cs, "sip:bob@example.com", 2, 1, 10, c, 1, false, now,
+		      &set), "bob registers");
+	ASSERT_OK(mirror_step(&m, 100), "read the stream");
+	ASSERT_EQ(map_count(m.loc.bindings_fd, sizeof(struct siplb_location_key)),
+		  2, "alice's removal and bob's binding mirrored");
+	ASSERT_TRUE(mirrored(&m, "sip:bob@example.com", 0, &b) &&
+		    !strcmp(b.contact, "sip:a@192.0.2.3"), "bob's contact");
+	/* Expiry: Redis's sweep, heard through the stream. */
+	ASSERT_OK(cluster_store_sweep(&cs, now + 5, 100, &removed), "sweep");
+	ASSERT_OK(mirror_step(&m, 100), "read the stream");
+	ASSERT_FALSE(mirrored(&m, "sip:bob@example.com", 0, &b),
+		     "an expired binding disappears from the mirror");
+	/* Missing changes (the stream trimmed past us): a full sync. */
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = { "XTRIM", REDIS_KEY_STREAM, "MAXLEN", "0" };
+
+		contact(&c[0], "sip:a@192.0.2.9", now + 3600);
+		reg(&cs, "sip:carol@example.com", 3, 1 + i, 10, c, 1, false,
+		    now, &set);
+		redis_reply_free(redis_conn_cmd(&cs.rc, 4, argv, NULL));
+	}
+	ASSERT_OK(mirror_step(&m, 100), "step after the trim");
+	ASSERT_EQ(m.stats.syncs, 2, "the trim seen: a second full sync");
+	ASSERT_TRUE(mirrored(&m, "sip:carol@example.com", 0, &b),
+		    "carol's binding, never in the stream we read, arrived");
+	mirror_close(&m);
+	cluster_store_free(&cs);
+}
+
+TEST(mirror_gets_blocks)
+{
+	struct siplb_addr src = { .addr = { 0x0a000002 }, .family = 2 };
+	struct cluster_store cs;
+	struct siplb_block blk;
+	struct mirror m;
+	bool blocked;
+	__u32 n;
+
+	if (geteuid()) {
+		testlib_skip("BPF maps need root");
+		return;
+	}
+	flush();
+	node_open(&cs, "a");
+	if (!ASSERT_TRUE(mirror_open(&m), "maps"))
+		return;
+	ASSERT_OK(mirror_sync(&m), "empty sync");
+	cluster_store_auth_failure(&cs, &src, 60, 2, 60000, &blocked, &n);
+	cluster_store_auth_failure(&cs, &src, 60, 2, 60000, &blocked, &n);
+	ASSERT_TRUE(blocked, "blocked in Redis");
+	ASSERT_OK(mirror_step(&m, 100), "read the stream");
+	ASSERT_OK(bpf_map_lookup_elem(m.blocked_fd, &src, &blk),
+		  "the block in this host's siplb_blocked");
+	ASSERT_EQ(blk.failures, 2, "with its count");
+	mirror_close(&m);
+	/* A mirror started later finds the block by its sync. */
+	ASSERT_TRUE(mirror_open(&m), "maps");
+	ASSERT_OK(mirror_sync(&m), "late sync");
+	ASSERT_OK(bpf_map_lookup_elem(m.blocked_fd, &src, &blk),
+		  "the late mirror has the block too");
+	mirror_close(&m);
 	cluster_store_free(&cs);
 }
 

@@ -292,74 +292,84 @@ static void remove_unseen(struct mirror *m, struct seen *seen)
 	}
 }
 
-/* The stream's newest id ("0-0" if it has none). */
-static int stream_tail(struct mirror *m, char *id, size_t size)
-{
-	const char *argv[] = { "XREVRANGE", REDIS_KEY_STREAM, "+", "-",
-			       "COUNT", "1" };
-	redisReply *r = cmd(m, 6, argv);
+/* What XINFO STREAM says of the stream (all zero if it does not exist). */
+struct stream_info {
+	bool exists;
+	char last[48];		/* last-generated-id */
+	__u64 added;		/* entries-added */
+	__u64 length;
+};
 
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
-		redis_reply_free(r);
+static int stream_info(struct mirror *m, struct stream_info *si)
+{
+	const char *argv[] = { "XINFO", "STREAM", REDIS_KEY_STREAM };
+	redisReply *r = redis_conn_cmd(&m->rc, 3, argv, NULL);
+	size_t i;
+
+	memset(si, 0, sizeof(*si));
+	strcpy(si->last, "0-0");
+	if (!r)
 		return -EIO;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	     i += 2) {
+		const char *k = r->element[i]->str;
+		const redisReply *v = r->element[i + 1];
+
+		si->exists = true;
+		if (!strcmp(k, "last-generated-id"))
+			snprintf(si->last, sizeof(si->last), "%s", v->str);
+		else if (!strcmp(k, "entries-added"))
+			si->added = v->integer;
+		else if (!strcmp(k, "length"))
+			si->length = v->integer;
 	}
-	snprintf(id, size, "%s", r->elements ?
-		 r->element[0]->element[0]->str : "0-0");
-	redis_reply_free(r);
+	redis_reply_free(r);	/* an error: no such key */
 	return 0;
 }
 
 int mirror_sync(struct mirror *m)
 {
+	struct stream_info si;
 	struct seen seen = {};
-	char tail[48];
 	int err;
 
-	err = stream_tail(m, tail, sizeof(tail));
+	err = stream_info(m, &si);
 	if (!err)
 		err = scan(m, REDIS_KEY_BINDINGS "*", sync_aor, &seen);
 	if (!err)
 		err = scan(m, REDIS_KEY_BLOCK "*", sync_block, NULL);
 	if (!err) {
 		remove_unseen(m, &seen);
-		snprintf(m->last_id, sizeof(m->last_id), "%s", tail);
+		snprintf(m->last_id, sizeof(m->last_id), "%s", si.last);
+		m->added = si.added;
 		m->stats.syncs++;
 		log_info("full sync from Redis: %zu bindings, stream at %s",
-			 seen.n, tail);
+			 seen.n, si.last);
 	}
 	free(seen.keys);
 	return err;
 }
 
 /*
- * Does the stream still hold everything after last_id? Not if entries
- * after it were trimmed (max-deleted-entry-id, Redis 7), or if the
- * stream is gone or restarted below it (Redis lost its data).
+ * Does the stream still hold every entry after last_id? Trimming removes
+ * the oldest entries: entries-added - length of them are gone, and if
+ * that is more than the entries up to ours (m->added), some we have not
+ * read went too. A stream that is gone, or restarted below our id, means
+ * Redis lost its data: a full sync makes the maps what Redis has now.
  */
 static int stream_covers(struct mirror *m, bool *covers)
 {
-	const char *argv[] = { "XINFO", "STREAM", REDIS_KEY_STREAM };
-	redisReply *r = redis_conn_cmd(&m->rc, 3, argv, NULL);
-	const char *last = NULL, *deleted = NULL;
-	size_t i;
+	struct stream_info si;
+	int err = stream_info(m, &si);
 
-	if (!r)
-		return -EIO;
-	if (r->type == REDIS_REPLY_ERROR) {	/* no such key */
-		*covers = !strcmp(m->last_id, "0-0");
-		redis_reply_free(r);
+	if (err)
+		return err;
+	if (!si.exists) {
+		*covers = m->added == 0;
 		return 0;
 	}
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
-	     i += 2) {
-		if (!strcmp(r->element[i]->str, "last-generated-id"))
-			last = r->element[i + 1]->str;
-		else if (!strcmp(r->element[i]->str, "max-deleted-entry-id"))
-			deleted = r->element[i + 1]->str;
-	}
-	*covers = last && id_cmp(last, m->last_id) >= 0 &&
-		  (!deleted || id_cmp(deleted, m->last_id) <= 0);
-	redis_reply_free(r);
+	*covers = id_cmp(si.last, m->last_id) >= 0 &&
+		  si.added >= si.length && si.added - si.length <= m->added;
 	return 0;
 }
 
@@ -402,6 +412,7 @@ int mirror_step(struct mirror *m, int block_ms)
 		apply_entry(m, entries->element[i]->element[1]);
 		snprintf(m->last_id, sizeof(m->last_id), "%s",
 			 entries->element[i]->element[0]->str);
+		m->added++;
 	}
 	redis_reply_free(r);
 	return 0;

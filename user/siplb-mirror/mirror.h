@@ -33,6 +33,7 @@ struct mirror {
 	struct location loc;	/* bindings_fd, sources_fd */
 	int blocked_fd;
 	char last_id[48];	/* "": a full sync is due */
+	__u64 added;		/* entries ever added, up to last_id */
 	struct mirror_stats stats;
 };
 
