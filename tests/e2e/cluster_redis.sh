@@ -27,6 +27,9 @@
 #      (siplbd decides nothing alone), and W's map keeps its bindings.
 # Everything started is stopped by PID; namespaces, pins and the work
 # directory are removed on any exit.
+# "COND && pass ... || fail ...": pass and log only print, they do not
+# fail, so the fail branch runs exactly when COND is false.
+# shellcheck disable=SC2015
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,7 +56,6 @@ GUESSER_IP=$NET.101	# the guesser's own address: its block stays its own
 PIN_BASE=/sys/fs/bpf/$P
 REDIS_PORT=6379
 REALM=siplb.test
-PINS=""
 
 cr_cleanup() {
 	local rc=$? ns
@@ -134,7 +136,7 @@ cluster {
 }
 CONF
 }
-declare -A SIPLBD_PIDS MIRROR_PIDS
+declare -A SIPLBD_PIDS
 node_start() {
 	local n=$1 pid
 	node_conf "$n" >"$LIB_WORK/$n.conf"
@@ -151,9 +153,9 @@ node_start() {
 }
 mirror_start() {
 	local host=$1 pin=$2 pid
+	# shellcheck disable=SC2034 # lib_bg sets it; the cleanup stops it
 	bg_ns pid "$host" "$MIRROR" -r "${IP[r]}:$REDIS_PORT" -P "$pin" \
 		-m 65536 2>>"$LIB_WORK/mirror-$host.log"
-	MIRROR_PIDS[$pin]=$pid
 }
 
 node_start a
