@@ -643,6 +643,10 @@ static int reload_plan_make(struct siplbd *d, struct reload_plan *rp,
 			  "restart; ignoring them");
 	if (strcmp(rp->conf->control_socket, d->conf->control_socket))
 		log_warnx("reload: a new control-socket path needs a restart");
+	if (memcmp(&rp->conf->cluster, &d->conf->cluster,
+		   sizeof(d->conf->cluster)))
+		log_warnx("reload: cluster block changes need a restart; "
+			  "ignoring them");
 	err = lb_plan_build(&d->maps, rp->conf, &rp->lb);
 	if (err) {
 		snprintf(why, whylen, "planning VIPs and backends: %s",
