@@ -511,6 +511,7 @@ TEST(mirror_sync_then_stream)
 		    now, &set);
 		redis_reply_free(redis_conn_cmd(&cs.rc, 4, argv, NULL));
 	}
+	m.checked_ms = 0;	/* a second later: the periodic check is due */
 	ASSERT_OK(mirror_step(&m, 100), "step after the trim");
 	ASSERT_EQ(m.stats.syncs, 2, "the trim seen: a second full sync");
 	ASSERT_TRUE(mirrored(&m, "sip:carol@example.com", 0, &b),

@@ -84,6 +84,12 @@ static void print_stats(const struct mirror *m)
 		 (unsigned long long)m->stats.name, help);
 	MIRROR_STATS(MIRROR_STAT_LOG)
 #undef MIRROR_STAT_LOG
+	log_info("lag: median %llu ms, p99 %llu ms, max %llu ms (from the "
+		 "change in Redis to this host's map; %d ms: that or more)",
+		 (unsigned long long)mirror_lag_quantile(m, 0.5),
+		 (unsigned long long)mirror_lag_quantile(m, 0.99),
+		 (unsigned long long)mirror_lag_quantile(m, 1.0),
+		 MIRROR_LAG_BUCKETS - 1);
 }
 
 int main(int argc, char **argv)
@@ -126,6 +132,7 @@ int main(int argc, char **argv)
 	m.loc.sources_fd = maps.sources;
 	m.loc.max_contacts = SIPLB_CONTACTS_MAX;
 	m.blocked_fd = maps.blocked;
+	m.lag_ms = calloc(MIRROR_LAG_BUCKETS, sizeof(*m.lag_ms));
 	/* The reply to XREAD BLOCK comes after BLOCK_MS: wait longer. */
 	redis_conn_init(&m.rc, host, port, BLOCK_MS + 2000);
 	signal(SIGTERM, on_signal);
@@ -147,6 +154,7 @@ int main(int argc, char **argv)
 	}
 	print_stats(&m);
 	redis_conn_free(&m.rc);
+	free(m.lag_ms);
 	lb_maps_close(&maps);
 	return 0;
 }

@@ -35,6 +35,14 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static __u64 now_ms_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
 static __u64 real_s(void)
 {
 	return time(NULL);
@@ -373,6 +381,33 @@ static int stream_covers(struct mirror *m, bool *covers)
 	return 0;
 }
 
+static void note_lag(struct mirror *m, const char *id)
+{
+	unsigned long long ms = strtoull(id, NULL, 10);
+	__u64 now = now_ms_real(), lag;
+
+	if (!m->lag_ms)
+		return;
+	lag = now > ms ? now - ms : 0;
+	m->lag_ms[lag < MIRROR_LAG_BUCKETS ? lag : MIRROR_LAG_BUCKETS - 1]++;
+}
+
+__u64 mirror_lag_quantile(const struct mirror *m, double q)
+{
+	__u64 total = 0, seen = 0, i;
+
+	if (!m->lag_ms)
+		return 0;
+	for (i = 0; i < MIRROR_LAG_BUCKETS; i++)
+		total += m->lag_ms[i];
+	for (i = 0; i < MIRROR_LAG_BUCKETS; i++) {
+		seen += m->lag_ms[i];
+		if (total && seen >= q * total)
+			return i;
+	}
+	return 0;
+}
+
 int mirror_step(struct mirror *m, int block_ms)
 {
 	char ms[16];
@@ -384,7 +419,13 @@ int mirror_step(struct mirror *m, int block_ms)
 	size_t i;
 	int err;
 
-	if (m->last_id[0]) {
+	/* Whether the stream still holds our place: after a reconnect,
+	 * and once a second (a mirror that fell a whole MAXLEN behind),
+	 * not on every read, which would double the round trips. */
+	if (m->last_id[0] && (m->rc.connects != m->checked_connects ||
+			      mono_ns() / 1000000 - m->checked_ms >= 1000)) {
+		m->checked_ms = mono_ns() / 1000000;
+		m->checked_connects = m->rc.connects;
 		err = stream_covers(m, &covers);
 		if (err)
 			return err;
@@ -408,8 +449,11 @@ int mirror_step(struct mirror *m, int block_ms)
 		return 0;	/* nil: nothing within block_ms */
 	}
 	entries = r->element[0]->element[1];
+	log_debug("stream: %zu entries after %s", entries->elements,
+		  m->last_id);
 	for (i = 0; i < entries->elements; i++) {
 		apply_entry(m, entries->element[i]->element[1]);
+		note_lag(m, entries->element[i]->element[0]->str);
 		snprintf(m->last_id, sizeof(m->last_id), "%s",
 			 entries->element[i]->element[0]->str);
 		m->added++;

@@ -28,14 +28,25 @@ struct mirror_stats {
 #undef MIRROR_STAT_FIELD
 };
 
+/* Replication lag: from the change in Redis (its stream id is Redis's
+ * clock, in ms) to the map write here; one bucket per ms, the last for
+ * everything longer. Hosts' clocks must agree (NTP) for it to mean much. */
+#define MIRROR_LAG_BUCKETS	10001
+
 struct mirror {
 	struct redis_conn rc;
 	struct location loc;	/* bindings_fd, sources_fd */
 	int blocked_fd;
 	char last_id[48];	/* "": a full sync is due */
 	__u64 added;		/* entries ever added, up to last_id */
+	__u64 checked_ms;	/* CLOCK_MONOTONIC: stream last checked */
+	__u64 checked_connects;	/* rc.connects then: a reconnect checks */
 	struct mirror_stats stats;
+	__u64 *lag_ms;		/* NULL: not measured; else the buckets */
 };
+
+/* The lag under which q (0..1) of the changes were applied, in ms. */
+__u64 mirror_lag_quantile(const struct mirror *m, double q);
 
 /* A full sync now: Redis's bindings and blocks into the maps. */
 int mirror_sync(struct mirror *m);
