@@ -41,6 +41,9 @@
 #define STR(x)	#x
 #define XSTR(x)	STR(x)
 
+/* The scripts are laid out as Lua, one line of Lua per line here. */
+/* clang-format off */
+
 /*
  * KEYS: the AOR's hash, the expiry set, the stream.
  * ARGV: aor, now, max_contacts, star (0/1), callid hash (hex), cseq,
@@ -171,6 +174,8 @@ static struct redis_script fail_script = { .name = "auth-failure", .lua =
 " 'node', ARGV[5])\n"
 "return { n, 1 }\n"
 };
+
+/* clang-format on */
 
 void cluster_store_init(struct cluster_store *cs, const char *host,
 			__u16 port, const char *node)
