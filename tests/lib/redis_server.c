@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <hiredis/hiredis.h>
@@ -29,6 +30,8 @@ static pid_t spawn(const struct redis_server *s, bool persist)
 	pid = fork();
 	if (pid)
 		return pid;
+	/* A test that crashes must not leave its server behind. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);

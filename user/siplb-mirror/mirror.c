@@ -286,12 +286,14 @@ static void remove_unseen(struct mirror *m, struct seen *seen)
 	struct siplb_binding old;
 	bool more;
 
-	qsort(seen->keys, seen->n, sizeof(*seen->keys), key_cmp);
+	if (seen->n)	/* keys is NULL when Redis has no binding */
+		qsort(seen->keys, seen->n, sizeof(*seen->keys), key_cmp);
 	more = !bpf_map_get_next_key(m->loc.bindings_fd, NULL, &next);
 	while (more) {
 		key = next;
 		more = !bpf_map_get_next_key(m->loc.bindings_fd, &key, &next);
-		if (bsearch(&key, seen->keys, seen->n, sizeof(key), key_cmp) ||
+		if ((seen->n && bsearch(&key, seen->keys, seen->n, sizeof(key),
+					key_cmp)) ||
 		    bpf_map_lookup_elem(m->loc.bindings_fd, &key, &old))
 			continue;
 		if (!location_remove(&m->loc, key.aor, strnlen(key.aor,
