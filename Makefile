@@ -28,6 +28,7 @@
 #   user/siplbd/   siplbd      control daemon and registrar
 #   user/siplb-worker/         the stateful proxy
 #   user/siplbctl/ siplbctl    the command-line tool
+#   user/siplb-mirror/         a cluster's Redis into this host's maps
 # Every build output goes under build/.
 
 PREFIX    ?= /usr/local
@@ -73,7 +74,7 @@ SKEL      := $(OUT)/siplb.skel.h
 #
 # A program's objects are built from user/<program>/ with that folder on
 # the include path; the libraries' objects see only user/lib and user/sip.
-PROGRAMS  := siplbd siplb-worker siplbctl
+PROGRAMS  := siplbd siplb-worker siplbctl siplb-mirror
 LIBS      := lib sip
 USER_HDRS  = $(wildcard include/*.h user/*/*.h) $(SKEL)
 
@@ -131,6 +132,10 @@ $(LIBSIPLB) $(LIBSIP):
 $(OUT)/siplbd: $(call objs_of,siplbd) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplb-worker: $(call objs_of,siplb-worker) $(LIBSIPLB) $(LIBSIP)
 $(OUT)/siplbctl: $(call objs_of,siplbctl) $(LIBSIPLB) $(LIBSIP)
+$(OUT)/siplb-mirror: $(call objs_of,siplb-mirror) $(LIBSIPLB) $(LIBSIP)
+# The cluster's Redis client (user/lib/redis_conn.c): only what talks to
+# Redis links it.
+$(OUT)/siplbd $(OUT)/siplb-mirror: LDLIBS += -lhiredis
 $(PROG_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -169,7 +174,7 @@ $(OUT)/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
 
 $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_LINK)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lhiredis
 
 # ---- the benchmarks (make bench only) ------------------------------------
 #
@@ -194,7 +199,7 @@ $(OUT)/bench/%.bpf.o: scripts/bench/bpf/%.bpf.c $(BPF_HDRS)
 $(OUT)/bench/%: scripts/bench/%.c $(TEST_LINK) $(USER_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $< $(TEST_LINK) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_INC) $< $(TEST_LINK) -o $@ $(LDLIBS) -lhiredis
 
 # ---- install -----------------------------------------------------------
 
@@ -268,7 +273,7 @@ $(OUT)/asan/tests/%.o: tests/%.c tests/lib/*.h $(USER_HDRS)
 
 $(OUT)/asan/test_%: $(OUT)/asan/tests/test_%.o $(ASAN_TESTLIB_OBJS) $(ASAN_USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS) -lhiredis
 
 # Objects, not intermediates: keep them so that `make asan` rebuilds only
 # what changed.

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
 	make gcc clang llvm libclang-rt-14-dev libc6-dev pkg-config valgrind
 	libbpf-dev libelf-dev zlib1g-dev bpftool
-	libssl-dev libsystemd-dev
+	libssl-dev libsystemd-dev libhiredis-dev redis-server
 	mandoc systemd debhelper dpkg-dev fakeroot lintian
 	libmicrohttpd-dev prometheus xdp-tools curl
 	iproute2 iputils-ping ethtool tcpdump nftables sip-tester python3 time

@@ -496,6 +496,7 @@ static const struct conf_case cases[] = {
 	  "\n}\n" MIN, 2, "is longer than 63 bytes" },
 	{ "relay outside the policy block", "relay off\n" MIN, 1,
 	  "relay: only allowed inside a policy block" },
+	/* The cluster block (the Redis part of it) */
 	{ "block-scanners maybe",
 	  "guard {\nblock-scanners maybe\n}\n" MIN, 2,
 	  "block-scanners: 'maybe' is not on or off" },

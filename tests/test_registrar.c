@@ -30,11 +30,13 @@
 #include <bpf/bpf.h>
 
 #include "auth_guard.h"
+#include "cluster_store.h"
 #include "digest.h"
 #include "endpoint.h"
 #include "location.h"
 #include "log.h"
 #include "nonce.h"
+#include "redis_server.h"
 #include "registrar.h"
 #include "sip_msg.h"
 #include "users.h"
@@ -2475,4 +2477,107 @@ TEST(bad_instance_table)
 			  say("%s: counted", bad_instance_cases[i].name));
 		fixture_down();
 	}
+}
+
+/* ---- cluster mode: the decision is Redis's (cluster_store.c) -------- */
+
+/* A redis-server for one case, and the registrar using it as node "a". */
+static bool cluster_up(struct redis_server *srv, struct cluster_store *cs)
+{
+	int err = redis_server_start(srv, false);
+
+	if (err == -ENOENT) {
+		testlib_skip("redis-server is not installed");
+		return false;
+	}
+	if (!ASSERT_OK(err, "start redis-server") || !fixture_up()) {
+		redis_server_remove(srv);
+		return false;
+	}
+	cluster_store_init(cs, "127.0.0.1", srv->port, "a");
+	F.reg.cluster = cs;
+	return true;
+}
+
+static void cluster_down(struct redis_server *srv, struct cluster_store *cs)
+{
+	F.reg.cluster = NULL;
+	cluster_store_free(cs);
+	fixture_down();
+	redis_server_remove(srv);
+}
+
+/* Node "b" adds a binding for ALICE_AOR, as its own REGISTER would. */
+static int node_b_adds(struct redis_server *srv, const char *uri)
+{
+	struct cluster_store b;
+	struct cluster_contact c = {};
+	struct cluster_register rq = {
+		.aor = ALICE_AOR, .now = F.now.real_s,
+		.max_contacts = MAX_CONTACTS, .callid_hash = 42, .cseq = 1,
+		.contacts = &c, .n = 1,
+	};
+	struct location_set *set = malloc(sizeof(*set));
+	int err;
+
+	snprintf(c.b.contact, sizeof(c.b.contact), "%s", uri);
+	c.b.expires_at = F.now.real_s + 600;
+	cluster_binding_id(uri, "", 0, c.id, sizeof(c.id));
+	cluster_store_init(&b, "127.0.0.1", srv->port, "b");
+	err = set ? cluster_store_register(&b, &rq, set) : -ENOMEM;
+	cluster_store_free(&b);
+	free(set);
+	return err;
+}
+
+TEST(cluster_register_decided_in_redis)
+{
+	struct redis_server srv;
+	struct cluster_store cs;
+	char uri[64];
+	int i;
+
+	if (!cluster_up(&srv, &cs))
+		return;
+	if (!ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.5>\r\n"), 200,
+		       "a REGISTER in cluster mode: 200"))
+		goto out;
+	ASSERT_EQ(listed_count(), 1, "the 200 lists the binding");
+	ASSERT_EQ(map_entries(F.location_fd), 0,
+		  "and siplbd writes no map: the mirror does, from Redis");
+	ASSERT_EQ(cs.stats.registers, 1, "decided by the script");
+	ASSERT_OK(node_b_adds(&srv, "sip:alice@10.0.0.6"),
+		  "node b registers another contact");
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.7>\r\n"), 200,
+		  "a third contact through this node");
+	ASSERT_EQ(listed_count(), 3,
+		  "the 200 lists node b's binding too: Redis's set");
+	ASSERT_EQ(listed_expires("sip:alice@10.0.0.6"), 600,
+		  "with the expiry node b gave it");
+	for (i = 0; i < MAX_CONTACTS - 3; i++) {
+		snprintf(uri, sizeof(uri), "sip:alice@10.0.1.%d", i);
+		node_b_adds(&srv, uri);
+	}
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.8>\r\n"), 403,
+		  "max-contacts counts node b's bindings: 403");
+out:
+	cluster_down(&srv, &cs);
+}
+
+TEST(cluster_redis_down_is_503)
+{
+	struct redis_server srv;
+	struct cluster_store cs;
+
+	if (!cluster_up(&srv, &cs))
+		return;
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.5>\r\n"), 200,
+		  "registered while Redis is up");
+	redis_server_stop(&srv);
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.5>\r\n"), 503,
+		  "Redis down: 503, nothing decided alone");
+	ASSERT_EQ(retry_after(), 5, "with Retry-After: 5");
+	ASSERT_EQ(F.reg.stats.store_down, 1, "counted in stats.store_down");
+	ASSERT_EQ(map_entries(F.location_fd), 0, "no local binding written");
+	cluster_down(&srv, &cs);
 }

@@ -185,6 +185,8 @@ class Client:
         if r is None or r['code'] != 401:
             return None, r
         alg, ch = self.challenge_of(r)
+        if self.a.answer_server:    # a cluster: another node answers
+            self.server = (self.a.answer_server, self.a.server_port)
         data = self.build(cseq + 1, self.authorization(
             alg, ch, self.a.password if password is None else password))
         r = self.exchange(data, cseq + 1)
@@ -269,6 +271,12 @@ def main():
     ap.add_argument('--port', type=int, default=0, help='local port (0: any)')
     ap.add_argument('--server', required=True, help='registrar address (VIP)')
     ap.add_argument('--server-port', type=int, default=5060)
+    ap.add_argument('--replay-server',
+                    help='replay: send the replayed datagram to this '
+                    'registrar (another node of a cluster)')
+    ap.add_argument('--answer-server',
+                    help='register: send the credentials to this registrar '
+                    'instead (another node of a cluster)')
     ap.add_argument('--user', default='', help='user of the AOR')
     ap.add_argument('--password', default='')
     ap.add_argument('--auth-user',
@@ -303,6 +311,8 @@ def main():
         elif a.command == 'replay':
             data, r = c.login(1)
             if r is not None and r['code'] == 200:
+                if a.replay_server:
+                    c.server = (a.replay_server, a.server_port)
                 c.step('replay', c.exchange(data, 2))
         elif a.command == 'cseq':
             c.login(10)

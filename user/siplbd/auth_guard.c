@@ -100,6 +100,12 @@ static int block_source(struct auth_guard *g, const struct siplb_addr *src,
 	return 0;
 }
 
+int auth_guard_block(struct auth_guard *g, const struct siplb_addr *src,
+		     __u32 failures, __u64 now_ns)
+{
+	return block_source(g, src, failures, now_ns);
+}
+
 bool auth_guard_failure(struct auth_guard *g, const struct siplb_addr *src,
 			__u64 now_ns)
 {

@@ -32,6 +32,10 @@ void auth_guard_configure(struct auth_guard *g, __u32 threshold,
 /* A failed attempt from src at now_ns (CLOCK_MONOTONIC); true if blocked. */
 bool auth_guard_failure(struct auth_guard *g, const struct siplb_addr *src,
 			__u64 now_ns);
+/* Block src now (a cluster decided it): its XDP entry, as a failure
+ * reaching the threshold here would write it. */
+int auth_guard_block(struct auth_guard *g, const struct siplb_addr *src,
+		     __u32 failures, __u64 now_ns);
 void auth_guard_success(struct auth_guard *g, const struct siplb_addr *src);
 /* Is src in siplb_blocked, its block not yet over at now_ns? */
 bool auth_guard_blocked(const struct auth_guard *g,

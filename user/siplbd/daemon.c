@@ -33,6 +33,7 @@
 #include "lb_table.h"
 #include "log.h"
 #include "map_journal.h"
+#include "nonce.h"
 #include "sip_msg.h"
 #include "state_file.h"
 #include "stun.h"
@@ -385,6 +386,43 @@ static bool state_restore(struct siplbd *d)
 	return true;
 }
 
+/*
+ * A cluster block: bindings, nonce counts and failed logins go through
+ * Redis (cluster_store.h), and the nonce secret is the cluster's, so a
+ * nonce one node issues validates on every node. The local maps are the
+ * mirror's to write (siplb-mirror), and a state file is not read: Redis
+ * with persistence is the copy that outlives a host.
+ */
+static int cluster_start(struct siplbd *d)
+{
+	const typeof(d->conf->cluster) *cc = &d->conf->cluster;
+	char host[INET6_ADDRSTRLEN] = "";
+	__u16 port = ntohs(cc->redis_ep.port);
+	int err;
+
+	/* The nonce secret every node derives from the cluster secret
+	 * (cluster_keys.h): a nonce one node issued validates on all. */
+	err = cluster_apply_nonce_secret(d->conf, d->reg.nonces);
+	if (err)
+		return err;
+	if (!cc->redis) {
+		log_info("cluster node %s: shared keys, bindings kept on this "
+			 "node (no redis line)", cc->node);
+		return 0;
+	}
+	inet_ntop(cc->redis_ep.family == SIPLB_AF_INET6 ? AF_INET6 : AF_INET,
+		  cc->redis_ep.addr, host, sizeof(host));
+	cluster_store_init(&d->cluster, host, port, cc->node);
+	d->cluster_ready = true;
+	d->reg.cluster = &d->cluster;
+	if (!redis_conn_get(&d->cluster.rc))
+		log_warnx("cluster: Redis at %s:%u unreachable for now: "
+			  "REGISTERs get 503 until it answers", host, port);
+	log_info("cluster node %s: bindings in Redis at %s:%u", cc->node,
+		 host, port);
+	return 0;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -413,13 +451,18 @@ int daemon_start(struct siplbd *d)
 		return err;
 	d->reg_ready = true;
 	if (d->conf->cluster.enabled) {
-		err = cluster_apply_nonce_secret(d->conf, d->reg.nonces);
+		err = cluster_start(d);
 		if (err)
 			return err;
+		if (d->cluster_ready && d->conf->state_path[0])
+			log_warnx("cluster: state-file ignored, the bindings "
+				  "are Redis's");
 	}
-	/* (__u64)-1: never matches, so the first tick writes the file. */
-	d->state_saved_gen = state_restore(d) ? state_generation(d) :
-						(__u64)-1;
+	if (!d->cluster_ready) {
+		/* (__u64)-1: never matches: the first tick writes it. */
+		d->state_saved_gen = state_restore(d) ? state_generation(d) :
+							(__u64)-1;
+	}
 	d->slow.maps = &d->maps;
 	health_conf_from(d->conf, &hc);
 	err = health_init(&d->health, &d->maps, &hc);
@@ -580,6 +623,14 @@ void daemon_tick(struct siplbd *d)
 	if (err < 0)
 		log_warnx("sweeping expired bindings failed: %s",
 			  strerror(-err));
+	if (d->cluster_ready) {
+		/* Every node sweeps Redis: whichever gets there first
+		 * removes a binding, once, and the stream says so. */
+		err = cluster_store_sweep(&d->cluster, now.real_s,
+					  SWEEP_SLICE, &removed);
+		if (err)
+			log_debug("sweeping Redis: %s", strerror(-err));
+	}
 	d->stats.sweeps_removed += removed;
 	if (removed)
 		log_debug("swept %llu expired bindings",
@@ -816,6 +867,8 @@ void daemon_free(struct siplbd *d)
 		health_free(&d->health);
 	if (d->reg_ready)
 		registrar_free(&d->reg);
+	if (d->cluster_ready)
+		cluster_store_free(&d->cluster);
 	auth_guard_free(&d->guard);
 	if (d->maps_open)
 		lb_maps_close(&d->maps);

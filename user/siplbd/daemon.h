@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "auth_guard.h"
+#include "cluster_store.h"
 #include "config.h"
 #include "control.h"
 #include "evloop.h"
@@ -60,6 +61,8 @@ struct siplbd {
 	struct auth_guard guard;
 	struct registrar reg;
 	bool reg_ready;
+	struct cluster_store cluster;	/* conf->cluster.enabled only */
+	bool cluster_ready;
 	struct slowpath slow;
 	struct health health;
 	bool health_ready;

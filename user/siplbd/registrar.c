@@ -37,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster_store.h"
 #include "digest.h"
 #include "endpoint.h"
 #include "log.h"
@@ -100,7 +101,18 @@ struct reg_ctx {
 	char to_tag[24];
 	char *out;
 	size_t size;
+	struct location_set *result;	/* cluster: the set Redis returned */
 };
+
+/*
+ * Nonces carry their issue time: in a cluster another node checks it,
+ * so it must be on a clock every node shares (CLOCK_REALTIME, kept by
+ * NTP); alone, the monotonic clock, which nothing can set back.
+ */
+static __u64 nonce_clock(const struct reg_ctx *c)
+{
+	return c->r->cluster ? c->now->real_s : c->now->mono_s;
+}
 
 static int reply(struct reg_ctx *c, int status, const char *reason,
 		 const char *extra)
@@ -138,7 +150,7 @@ static int reply_challenge(struct reg_ctx *c, bool stale)
 	endpoint_addr(c->source, &src);
 	err = nonce_make(c->r->nonces, c->r->conf.realm,
 			 strlen(c->r->conf.realm), &src, sizeof(src),
-			 c->now->mono_s, nonce);
+			 nonce_clock(c), nonce);
 	if (err)
 		return err;
 	opts.nonce = nonce;
@@ -255,6 +267,39 @@ static int check_require(struct reg_ctx *c)
 	return reply(c, 420, NULL, n > 0 ? extra : NULL);
 }
 
+/* Redis is down in a cluster: nothing is decided alone (503). */
+static int reply_store_down(struct reg_ctx *c)
+{
+	c->r->stats.store_down++;
+	return reply(c, 503, "Registration store unreachable",
+		     "Retry-After: 5\r\n");
+}
+
+/*
+ * A failed authentication, counted cluster-wide when there is a cluster
+ * (the block then reaches every node's XDP through the mirrors; this
+ * node's map gets it at once), or here alone, as when Redis is down:
+ * a guesser is never let off because the store is.
+ */
+static bool count_failure(struct reg_ctx *c, const struct siplb_addr *src)
+{
+	struct auth_guard *g = c->r->guard;
+	bool blocked = false;
+	__u32 failures = 0;
+
+	if (c->r->cluster && g->threshold && g->block_ns &&
+	    !cluster_store_auth_failure(c->r->cluster, src,
+					g->window_ns / 1000000000ULL,
+					g->threshold, g->block_ns / 1000000,
+					&blocked, &failures)) {
+		g->failures++;
+		if (blocked)
+			auth_guard_block(g, src, failures, c->now->mono_ns);
+		return blocked;
+	}
+	return auth_guard_failure(g, src, c->now->mono_ns);
+}
+
 /*
  * Step 2. Returns 0 when authenticated, else the length of the response
  * already written (401/400), or -errno.
@@ -291,7 +336,7 @@ static int authenticate(struct reg_ctx *c)
 	 * forged in a victim's name cannot get the victim blocked. */
 	verdict = nonce_check(r->nonces, creds.nonce.s, creds.nonce.len,
 			      r->conf.realm, strlen(r->conf.realm), &src,
-			      sizeof(src), c->now->mono_s,
+			      sizeof(src), nonce_clock(c),
 			      r->conf.nonce_lifetime, &id);
 	if (verdict != NONCE_VALID) {
 		if (verdict == NONCE_STALE)
@@ -312,13 +357,22 @@ static int authenticate(struct reg_ctx *c)
 	    !ha1)
 		goto failed;
 
-	err = nonce_replay_use(r->replay, &id, creds.has_qop ? creds.nc_value : 1,
-			       c->now->mono_s);
+	if (r->cluster)
+		err = cluster_store_nonce_use(r->cluster, &id, creds.has_qop ?
+					      creds.nc_value : 1,
+					      nonce_clock(c));
+	else
+		err = nonce_replay_use(r->replay, &id, creds.has_qop ?
+				       creds.nc_value : 1, c->now->mono_s);
+	if (err == -EIO)
+		return reply_store_down(c);
 	if (err) {
 		r->stats.replayed++;
 		return reply_challenge(c, err == -ESTALE);
 	}
 	auth_guard_success(r->guard, &src);
+	if (r->cluster)
+		cluster_store_auth_success(r->cluster, &src);
 	/* Step 3: one may only register one's own address-of-record. */
 	if (creds.username.len != strlen(c->aor_user) ||
 	    memcmp(creds.username.s, c->aor_user, creds.username.len)) {
@@ -331,7 +385,7 @@ static int authenticate(struct reg_ctx *c)
 failed:
 	/* Unknown user and wrong password look the same from outside. */
 	r->stats.auth_failed++;
-	if (auth_guard_failure(r->guard, &src, c->now->mono_ns)) {
+	if (count_failure(c, &src)) {
 		char text[ENDPOINT_STRLEN];
 
 		log_info("blocked %s after failed authentications (last as "
@@ -640,7 +694,10 @@ static void fill_binding(const struct reg_ctx *c, const struct reg_plan *plan,
 	b->registered_at = c->now->real_s;
 	b->callid_hash = request_callid_hash(c);
 	b->cseq = c->req->cseq;
-	memcpy(b->instance, plan->contact[i].instance, sizeof(b->instance));
+	/* Only the text: the rest of the plan's buffer was never written
+	 * (valgrind: uninitialised bytes into the map). */
+	memcpy(b->instance, plan->contact[i].instance,
+	       strnlen(plan->contact[i].instance, sizeof(b->instance)));
 	b->reg_id = plan->contact[i].reg_id;
 	if (b->reg_id)
 		b->flags |= SIPLB_BINDING_OUTBOUND;
@@ -679,6 +736,46 @@ static void undo(struct reg_ctx *c, const struct location_set *set,
 }
 
 /*
+ * Cluster mode: the plan goes to Redis whole, and the script checks and
+ * applies it there (cluster_store.c), so that two nodes never decide on
+ * the same AOR from different pictures of it. The result is the set the
+ * 200 lists.
+ */
+static int apply_plan_cluster(struct reg_ctx *c, const struct reg_plan *plan)
+{
+	struct cluster_register req = {
+		.aor = c->aor, .now = c->now->real_s,
+		.max_contacts = c->r->loc->max_contacts, .star = plan->star,
+		.callid_hash = request_callid_hash(c), .cseq = c->req->cseq,
+	};
+	struct cluster_contact *cc;
+	size_t i;
+	int err = 0;
+
+	cc = calloc(plan->n ? plan->n : 1, sizeof(*cc));
+	c->result = malloc(sizeof(*c->result));
+	if (!cc || !c->result) {
+		free(cc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < plan->n && !err; i++) {
+		fill_binding(c, plan, i, &cc[i].b);
+		if (!plan->contact[i].expires)
+			cc[i].b.expires_at = 0;
+		err = cluster_binding_id(plan->contact[i].uri,
+					 plan->contact[i].instance,
+					 plan->contact[i].reg_id, cc[i].id,
+					 sizeof(cc[i].id));
+	}
+	req.contacts = cc;
+	req.n = plan->n;
+	if (!err)
+		err = cluster_store_register(c->r->cluster, &req, c->result);
+	free(cc);
+	return err;
+}
+
+/*
  * Step 4, second half, and step 5: check the plan against the bindings,
  * then apply it: removals first (so that a contact can replace another at
  * the limit), then the new and refreshed bindings. If a write fails (the
@@ -695,6 +792,8 @@ static int apply_plan(struct reg_ctx *c, const struct reg_plan *plan)
 	size_t i;
 	int idx, err;
 
+	if (c->r->cluster)
+		return apply_plan_cluster(c, plan);
 	set = malloc(sizeof(*set));
 	u = calloc(1, sizeof(*u));
 	if (!set || !u) {
@@ -777,8 +876,12 @@ static int reply_ok(struct reg_ctx *c, bool outbound)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = location_read(c->r->loc, c->aor, c->aor_len, c->now->real_s,
-			    set);
+	err = 0;
+	if (c->result)
+		memcpy(set, c->result, sizeof(*set));
+	else
+		err = location_read(c->r->loc, c->aor, c->aor_len,
+				    c->now->real_s, set);
 	if (err)
 		goto out;
 	p = extra;
@@ -817,6 +920,8 @@ static void make_to_tag(struct reg_ctx *c)
 	snprintf(c->to_tag, sizeof(c->to_tag), "%016llx",
 		 (unsigned long long)h);
 }
+
+static int reply_for(struct reg_ctx *c, int err, bool outbound);
 
 int registrar_handle(struct registrar *r, const struct sip_msg *req,
 		     const struct siplb_endpoint *source,
@@ -875,21 +980,33 @@ int registrar_handle(struct registrar *r, const struct sip_msg *req,
 	err = apply_plan(&c, plan);
 	outbound = plan->outbound;
 	free(plan);
+	ret = reply_for(&c, err, outbound);
+	free(c.result);
+	return ret;
+}
+
+/* The answer to an applied (or refused) plan. */
+static int reply_for(struct reg_ctx *c, int err, bool outbound)
+{
+	struct registrar *r = c->r;
+
 	switch (err) {
 	case 0:
-		return reply_ok(&c, outbound);
+		return reply_ok(c, outbound);
+	case -EIO:
+		return reply_store_down(c);
 	case -EALREADY:
 		r->stats.out_of_order++;
-		return reply(&c, 500, "CSeq not above the binding's", NULL);
+		return reply(c, 500, "CSeq not above the binding's", NULL);
 	case -E2BIG:
 		r->stats.full++;
-		return reply(&c, 503, "Location table full",
+		return reply(c, 503, "Location table full",
 			     "Retry-After: 60\r\n");
 	case -ENOSPC:
 		r->stats.forbidden++;
-		return reply(&c, 403, "Too many contacts", NULL);
+		return reply(c, 403, "Too many contacts", NULL);
 	default:
-		log_warnx("REGISTER for %s failed: %s", c.aor, strerror(-err));
-		return reply(&c, 500, NULL, NULL);
+		log_warnx("REGISTER for %s failed: %s", c->aor, strerror(-err));
+		return reply(c, 500, NULL, NULL);
 	}
 }

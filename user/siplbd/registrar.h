@@ -15,6 +15,7 @@
 #include "siplb_maps.h"
 #include "sip_msg.h"
 
+struct cluster_store;
 struct nonce_issuer;
 struct nonce_replay;
 struct users;
@@ -42,6 +43,7 @@ struct registrar_conf {
 	X(too_brief, "answered 423 Interval Too Brief")                       \
 	X(out_of_order, "answered 500: CSeq not above the binding's")         \
 	X(full, "answered 503: location map full")                          \
+	X(store_down, "answered 503: the cluster's Redis unreachable")       \
 	X(blocked, "from a blocked source: not answered, nothing checked")
 
 struct registrar_stats {
@@ -57,6 +59,9 @@ struct registrar {
 	struct nonce_replay *replay;
 	struct location *loc;
 	struct auth_guard *guard;
+	/* Cluster mode (cluster_store.h): bindings, nonce counts and
+	 * failed logins are decided in Redis; NULL: this node alone. */
+	struct cluster_store *cluster;
 	struct registrar_stats stats;
 };
 
