@@ -113,6 +113,7 @@ redis_start
 # Users, the shared secret, a configuration per node.
 users_make "$LIB_WORK/users" "$LIB_WORK/users.list" "$REALM" 5
 head -c 32 /dev/urandom >"$LIB_WORK/secret"
+chmod 600 "$LIB_WORK/secret"	# siplbd refuses a secret others can read
 pw_of() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f2; }
 user_of() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1; }
 node_conf() {
@@ -190,7 +191,7 @@ phone() {	# phone CMD USER-INDEX PORT ARGS...: digest_client.py in C
 	shift 3
 	in_ns c python3 "$CLIENT_PY" "$cmd" --bind "${BIND:-${IP[c]}}" --port "$port" \
 		--user "$(user_of "$i")" --password "$(pw_of "$i")" \
-		--domain "$REALM" "$@"
+		--domain "$REALM" --alg MD5 "$@"	# MD5: the default policy
 }
 aor_of() { echo "sip:$(user_of "$1")@$REALM"; }
 
