@@ -47,33 +47,116 @@ static int source_count(const struct location *loc,
 	return 0;
 }
 
+static void aor_key(const struct siplb_location_key *key,
+		    struct siplb_aor_key *ak)
+{
+	memcpy(ak->aor, key->aor, sizeof(ak->aor));
+}
+
+#define INDEX_SLOTS	(sizeof(struct siplb_aor) * 8)
+
+static bool slot_used(const struct siplb_aor *idx, __u32 slot)
+{
+	return slot < INDEX_SLOTS &&
+	       (idx->slots[slot / 64] & (1ULL << (slot % 64)));
+}
+
+/* Mark key's slot used in siplb_aors: before the slot is written. */
+static int index_set(const struct location *loc,
+		     const struct siplb_location_key *key)
+{
+	struct siplb_aor idx = {};
+	struct siplb_aor_key ak;
+
+	if (loc->aors_fd < 0)
+		return 0;
+	if (key->slot >= INDEX_SLOTS)
+		return -EINVAL;
+	aor_key(key, &ak);
+	if (bpf_map_lookup_elem(loc->aors_fd, &ak, &idx) && errno != ENOENT)
+		return -errno;
+	if (slot_used(&idx, key->slot))
+		return 0;
+	idx.slots[key->slot / 64] |= 1ULL << (key->slot % 64);
+	if (bpf_map_update_elem(loc->aors_fd, &ak, &idx, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Mark key's slot free: after the slot is deleted. The last one takes the
+ * AOR's entry with it. */
+static int index_clear(const struct location *loc,
+		       const struct siplb_location_key *key)
+{
+	struct siplb_aor idx;
+	struct siplb_aor_key ak;
+
+	if (loc->aors_fd < 0)
+		return 0;
+	aor_key(key, &ak);
+	if (bpf_map_lookup_elem(loc->aors_fd, &ak, &idx))
+		return errno == ENOENT ? 0 : -errno;
+	if (!slot_used(&idx, key->slot))
+		return 0;
+	idx.slots[key->slot / 64] &= ~(1ULL << (key->slot % 64));
+	if (!idx.slots[0] && !idx.slots[1]) {
+		if (bpf_map_delete_elem(loc->aors_fd, &ak) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (bpf_map_update_elem(loc->aors_fd, &ak, &idx, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Which slots to read: from the index, or all of them without one. */
+static int slots_to_read(const struct location *loc,
+			 const struct siplb_location_key *key,
+			 struct siplb_aor *idx)
+{
+	struct siplb_aor_key ak;
+
+	memset(idx, 0xff, sizeof(*idx));
+	if (loc->aors_fd < 0)
+		return 0;
+	aor_key(key, &ak);
+	if (bpf_map_lookup_elem(loc->aors_fd, &ak, idx)) {
+		memset(idx, 0, sizeof(*idx));
+		return errno == ENOENT ? 0 : -errno;
+	}
+	return 0;
+}
+
 int location_read(const struct location *loc, const char *aor, size_t len,
 		  __u64 now, struct location_set *set)
 {
 	struct siplb_location_key key;
+	struct siplb_aor idx;
 	__u32 slot;
 	int err;
 
 	set->n = 0;
 	set->free_slots = 0;
 	err = location_key(aor, len, &key);
+	if (!err)
+		err = slots_to_read(loc, &key, &idx);
 	if (err)
 		return err;
 	for (slot = 0; slot < loc->max_contacts; slot++) {
+		if (!slot_used(&idx, slot))
+			continue;
 		key.slot = slot;
 		if (bpf_map_lookup_elem(loc->bindings_fd, &key,
 					&set->b[set->n])) {
 			if (errno != ENOENT)
 				return -errno;
-			set->free_slots++;
 			continue;
 		}
-		if (set->b[set->n].expires_at <= now) {
-			set->free_slots++;	/* expired: the sweep removes it */
-			continue;
-		}
+		if (set->b[set->n].expires_at <= now)
+			continue;	/* expired: the sweep removes it */
 		set->slot[set->n++] = slot;
 	}
+	set->free_slots = loc->max_contacts - set->n;
 	return 0;
 }
 
@@ -95,16 +178,25 @@ int location_put(const struct location *loc, const char *aor, size_t len,
 	if (err)
 		return err;
 	key.slot = slot;
+	err = index_set(loc, &key);	/* first: a binding never lacks it */
+	if (err)
+		return err;
 	had_old = !bpf_map_lookup_elem(loc->bindings_fd, &key, &old);
-	if (bpf_map_update_elem(loc->bindings_fd, &key, b, BPF_ANY))
-		return -errno;	/* -E2BIG when the map is full */
+	if (bpf_map_update_elem(loc->bindings_fd, &key, b, BPF_ANY)) {
+		err = -errno;	/* -E2BIG when the map is full */
+		if (!had_old)
+			index_clear(loc, &key);
+		return err;
+	}
 	err = source_count(loc, b, +1);
 	if (err) {
-		if (had_old)
+		if (had_old) {
 			bpf_map_update_elem(loc->bindings_fd, &key, &old,
 					    BPF_ANY);
-		else
+		} else {
 			bpf_map_delete_elem(loc->bindings_fd, &key);
+			index_clear(loc, &key);
+		}
 		return err;
 	}
 	if (had_old)
@@ -122,8 +214,14 @@ int location_remove(const struct location *loc, const char *aor, size_t len,
 	if (err)
 		return err;
 	key.slot = slot;
-	if (bpf_map_delete_elem(loc->bindings_fd, &key))
-		return errno == ENOENT ? 0 : -errno;
+	if (bpf_map_delete_elem(loc->bindings_fd, &key)) {
+		if (errno != ENOENT)
+			return -errno;
+		return index_clear(loc, &key);
+	}
+	err = index_clear(loc, &key);	/* after: a binding never lacks it */
+	if (err)
+		return err;
 	return source_count(loc, b, -1);
 }
 
@@ -183,6 +281,8 @@ int location_sweep_step(const struct location *loc, __u64 now,
 			break;
 		}
 		*removed += ndead;
+		for (i = 0; i < ndead; i++)
+			index_clear(loc, &dead[i]);
 	}
 	if (ret != 0)
 		cur->started = false;	/* done, or failed: start over */
@@ -206,4 +306,51 @@ int location_count(const struct location *loc, __u64 *count)
 		err = bpf_map_get_next_key(loc->bindings_fd, &key, &next);
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+int location_index_rebuild(const struct location *loc, __u64 *indexed)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct siplb_location_key *keys;
+	struct siplb_binding *vals;
+	__u32 token, count, i;
+	bool first = true;
+	int ret = 0, err;
+
+	*indexed = 0;
+	keys = calloc(SWEEP_BATCH, sizeof(*keys));
+	vals = calloc(SWEEP_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (ret == 0) {
+		count = SWEEP_BATCH;
+		if (bpf_map_lookup_batch(loc->bindings_fd,
+					 first ? NULL : &token, &token, keys,
+					 vals, &count, &opts)) {
+			if (errno != ENOENT) {
+				ret = -errno;
+				break;
+			}
+			ret = 1;	/* the last batch */
+		}
+		first = false;
+		for (i = 0; i < count; i++) {
+			if (keys[i].slot >= INDEX_SLOTS)
+				continue;
+			err = index_set(loc, &keys[i]);
+			if (err) {
+				ret = err;
+				break;
+			}
+			(*indexed)++;
+		}
+	}
+	if (ret > 0)
+		ret = 0;
+out:
+	free(vals);
+	free(keys);
+	return ret;
 }

@@ -25,8 +25,8 @@
  * the transaction timers, and signals (SIGHUP reloads the users file,
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
  *
- * Two pinned maps are opened: siplb_location, only read (the worker never
- * writes a binding), and siplb_workers, where the worker publishes its
+ * Three pinned maps are opened: siplb_location and its index siplb_aors,
+ * only read (the worker never writes a binding), and siplb_workers, where the worker publishes its
  * counters under its listen address once a second and when it stops
  * (`siplbctl workers`). Once a second it also checks that the pins still
  * name the maps it holds, and follows them if they were made anew.
@@ -86,9 +86,10 @@
 #define WORKER_PUBLISH_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
 
 struct worker {
-	int sip_fd, location_fd, workers_fd;
+	int sip_fd, location_fd, aors_fd, workers_fd;
 	struct vip_source vip;	/* the socket clients are sent to from */
-	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
+	char location_pin[PATH_MAX], aors_pin[PATH_MAX];
+	char workers_pin[PATH_MAX];
 	struct evloop loop;
 	bool loop_ready;
 	unsigned int ticks;
@@ -189,7 +190,7 @@ static void now_of(struct proxy_now *now)
 	now->real_s = clock_ms(CLOCK_REALTIME) / 1000;
 }
 
-/* The two pinned maps a worker uses, by the names the skeleton gives. */
+/* The pinned maps a worker uses, by the names the skeleton gives. */
 static int open_maps(struct worker *w, const char *pin_dir)
 {
 	struct siplb *skel;
@@ -200,9 +201,13 @@ static int open_maps(struct worker *w, const char *pin_dir)
 		return -errno;
 	snprintf(w->location_pin, sizeof(w->location_pin), "%s/%s", pin_dir,
 		 bpf_map__name(skel->maps.siplb_location));
+	snprintf(w->aors_pin, sizeof(w->aors_pin), "%s/%s", pin_dir,
+		 bpf_map__name(skel->maps.siplb_aors));
 	snprintf(w->workers_pin, sizeof(w->workers_pin), "%s/%s", pin_dir,
 		 bpf_map__name(skel->maps.siplb_workers));
 	err = lb_map_open(pin_dir, skel->maps.siplb_location, &w->location_fd);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_aors, &w->aors_fd);
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
 				  &w->workers_fd);
@@ -251,6 +256,8 @@ static void follow_maps(struct worker *w)
 {
 	follow_pin(w->location_pin, &w->location_fd, "the location map");
 	proxy.loc.bindings_fd = w->location_fd;
+	follow_pin(w->aors_pin, &w->aors_fd, "the AOR index");
+	proxy.loc.aors_fd = w->aors_fd;
 	follow_pin(w->workers_pin, &w->workers_fd, "the counters map");
 }
 
@@ -463,7 +470,8 @@ static int setup_events(struct worker *w)
 
 static void worker_close(struct worker *w)
 {
-	int *fds[] = { &w->sip_fd, &w->location_fd, &w->workers_fd };
+	int *fds[] = { &w->sip_fd, &w->location_fd, &w->aors_fd,
+		       &w->workers_fd };
 	size_t i;
 
 	if (w->loop_ready)
@@ -728,7 +736,8 @@ static bool args_complete(const struct worker_args *a)
 int main(int argc, char **argv)
 {
 	struct worker w = {
-		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
+		.sip_fd = -1, .location_fd = -1, .aors_fd = -1,
+		.workers_fd = -1,
 	};
 	struct worker_args a = { 0 };
 	enum log_level level = LOG_LEVEL_INFO;
@@ -813,6 +822,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	proxy_up = true;
+	proxy.loc.aors_fd = w.aors_fd;
 	proxy.realm = a.realm ? a.realm : w.conf ? w.conf->realm : self.domain;
 	proxy.rr_key = a.key ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)a.timer_c_s * 1000;

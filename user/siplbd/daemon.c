@@ -359,6 +359,32 @@ static bool state_restore(struct siplbd *d)
 	return true;
 }
 
+/*
+ * Bindings in a siplb_location pinned by a siplb without the index
+ * siplb_aors (an upgrade while the maps stayed pinned) would be invisible
+ * to every reader: index them once. An empty index with bindings present
+ * can only come from there, since every writer sets the bit first.
+ */
+static int index_upgrade(struct siplbd *d)
+{
+	struct siplb_aor_key ak;
+	__u64 indexed = 0;
+	int err;
+
+	if (!bpf_map_get_next_key(d->loc.aors_fd, NULL, &ak))
+		return 0;
+	err = location_index_rebuild(&d->loc, &indexed);
+	if (err) {
+		log_warnx("Couldn't index siplb_location in siplb_aors: %s",
+			  strerror(-err));
+		return err;
+	}
+	if (indexed)
+		log_info("siplb_aors: %llu bindings of an older siplb "
+			 "indexed", (unsigned long long)indexed);
+	return 0;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -374,7 +400,11 @@ int daemon_start(struct siplbd *d)
 		return err;
 	d->loc.bindings_fd = d->maps.location;
 	d->loc.sources_fd = d->maps.sources;
+	d->loc.aors_fd = d->maps.aors;
 	d->loc.max_contacts = d->conf->registrar.max_contacts;
+	err = index_upgrade(d);
+	if (err)
+		return err;
 	err = auth_guard_init(&d->guard, d->maps.blocked,
 			      d->conf->auth.block_threshold,
 			      d->conf->auth.block_window,
