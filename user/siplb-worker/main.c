@@ -71,6 +71,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "siplb.skel.h"
+#include "udp_batch.h"
 #include "users.h"
 #include "vip_source.h"
 #include "worker_conf.h"
@@ -107,7 +108,15 @@ struct worker {
 };
 
 static struct proxy proxy;	/* large: buffers inside */
-static char rx_buf[PROXY_DATAGRAM_MAX + 1];
+/*
+ * Datagrams in by recvmmsg; what handling a batch sends is queued and
+ * leaves by sendmmsg when the batch is done (udp_batch.h), over whichever
+ * socket each datagram needs (the VIP source or the backend address), in
+ * the order it was produced. Timers send at once (batching false).
+ */
+static struct udp_rxq rxq;
+static struct udp_txq txq;
+static bool batching;
 
 static void usage(FILE *out)
 {
@@ -349,6 +358,9 @@ static int send_datagram(void *ctx, const char *buf, size_t len,
 	socklen_t sslen = endpoint_to_sockaddr(to, &ss);
 	int fd = vip_source_wanted(&w->vip, to) ? w->vip.fd : w->sip_fd;
 
+	if (batching)
+		return udp_txq_add(&txq, fd, buf, len, (struct sockaddr *)&ss,
+				   sslen);
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
 		return -errno;
 	return 0;
@@ -414,22 +426,27 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 
 static void on_sip(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
-	struct sockaddr_storage from;
 	struct siplb_endpoint source;
 	struct proxy_now now;
-	socklen_t fromlen;
-	ssize_t n;
-	int i;
+	unsigned int i;
+	int n, done;
 
-	for (i = 0; i < WORKER_BATCH; i++) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, rx_buf, PROXY_DATAGRAM_MAX, 0,
-			     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
+	for (done = 0; done < WORKER_BATCH; done += n) {
+		n = udp_rxq_recv(&rxq, fd, UDP_BATCH_MAX);
+		if (n <= 0)
 			return;	/* EAGAIN, or an ICMP error */
-		endpoint_from_sockaddr(&from, &source);
-		now_of(&now);
-		proxy_handle(&proxy, rx_buf, n, &source, &now);
+		batching = true;
+		for (i = 0; i < rxq.n; i++) {
+			endpoint_from_sockaddr(&rxq.from[i], &source);
+			now_of(&now);
+			proxy_handle(&proxy, udp_rxq_buf(&rxq, i),
+				     rxq.msg[i].msg_len, &source, &now);
+		}
+		batching = false;
+		/* Refused ones count as the sendto()s they replace did. */
+		proxy.stats.send_errors += udp_txq_flush(&txq);
+		if (n < UDP_BATCH_MAX)
+			return;	/* drained */
 	}
 }
 
@@ -458,7 +475,11 @@ static int setup_events(struct worker *w)
 	if (err)
 		return err;
 	w->loop_ready = true;
-	err = evloop_signals(&w->loop, signos, 4, on_signal, w);
+	err = udp_rxq_init(&rxq, PROXY_DATAGRAM_MAX + 1);
+	if (!err)
+		err = udp_txq_init(&txq);
+	if (!err)
+		err = evloop_signals(&w->loop, signos, 4, on_signal, w);
 	if (!err)
 		err = evloop_tick(&w->loop, WORKER_TICK_MS, on_tick, w);
 	if (!err)
@@ -477,6 +498,8 @@ static void worker_close(struct worker *w)
 	if (w->loop_ready)
 		evloop_free(&w->loop);
 	w->loop_ready = false;
+	udp_rxq_free(&rxq);	/* free(NULL) if never set up */
+	udp_txq_free(&txq);
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
