@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
+#include "endpoint.h"
 #include "location.h"
 #include "location_sweep.h"
 #include "siplb_location.h"
@@ -214,6 +215,41 @@ TEST(rebuild_indexes_old_bindings)
 	ASSERT_EQ(indexed, 3, "three indexed");
 	ASSERT_EQ(bits(AOR), 0x70, "slots 4..6");
 	ASSERT_EQ(readn(AOR), 3, "all three read");
+}
+
+/* siplb_sources' entry for 192.0.2.(n+1): bindings, expires_at. */
+static bool source_of(unsigned int n, struct siplb_source *src)
+{
+	struct siplb_addr a = {};
+	struct siplb_binding b;
+
+	binding(&b, n, 0);
+	endpoint_addr(&b.source, &a);
+	return !bpf_map_lookup_elem(L.sources_fd, &a, src);
+}
+
+TEST(replace_moves_the_source_count)
+{
+	struct siplb_source src;
+	struct siplb_binding old, b;
+
+	if (!maps_up(64) || !put(AOR, 0, NOW + 60))
+		return;
+	binding(&old, 0, NOW + 60);
+	binding(&b, 0, NOW + 600);
+	ASSERT_OK(location_replace(&L, AOR, strlen(AOR), 0, &b, &old),
+		  "refresh from the same source");
+	ASSERT_TRUE(source_of(0, &src), "source still counted");
+	ASSERT_EQ(src.bindings, 1, "once");
+	ASSERT_EQ(src.expires_at, NOW + 600, "until the new expiry");
+	binding(&old, 1, NOW + 700);	/* the same slot, from 192.0.2.2 */
+	ASSERT_OK(location_replace(&L, AOR, strlen(AOR), 0, &old, &b),
+		  "refresh from another source");
+	ASSERT_FALSE(source_of(0, &src), "the old source let go");
+	ASSERT_TRUE(source_of(1, &src), "the new source counted");
+	ASSERT_EQ(src.bindings, 1, "once");
+	ASSERT_EQ(bits(AOR), 0x1, "the bit stays");
+	ASSERT_EQ(readn(AOR), 1, "one binding");
 }
 
 int main(int argc, char **argv)

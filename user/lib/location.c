@@ -160,12 +160,84 @@ int location_read(const struct location *loc, const char *aor, size_t len,
 	return 0;
 }
 
+/* b keeps the old binding's source address: only its expiry may move. */
+static int source_refresh(const struct location *loc,
+			  const struct siplb_binding *b)
+{
+	struct siplb_source src;
+	struct siplb_addr addr;
+
+	endpoint_addr(&b->source, &addr);
+	if (bpf_map_lookup_elem(loc->sources_fd, &addr, &src))
+		return -errno;
+	if (b->expires_at <= src.expires_at)
+		return 0;
+	src.expires_at = b->expires_at;
+	if (bpf_map_update_elem(loc->sources_fd, &addr, &src, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static bool same_source(const struct siplb_binding *a,
+			const struct siplb_binding *b)
+{
+	struct siplb_addr x, y;
+
+	endpoint_addr(&a->source, &x);
+	endpoint_addr(&b->source, &y);
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/* The source count for b in, old's out: one lookup and at most one
+ * update when the address stayed (a refresh), else both counts. */
+static int source_move(const struct location *loc,
+		       const struct siplb_binding *b,
+		       const struct siplb_binding *old)
+{
+	int err;
+
+	if (old && same_source(old, b)) {
+		err = source_refresh(loc, b);
+		return err == -ENOENT ? source_count(loc, b, +1) : err;
+	}
+	err = source_count(loc, b, +1);
+	if (!err && old)
+		source_count(loc, old, -1);
+	return err;
+}
+
 /*
- * Store b in slot (new or replacing an expired or older binding). All or
- * nothing: if b's source cannot be counted (siplb_sources full: -E2BIG),
- * the slot gets its old contents back, so a refused REGISTER (503) leaves
- * no binding behind.
+ * Write b over old (NULL: the slot was empty) and move the source count.
+ * All or nothing: if b's source cannot be counted (siplb_sources full:
+ * -E2BIG), the slot gets its old contents back, so a refused REGISTER
+ * (503) leaves no binding behind.
  */
+static int store(const struct location *loc,
+		 const struct siplb_location_key *key,
+		 const struct siplb_binding *b, const struct siplb_binding *old)
+{
+	int err;
+
+	if (bpf_map_update_elem(loc->bindings_fd, key, b, BPF_ANY)) {
+		err = -errno;	/* -E2BIG when the map is full */
+		if (!old)
+			index_clear(loc, key);
+		return err;
+	}
+	err = source_move(loc, b, old);
+	if (err) {
+		if (old) {
+			bpf_map_update_elem(loc->bindings_fd, key, old,
+					    BPF_ANY);
+		} else {
+			bpf_map_delete_elem(loc->bindings_fd, key);
+			index_clear(loc, key);
+		}
+	}
+	return err;
+}
+
+/* Store b in slot (new or replacing an expired or older binding). */
 int location_put(const struct location *loc, const char *aor, size_t len,
 		 __u32 slot, const struct siplb_binding *b)
 {
@@ -182,26 +254,21 @@ int location_put(const struct location *loc, const char *aor, size_t len,
 	if (err)
 		return err;
 	had_old = !bpf_map_lookup_elem(loc->bindings_fd, &key, &old);
-	if (bpf_map_update_elem(loc->bindings_fd, &key, b, BPF_ANY)) {
-		err = -errno;	/* -E2BIG when the map is full */
-		if (!had_old)
-			index_clear(loc, &key);
+	return store(loc, &key, b, had_old ? &old : NULL);
+}
+
+int location_replace(const struct location *loc, const char *aor,
+		     size_t len, __u32 slot, const struct siplb_binding *b,
+		     const struct siplb_binding *old)
+{
+	struct siplb_location_key key;
+	int err;
+
+	err = location_key(aor, len, &key);
+	if (err)
 		return err;
-	}
-	err = source_count(loc, b, +1);
-	if (err) {
-		if (had_old) {
-			bpf_map_update_elem(loc->bindings_fd, &key, &old,
-					    BPF_ANY);
-		} else {
-			bpf_map_delete_elem(loc->bindings_fd, &key);
-			index_clear(loc, &key);
-		}
-		return err;
-	}
-	if (had_old)
-		source_count(loc, &old, -1);
-	return 0;
+	key.slot = slot;
+	return store(loc, &key, b, old);
 }
 
 int location_remove(const struct location *loc, const char *aor, size_t len,

@@ -33,6 +33,12 @@ int location_read(const struct location *loc, const char *aor, size_t len,
 		  __u64 now, struct location_set *set);
 int location_put(const struct location *loc, const char *aor, size_t len,
 		 __u32 slot, const struct siplb_binding *b);
+/* A refresh: slot holds old, as location_read just returned it (so its
+ * bit is set and it need not be read again). Saves two bpf() calls, and
+ * two more when the source address stayed. */
+int location_replace(const struct location *loc, const char *aor,
+		     size_t len, __u32 slot, const struct siplb_binding *b,
+		     const struct siplb_binding *old);
 int location_remove(const struct location *loc, const char *aor, size_t len,
 		    __u32 slot, const struct siplb_binding *b);
 /* Where an incremental sweep stands; zero-initialise. */

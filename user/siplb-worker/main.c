@@ -26,9 +26,9 @@
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
  *
  * Three pinned maps are opened: siplb_location and its index siplb_aors,
- * only read (the worker never writes a binding), and siplb_workers, where the worker publishes its
- * counters under its listen address once a second and when it stops
- * (`siplbctl workers`). Once a second it also checks that the pins still
+ * only read (the worker never writes a binding), and siplb_workers, where
+ * the worker publishes its counters under its listen address once a
+ * second and when it stops (`siplbctl workers`). Once a second it also checks that the pins still
  * name the maps it holds, and follows them if they were made anew.
  *
  * The users file (-u, or siplb.conf's `users`), the one siplbd reads,

@@ -44,7 +44,7 @@
 #define SWEEP_SLICE	65536	/* bindings visited per tick: ~25 ms */
 #define VIP_RCVBUF	(8 << 20)	/* bytes: bursts of REGISTERs */
 
-#define VIP_BATCHES	2	/* recvmmsg batches per wake-up (64 datagrams) */
+#define VIP_BATCHES	2	/* recvmmsg batches a wake-up: 64 datagrams */
 
 static char tx_buf[DATAGRAM_MAX + 1];
 /* Datagrams in by recvmmsg, replies out by sendmmsg at the end of each
