@@ -121,6 +121,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_location SEC(".maps");
 
+/* AOR -> bitmap of its used slots in siplb_location (one lookup per AOR
+ * instead of one per slot). As many entries as bindings: never full first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPLB_LOCATION_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct siplb_aor_key);
+	__type(value, struct siplb_aor);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_aors SEC(".maps");
+
 /* source address -> its registrations (for per-source policy in XDP) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -34,6 +34,25 @@ struct siplb_location_key {
 _Static_assert(sizeof(struct siplb_location_key) == 132, "location key");
 
 /*
+ * siplb_aors: AOR -> which of its slots hold a binding (bit s of slots[]
+ * for slot s), so that a reader makes one lookup for the AOR and one per
+ * binding instead of probing all max_contacts slots (one bpf() call each).
+ * A writer sets the bit before it writes the slot and deletes the slot
+ * before it clears the bit: a set bit may name a slot that is gone or
+ * expired (read as free), a binding never lacks its bit. The entry goes
+ * when the AOR's last slot does.
+ */
+struct siplb_aor_key {
+	char aor[SIPLB_AOR_MAX];	/* as in siplb_location_key */
+};
+
+struct siplb_aor {
+	__u64 slots[2];		/* bitmap over slots 0..SIPLB_CONTACTS_MAX-1 */
+};
+_Static_assert(sizeof(struct siplb_aor) * 8 >= SIPLB_CONTACTS_MAX,
+	       "aor bitmap");
+
+/*
  * RFC 5626: a phone names itself with +sip.instance (a URN, kept here
  * without the < > and quotes), so that a restarted phone replaces its
  * binding instead of adding one; with reg-id and "Supported: outbound"

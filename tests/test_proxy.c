@@ -496,7 +496,7 @@ TEST(txn_keys)
 
 /* ---- bindings ---------------------------------------------------------- */
 
-static int location_fd = -1, sources_fd = -1;
+static int location_fd = -1, sources_fd = -1, aors_fd = -1;
 
 static bool maps_up(void)
 {
@@ -506,6 +506,11 @@ static bool maps_up(void)
 		close(location_fd);
 	if (sources_fd >= 0)
 		close(sources_fd);
+	if (aors_fd >= 0)
+		close(aors_fd);
+	aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_aors",
+				 sizeof(struct siplb_aor_key),
+				 sizeof(struct siplb_aor), 64, &opts);
 	location_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_location",
 				     sizeof(struct siplb_location_key),
 				     sizeof(struct siplb_binding), 64, &opts);
@@ -513,14 +518,15 @@ static bool maps_up(void)
 				    sizeof(struct siplb_addr),
 				    sizeof(struct siplb_source), 64, &opts);
 	return ASSERT_GE(location_fd, 0, "create siplb_location (needs root)") &&
-	       ASSERT_GE(sources_fd, 0, "create siplb_sources");
+	       ASSERT_GE(sources_fd, 0, "create siplb_sources") &&
+	       ASSERT_GE(aors_fd, 0, "create siplb_aors");
 }
 
 static bool bind_contact(const char *aor, __u32 slot, const char *contact,
 			 const char *source, __u32 q, __u64 registered_at,
 			 __u64 expires_at)
 {
-	struct location loc = { location_fd, sources_fd, 10 };
+	struct location loc = { location_fd, sources_fd, 10, aors_fd };
 	struct siplb_binding b = { .q = q, .registered_at = registered_at,
 				   .expires_at = expires_at };
 
@@ -566,7 +572,7 @@ TEST(pick_binding_by_q_then_newest)
 
 	if (!maps_up())
 		return;
-	loc = (struct location){ location_fd, sources_fd, 10 };
+	loc = (struct location){ location_fd, sources_fd, 10, aors_fd };
 	for (i = 0; i < ARRAY_SIZE(pick_cases); i++) {
 		const struct pick_case *c = &pick_cases[i];
 
@@ -661,6 +667,7 @@ static bool proxy_up(void)
 			       NULL), "proxy_init"))
 		return false;
 	P.rr_key = &rr_key;
+	P.loc.aors_fd = aors_fd;
 	return true;
 }
 
@@ -908,6 +915,7 @@ TEST(proxy_full_table_keeps_dialogs_going)
 				  NULL), "a table of one"))
 		return;
 	P.rr_key = &rr_key;
+	P.loc.aors_fd = aors_fd;
 	send_invite("sip:bob@example.com", "z9hG4bKfull1", 70, "full1");
 	if (!sent_is(1, BOB_SOURCE, "INVITE ", "the first call goes out"))
 		return;
@@ -1825,6 +1833,7 @@ TEST(proxy_forged_in_dialog_refused)
 	sent_is(0, ALICE_ADDR, "SIP/2.0 403 ", "no key: in-dialog refused");
 	/* With no Route, a request for a local user is routed as usual. */
 	P.rr_key = &rr_key;
+	P.loc.aors_fd = aors_fd;
 	net.n = 0;
 	send_in_dialog("BYE", "sip:bob@example.com", "", "local1", "a1", "b1",
 		       ALICE_ADDR, "z9hG4bKfl");
@@ -1868,6 +1877,7 @@ TEST(proxy_dialog_through_another_worker)
 				  NULL), "worker 2"))
 		return;
 	P.rr_key = &rr_key;
+	P.loc.aors_fd = aors_fd;
 	send_in_dialog("INVITE", "sip:bob@192.0.2.20:5062", route, "two1",
 		       "a1", "b1", ALICE_ADDR, "z9hG4bKw2");
 	sent_is(1, "192.0.2.20:5062", "INVITE sip:bob@192.0.2.20:5062",
@@ -1900,6 +1910,7 @@ TEST(proxy_dialog_through_another_worker)
 	     route);
 	sent_is(0, BOB_SOURCE, "SIP/2.0 403 ", "another key: 403");
 	P.rr_key = &rr_key;
+	P.loc.aors_fd = aors_fd;
 }
 
 /* ---- extensions (420) -------------------------------------------------- */
@@ -2815,6 +2826,8 @@ int main(int argc, char **argv)
 		close(location_fd);
 	if (sources_fd >= 0)
 		close(sources_fd);
+	if (aors_fd >= 0)
+		close(aors_fd);
 	return rc;
 }
 
@@ -2903,7 +2916,7 @@ TEST(proxy_received_without_rport)
 static bool bind_flow(__u32 slot, const char *contact, const char *source,
 		      const char *instance, __u32 reg_id, __u64 registered_at)
 {
-	struct location loc = { location_fd, sources_fd, 10 };
+	struct location loc = { location_fd, sources_fd, 10, aors_fd };
 	struct siplb_binding b = { .q = 1000, .registered_at = registered_at,
 				   .expires_at = REAL_NOW + 3600,
 				   .reg_id = reg_id,

@@ -416,13 +416,17 @@ static bool mirror_open(struct mirror *m)
 					   sizeof(struct siplb_addr),
 					   sizeof(struct siplb_source), 1024,
 					   NULL);
+	/* The AOR index that location_put/remove keep (siplb_aors). */
+	m->loc.aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL,
+					sizeof(struct siplb_aor_key),
+					sizeof(struct siplb_aor), 1024, NULL);
 	m->blocked_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL,
 				       sizeof(struct siplb_addr),
 				       sizeof(struct siplb_block), 1024, NULL);
 	m->loc.max_contacts = SIPLB_CONTACTS_MAX;
 	redis_conn_init(&m->rc, "127.0.0.1", srv.port, 3000);
 	return m->loc.bindings_fd >= 0 && m->loc.sources_fd >= 0 &&
-	       m->blocked_fd >= 0;
+	       m->loc.aors_fd >= 0 && m->blocked_fd >= 0;
 }
 
 static void mirror_close(struct mirror *m)
@@ -430,6 +434,7 @@ static void mirror_close(struct mirror *m)
 	redis_conn_free(&m->rc);
 	close(m->loc.bindings_fd);
 	close(m->loc.sources_fd);
+	close(m->loc.aors_fd);
 	close(m->blocked_fd);
 }
 

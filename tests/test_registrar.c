@@ -107,7 +107,7 @@ struct reg_req {
 };
 
 struct fixture {
-	int location_fd, sources_fd, blocked_fd;
+	int location_fd, sources_fd, blocked_fd, aors_fd;
 	struct location loc;
 	struct auth_guard guard;
 	bool guard_up;
@@ -183,8 +183,10 @@ static void fixture_down(void)
 		close(F.sources_fd);
 	if (F.blocked_fd >= 0)
 		close(F.blocked_fd);
+	if (F.aors_fd >= 0)
+		close(F.aors_fd);
 	memset(&F, 0, sizeof(F));
-	F.location_fd = F.sources_fd = F.blocked_fd = -1;
+	F.location_fd = F.sources_fd = F.blocked_fd = F.aors_fd = -1;
 }
 
 /*
@@ -220,6 +222,10 @@ static bool fixture_up_policy(const struct digest_policy *policy)
 				      sizeof(struct siplb_addr),
 				      sizeof(struct siplb_source),
 				      SOURCES_ENTRIES, &no_prealloc);
+	F.aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_aors",
+				   sizeof(struct siplb_aor_key),
+				   sizeof(struct siplb_aor), LOCATION_ENTRIES,
+				   &no_prealloc);
 	F.blocked_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "siplb_blocked",
 				      sizeof(struct siplb_addr),
 				      sizeof(struct siplb_block),
@@ -227,9 +233,11 @@ static bool fixture_up_policy(const struct digest_policy *policy)
 	if (!ASSERT_GE(F.location_fd, 0,
 		       "create siplb_location (needs root)") ||
 	    !ASSERT_GE(F.sources_fd, 0, "create siplb_sources") ||
-	    !ASSERT_GE(F.blocked_fd, 0, "create siplb_blocked"))
+	    !ASSERT_GE(F.blocked_fd, 0, "create siplb_blocked") ||
+	    !ASSERT_GE(F.aors_fd, 0, "create siplb_aors"))
 		goto fail;
-	F.loc = (struct location){ F.location_fd, F.sources_fd, MAX_CONTACTS };
+	F.loc = (struct location){ F.location_fd, F.sources_fd, MAX_CONTACTS,
+				   F.aors_fd };
 	if (!ASSERT_OK(auth_guard_init(&F.guard, F.blocked_fd, GUARD_THRESHOLD,
 				       GUARD_WINDOW_S, GUARD_BLOCK_S),
 		       "auth_guard_init"))

@@ -57,9 +57,14 @@ static bool maps_up(struct maps *m, __u32 entries)
 					   sizeof(struct siplb_addr),
 					   sizeof(struct siplb_source), 1024,
 					   &no_prealloc);
+	m->loc.aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_aors",
+					sizeof(struct siplb_aor_key),
+					sizeof(struct siplb_aor), entries,
+					&no_prealloc);
 	return ASSERT_GE(m->loc.bindings_fd, 0,
 			 "create siplb_location (needs root)") &&
-	       ASSERT_GE(m->loc.sources_fd, 0, "create siplb_sources");
+	       ASSERT_GE(m->loc.sources_fd, 0, "create siplb_sources") &&
+	       ASSERT_GE(m->loc.aors_fd, 0, "create siplb_aors");
 }
 
 static void maps_down(struct maps *m)
@@ -68,7 +73,9 @@ static void maps_down(struct maps *m)
 		close(m->loc.bindings_fd);
 	if (m->loc.sources_fd >= 0)
 		close(m->loc.sources_fd);
-	m->loc.bindings_fd = m->loc.sources_fd = -1;
+	if (m->loc.aors_fd >= 0)
+		close(m->loc.aors_fd);
+	m->loc.bindings_fd = m->loc.sources_fd = m->loc.aors_fd = -1;
 }
 
 static void binding_make(unsigned int i, __u64 expires_at,
@@ -146,7 +153,7 @@ static bool dir_has_only_the_file(void)
 
 TEST(state_round_trip)
 {
-	struct maps a = { { -1, -1, 0 } }, b = { { -1, -1, 0 } };
+	struct maps a = { { -1, -1, 0, -1 } }, b = { { -1, -1, 0, -1 } };
 	struct state_file_counts c;
 	struct siplb_location_key key;
 	struct siplb_binding want, got;
@@ -214,7 +221,7 @@ out:
 
 TEST(state_missing_file)
 {
-	struct maps m = { { -1, -1, 0 } };
+	struct maps m = { { -1, -1, 0, -1 } };
 	struct state_file_counts c;
 	char err[512] = "";
 
@@ -292,7 +299,7 @@ static bool damage_file(const struct damage *d)
 
 TEST(state_damaged_files_refused)
 {
-	struct maps src = { { -1, -1, 0 } };
+	struct maps src = { { -1, -1, 0, -1 } };
 	struct state_file_counts c;
 	char err[512];
 	__u64 saved;
@@ -302,7 +309,7 @@ TEST(state_damaged_files_refused)
 		goto out;
 	for (i = 0; i < sizeof(damages) / sizeof(damages[0]); i++) {
 		const struct damage *d = &damages[i];
-		struct maps m = { { -1, -1, 0 } };
+		struct maps m = { { -1, -1, 0, -1 } };
 		int ret;
 
 		fprintf(stderr, "  case: %s\n", d->what);
@@ -330,7 +337,7 @@ out:
 
 TEST(state_larger_than_the_map)
 {
-	struct maps src = { { -1, -1, 0 } }, small = { { -1, -1, 0 } };
+	struct maps src = { { -1, -1, 0, -1 } }, small = { { -1, -1, 0, -1 } };
 	struct state_file_counts c;
 	char err[512] = "";
 	__u64 saved;
@@ -351,7 +358,7 @@ out:
 
 TEST(state_unwritable_directory)
 {
-	struct maps m = { { -1, -1, 0 } };
+	struct maps m = { { -1, -1, 0, -1 } };
 	char err[512] = "";
 	__u64 saved;
 
@@ -390,7 +397,7 @@ int main(int argc, char **argv)
  */
 TEST(state_version1_file_loads)
 {
-	struct maps a = { { -1, -1, 0 } }, b = { { -1, -1, 0 } };
+	struct maps a = { { -1, -1, 0, -1 } }, b = { { -1, -1, 0, -1 } };
 	struct state_file_header hdr;
 	struct state_file_trailer tr;
 	struct state_file_record rec;

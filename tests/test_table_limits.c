@@ -64,8 +64,12 @@ static bool loc_up(struct location *loc, __u32 bindings, __u32 sources)
 	loc->sources_fd = map_new(BPF_MAP_TYPE_HASH, sizeof(struct siplb_addr),
 				  sizeof(struct siplb_source), sources,
 				  BPF_F_NO_PREALLOC);
+	loc->aors_fd = map_new(BPF_MAP_TYPE_HASH, sizeof(struct siplb_aor_key),
+			       sizeof(struct siplb_aor), bindings,
+			       BPF_F_NO_PREALLOC);
 	return ASSERT_GE(loc->bindings_fd, 0, "create siplb_location") &&
-	       ASSERT_GE(loc->sources_fd, 0, "create siplb_sources");
+	       ASSERT_GE(loc->sources_fd, 0, "create siplb_sources") &&
+	       ASSERT_GE(loc->aors_fd, 0, "create siplb_aors");
 }
 
 static void loc_down(struct location *loc)
@@ -74,6 +78,8 @@ static void loc_down(struct location *loc)
 		close(loc->bindings_fd);
 	if (loc->sources_fd >= 0)
 		close(loc->sources_fd);
+	if (loc->aors_fd >= 0)
+		close(loc->aors_fd);
 }
 
 /* A binding from source 192.0.2.<src>. */
@@ -131,7 +137,7 @@ static long long count(int fd)
 
 TEST(location_full_refuses_new_bindings)
 {
-	struct location loc = { -1, -1, 0 };
+	struct location loc = { -1, -1, 0, -1 };
 	struct siplb_binding b, got;
 	unsigned int u;
 
@@ -158,7 +164,7 @@ out:
 
 TEST(sources_full_leaves_no_binding)
 {
-	struct location loc = { -1, -1, 0 };
+	struct location loc = { -1, -1, 0, -1 };
 	struct siplb_binding a, b, got;
 
 	if (!loc_up(&loc, 64, 1))	/* one source address at most */

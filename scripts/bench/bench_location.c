@@ -35,8 +35,11 @@
  * read back different, a removed count) ends the program with status 1
  * before anything is printed as a figure.
  *
+ * The AOR index siplb_aors is made too, unless --no-index (then
+ * location_read probes every slot, the layout before the index).
+ *
  * Usage: bench_location [--bindings N] [--sample N] [--max-contacts N]
- *                       [--sweeps N]                          (as root)
+ *                       [--sweeps N] [--no-index]             (as root)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -76,6 +79,7 @@ struct bench_opts {
 	long sample;
 	long max_contacts;
 	int sweeps;
+	bool no_index;	/* --no-index: probe every slot, as before */
 };
 
 /* ------------------------------------------------------------------ */
@@ -274,9 +278,22 @@ static void mem_settle(void)
 /* ------------------------------------------------------------------ */
 /* The maps.                                                           */
 
-static int create_maps(struct location *loc)
+static int create_maps(struct location *loc, bool index)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+
+	loc->aors_fd = -1;
+	if (index) {
+		loc->aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_aors",
+					      sizeof(struct siplb_aor_key),
+					      sizeof(struct siplb_aor),
+					      SIPLB_LOCATION_SIZE, &opts);
+		if (loc->aors_fd < 0) {
+			fprintf(stderr, "%s: bpf_map_create(siplb_aors): %s\n",
+				prog, strerror(errno));
+			return -1;
+		}
+	}
 
 	loc->bindings_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_location",
 					  sizeof(struct siplb_location_key),
@@ -764,13 +781,22 @@ static void print_results(const struct bench_opts *o, const struct results *r)
 	       "<16 hex>,\n  each from its own source address "
 	       "(100.64.0.0/10), so siplb_sources holds as many.\n",
 	       thousands(o->bindings, nb, sizeof(nb)));
-	printf("- location_put: lookup of the slot, update, lookup and "
-	       "update of the source's\n  count: 4 bpf() calls. "
-	       "location_read with max-contacts %ld: %ld lookups.\n  "
+	if (o->no_index)
+		printf("- location_put: lookup of the slot, update, lookup and "
+		       "update of the source's\n  count: 4 bpf() calls. "
+		       "--no-index: location_read with max-contacts %ld: "
+		       "%ld lookups.\n  ", o->max_contacts, o->max_contacts);
+	else
+		printf("- location_put: lookup and update of the AOR's entry "
+		       "in siplb_aors, lookup of\n  the slot, update, lookup "
+		       "and update of the source's count: 6 bpf() calls.\n  "
+		       "location_read: the AOR's entry, then its %ld used "
+		       "slot(s): 2 lookups (max-contacts %ld).\n  ", 1L,
+		       o->max_contacts);
+	printf(
 	       "location_sweep: bpf_map_lookup_batch in 4096s over the whole "
 	       "map, and per\n  expired binding a lookup and a delete of its "
-	       "source, a batch delete per batch.\n",
-	       o->max_contacts, o->max_contacts);
+	       "source, a batch delete per batch.\n");
 	printf("- Wall-clock times of one run, single-threaded; the idle "
 	       "sweep is the median of %d.\n", o->sweeps);
 	printf("- Kernel %s %s, CPU %s, %ld online.\n\n", u.release,
@@ -823,14 +849,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [--bindings N] [--sample N] [--max-contacts N] "
-		"[--sweeps N]\n"
+		"[--sweeps N] [--no-index]\n"
 		"  --bindings N      bindings to put and sweep (default %d, "
 		"at most %d)\n"
 		"  --sample N        bindings read back and checked (default "
 		"%d)\n"
 		"  --max-contacts N  slots location_read looks at (default %d)\n"
 		"  --sweeps N        sweeps with nothing expired, median "
-		"taken (default %d)\n",
+		"taken (default %d)\n"
+		"  --no-index        no siplb_aors: location_read probes every "
+		"slot\n",
 		prog, DEFAULT_BINDINGS, SIPLB_LOCATION_SIZE, DEFAULT_SAMPLE,
 		DEFAULT_MAX_CONTACTS, DEFAULT_SWEEPS);
 }
@@ -856,6 +884,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "sample", required_argument, NULL, 's' },
 		{ "max-contacts", required_argument, NULL, 'm' },
 		{ "sweeps", required_argument, NULL, 'w' },
+		{ "no-index", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -866,6 +895,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->sample = DEFAULT_SAMPLE;
 	o->max_contacts = DEFAULT_MAX_CONTACTS;
 	o->sweeps = DEFAULT_SWEEPS;
+	o->no_index = false;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -887,6 +917,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			o->sweeps = (int)v;
 			break;
+		case 'n':
+			o->no_index = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -904,7 +937,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct location loc = { .bindings_fd = -1, .sources_fd = -1 };
+	struct location loc = { .bindings_fd = -1, .sources_fd = -1,
+				.aors_fd = -1 };
 	static struct results r;
 	struct bench_opts o;
 	struct timespec rt;
@@ -922,7 +956,7 @@ int main(int argc, char **argv)
 	cgroup_find();
 
 	mem_snap(&r.m_before, -1, -1);
-	if (create_maps(&loc) ||
+	if (create_maps(&loc, !o.no_index) ||
 	    check_map(loc.bindings_fd, "siplb_location",
 		      sizeof(struct siplb_location_key),
 		      sizeof(struct siplb_binding), SIPLB_LOCATION_SIZE) ||
@@ -959,6 +993,8 @@ out:
 		close(loc.bindings_fd);
 	if (loc.sources_fd >= 0)
 		close(loc.sources_fd);
+	if (loc.aors_fd >= 0)
+		close(loc.aors_fd);
 	if (rc)
 		fprintf(stderr, "%s: FAILED\n", prog);
 	return rc;

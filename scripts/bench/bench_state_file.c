@@ -44,13 +44,18 @@ static int maps_new(struct location *loc, __u32 n)
 	loc->sources_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_sources",
 					 sizeof(struct siplb_addr),
 					 sizeof(struct siplb_source), n, &o);
-	return loc->bindings_fd < 0 || loc->sources_fd < 0 ? -errno : 0;
+	loc->aors_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "siplb_aors",
+				      sizeof(struct siplb_aor_key),
+				      sizeof(struct siplb_aor), n, &o);
+	return loc->bindings_fd < 0 || loc->sources_fd < 0 ||
+	       loc->aors_fd < 0 ? -errno : 0;
 }
 
 static void maps_close(struct location *loc)
 {
 	close(loc->bindings_fd);
 	close(loc->sources_fd);
+	close(loc->aors_fd);
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,9 @@
 #   1. The file appears (siplbctl stats: daemon.state_saves) and holds them.
 #   2. A restart with the pinned maps in place: the map wins, the file is
 #      not read ("not read: N bindings in the pinned map").
+#   2b. Maps pinned by a siplb without the AOR index (siplb_aors removed):
+#      siplbd indexes the bindings at start, and the workers follow the
+#      new index map.
 #   3. A "reboot": SIGTERM, every XDP program detached and every pinned map
 #      removed (siplbctl detach, siplbctl unpin), siplbd started again on
 #      new, empty maps: it loads the file; siplbctl bindings shows the same
@@ -148,6 +151,29 @@ if grep -q "state file $STATE not read: $USERS bindings in the pinned map" \
 else
 	fail "restart with pinned maps: no 'not read' line in the log"
 fi
+
+# 2b. An upgrade: maps pinned by a siplb that had no AOR index. siplbd
+# makes siplb_aors anew and indexes what siplb_location holds; the
+# workers follow the new index (else they would find no binding).
+siplbd_stop || fail "siplbd exited with status $? on SIGTERM"
+rm -f "$TB_PINDIR/siplb_aors"
+siplbd_start "$CONF" || die "siplbd did not start without siplb_aors"
+if grep -q "siplb_aors: $USERS bindings of an older siplb indexed" \
+	"$SIPLBD_LOG"; then
+	pass "upgrade: siplbd indexed the $USERS pinned bindings"
+else
+	fail "upgrade: no 'indexed' line: $(grep siplb_aors "$SIPLBD_LOG" | tail -n 2)"
+fi
+sleep 1.5
+i=0
+for pid in $WORKER_PIDS; do
+	i=$((i + 1))
+	if grep -q "the AOR index .* was made anew" "$W/worker$i.log"; then
+		pass "worker $i follows the new AOR index"
+	else
+		fail "worker $i did not follow the new AOR index"
+	fi
+done
 
 # 3. A reboot: the file brings the bindings back.
 reboot

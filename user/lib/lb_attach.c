@@ -267,6 +267,9 @@ int lb_attach(const struct attach_opts *o)
 		if (!err)
 			err = bpf_map__set_max_entries(skel->maps.siplb_sources,
 						       o->location_size);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.siplb_aors,
+						       o->location_size);
 		if (err)
 			goto cleanup;
 	}

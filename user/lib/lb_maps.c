@@ -54,6 +54,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->backends = maps->rings = maps->affinity = -1;
 	maps->snat = maps->config = maps->stats = maps->be_stats = -1;
 	maps->location = maps->sources = maps->blocked = -1;
+	maps->aors = -1;
 	maps->workers = -1;
 	maps->guard = maps->budgets = maps->trunks = -1;
 	maps->events = maps->nexthops = -1;
@@ -90,6 +91,8 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 		err = lb_map_open(pin_dir, skel->maps.siplb_sources,
 				  &maps->sources);
 	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_aors, &maps->aors);
+	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_blocked,
 				  &maps->blocked);
 	if (!err)
@@ -121,9 +124,9 @@ void lb_maps_close(struct lb_maps *maps)
 	int *fds[] = { &maps->vips, &maps->vip_addrs, &maps->backends, &maps->rings,
 		       &maps->affinity, &maps->snat, &maps->config,
 		       &maps->stats, &maps->be_stats, &maps->location,
-		       &maps->sources, &maps->blocked, &maps->workers,
-		       &maps->guard, &maps->budgets, &maps->trunks,
-		       &maps->events, &maps->nexthops };
+		       &maps->sources, &maps->aors, &maps->blocked,
+		       &maps->workers, &maps->guard, &maps->budgets,
+		       &maps->trunks, &maps->events, &maps->nexthops };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

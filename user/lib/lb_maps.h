@@ -20,6 +20,7 @@ struct lb_maps {
 	int be_stats;
 	int location;
 	int sources;
+	int aors;	/* siplb_aors: the index of siplb_location */
 	int blocked;
 	int workers;
 	int guard;	/* siplb_guard.h: policy, buckets, trunk prefixes */

@@ -34,6 +34,11 @@ int lb_maps_create(const char *pin_dir, __u32 location_size)
 		if (!err)
 			err = bpf_map__set_max_entries(skel->maps.siplb_sources,
 						       location_size);
+		/* The AOR index: at most one entry per binding, as
+		 * lb_attach sizes it. */
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.siplb_aors,
+						       location_size);
 	}
 	if (!err)
 		err = siplb__load(skel);

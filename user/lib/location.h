@@ -2,7 +2,9 @@
 /*
  * location.h - the registrar's bindings in the pinned siplb_location map
  * (layouts in include/siplb_location.h), and the per-source count in
- * siplb_sources. An AOR's bindings occupy slots 0..max_contacts-1.
+ * siplb_sources. An AOR's bindings occupy slots 0..max_contacts-1; the
+ * index siplb_aors says which, so that reading an AOR costs 1 + n map
+ * lookups for n bindings, not max_contacts.
  */
 #ifndef SIPLB_LOCATION_USER_H
 #define SIPLB_LOCATION_USER_H
@@ -15,6 +17,7 @@ struct location {
 	int bindings_fd;	/* siplb_location */
 	int sources_fd;		/* siplb_sources */
 	__u32 max_contacts;	/* slots per AOR, <= SIPLB_CONTACTS_MAX */
+	int aors_fd;		/* siplb_aors; < 0: none, probe every slot */
 };
 
 /* One AOR's bindings as read from the map (expired ones left out). */
@@ -30,6 +33,12 @@ int location_read(const struct location *loc, const char *aor, size_t len,
 		  __u64 now, struct location_set *set);
 int location_put(const struct location *loc, const char *aor, size_t len,
 		 __u32 slot, const struct siplb_binding *b);
+/* A refresh: slot holds old, as location_read just returned it (so its
+ * bit is set and it need not be read again). Saves two bpf() calls, and
+ * two more when the source address stayed. */
+int location_replace(const struct location *loc, const char *aor,
+		     size_t len, __u32 slot, const struct siplb_binding *b,
+		     const struct siplb_binding *old);
 int location_remove(const struct location *loc, const char *aor, size_t len,
 		    __u32 slot, const struct siplb_binding *b);
 /* Where an incremental sweep stands; zero-initialise. */
@@ -42,5 +51,8 @@ int location_sweep_step(const struct location *loc, __u64 now,
 			struct location_cursor *cur, __u64 budget,
 			__u64 *removed);
 int location_count(const struct location *loc, __u64 *count);
+/* Rebuild siplb_aors from siplb_location (maps pinned by a siplb that had
+ * no index); *indexed: bindings indexed. */
+int location_index_rebuild(const struct location *loc, __u64 *indexed);
 
 #endif /* SIPLB_LOCATION_USER_H */

@@ -130,6 +130,9 @@ int main(int argc, char **argv)
 		return 1;
 	m.loc.bindings_fd = maps.location;
 	m.loc.sources_fd = maps.sources;
+	/* location_put/remove keep the AOR index (siplb_aors) that siplbd
+	 * and the workers read an AOR's bindings by. */
+	m.loc.aors_fd = maps.aors;
 	m.loc.max_contacts = SIPLB_CONTACTS_MAX;
 	m.blocked_fd = maps.blocked;
 	m.lag_ms = calloc(MIRROR_LAG_BUCKETS, sizeof(*m.lag_ms));

@@ -25,10 +25,10 @@
  * the transaction timers, and signals (SIGHUP reloads the users file,
  * SIGUSR1 prints the counters; SIGINT/SIGTERM print them and exit).
  *
- * Two pinned maps are opened: siplb_location, only read (the worker never
- * writes a binding), and siplb_workers, where the worker publishes its
- * counters under its listen address once a second and when it stops
- * (`siplbctl workers`). Once a second it also checks that the pins still
+ * Three pinned maps are opened: siplb_location and its index siplb_aors,
+ * only read (the worker never writes a binding), and siplb_workers, where
+ * the worker publishes its counters under its listen address once a
+ * second and when it stops (`siplbctl workers`). Once a second it also checks that the pins still
  * name the maps it holds, and follows them if they were made anew.
  *
  * The users file (-u, or siplb.conf's `users`), the one siplbd reads,
@@ -71,6 +71,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "siplb.skel.h"
+#include "udp_batch.h"
 #include "users.h"
 #include "overload.h"
 #include "vip_source.h"
@@ -90,9 +91,10 @@
 #define WORKER_FOLLOW_TICKS	(1000 / WORKER_TICK_MS)	/* once a second */
 
 struct worker {
-	int sip_fd, location_fd, workers_fd;
+	int sip_fd, location_fd, aors_fd, workers_fd;
 	struct vip_source vip;	/* the socket clients are sent to from */
-	char location_pin[PATH_MAX], workers_pin[PATH_MAX];
+	char location_pin[PATH_MAX], aors_pin[PATH_MAX];
+	char workers_pin[PATH_MAX];
 	struct evloop loop;
 	bool loop_ready;
 	unsigned int ticks;
@@ -111,7 +113,15 @@ struct worker {
 };
 
 static struct proxy proxy;	/* large: buffers inside */
-static char rx_buf[PROXY_DATAGRAM_MAX + 1];
+/*
+ * Datagrams in by recvmmsg; what handling a batch sends is queued and
+ * leaves by sendmmsg when the batch is done (udp_batch.h), over whichever
+ * socket each datagram needs (the VIP source or the backend address), in
+ * the order it was produced. Timers send at once (batching false).
+ */
+static struct udp_rxq rxq;
+static struct udp_txq txq;
+static bool batching;
 
 static void usage(FILE *out)
 {
@@ -194,7 +204,7 @@ static void now_of(struct proxy_now *now)
 	now->real_s = clock_ms(CLOCK_REALTIME) / 1000;
 }
 
-/* The two pinned maps a worker uses, by the names the skeleton gives. */
+/* The pinned maps a worker uses, by the names the skeleton gives. */
 static int open_maps(struct worker *w, const char *pin_dir)
 {
 	struct siplb *skel;
@@ -205,9 +215,13 @@ static int open_maps(struct worker *w, const char *pin_dir)
 		return -errno;
 	snprintf(w->location_pin, sizeof(w->location_pin), "%s/%s", pin_dir,
 		 bpf_map__name(skel->maps.siplb_location));
+	snprintf(w->aors_pin, sizeof(w->aors_pin), "%s/%s", pin_dir,
+		 bpf_map__name(skel->maps.siplb_aors));
 	snprintf(w->workers_pin, sizeof(w->workers_pin), "%s/%s", pin_dir,
 		 bpf_map__name(skel->maps.siplb_workers));
 	err = lb_map_open(pin_dir, skel->maps.siplb_location, &w->location_fd);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_aors, &w->aors_fd);
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_workers,
 				  &w->workers_fd);
@@ -256,6 +270,8 @@ static void follow_maps(struct worker *w)
 {
 	follow_pin(w->location_pin, &w->location_fd, "the location map");
 	proxy.loc.bindings_fd = w->location_fd;
+	follow_pin(w->aors_pin, &w->aors_fd, "the AOR index");
+	proxy.loc.aors_fd = w->aors_fd;
 	follow_pin(w->workers_pin, &w->workers_fd, "the counters map");
 }
 
@@ -347,6 +363,9 @@ static int send_datagram(void *ctx, const char *buf, size_t len,
 	socklen_t sslen = endpoint_to_sockaddr(to, &ss);
 	int fd = vip_source_wanted(&w->vip, to) ? w->vip.fd : w->sip_fd;
 
+	if (batching)
+		return udp_txq_add(&txq, fd, buf, len, (struct sockaddr *)&ss,
+				   sslen);
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sslen) < 0)
 		return -errno;
 	return 0;
@@ -412,22 +431,27 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 
 static void on_sip(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
-	struct sockaddr_storage from;
 	struct siplb_endpoint source;
 	struct proxy_now now;
-	socklen_t fromlen;
-	ssize_t n;
-	int i;
+	unsigned int i;
+	int n, done;
 
-	for (i = 0; i < WORKER_BATCH; i++) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, rx_buf, PROXY_DATAGRAM_MAX, 0,
-			     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
+	for (done = 0; done < WORKER_BATCH; done += n) {
+		n = udp_rxq_recv(&rxq, fd, UDP_BATCH_MAX);
+		if (n <= 0)
 			return;	/* EAGAIN, or an ICMP error */
-		endpoint_from_sockaddr(&from, &source);
-		now_of(&now);
-		proxy_handle(&proxy, rx_buf, n, &source, &now);
+		batching = true;
+		for (i = 0; i < rxq.n; i++) {
+			endpoint_from_sockaddr(&rxq.from[i], &source);
+			now_of(&now);
+			proxy_handle(&proxy, udp_rxq_buf(&rxq, i),
+				     rxq.msg[i].msg_len, &source, &now);
+		}
+		batching = false;
+		/* Refused ones count as the sendto()s they replace did. */
+		proxy.stats.send_errors += udp_txq_flush(&txq);
+		if (n < UDP_BATCH_MAX)
+			return;	/* drained */
 	}
 }
 
@@ -486,7 +510,11 @@ static int setup_events(struct worker *w)
 	if (err)
 		return err;
 	w->loop_ready = true;
-	err = evloop_signals(&w->loop, signos, 4, on_signal, w);
+	err = udp_rxq_init(&rxq, PROXY_DATAGRAM_MAX + 1);
+	if (!err)
+		err = udp_txq_init(&txq);
+	if (!err)
+		err = evloop_signals(&w->loop, signos, 4, on_signal, w);
 	if (!err)
 		err = evloop_tick(&w->loop, WORKER_TICK_MS, on_tick, w);
 	if (!err)
@@ -498,12 +526,15 @@ static int setup_events(struct worker *w)
 
 static void worker_close(struct worker *w)
 {
-	int *fds[] = { &w->sip_fd, &w->location_fd, &w->workers_fd };
+	int *fds[] = { &w->sip_fd, &w->location_fd, &w->aors_fd,
+		       &w->workers_fd };
 	size_t i;
 
 	if (w->loop_ready)
 		evloop_free(&w->loop);
 	w->loop_ready = false;
+	udp_rxq_free(&rxq);	/* free(NULL) if never set up */
+	udp_txq_free(&txq);
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -763,7 +794,8 @@ static bool args_complete(const struct worker_args *a)
 int main(int argc, char **argv)
 {
 	struct worker w = {
-		.sip_fd = -1, .location_fd = -1, .workers_fd = -1,
+		.sip_fd = -1, .location_fd = -1, .aors_fd = -1,
+		.workers_fd = -1,
 	};
 	struct worker_args a = { 0 };
 	enum log_level level = LOG_LEVEL_INFO;
@@ -848,6 +880,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	proxy_up = true;
+	proxy.loc.aors_fd = w.aors_fd;
 	proxy.realm = a.realm ? a.realm : w.conf ? w.conf->realm : self.domain;
 	proxy.rr_key = a.key ? &w.rr_key : NULL;
 	proxy.timer_c_ms = (uint64_t)a.timer_c_s * 1000;

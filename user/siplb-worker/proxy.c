@@ -70,7 +70,7 @@ int proxy_init(struct proxy *p, const struct proxy_self *self,
 	p->max_redirects = 0;
 	memset(&p->events, 0, sizeof(p->events));
 	p->self = *self;
-	p->loc = (struct location){ location_fd, -1, max_contacts };
+	p->loc = (struct location){ location_fd, -1, max_contacts, -1 };
 	if (max_contacts == 0 || max_contacts > SIPLB_CONTACTS_MAX)
 		return -EINVAL;
 	p->send = send;

@@ -37,6 +37,7 @@
 #include "sip_msg.h"
 #include "state_file.h"
 #include "stun.h"
+#include "udp_batch.h"
 #include "users.h"
 
 #define DATAGRAM_MAX	65535
@@ -44,8 +45,14 @@
 #define SWEEP_SLICE	65536	/* bindings visited per tick: ~25 ms */
 #define VIP_RCVBUF	(8 << 20)	/* bytes: bursts of REGISTERs */
 
-static char rx_buf[DATAGRAM_MAX + 1];
+#define VIP_BATCHES	2	/* recvmmsg batches a wake-up: 64 datagrams */
+
 static char tx_buf[DATAGRAM_MAX + 1];
+/* Datagrams in by recvmmsg, replies out by sendmmsg at the end of each
+ * batch (udp_batch.h): one daemon per process, like tx_buf. */
+static struct udp_rxq rxq;
+static struct udp_txq txq;
+static bool batch_ready;
 
 size_t daemon_user_count(const struct siplbd *d)
 {
@@ -423,6 +430,32 @@ static int cluster_start(struct siplbd *d)
 	return 0;
 }
 
+/*
+ * Bindings in a siplb_location pinned by a siplb without the index
+ * siplb_aors (an upgrade while the maps stayed pinned) would be invisible
+ * to every reader: index them once. An empty index with bindings present
+ * can only come from there, since every writer sets the bit first.
+ */
+static int index_upgrade(struct siplbd *d)
+{
+	struct siplb_aor_key ak;
+	__u64 indexed = 0;
+	int err;
+
+	if (!bpf_map_get_next_key(d->loc.aors_fd, NULL, &ak))
+		return 0;
+	err = location_index_rebuild(&d->loc, &indexed);
+	if (err) {
+		log_warnx("Couldn't index siplb_location in siplb_aors: %s",
+			  strerror(-err));
+		return err;
+	}
+	if (indexed)
+		log_info("siplb_aors: %llu bindings of an older siplb "
+			 "indexed", (unsigned long long)indexed);
+	return 0;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -433,12 +466,22 @@ int daemon_start(struct siplbd *d)
 	if (err)
 		return err;
 	d->loop_ready = true;
+	err = udp_rxq_init(&rxq, DATAGRAM_MAX + 1);
+	batch_ready = true;	/* frees whichever was allocated */
+	if (!err)
+		err = udp_txq_init(&txq);
+	if (err)
+		return err;
 	err = data_plane_start(d);
 	if (err)
 		return err;
 	d->loc.bindings_fd = d->maps.location;
 	d->loc.sources_fd = d->maps.sources;
+	d->loc.aors_fd = d->maps.aors;
 	d->loc.max_contacts = d->conf->registrar.max_contacts;
+	err = index_upgrade(d);
+	if (err)
+		return err;
 	err = auth_guard_init(&d->guard, d->maps.blocked,
 			      d->conf->auth.block_threshold,
 			      d->conf->auth.block_window,
@@ -496,11 +539,23 @@ static void now_of(struct registrar_now *now)
 	now->mono_ns = mt.tv_sec * 1000000000ULL + mt.tv_nsec;
 }
 
+/* Queued: leaves with the rest of the batch's replies (flush_replies). */
 static void send_to(int fd, const void *buf, size_t len,
 		    const struct sockaddr_storage *to, socklen_t tolen)
 {
-	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen) < 0)
-		log_debug("sendto: %s", strerror(errno));
+	int err = udp_txq_add(&txq, fd, buf, len, (const struct sockaddr *)to,
+			      tolen);
+
+	if (err)
+		log_debug("sendto: %s", strerror(-err));
+}
+
+static void flush_replies(struct siplbd *d)
+{
+	unsigned long long before = txq.failed;
+
+	udp_txq_flush(&txq);
+	d->stats.send_failures += txq.failed - before;
 }
 
 static bool is_double_crlf(const char *buf, size_t len)
@@ -519,7 +574,8 @@ static void note_source(struct sip_msg *msg, const struct siplb_endpoint *src)
 
 /* One datagram that arrived on the socket of VIP vip. */
 static void handle_datagram(struct siplbd *d, int fd,
-			    const struct siplb_endpoint *vip, size_t len,
+			    const struct siplb_endpoint *vip,
+			    const char *rx_buf, size_t len,
 			    const struct sockaddr_storage *from,
 			    socklen_t fromlen)
 {
@@ -579,25 +635,27 @@ static void handle_datagram(struct siplbd *d, int fd,
 			 rx_buf, len, &source);
 }
 
-/* A VIP socket is readable. */
+/* A VIP socket is readable: batches of datagrams in, their replies out. */
 static void on_vip(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct vip_socket *vs = arg;
 	struct siplbd *d = vs->d;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	ssize_t n;
-	int batch;
+	unsigned int i;
+	int batch, n;
 
-	/* A bounded batch per wake-up keeps the other sockets served. */
-	for (batch = 0; batch < 64; batch++) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, rx_buf, DATAGRAM_MAX, 0,
-			     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
+	/* A bounded number per wake-up keeps the other sockets served. */
+	for (batch = 0; batch < VIP_BATCHES; batch++) {
+		n = udp_rxq_recv(&rxq, fd, UDP_BATCH_MAX);
+		if (n <= 0)
 			return;	/* EAGAIN, or an ICMP error: nothing to do */
-		handle_datagram(d, fd, &d->conf->vips[vs->vip].ep, n, &from,
-				fromlen);
+		for (i = 0; i < rxq.n; i++)
+			handle_datagram(d, fd, &d->conf->vips[vs->vip].ep,
+					udp_rxq_buf(&rxq, i),
+					rxq.msg[i].msg_len, &rxq.from[i],
+					rxq.msg[i].msg_hdr.msg_namelen);
+		flush_replies(d);
+		if ((unsigned int)n < UDP_BATCH_MAX)
+			return;	/* drained */
 	}
 }
 
@@ -880,6 +938,11 @@ void daemon_free(struct siplbd *d)
 	if (d->loop_ready)
 		evloop_free(&d->loop);
 	d->loop_ready = false;
+	if (batch_ready) {
+		udp_rxq_free(&rxq);
+		udp_txq_free(&txq);
+	}
+	batch_ready = false;
 	users_free(d->users);
 	conf_free(d->conf);
 	d->users = NULL;

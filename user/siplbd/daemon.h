@@ -30,6 +30,7 @@
 	X(stun, "STUN binding requests answered")                             \
 	X(bad_requests, "malformed requests answered 400/505")                \
 	X(bad_dropped, "malformed responses and junk dropped")                \
+	X(send_failures, "replies the kernel refused (sendmmsg), dropped")   \
 	X(sweeps_removed, "expired bindings removed")                         \
 	X(state_saves, "state-file writes")                                   \
 	X(state_save_failures, "state-file writes that failed")               \

@@ -827,7 +827,11 @@ static int apply_plan(struct reg_ctx *c, const struct reg_plan *plan)
 				break;
 		}
 		fill_binding(c, plan, i, &b);
-		err = location_put(loc, c->aor, c->aor_len, slot, &b);
+		if (idx >= 0)	/* a refresh: old value and bit known */
+			err = location_replace(loc, c->aor, c->aor_len, slot,
+					       &b, &set->b[idx]);
+		else
+			err = location_put(loc, c->aor, c->aor_len, slot, &b);
 		if (err)
 			break;	/* -E2BIG: the map is full */
 		u->written[u->nwritten].slot = slot;
