@@ -72,6 +72,7 @@ fi
 dpkg-deb -c "$deb" | awk '{ print $1, substr($6, 2) }' >"$LIB_WORK/contents"
 missing=""
 for f in /usr/sbin/siplbd /usr/sbin/siplb-worker /usr/sbin/siplbctl \
+	/usr/sbin/siplb-mirror \
 	/usr/lib/siplb/siplb.bpf.o /lib/systemd/system/siplbd.service \
 	/lib/systemd/system/siplb-worker@.service \
 	/usr/share/man/man8/siplbd.8.gz /usr/share/man/man8/siplb-worker.8.gz \
@@ -156,8 +157,10 @@ errors=$(grep -c '^E: ' "$LIB_WORK/lintian.out" || true)
 stage=$LIB_WORK/stage
 if make -C "$src" install DESTDIR="$stage" PREFIX=/usr \
 	>"$LIB_WORK/make-install.log" 2>&1; then
+	# 4 programs (siplbd, siplb-worker, siplbctl, siplb-mirror), the
+	# object, 4 man pages, 2 units, the example, siplb.conf, users.
 	n=$(find "$stage" -type f | wc -l)
-	[ "$n" -eq 13 ] && pass "make install: 13 files" ||
+	[ "$n" -eq 14 ] && pass "make install: 14 files" ||
 		fail "make install: $n files: $(cd "$stage" && find . -type f)"
 else
 	fail "make install failed: $(tail -n 5 "$LIB_WORK/make-install.log")"
