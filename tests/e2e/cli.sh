@@ -20,6 +20,7 @@ lib_tap
 SIPLBD=${SIPLBD:-$ROOT/build/siplbd}
 WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
 CTL=${SIPLBCTL:-$ROOT/build/siplbctl}
+MIRROR=${SIPLB_MIRROR:-$ROOT/build/siplb-mirror}
 VERSION=$(sed -n 's/^#define SIPLB_VERSION[[:space:]]*"\(.*\)"$/\1/p' \
 	"$ROOT/user/lib/cli.h")
 EXIT_HELP="exit status: 0 success, 1 run-time error, 2 usage error"
@@ -57,7 +58,7 @@ expect() {
 }
 
 log "--help, -h, --version, a bad option: every program"
-for prog in "$SIPLBD" "$WORKER" "$CTL"; do
+for prog in "$SIPLBD" "$WORKER" "$CTL" "$MIRROR"; do
 	name=$(basename "$prog")
 	expect 0 out "$EXIT_HELP" "$prog" --help
 	expect 0 out "usage: $name *" "$prog" --help

@@ -77,6 +77,7 @@ for f in /usr/sbin/siplbd /usr/sbin/siplb-worker /usr/sbin/siplbctl \
 	/lib/systemd/system/siplb-worker@.service \
 	/usr/share/man/man8/siplbd.8.gz /usr/share/man/man8/siplb-worker.8.gz \
 	/usr/share/man/man8/siplbctl.8.gz /usr/share/man/man5/siplb.conf.5.gz \
+	/usr/share/man/man8/siplb-mirror.8.gz \
 	/etc/siplb/siplb.conf /etc/siplb/users.htdigest; do
 	grep -q " $f\$" "$LIB_WORK/contents" || missing="$missing $f"
 done
@@ -158,9 +159,9 @@ stage=$LIB_WORK/stage
 if make -C "$src" install DESTDIR="$stage" PREFIX=/usr \
 	>"$LIB_WORK/make-install.log" 2>&1; then
 	# 4 programs (siplbd, siplb-worker, siplbctl, siplb-mirror), the
-	# object, 4 man pages, 2 units, the example, siplb.conf, users.
+	# object, 5 man pages, 2 units, the example, siplb.conf, users.
 	n=$(find "$stage" -type f | wc -l)
-	[ "$n" -eq 14 ] && pass "make install: 14 files" ||
+	[ "$n" -eq 15 ] && pass "make install: 15 files" ||
 		fail "make install: $n files: $(cd "$stage" && find . -type f)"
 else
 	fail "make install failed: $(tail -n 5 "$LIB_WORK/make-install.log")"

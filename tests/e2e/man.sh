@@ -25,13 +25,13 @@ lib_init man
 MAN=$ROOT/docs/man
 BUILD=${SIPLB_BUILD:-$ROOT/build}
 command -v mandoc >/dev/null || die "mandoc not found: run scripts/deps.sh"
-for p in siplbd siplb-worker siplbctl; do
+for p in siplbd siplb-worker siplbctl siplb-mirror; do
 	[ -x "$BUILD/$p" ] || die "$BUILD/$p not found: run 'make' first"
 done
 
 # ---- 1, 2: lint and sections ---------------------------------------------
 
-for page in siplbd.8 siplb-worker.8 siplbctl.8 siplb.conf.5; do
+for page in siplbd.8 siplb-worker.8 siplbctl.8 siplb-mirror.8 siplb.conf.5; do
 	out=$(mandoc -T lint -W warning "$MAN/$page" 2>&1) || true
 	[ -z "$out" ] && pass "$page: mandoc -T lint -W warning clean" ||
 		fail "$page: mandoc -T lint: $out"
@@ -79,7 +79,7 @@ out=$(missing "$MAN/siplbctl.8" Cm "${verbs[@]}")
 [ -z "$out" ] && pass "siplbctl(8) describes all ${#verbs[@]} commands" ||
 	fail "siplbctl(8) lacks commands: $out"
 
-for p in siplbd siplb-worker siplbctl; do
+for p in siplbd siplb-worker siplbctl siplb-mirror; do
 	mapfile -t opts < <(options "$p")
 	[ "${#opts[@]}" -gt 3 ] || die "$p --help showed ${#opts[@]} options"
 	out=$(missing "$MAN/$p.8" Fl "${opts[@]}")

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "lb_maps.h"
 #include "lb_pin.h"
 #include "log.h"
@@ -35,9 +36,9 @@ static void on_signal(int signo)
 	stop = 1;
 }
 
-static void usage(void)
+static void usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: siplb-mirror -r HOST:PORT [-P PINDIR] [-m MAX-BINDINGS] "
 		"[-v]\n"
 		"  -r HOST:PORT   the cluster's Redis\n"
@@ -45,9 +46,15 @@ static void usage(void)
 		SIPLB_PIN_DIR_DEFAULT ")\n"
 		"  -m N           siplb_location's size if the maps are made "
 		"here\n"
-		"  -v             debug messages\n");
-	exit(2);
+		"  -v             debug messages\n"
+		CLI_HELP_TAIL);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static int parse_redis(const char *s, char *host, size_t size, __u16 *port)
 {
@@ -103,7 +110,8 @@ int main(int argc, char **argv)
 	__u16 port;
 	int opt, err, down = 0;
 
-	while ((opt = getopt(argc, argv, "r:P:m:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:P:m:vh", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			redis = optarg;
@@ -117,14 +125,28 @@ int main(int argc, char **argv)
 		case 'v':
 			level = LOG_LEVEL_DEBUG;
 			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			cli_print_version(stdout, "siplb-mirror");
+			return CLI_EXIT_OK;
 		default:
-			usage();
+			usage(stderr);
+			return CLI_EXIT_USAGE;
 		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "siplb-mirror: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
 	}
 	log_init("siplb-mirror", level);
 	if (!redis || parse_redis(redis, host, sizeof(host), &port)) {
 		log_warnx("-r HOST:PORT is required (the cluster's Redis)");
-		usage();
+		usage(stderr);
+		return CLI_EXIT_USAGE;
 	}
 	if (open_maps(&maps, pin_dir, size))
 		return 1;
