@@ -607,6 +607,15 @@ static const struct conf_case cases[] = {
 	{ "worker max-transactions above 2^24",
 	  MIN "worker a {\nmax-transactions 16777217\n}\n", 7,
 	  "max-transactions: 16777217 is out of range 1..16777216" },
+	{ "worker fork-group-timeout above a day",
+	  MIN "worker a {\nfork-group-timeout 86401\n}\n", 7,
+	  "fork-group-timeout: 86401 is out of range 0..86400" },
+	{ "worker max-redirects above 8",
+	  MIN "worker a {\nmax-redirects 9\n}\n", 7,
+	  "max-redirects: 9 is out of range 0..8" },
+	{ "worker fork-group-timeout twice",
+	  MIN "worker a {\nfork-group-timeout 5\nfork-group-timeout 6\n}\n", 8,
+	  "fork-group-timeout: given twice (first at line 7)" },
 	{ "worker not closed", MIN "worker a {\nlisten 10.0.0.1:5060\n", 6,
 	  "worker block not closed" },
 	{ "worker inside a vip", IN_VIP4 "worker a {\n", 4,
@@ -1123,6 +1132,38 @@ TEST(config_worker_args_from_block)
 	ASSERT_OK(worker_args_from_conf(&bare, c), "no name: only top level");
 	ASSERT_TRUE(bare.listen == NULL, "no name: no listen");
 	ASSERT_EQ(worker_args_from_conf(&none, c), -ENOENT, "unknown name");
+	conf_free(c);
+}
+
+/* -G and -F against fork-group-timeout and max-redirects: 0 is a value
+ * for both, so a block's 0 is used and a command line's 0 wins. */
+TEST(config_worker_forking_from_block)
+{
+	const char *text = MIN
+		"worker w1 {\nlisten 10.0.0.1:5060\ndomain example.com\n"
+		"fork-group-timeout 0\nmax-redirects 3\n}\n"
+		"worker w2 {\nlisten 10.0.0.2:5060\ndomain example.com\n}\n";
+	struct worker_args from_block = { .name = "w1" };
+	struct worker_args cli = { .name = "w1", .group_s = 7,
+				   .group_set = true, .redirects = 0,
+				   .redirects_set = true };
+	struct worker_args unset = { .name = "w2" };
+	struct siplb_conf *c = NULL;
+	char err[256];
+
+	if (!ASSERT_OK(conf_parse_buffer(NAME, text, strlen(text), &c, err,
+					 sizeof(err)), err))
+		return;
+	ASSERT_OK(worker_args_from_conf(&from_block, c), "w1 found");
+	ASSERT_TRUE(from_block.group_set, "fork-group-timeout 0 is given");
+	ASSERT_EQ(from_block.group_s, 0, "fork-group-timeout 0 kept");
+	ASSERT_EQ(from_block.redirects, 3, "max-redirects from the block");
+	ASSERT_OK(worker_args_from_conf(&cli, c), "w1 with -G 7 -F 0");
+	ASSERT_EQ(cli.group_s, 7, "-G wins");
+	ASSERT_EQ(cli.redirects, 0, "-F 0 wins over max-redirects 3");
+	ASSERT_OK(worker_args_from_conf(&unset, c), "w2 found");
+	ASSERT_FALSE(unset.group_set, "no fork-group-timeout: the default");
+	ASSERT_EQ(unset.redirects, 0, "no max-redirects: relay 3xx");
 	conf_free(c);
 }
 

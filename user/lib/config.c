@@ -1051,6 +1051,20 @@ static int handle_worker_number(struct parser *p)
 	return parse_number(p, d->keyword, p->argv[0], d->min, d->max, field);
 }
 
+/* 0 is a value here (ring only after every phone of a q failed), so
+ * whether the line was given is kept apart from the number. */
+static int handle_worker_fork_group(struct parser *p)
+{
+	struct conf_worker *w = cur_worker(p);
+	int err;
+
+	err = parse_number(p, p->dir->keyword, p->argv[0], p->dir->min,
+			   p->dir->max, &w->fork_group_timeout);
+	if (!err)
+		w->fork_group_timeout_set = true;
+	return err;
+}
+
 /* listen and domain are what the worker cannot do without. */
 static int close_worker(struct parser *p)
 {
@@ -1202,6 +1216,10 @@ static const struct directive directives[] = {
 	WORKER_NUMBER("ring-timeout", ring_timeout, 1, CONF_RING_TIMEOUT_MAX),
 	WORKER_NUMBER("max-transactions", max_transactions, 1,
 		      CONF_TRANSACTIONS_MAX),
+	{ .keyword = "fork-group-timeout", .ctx = CTX_WORKER, .min_args = 1,
+	  .max_args = 1, .handle = handle_worker_fork_group,
+	  .min = 0, .max = CONF_FORK_GROUP_MAX },
+	WORKER_NUMBER("max-redirects", max_redirects, 0, CONF_REDIRECTS_MAX),
 	BLOCK("cluster", 0, CTX_CLUSTER, false, handle_cluster),
 	{ .keyword = "node", .ctx = CTX_CLUSTER, .min_args = 1, .max_args = 1,
 	  .handle = handle_node },

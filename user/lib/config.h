@@ -123,6 +123,8 @@ struct conf_alias {
 #define CONF_WORKER_HOST_MAX	256	/* record-route HOST:PORT, domain */
 #define CONF_WORKERS_MAX	64
 #define CONF_RING_TIMEOUT_MAX	86400	/* seconds, as -C */
+#define CONF_FORK_GROUP_MAX	86400	/* seconds, as -G */
+#define CONF_REDIRECTS_MAX	8	/* 3xx followed per call, as -F */
 #define CONF_TRANSACTIONS_MAX	(1U << 24)	/* as -t */
 
 struct conf_worker {
@@ -134,6 +136,9 @@ struct conf_worker {
 	char send_from[ENDPOINT_STRLEN];	/* -s; "": the default */
 	__u32 ring_timeout;		/* -C seconds; 0: the default */
 	__u32 max_transactions;		/* -t; 0: the default */
+	__u32 fork_group_timeout;	/* -G seconds; 0 is a value: */
+	bool fork_group_timeout_set;	/* ... given at all */
+	__u32 max_redirects;		/* -F; 0: relay 3xx (the default) */
 	unsigned int line;
 };
 

@@ -179,7 +179,7 @@ static void usage(FILE *out)
 		CLI_HELP_TAIL
 		"ADDR: IPV4 or [IPV6]\n",
 		PROXY_TIMER_C / 1000, PROXY_TIMER_C_MIN / 1000,
-		PROXY_GROUP_TIMER / 1000, PROXY_REDIRECTS_MAX,
+		PROXY_GROUP_TIMER / 1000, CONF_REDIRECTS_MAX,
 		WORKER_MAX_TXNS);
 }
 
@@ -704,7 +704,7 @@ static int parse_args(int argc, char **argv, struct worker *w,
 		case 'C':
 			a->timer_c_s = strtoul(optarg, &end, 10);
 			if (*end || a->timer_c_s < PROXY_TIMER_C_MIN / 1000 ||
-			    a->timer_c_s > 86400) {
+			    a->timer_c_s > CONF_RING_TIMEOUT_MAX) {
 				fprintf(stderr, "siplb-worker: bad -C %s (1 to "
 					"86400 seconds)\n", optarg);
 				return CLI_EXIT_USAGE;
@@ -713,7 +713,7 @@ static int parse_args(int argc, char **argv, struct worker *w,
 		case 'G':
 			a->group_s = strtoul(optarg, &end, 10);
 			a->group_set = true;
-			if (*end || !*optarg || a->group_s > 86400) {
+			if (*end || !*optarg || a->group_s > CONF_FORK_GROUP_MAX) {
 				fprintf(stderr, "siplb-worker: bad -G %s (0 to "
 					"86400 seconds)\n", optarg);
 				return CLI_EXIT_USAGE;
@@ -721,10 +721,11 @@ static int parse_args(int argc, char **argv, struct worker *w,
 			break;
 		case 'F':
 			a->redirects = strtoul(optarg, &end, 10);
+			a->redirects_set = true;
 			if (*end || !*optarg ||
-			    a->redirects > PROXY_REDIRECTS_MAX) {
+			    a->redirects > CONF_REDIRECTS_MAX) {
 				fprintf(stderr, "siplb-worker: bad -F %s (0 to "
-					"%u)\n", optarg, PROXY_REDIRECTS_MAX);
+					"%u)\n", optarg, CONF_REDIRECTS_MAX);
 				return CLI_EXIT_USAGE;
 			}
 			break;

@@ -35,7 +35,6 @@
  * five rings, what a voicemail fallback waits, and under Timer B (32 s),
  * so that a silent phone does not decide it instead. */
 #define PROXY_GROUP_TIMER	30000
-#define PROXY_REDIRECTS_MAX	8		/* what -F may set */
 
 #define PROXY_DATAGRAM_MAX	65535
 

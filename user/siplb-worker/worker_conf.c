@@ -35,5 +35,11 @@ int worker_args_from_conf(struct worker_args *a,
 		a->timer_c_s = w->ring_timeout;
 	if (!a->max_txns)
 		a->max_txns = w->max_transactions;
+	if (!a->group_set && w->fork_group_timeout_set) {
+		a->group_s = w->fork_group_timeout;
+		a->group_set = true;
+	}
+	if (!a->redirects_set)
+		a->redirects = w->max_redirects;
 	return 0;
 }

@@ -22,15 +22,16 @@ struct worker_args {
 	unsigned long group_s;		/* -G: serial forking's group timer */
 	bool group_set;			/* -G given (0 is a value) */
 	unsigned long redirects;	/* -F: 3xx to follow; 0: relay them */
+	bool redirects_set;		/* -F given (0 is a value) */
 	bool foreground;		/* -f */
 };
 
 /*
  * Fill what the command line left unset from conf: pin-dir, users, the
  * Record-Route key (dialog-secret-file), and with a name that worker
- * block's listen, domain, record-route, send-from, ring-timeout and
- * max-transactions. 0, or -ENOENT when conf
- * has no worker called a->name.
+ * block's listen, domain, record-route, send-from, ring-timeout,
+ * max-transactions, fork-group-timeout and max-redirects. 0, or -ENOENT
+ * when conf has no worker called a->name.
  */
 int worker_args_from_conf(struct worker_args *a,
 			  const struct siplb_conf *conf);
