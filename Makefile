@@ -1,6 +1,6 @@
 # siplb - SIP load balancer with an XDP fast path.
 #
-#   make            the BPF object, the three programs and the tests
+#   make            the BPF object, the four programs and the tests
 #   make check      install dependencies, build, then run every test under
 #                   prove (tests/check.sh): the C tests, the same under
 #                   ASan+UBSan, the end-to-end scripts, short fuzz runs;
@@ -11,7 +11,7 @@
 #   make demo       install dependencies, build, run the namespace demo
 #   make bench      build the benchmarks, print the XDP fast-path figures
 #                   (scripts/bench/run.sh runs the Kamailio comparison)
-#   make programs   just the BPF object and the three programs
+#   make programs   just the BPF object and the four programs
 #   make install    install the programs, the BPF object, the man pages and
 #                   the systemd units under $(DESTDIR)$(PREFIX) (default
 #                   /usr/local), and a configuration in /etc/siplb unless

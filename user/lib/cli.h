@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * cli.h - what the three programs (siplbd, siplb-worker, siplbctl) share
- * on their command lines: the version, the exit statuses and the words
- * --help uses for them, so that a script can tell a mistake in its own
- * command line (2) from a failure at run time (1) whichever it called.
+ * cli.h - what the four programs (siplbd, siplb-worker, siplbctl,
+ * siplb-mirror) share on their command lines: the version, the exit
+ * statuses and the words --help uses for them, so that a script can tell
+ * a mistake in its own command line (2) from a failure at run time (1)
+ * whichever it called.
  */
 #ifndef SIPLB_CLI_H
 #define SIPLB_CLI_H
