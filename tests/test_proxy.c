@@ -468,6 +468,59 @@ TEST(txn_table_insert_find_expire)
 	txn_table_free(&tt);
 }
 
+/* Server records with no final response, counted by walking both lists:
+ * what tt->pending must always equal. */
+static uint32_t pending_by_walk(const struct txn_table *tt)
+{
+	const struct txn *t;
+	uint32_t n = 0;
+	int list;
+
+	for (list = TXN_TIMED; list <= TXN_IDLE; list++)
+		for (t = txn_first(tt, list); t; t = txn_after(tt, t->next))
+			n += t->parent < 0 && !t->final_status;
+	return n;
+}
+
+TEST(txn_table_pending_count)
+{
+	struct txn_table tt;
+	struct txn *srv, *b1, *b2, *other;
+
+	if (!ASSERT_OK(txn_table_init(&tt, 8), "init"))
+		return;
+	srv = txn_new(&tt, "srv", 3);
+	b1 = txn_new(&tt, "b1", 2);
+	b2 = txn_new(&tt, "b2", 2);
+	other = txn_new(&tt, "other", 5);
+	if (!ASSERT_TRUE(srv && b1 && b2 && other, "four records"))
+		goto out;
+	ASSERT_EQ(tt.pending, 4, "new records are server records, pending");
+	txn_add_branch(&tt, srv, b1);
+	txn_add_branch(&tt, srv, b2);
+	ASSERT_EQ(tt.pending, 2, "branch records are not pending");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (branches)");
+	txn_move(&tt, srv, TXN_IDLE);
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (idle list)");
+	txn_set_final(&tt, other, 200);
+	ASSERT_EQ(tt.pending, 1, "a final response ends pending");
+	txn_set_final(&tt, other, 200);
+	ASSERT_EQ(tt.pending, 1, "a second final counts once");
+	txn_set_final(&tt, b1, 486);
+	ASSERT_EQ(tt.pending, 1, "a branch's final changes nothing");
+	txn_delete(&tt, b1);
+	txn_delete(&tt, other);
+	ASSERT_EQ(tt.pending, 1, "deleting a branch or a final: still one");
+	txn_delete(&tt, srv);
+	ASSERT_EQ(tt.pending, 0, "deleting the pending one: none");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (deletes)");
+	ASSERT_TRUE(txn_new(&tt, "again", 5) != NULL, "reuse a freed record");
+	ASSERT_EQ(tt.pending, 1, "a reused record is pending again");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (reuse)");
+out:
+	txn_table_free(&tt);
+}
+
 TEST(txn_keys)
 {
 	static const char ack[] =

@@ -149,7 +149,7 @@ static void timer_started(struct proxy *p, struct txn *t)
 static void server_final(struct proxy *p, struct txn *t, unsigned int status,
 			 const struct proxy_now *now)
 {
-	t->final_status = status;
+	txn_set_final(&p->txns, t, status);
 	timer_started(p, t);
 	t->final_at = now->mono_ms;
 	if (t->invite && status >= 300) {
@@ -1535,16 +1535,7 @@ void proxy_tick(struct proxy *p, const struct proxy_now *now)
 
 uint32_t proxy_pending(const struct proxy *p)
 {
-	const struct txn *t;
-	uint32_t n = 0;
-
-	for (t = txn_first(&p->txns, TXN_TIMED); t;
-	     t = txn_after(&p->txns, t->next))
-		n += t->parent < 0 && !t->final_status;
-	for (t = txn_first(&p->txns, TXN_IDLE); t;
-	     t = txn_after(&p->txns, t->next))
-		n += t->parent < 0 && !t->final_status;
-	return n;
+	return p->txns.pending;
 }
 
 void proxy_stats_print(const struct proxy *p, FILE *out)

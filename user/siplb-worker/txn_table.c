@@ -186,6 +186,7 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	t->list = TXN_TIMED;
 	link_in(tt, t);
 	tt->used++;
+	tt->pending++;	/* a server record until made a branch */
 	return t;
 }
 
@@ -251,6 +252,8 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 
 	if (!t->used)
 		return;
+	if (txn_pending(t))
+		tt->pending--;
 	unchain(tt, &tt->key_buckets[t->key_hash & (tt->nbuckets - 1)], i,
 		false);
 	if (t->branch[0])
@@ -280,6 +283,8 @@ struct txn *txn_after(const struct txn_table *tt, int next)
 
 void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t)
 {
+	if (txn_pending(t))
+		tt->pending--;
 	t->parent = (int)(srv - tt->t);
 	srv->branches[srv->nbranches++] = (int)(t - tt->t);
 	srv->children++;
@@ -314,4 +319,11 @@ int txn_keep(char **dst, size_t *dst_len, const char *buf, size_t len)
 	*dst = copy;
 	*dst_len = len;
 	return 0;
+}
+
+void txn_set_final(struct txn_table *tt, struct txn *t, unsigned int status)
+{
+	if (txn_pending(t) && status)
+		tt->pending--;
+	t->final_status = status;
 }

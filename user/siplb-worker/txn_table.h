@@ -114,6 +114,10 @@ struct txn_table {
 	int free_head;		/* records used and freed since */
 	int head[2];		/* by enum txn_list */
 	uint32_t used;
+	/* Server records with no final response yet (txn_pending): kept
+	 * as records change, because a count by walking every record cost
+	 * a quarter of a busy worker's CPU (docs/PERFORMANCE.md). */
+	uint32_t pending;
 };
 
 int txn_table_init(struct txn_table *tt, uint32_t cap);
@@ -147,6 +151,16 @@ void txn_move(struct txn_table *tt, struct txn *t, enum txn_list list);
 
 /* Make t a branch record of srv (which must have room). */
 void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t);
+
+/* The server side of t has sent its final response, status (not 0). */
+void txn_set_final(struct txn_table *tt, struct txn *t, unsigned int status);
+
+/* Is t a server record with no final response yet (tt->pending counts
+ * them)? */
+static inline bool txn_pending(const struct txn *t)
+{
+	return t->used && t->parent < 0 && !t->final_status;
+}
 
 /* Delete every record whose end_at has come, except a server record whose
  * branches are still there; returns how many. */
