@@ -453,8 +453,8 @@ TEST(txn_table_insert_find_expire)
 		    "branch prefix is not a match");
 	ASSERT_OK(txn_keep(&t[2]->req, &t[2]->req_len, "abc", 3), "keep");
 
-	t[0]->end_at = 100;
-	t[2]->end_at = 200;
+	txn_linger(&tt, t[0], 100);
+	txn_linger(&tt, t[2], 200);
 	ASSERT_EQ(txn_expire(&tt, 99), 0, "nothing due at 99");
 	ASSERT_EQ(txn_expire(&tt, 150), 1, "one due at 150");
 	ASSERT_TRUE(txn_find_key(&tt, "k0", 2) == NULL, "expired one gone");
@@ -517,6 +517,50 @@ TEST(txn_table_pending_count)
 	ASSERT_TRUE(txn_new(&tt, "again", 5) != NULL, "reuse a freed record");
 	ASSERT_EQ(tt.pending, 1, "a reused record is pending again");
 	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (reuse)");
+out:
+	txn_table_free(&tt);
+}
+
+/* The expiry wheel: due records go whatever second (and lap) they fall
+ * in, an extended end_at holds, a server record waits for its branches. */
+TEST(txn_table_expiry_wheel)
+{
+	struct txn_table tt;
+	struct txn *srv, *br, *late, *far, *kept;
+	uint64_t t0 = 5000000;	/* a monotonic clock some time after boot */
+
+	if (!ASSERT_OK(txn_table_init(&tt, 8), "init"))
+		return;
+	srv = txn_new(&tt, "srv", 3);
+	br = txn_new(&tt, "br", 2);
+	late = txn_new(&tt, "late", 4);
+	far = txn_new(&tt, "far", 3);
+	kept = txn_new(&tt, "kept", 4);
+	if (!ASSERT_TRUE(srv && br && late && far && kept, "five records"))
+		goto out;
+	ASSERT_EQ(txn_expire(&tt, t0), 0, "nothing due at first");
+	txn_add_branch(&tt, srv, br);
+	txn_linger(&tt, srv, t0 + 100);
+	txn_linger(&tt, br, t0 + 5000);
+	txn_linger(&tt, late, t0 + 200);
+	txn_linger(&tt, late, t0 + 32000);	/* extended: the later holds */
+	txn_linger(&tt, late, t0 + 300);	/* never shortened */
+	txn_linger(&tt, far, t0 + 100000);	/* more than a lap away */
+	ASSERT_EQ(txn_expire(&tt, t0 + 1500), 0,
+		  "srv due but its branch lives; late extended");
+	ASSERT_TRUE(txn_find_key(&tt, "srv", 3) == srv, "srv waits");
+	ASSERT_EQ(txn_expire(&tt, t0 + 5000), 1, "the branch at 5 s");
+	ASSERT_TRUE(txn_find_key(&tt, "br", 2) == NULL, "branch gone");
+	ASSERT_EQ(txn_expire(&tt, t0 + 7000), 1, "then its server record");
+	ASSERT_TRUE(txn_find_key(&tt, "srv", 3) == NULL, "srv gone");
+	ASSERT_EQ(txn_expire(&tt, t0 + 31999), 0, "late not yet");
+	ASSERT_EQ(txn_expire(&tt, t0 + 40000), 1, "late at 32 s");
+	ASSERT_EQ(txn_expire(&tt, t0 + 99000), 0, "far not on its first lap");
+	ASSERT_TRUE(txn_find_key(&tt, "far", 3) == far, "far waits");
+	/* Three laps without a sweep: one full lap still finds it. */
+	ASSERT_EQ(txn_expire(&tt, t0 + 300000), 1, "far after a long gap");
+	ASSERT_TRUE(txn_find_key(&tt, "kept", 4) == kept, "no end_at: stays");
+	ASSERT_EQ(tt.used, 1, "one in use");
 out:
 	txn_table_free(&tt);
 }

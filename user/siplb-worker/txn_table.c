@@ -54,6 +54,8 @@ int txn_table_init(struct txn_table *tt, uint32_t cap)
 	tt->fresh = 0;
 	tt->free_head = -1;
 	tt->head[TXN_TIMED] = tt->head[TXN_IDLE] = -1;
+	for (i = 0; i < TXN_WHEEL_SLOTS; i++)
+		tt->wheel[i] = -1;
 	return 0;
 }
 
@@ -182,6 +184,7 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	t->key_next = tt->key_buckets[b];
 	tt->key_buckets[b] = i;
 	t->branch_next = -1;
+	t->wheel_slot = -1;
 	t->parent = -1;
 	t->list = TXN_TIMED;
 	link_in(tt, t);
@@ -246,6 +249,42 @@ static void unchain(struct txn_table *tt, int *head, int i, bool by_branch)
 		*link = by_branch ? tt->t[i].branch_next : tt->t[i].key_next;
 }
 
+static void wheel_out(struct txn_table *tt, struct txn *t)
+{
+	if (t->wheel_slot < 0)
+		return;
+	if (t->wheel_prev >= 0)
+		tt->t[t->wheel_prev].wheel_next = t->wheel_next;
+	else
+		tt->wheel[t->wheel_slot] = t->wheel_next;
+	if (t->wheel_next >= 0)
+		tt->t[t->wheel_next].wheel_prev = t->wheel_prev;
+	t->wheel_slot = -1;
+}
+
+/* Put t on the slot of the second of at. */
+static void wheel_in(struct txn_table *tt, struct txn *t, uint64_t at)
+{
+	int i = (int)(t - tt->t);
+	int slot = (int)(at / TXN_WHEEL_MS % TXN_WHEEL_SLOTS);
+
+	wheel_out(tt, t);
+	t->wheel_slot = slot;
+	t->wheel_prev = -1;
+	t->wheel_next = tt->wheel[slot];
+	if (t->wheel_next >= 0)
+		tt->t[t->wheel_next].wheel_prev = i;
+	tt->wheel[slot] = i;
+}
+
+void txn_linger(struct txn_table *tt, struct txn *t, uint64_t until)
+{
+	if (until <= t->end_at)
+		return;
+	t->end_at = until;
+	wheel_in(tt, t, until);
+}
+
 void txn_delete(struct txn_table *tt, struct txn *t)
 {
 	int i = (int)(t - tt->t);
@@ -262,6 +301,7 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 					    (tt->nbuckets - 1)],
 			i, true);
 	link_out(tt, t);
+	wheel_out(tt, t);
 	if (t->parent >= 0)
 		tt->t[t->parent].children--;
 	txn_release(t);
@@ -290,21 +330,42 @@ void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t)
 	srv->children++;
 }
 
-size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
+/* Free what is due on one slot; a record due but with branches alive
+ * moves to the next second's slot, one not due (a later lap) stays. */
+static size_t sweep_slot(struct txn_table *tt, int slot, uint64_t now_ms)
 {
-	enum txn_list list;
-	struct txn *t, *n;
+	int i = tt->wheel[slot], next;
 	size_t count = 0;
 
-	for (list = TXN_TIMED; list <= TXN_IDLE; list++) {
-		for (t = txn_first(tt, list); t; t = n) {
-			n = txn_after(tt, t->next);
-			if (t->end_at && t->end_at <= now_ms && !t->children) {
-				txn_delete(tt, t);
-				count++;
-			}
+	for (; i >= 0; i = next) {
+		struct txn *t = &tt->t[i];
+
+		next = t->wheel_next;
+		if (t->end_at > now_ms)
+			continue;
+		if (t->children) {
+			wheel_in(tt, t, now_ms + TXN_WHEEL_MS);
+			continue;
 		}
+		txn_delete(tt, t);
+		count++;
 	}
+	return count;
+}
+
+size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
+{
+	uint64_t sec, now_sec = now_ms / TXN_WHEEL_MS;
+	size_t count = 0;
+
+	/* Every second since the last sweep, a whole lap at most; the
+	 * current second is swept again next time (more may fall due). */
+	sec = tt->wheel_sec;
+	if (now_sec >= TXN_WHEEL_SLOTS && sec < now_sec - (TXN_WHEEL_SLOTS - 1))
+		sec = now_sec - (TXN_WHEEL_SLOTS - 1);
+	for (; sec <= now_sec; sec++)
+		count += sweep_slot(tt, (int)(sec % TXN_WHEEL_SLOTS), now_ms);
+	tt->wheel_sec = now_sec;
 	return count;
 }
 
