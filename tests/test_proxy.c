@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "caller_auth.h"
 #include "fork_plan.h"
@@ -563,6 +565,80 @@ TEST(txn_table_expiry_wheel)
 	ASSERT_EQ(tt.used, 1, "one in use");
 out:
 	txn_table_free(&tt);
+}
+
+/* The token as rr_token.h defines it, by OpenSSL's one-shot HMAC(). */
+static void rr_token_reference(const struct secret *key, const char *callid,
+			       const char *tag, char out[RR_TOKEN_LEN + 1])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char in[256], md[EVP_MAX_MD_SIZE];
+	size_t n = 9, cl = strlen(callid), tl = strlen(tag);
+	unsigned int mdlen = 0, i;
+
+	memcpy(in, "siplb-rr1", 9);
+	in[n++] = (unsigned char)(cl >> 8);
+	in[n++] = (unsigned char)cl;
+	memcpy(in + n, callid, cl);
+	n += cl;
+	in[n++] = (unsigned char)(tl >> 8);
+	in[n++] = (unsigned char)tl;
+	memcpy(in + n, tag, tl);
+	n += tl;
+	HMAC(EVP_sha256(), key->key, (int)key->len, in, n, md, &mdlen);
+	for (i = 0; i < RR_TOKEN_LEN; i++) {
+		unsigned int bit = 6 * i;
+		unsigned int v = (unsigned int)md[bit / 8] << 8 |
+				 md[bit / 8 + 1];
+
+		out[i] = b64[v >> (10 - bit % 8) & 63];
+	}
+	out[RR_TOKEN_LEN] = '\0';
+}
+
+/* The keyed context rr_token_of keeps gives HMAC()'s tokens, follows a
+ * change of key (same length, other bytes; other length) and comes back. */
+TEST(rr_token_known_answer_across_keys)
+{
+	static const struct {
+		const char *callid, *tag;
+	} cases[] = {
+		{ "a84b4c76e66710@pc33.atlanta.com", "1928301774" },
+		{ "x", "" },
+		{ "call-2", "tag-2" },
+	};
+	struct secret keys[3] = {
+		{ .key = "0123456789abcdef-test-key", .len = 25 },
+		{ .key = "0123456789abcdef-test-kez", .len = 25 },
+		{ .key = "a much longer key for the second worker", .len = 39 },
+	};
+	char got[RR_TOKEN_LEN + 1], want[RR_TOKEN_LEN + 1];
+	size_t k, i, round;
+
+	for (round = 0; round < 2; round++) {
+		for (k = 0; k < 3; k++) {
+			for (i = 0; i < sizeof(cases) / sizeof(cases[0]);
+			     i++) {
+				rr_token_reference(&keys[k], cases[i].callid,
+						   cases[i].tag, want);
+				memset(got, 0, sizeof(got));
+				ASSERT_OK(rr_token_of(&keys[k],
+						      sip_slice_str(cases[i].callid),
+						      sip_slice_str(cases[i].tag),
+						      got),
+					  "token made");
+				ASSERT_MEM_EQ(got, want, sizeof(want), "= one-shot HMAC");
+			}
+		}
+	}
+	rr_token_forget();
+	ASSERT_OK(rr_token_of(&keys[0], sip_slice_str("c"),
+			      sip_slice_str("t"), got),
+		  "a token after forgetting the context");
+	rr_token_reference(&keys[0], "c", "t", want);
+	ASSERT_MEM_EQ(got, want, sizeof(want), "and still the right one");
+	rr_token_forget();
 }
 
 TEST(txn_keys)
