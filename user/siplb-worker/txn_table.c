@@ -6,7 +6,10 @@
  * list or on the in-use list, and when in use on the key chain of its
  * bucket and, once it forwarded something, on a branch chain. The number
  * of buckets is the capacity rounded up to a power of two, so chains stay
- * short at any load the pool allows.
+ * short at any load the pool allows. A record with an end_at is also on
+ * the expiry wheel's slot for that second, and the table counts the
+ * records still pending, so that neither freeing what is due nor
+ * publishing the count walks the whole pool.
  */
 #include <errno.h>
 #include <stdio.h>
