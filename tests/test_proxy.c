@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "caller_auth.h"
 #include "fork_plan.h"
@@ -453,8 +455,8 @@ TEST(txn_table_insert_find_expire)
 		    "branch prefix is not a match");
 	ASSERT_OK(txn_keep(&t[2]->req, &t[2]->req_len, "abc", 3), "keep");
 
-	t[0]->end_at = 100;
-	t[2]->end_at = 200;
+	txn_linger(&tt, t[0], 100);
+	txn_linger(&tt, t[2], 200);
 	ASSERT_EQ(txn_expire(&tt, 99), 0, "nothing due at 99");
 	ASSERT_EQ(txn_expire(&tt, 150), 1, "one due at 150");
 	ASSERT_TRUE(txn_find_key(&tt, "k0", 2) == NULL, "expired one gone");
@@ -466,6 +468,177 @@ TEST(txn_table_insert_find_expire)
 	ASSERT_TRUE(txn_new(&tt, "k4", 2) != NULL, "room again");
 	ASSERT_EQ(tt.used, 2, "two in use");
 	txn_table_free(&tt);
+}
+
+/* Server records with no final response, counted by walking both lists:
+ * what tt->pending must always equal. */
+static uint32_t pending_by_walk(const struct txn_table *tt)
+{
+	const struct txn *t;
+	uint32_t n = 0;
+	int list;
+
+	for (list = TXN_TIMED; list <= TXN_IDLE; list++)
+		for (t = txn_first(tt, list); t; t = txn_after(tt, t->next))
+			n += t->parent < 0 && !t->final_status;
+	return n;
+}
+
+TEST(txn_table_pending_count)
+{
+	struct txn_table tt;
+	struct txn *srv, *b1, *b2, *other;
+
+	if (!ASSERT_OK(txn_table_init(&tt, 8), "init"))
+		return;
+	srv = txn_new(&tt, "srv", 3);
+	b1 = txn_new(&tt, "b1", 2);
+	b2 = txn_new(&tt, "b2", 2);
+	other = txn_new(&tt, "other", 5);
+	if (!ASSERT_TRUE(srv && b1 && b2 && other, "four records"))
+		goto out;
+	ASSERT_EQ(tt.pending, 4, "new records are server records, pending");
+	txn_add_branch(&tt, srv, b1);
+	txn_add_branch(&tt, srv, b2);
+	ASSERT_EQ(tt.pending, 2, "branch records are not pending");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (branches)");
+	txn_move(&tt, srv, TXN_IDLE);
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (idle list)");
+	txn_set_final(&tt, other, 200);
+	ASSERT_EQ(tt.pending, 1, "a final response ends pending");
+	txn_set_final(&tt, other, 200);
+	ASSERT_EQ(tt.pending, 1, "a second final counts once");
+	txn_set_final(&tt, b1, 486);
+	ASSERT_EQ(tt.pending, 1, "a branch's final changes nothing");
+	txn_delete(&tt, b1);
+	txn_delete(&tt, other);
+	ASSERT_EQ(tt.pending, 1, "deleting a branch or a final: still one");
+	txn_delete(&tt, srv);
+	ASSERT_EQ(tt.pending, 0, "deleting the pending one: none");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (deletes)");
+	ASSERT_TRUE(txn_new(&tt, "again", 5) != NULL, "reuse a freed record");
+	ASSERT_EQ(tt.pending, 1, "a reused record is pending again");
+	ASSERT_EQ(tt.pending, pending_by_walk(&tt), "count = walk (reuse)");
+out:
+	txn_table_free(&tt);
+}
+
+/* The expiry wheel: due records go whatever second (and lap) they fall
+ * in, an extended end_at holds, a server record waits for its branches. */
+TEST(txn_table_expiry_wheel)
+{
+	struct txn_table tt;
+	struct txn *srv, *br, *late, *far, *kept;
+	uint64_t t0 = 5000000;	/* a monotonic clock some time after boot */
+
+	if (!ASSERT_OK(txn_table_init(&tt, 8), "init"))
+		return;
+	srv = txn_new(&tt, "srv", 3);
+	br = txn_new(&tt, "br", 2);
+	late = txn_new(&tt, "late", 4);
+	far = txn_new(&tt, "far", 3);
+	kept = txn_new(&tt, "kept", 4);
+	if (!ASSERT_TRUE(srv && br && late && far && kept, "five records"))
+		goto out;
+	ASSERT_EQ(txn_expire(&tt, t0), 0, "nothing due at first");
+	txn_add_branch(&tt, srv, br);
+	txn_linger(&tt, srv, t0 + 100);
+	txn_linger(&tt, br, t0 + 5000);
+	txn_linger(&tt, late, t0 + 200);
+	txn_linger(&tt, late, t0 + 32000);	/* extended: the later holds */
+	txn_linger(&tt, late, t0 + 300);	/* never shortened */
+	txn_linger(&tt, far, t0 + 100000);	/* more than a lap away */
+	ASSERT_EQ(txn_expire(&tt, t0 + 1500), 0,
+		  "srv due but its branch lives; late extended");
+	ASSERT_TRUE(txn_find_key(&tt, "srv", 3) == srv, "srv waits");
+	ASSERT_EQ(txn_expire(&tt, t0 + 5000), 1, "the branch at 5 s");
+	ASSERT_TRUE(txn_find_key(&tt, "br", 2) == NULL, "branch gone");
+	ASSERT_EQ(txn_expire(&tt, t0 + 7000), 1, "then its server record");
+	ASSERT_TRUE(txn_find_key(&tt, "srv", 3) == NULL, "srv gone");
+	ASSERT_EQ(txn_expire(&tt, t0 + 31999), 0, "late not yet");
+	ASSERT_EQ(txn_expire(&tt, t0 + 40000), 1, "late at 32 s");
+	ASSERT_EQ(txn_expire(&tt, t0 + 99000), 0, "far not on its first lap");
+	ASSERT_TRUE(txn_find_key(&tt, "far", 3) == far, "far waits");
+	/* Three laps without a sweep: one full lap still finds it. */
+	ASSERT_EQ(txn_expire(&tt, t0 + 300000), 1, "far after a long gap");
+	ASSERT_TRUE(txn_find_key(&tt, "kept", 4) == kept, "no end_at: stays");
+	ASSERT_EQ(tt.used, 1, "one in use");
+out:
+	txn_table_free(&tt);
+}
+
+/* The token as rr_token.h defines it, by OpenSSL's one-shot HMAC(). */
+static void rr_token_reference(const struct secret *key, const char *callid,
+			       const char *tag, char out[RR_TOKEN_LEN + 1])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char in[256], md[EVP_MAX_MD_SIZE];
+	size_t n = 9, cl = strlen(callid), tl = strlen(tag);
+	unsigned int mdlen = 0, i;
+
+	memcpy(in, "siplb-rr1", 9);
+	in[n++] = (unsigned char)(cl >> 8);
+	in[n++] = (unsigned char)cl;
+	memcpy(in + n, callid, cl);
+	n += cl;
+	in[n++] = (unsigned char)(tl >> 8);
+	in[n++] = (unsigned char)tl;
+	memcpy(in + n, tag, tl);
+	n += tl;
+	HMAC(EVP_sha256(), key->key, (int)key->len, in, n, md, &mdlen);
+	for (i = 0; i < RR_TOKEN_LEN; i++) {
+		unsigned int bit = 6 * i;
+		unsigned int v = (unsigned int)md[bit / 8] << 8 |
+				 md[bit / 8 + 1];
+
+		out[i] = b64[v >> (10 - bit % 8) & 63];
+	}
+	out[RR_TOKEN_LEN] = '\0';
+}
+
+/* The keyed context rr_token_of keeps gives HMAC()'s tokens, follows a
+ * change of key (same length, other bytes; other length) and comes back. */
+TEST(rr_token_known_answer_across_keys)
+{
+	static const struct {
+		const char *callid, *tag;
+	} cases[] = {
+		{ "a84b4c76e66710@pc33.atlanta.com", "1928301774" },
+		{ "x", "" },
+		{ "call-2", "tag-2" },
+	};
+	struct secret keys[3] = {
+		{ .key = "0123456789abcdef-test-key", .len = 25 },
+		{ .key = "0123456789abcdef-test-kez", .len = 25 },
+		{ .key = "a much longer key for the second worker", .len = 39 },
+	};
+	char got[RR_TOKEN_LEN + 1], want[RR_TOKEN_LEN + 1];
+	size_t k, i, round;
+
+	for (round = 0; round < 2; round++) {
+		for (k = 0; k < 3; k++) {
+			for (i = 0; i < sizeof(cases) / sizeof(cases[0]);
+			     i++) {
+				rr_token_reference(&keys[k], cases[i].callid,
+						   cases[i].tag, want);
+				memset(got, 0, sizeof(got));
+				ASSERT_OK(rr_token_of(&keys[k],
+						      sip_slice_str(cases[i].callid),
+						      sip_slice_str(cases[i].tag),
+						      got),
+					  "token made");
+				ASSERT_MEM_EQ(got, want, sizeof(want), "= one-shot HMAC");
+			}
+		}
+	}
+	rr_token_forget();
+	ASSERT_OK(rr_token_of(&keys[0], sip_slice_str("c"),
+			      sip_slice_str("t"), got),
+		  "a token after forgetting the context");
+	rr_token_reference(&keys[0], "c", "t", want);
+	ASSERT_MEM_EQ(got, want, sizeof(want), "and still the right one");
+	rr_token_forget();
 }
 
 TEST(txn_keys)

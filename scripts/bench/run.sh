@@ -19,8 +19,9 @@
 #   -q  quick smoke run: two low rates, 2 s steps, 1,000 users (checks that
 #       every scenario works end to end in a few minutes; not figures)
 #   -n  no package installation (everything is there already)
-#   -p  profiles too: one more step per path in scenarios 1 and 3 under
-#       `perf record`, the top symbols in DIR/profile-*.txt
+#   -p  profiles too: one more step per path in scenarios 1 and 3, and of
+#       the first siplb-worker in scenario 4, under `perf record`, the top
+#       symbols in DIR/profile-*.txt
 #
 # It installs what it needs from Debian (kamailio, sip-tester, gnuplot-nox,
 # ...), builds siplb, turns on kernel.bpf_stats_enabled for the run (and

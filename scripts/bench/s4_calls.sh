@@ -153,6 +153,16 @@ XDP_IDS=$(xdp_ids $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS)
 phones_up siplb
 # shellcheck disable=SC2086 # namespace list
 sweep siplb "$TB_NS_LB" $TB_NS_BACKENDS
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+	# The first worker only: the others run the same code on the same load.
+	prate=${BENCH_PROFILE_CALL_RATE:-2000}
+	profile_start s4-worker "$BENCH_SECS" \
+		-p "$(profile_pids "$(nth 1 "$TB_NS_BACKENDS")" siplb-worker)"
+	sipp_step profile-siplb $((prate * BENCH_SECS)) "$prate" "$VIP_EP" \
+		-sf "$BENCH_DIR/sipp/caller.xml" -inf "$LIB_WORK/callees.csv" \
+		-i "$CLIENT_IP" -p 5070 >/dev/null
+	profile_finish s4-worker dso,sym
+fi
 phones_down
 cp "$SIPLBD_LOG" "$BENCH_RAW/siplbd.log" 2>/dev/null || true
 log "done: $BENCH_ROWS"

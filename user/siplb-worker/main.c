@@ -70,6 +70,7 @@
 #include "lb_maps.h"
 #include "log.h"
 #include "proxy.h"
+#include "rr_token.h"
 #include "siplb.skel.h"
 #include "udp_batch.h"
 #include "users.h"
@@ -547,6 +548,7 @@ static void worker_close(struct worker *w)
 	users_free(w->users);
 	w->users = NULL;
 	secret_wipe(&w->rr_key);
+	rr_token_forget();
 	conf_free(w->conf);
 	w->conf = NULL;
 }

@@ -126,10 +126,9 @@ static void emit_response(struct proxy *p, const char *buf, size_t len,
 	emit(p, buf, len, to);
 }
 
-static void linger(struct txn *t, uint64_t until)
+static void linger(struct proxy *p, struct txn *t, uint64_t until)
 {
-	if (until > t->end_at)
-		t->end_at = until;
+	txn_linger(&p->txns, t, until);
 }
 
 /* Our To tag for the responses we make: stable for the transaction. */
@@ -149,20 +148,20 @@ static void timer_started(struct proxy *p, struct txn *t)
 static void server_final(struct proxy *p, struct txn *t, unsigned int status,
 			 const struct proxy_now *now)
 {
-	t->final_status = status;
+	txn_set_final(&p->txns, t, status);
 	timer_started(p, t);
 	t->final_at = now->mono_ms;
 	if (t->invite && status >= 300) {
 		t->srv = TXN_SRV_COMPLETED;	/* wait for the ACK */
 		t->g_interval = PROXY_T1;	/* Timer G */
 		t->g_next = now->mono_ms + PROXY_T1;
-		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer H */
+		linger(p, t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer H */
 	} else if (t->invite) {
 		t->srv = TXN_SRV_ACCEPTED;
-		linger(t, now->mono_ms + PROXY_TIMER_64T1);
+		linger(p, t, now->mono_ms + PROXY_TIMER_64T1);
 	} else {
 		t->srv = TXN_SRV_COMPLETED;
-		linger(t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer J */
+		linger(p, t, now->mono_ms + PROXY_TIMER_64T1);	/* Timer J */
 	}
 }
 
@@ -572,7 +571,7 @@ static void on_ack(struct proxy *p, const struct sip_msg *m,
 		if (t->srv == TXN_SRV_COMPLETED) {
 			t->srv = TXN_SRV_CONFIRMED;
 			t->g_interval = 0;
-			linger(t, now->mono_ms + PROXY_T4);
+			linger(p, t, now->mono_ms + PROXY_T4);
 		}
 		return;
 	}
@@ -607,7 +606,7 @@ static void cancel_client(struct proxy *p, struct txn *c,
 	if (c->cli == TXN_CLI_WAITING) {
 		/* A later q group: never sent, so never started. */
 		c->cli = TXN_CLI_TERMINATED;
-		linger(c, now->mono_ms);
+		linger(p, c, now->mono_ms);
 		return;
 	}
 	if (c->cli != TXN_CLI_CALLING && c->cli != TXN_CLI_PROCEEDING)
@@ -760,7 +759,7 @@ static size_t fork_add_branches(struct proxy *p, struct txn *srv,
 		if (err) {
 			*status = err;
 			b->cli = TXN_CLI_TERMINATED;
-			linger(b, now->mono_ms);
+			linger(p, b, now->mono_ms);
 			continue;
 		}
 		b->cli = TXN_CLI_WAITING;
@@ -1099,7 +1098,7 @@ static void fork_settle(struct proxy *p, struct txn *srv,
 	srv->group_at = 0;
 	if (!srv->best) {
 		/* Only non-INVITE timeouts: no 408 (RFC 4320). */
-		linger(srv, now->mono_ms + PROXY_T4);
+		linger(p, srv, now->mono_ms + PROXY_T4);
 		return;
 	}
 	fork_answer(p, srv, now);
@@ -1345,10 +1344,10 @@ static void on_final(struct proxy *p, struct txn *srv, struct txn *c,
 				emit(p, c->ack, c->ack_len, &c->down);
 		}
 		c->cli = TXN_CLI_COMPLETED;
-		linger(c, now->mono_ms + PROXY_TIMER_64T1);	/* Timer D */
+		linger(p, c, now->mono_ms + PROXY_TIMER_64T1);	/* Timer D */
 	} else {
 		c->cli = c->invite ? TXN_CLI_TERMINATED : TXN_CLI_COMPLETED;
-		linger(c, now->mono_ms + (c->invite ? PROXY_TIMER_64T1 :
+		linger(p, c, now->mono_ms + (c->invite ? PROXY_TIMER_64T1 :
 						      PROXY_T4)); /* K */
 	}
 	if (srv != c) {
@@ -1481,7 +1480,7 @@ static void client_timers(struct proxy *p, struct txn *t,
 			respond_from_kept(p, t, t->cancelled ? 487 : 408, now);
 		else if (t->parent >= 0)
 			fork_settle(p, &p->txns.t[t->parent], now);
-		linger(t, ms + PROXY_T4);
+		linger(p, t, ms + PROXY_T4);
 	}
 }
 
@@ -1535,16 +1534,7 @@ void proxy_tick(struct proxy *p, const struct proxy_now *now)
 
 uint32_t proxy_pending(const struct proxy *p)
 {
-	const struct txn *t;
-	uint32_t n = 0;
-
-	for (t = txn_first(&p->txns, TXN_TIMED); t;
-	     t = txn_after(&p->txns, t->next))
-		n += t->parent < 0 && !t->final_status;
-	for (t = txn_first(&p->txns, TXN_IDLE); t;
-	     t = txn_after(&p->txns, t->next))
-		n += t->parent < 0 && !t->final_status;
-	return n;
+	return p->txns.pending;
 }
 
 void proxy_stats_print(const struct proxy *p, FILE *out)

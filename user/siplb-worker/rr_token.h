@@ -32,6 +32,10 @@
 int rr_token_of(const struct secret *key, struct sip_slice call_id,
 		struct sip_slice caller_tag, char out[RR_TOKEN_LEN + 1]);
 
+/* Free the keyed HMAC context rr_token_of keeps, and wipe its key copy
+ * (at exit; the next token keys a new one). */
+void rr_token_forget(void);
+
 /* The token of a dialog-creating request m into out (RR_TOKEN_LEN + 1). */
 int rr_token_make(const struct secret *key, const struct sip_msg *m,
 		  char out[RR_TOKEN_LEN + 1]);

@@ -6,7 +6,10 @@
  * list or on the in-use list, and when in use on the key chain of its
  * bucket and, once it forwarded something, on a branch chain. The number
  * of buckets is the capacity rounded up to a power of two, so chains stay
- * short at any load the pool allows.
+ * short at any load the pool allows. A record with an end_at is also on
+ * the expiry wheel's slot for that second, and the table counts the
+ * records still pending, so that neither freeing what is due nor
+ * publishing the count walks the whole pool.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -54,6 +57,8 @@ int txn_table_init(struct txn_table *tt, uint32_t cap)
 	tt->fresh = 0;
 	tt->free_head = -1;
 	tt->head[TXN_TIMED] = tt->head[TXN_IDLE] = -1;
+	for (i = 0; i < TXN_WHEEL_SLOTS; i++)
+		tt->wheel[i] = -1;
 	return 0;
 }
 
@@ -182,10 +187,12 @@ struct txn *txn_new(struct txn_table *tt, const char *key, size_t key_len)
 	t->key_next = tt->key_buckets[b];
 	tt->key_buckets[b] = i;
 	t->branch_next = -1;
+	t->wheel_slot = -1;
 	t->parent = -1;
 	t->list = TXN_TIMED;
 	link_in(tt, t);
 	tt->used++;
+	tt->pending++;	/* a server record until made a branch */
 	return t;
 }
 
@@ -245,12 +252,50 @@ static void unchain(struct txn_table *tt, int *head, int i, bool by_branch)
 		*link = by_branch ? tt->t[i].branch_next : tt->t[i].key_next;
 }
 
+static void wheel_out(struct txn_table *tt, struct txn *t)
+{
+	if (t->wheel_slot < 0)
+		return;
+	if (t->wheel_prev >= 0)
+		tt->t[t->wheel_prev].wheel_next = t->wheel_next;
+	else
+		tt->wheel[t->wheel_slot] = t->wheel_next;
+	if (t->wheel_next >= 0)
+		tt->t[t->wheel_next].wheel_prev = t->wheel_prev;
+	t->wheel_slot = -1;
+}
+
+/* Put t on the slot of the second of at. */
+static void wheel_in(struct txn_table *tt, struct txn *t, uint64_t at)
+{
+	int i = (int)(t - tt->t);
+	int slot = (int)(at / TXN_WHEEL_MS % TXN_WHEEL_SLOTS);
+
+	wheel_out(tt, t);
+	t->wheel_slot = slot;
+	t->wheel_prev = -1;
+	t->wheel_next = tt->wheel[slot];
+	if (t->wheel_next >= 0)
+		tt->t[t->wheel_next].wheel_prev = i;
+	tt->wheel[slot] = i;
+}
+
+void txn_linger(struct txn_table *tt, struct txn *t, uint64_t until)
+{
+	if (until <= t->end_at)
+		return;
+	t->end_at = until;
+	wheel_in(tt, t, until);
+}
+
 void txn_delete(struct txn_table *tt, struct txn *t)
 {
 	int i = (int)(t - tt->t);
 
 	if (!t->used)
 		return;
+	if (txn_pending(t))
+		tt->pending--;
 	unchain(tt, &tt->key_buckets[t->key_hash & (tt->nbuckets - 1)], i,
 		false);
 	if (t->branch[0])
@@ -259,6 +304,7 @@ void txn_delete(struct txn_table *tt, struct txn *t)
 					    (tt->nbuckets - 1)],
 			i, true);
 	link_out(tt, t);
+	wheel_out(tt, t);
 	if (t->parent >= 0)
 		tt->t[t->parent].children--;
 	txn_release(t);
@@ -280,26 +326,49 @@ struct txn *txn_after(const struct txn_table *tt, int next)
 
 void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t)
 {
+	if (txn_pending(t))
+		tt->pending--;
 	t->parent = (int)(srv - tt->t);
 	srv->branches[srv->nbranches++] = (int)(t - tt->t);
 	srv->children++;
 }
 
-size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
+/* Free what is due on one slot; a record due but with branches alive
+ * moves to the next second's slot, one not due (a later lap) stays. */
+static size_t sweep_slot(struct txn_table *tt, int slot, uint64_t now_ms)
 {
-	enum txn_list list;
-	struct txn *t, *n;
+	int i = tt->wheel[slot], next;
 	size_t count = 0;
 
-	for (list = TXN_TIMED; list <= TXN_IDLE; list++) {
-		for (t = txn_first(tt, list); t; t = n) {
-			n = txn_after(tt, t->next);
-			if (t->end_at && t->end_at <= now_ms && !t->children) {
-				txn_delete(tt, t);
-				count++;
-			}
+	for (; i >= 0; i = next) {
+		struct txn *t = &tt->t[i];
+
+		next = t->wheel_next;
+		if (t->end_at > now_ms)
+			continue;
+		if (t->children) {
+			wheel_in(tt, t, now_ms + TXN_WHEEL_MS);
+			continue;
 		}
+		txn_delete(tt, t);
+		count++;
 	}
+	return count;
+}
+
+size_t txn_expire(struct txn_table *tt, uint64_t now_ms)
+{
+	uint64_t sec, now_sec = now_ms / TXN_WHEEL_MS;
+	size_t count = 0;
+
+	/* Every second since the last sweep, a whole lap at most; the
+	 * current second is swept again next time (more may fall due). */
+	sec = tt->wheel_sec;
+	if (now_sec >= TXN_WHEEL_SLOTS && sec < now_sec - (TXN_WHEEL_SLOTS - 1))
+		sec = now_sec - (TXN_WHEEL_SLOTS - 1);
+	for (; sec <= now_sec; sec++)
+		count += sweep_slot(tt, (int)(sec % TXN_WHEEL_SLOTS), now_ms);
+	tt->wheel_sec = now_sec;
 	return count;
 }
 
@@ -314,4 +383,11 @@ int txn_keep(char **dst, size_t *dst_len, const char *buf, size_t len)
 	*dst = copy;
 	*dst_len = len;
 	return 0;
+}
+
+void txn_set_final(struct txn_table *tt, struct txn *t, unsigned int status)
+{
+	if (txn_pending(t) && status)
+		tt->pending--;
+	t->final_status = status;
 }

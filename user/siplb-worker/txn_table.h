@@ -27,6 +27,10 @@
 #include "sip_msg.h"
 
 #define TXN_KEY_MAX	320
+/* The expiry wheel: one slot per second of end_at, 64 of them, more than
+ * the longest linger (64*T1 = 32 s) so that a slot holds one second. */
+#define TXN_WHEEL_SLOTS	64
+#define TXN_WHEEL_MS	1000
 #define TXN_FORK_MAX	10	/* branches of one forked request */
 
 enum txn_srv_state {
@@ -66,7 +70,10 @@ struct txn {
 	uint64_t c_at;			/* Timer C (0: off) */
 	uint64_t group_at;		/* forked: next q group at (0: off) */
 	uint64_t g_next, g_interval;	/* Timer G (ms, 0: off) */
-	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no */
+	uint64_t end_at;		/* freed at (Timers D/H/I/J/K), 0: no;
+					 * set by txn_linger */
+	int wheel_slot;			/* the expiry slot it is on, -1: none */
+	int wheel_prev, wheel_next;	/* on that slot's list */
 	unsigned int children;		/* server record: branch records alive */
 	/* Server side. */
 	struct siplb_endpoint up;	/* the request's source: responses go
@@ -114,6 +121,15 @@ struct txn_table {
 	int free_head;		/* records used and freed since */
 	int head[2];		/* by enum txn_list */
 	uint32_t used;
+	/* Server records with no final response yet (txn_pending): kept
+	 * as records change, because a count by walking every record cost
+	 * a quarter of a busy worker's CPU (docs/PERFORMANCE.md). */
+	uint32_t pending;
+	/* Records with an end_at, by its second modulo TXN_WHEEL_SLOTS, so
+	 * that freeing what is due visits only the seconds gone by, not the
+	 * tens of thousands of records lingering (txn_expire). */
+	int wheel[TXN_WHEEL_SLOTS];
+	uint64_t wheel_sec;	/* the first second not yet swept for good */
 };
 
 int txn_table_init(struct txn_table *tt, uint32_t cap);
@@ -148,8 +164,22 @@ void txn_move(struct txn_table *tt, struct txn *t, enum txn_list list);
 /* Make t a branch record of srv (which must have room). */
 void txn_add_branch(struct txn_table *tt, struct txn *srv, struct txn *t);
 
+/* The server side of t has sent its final response, status (not 0). */
+void txn_set_final(struct txn_table *tt, struct txn *t, unsigned int status);
+
+/* Is t a server record with no final response yet (tt->pending counts
+ * them)? */
+static inline bool txn_pending(const struct txn *t)
+{
+	return t->used && t->parent < 0 && !t->final_status;
+}
+
+/* Free t at until (ms) or later: end_at only ever moves forward. */
+void txn_linger(struct txn_table *tt, struct txn *t, uint64_t until);
+
 /* Delete every record whose end_at has come, except a server record whose
- * branches are still there; returns how many. */
+ * branches are still there (tried again a second later); returns how
+ * many. */
 size_t txn_expire(struct txn_table *tt, uint64_t now_ms);
 
 /* Keep a copy of a message in *dst (replacing what was there). */
