@@ -31,10 +31,19 @@
 # Routing: the router reaches the VIP by a multipath route over both
 # balancers with net.ipv4.fib_multipath_hash_policy=1 (the L4 hash: each
 # UDP 5-tuple sticks to one balancer, different source ports spread).
-# Policy rules pin source ports 6001 and 6002 of the client to lb1 and
-# lb2, so that a test can send one call's messages through both. Workers
-# route back by a multipath default over both balancers (either one
-# rewrites a reply's source to the VIP: their siplb_snat maps agree).
+# Policy rules pin source ports 6001, 7001 and 7003 of the client to lb1,
+# 6002, 7002 and 7004 to lb2 (not 6003..: sipp takes media ports from 6000
+# up), so that a test can send one call's messages through both, or
+# register phones through one node and call them through the other. Workers route back by a multipath default over both balancers
+# (either one rewrites a reply's source to the VIP: their siplb_snat maps
+# agree); they reach Redis from their service address, which the router
+# reaches over both balancers, so that a mirror's connection outlives
+# either balancer.
+# A balancer that dies: the router and the worker hosts ignore a nexthop
+# whose link is down (ignore_routes_with_linkdown), so the multipath
+# routes lose it the moment its carrier goes, as a router that watches
+# its links (or BFD) would drop it; a pinned port's table then has no
+# usable route and the lookup falls through to the multipath one.
 # Knobs as in testbed.sh: rp_filter off and accept_local on the balancers'
 # worker links, TX checksum offload off, XDP_PASS on the far end of every
 # veth a balancer's XDP program may send into.
@@ -95,6 +104,8 @@ TB_LB_DEVS='up0$(for i in $(seq 1 "$N"); do printf ' w%s' "$i"; done)'
 TB_WORKER_PINDIRS='${pins# }'
 TB_CLIENT_PORT_LB1=6001
 TB_CLIENT_PORT_LB2=6002
+TB_CLIENT_PORTS_LB1='6001 7001 7003'
+TB_CLIENT_PORTS_LB2='6002 7002 7004'
 EOF
 }
 
@@ -107,6 +118,16 @@ make_ns() {
 	ip netns add "$1" || die "cannot create namespace $1 (left over? try:" \
 		"$SELF -p $PREFIX down)"
 	nsrun "$1" ip link set dev lo up
+}
+
+# linkdown_ignored NS: multipath routes in NS skip a nexthop whose link is
+# down (the default keeps choosing it, and its packets are lost).
+linkdown_ignored() {
+	local c
+	for c in all default; do
+		nsrun "$1" sysctl -qw \
+			"net.ipv4.conf.$c.ignore_routes_with_linkdown=1"
+	done
 }
 
 # link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2 [xdp]: a veth pair, /24 addresses;
@@ -135,7 +156,8 @@ ping_from() {
 }
 
 build_router() {
-	local rt=$PREFIX-rt k i
+	local rt=$PREFIX-rt k i port
+	linkdown_ignored "$rt"
 	link "$PREFIX-client" rt0 10.98.1.2 "$rt" cli0 10.98.1.1
 	nsrun "$PREFIX-client" ip route add default via 10.98.1.1
 	link "$PREFIX-rds" rt0 10.98.4.2 "$rt" rds0 10.98.4.1
@@ -148,6 +170,8 @@ build_router() {
 	nsrun "$rt" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
 	nsrun "$rt" ip route add "$VIP/32" nexthop via 10.98.2.2 \
 		nexthop via 10.98.3.2
+	nsrun "$rt" ip route add 10.98.100.0/24 nexthop via 10.98.2.2 \
+		nexthop via 10.98.3.2
 	for k in 1 2; do
 		for i in $(seq 1 "$N"); do
 			nsrun "$rt" ip route add "10.98.$((10 * k + i)).0/24" \
@@ -155,8 +179,10 @@ build_router() {
 		done
 		nsrun "$rt" ip route add "$VIP/32" via "10.98.$((1 + k)).2" \
 			table $((100 + k))
-		nsrun "$rt" ip rule add from 10.98.1.2 ipproto udp \
-			sport $((6000 + k)) lookup $((100 + k))
+		for port in $((6000 + k)) $((7000 + k)) $((7002 + k)); do
+			nsrun "$rt" ip rule add from 10.98.1.2 ipproto udp \
+				sport "$port" lookup $((100 + k))
+		done
 	done
 }
 
@@ -184,8 +210,11 @@ build_worker() {
 	nsrun "$w" sysctl -qw net.ipv4.conf.all.rp_filter=0
 	nsrun "$w" sysctl -qw net.ipv4.conf.default.rp_filter=0
 	nsrun "$w" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	linkdown_ignored "$w"
 	nsrun "$w" ip route add default nexthop via "10.98.$((10 + i)).1" \
 		nexthop via "10.98.$((20 + i)).1"
+	nsrun "$w" ip route add 10.98.4.0/24 src "10.98.100.$i" \
+		nexthop via "10.98.$((10 + i)).1" nexthop via "10.98.$((20 + i)).1"
 }
 
 # Resolve the neighbours the balancers' XDP programs look up.
