@@ -51,25 +51,9 @@ set -eu
 
 SELF=${0##*/}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XDP_PASS_OBJ=${SIPLB_XDP_PASS_OBJ:-$ROOT/build/xdp_pass.bpf.o}
-BPFFS=/sys/fs/bpf
+# shellcheck source=scripts/testbed_lib.sh
+. "$ROOT/scripts/testbed_lib.sh"
 VIP=10.98.0.10
-
-die() {
-	echo "$SELF: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-nsrun() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" || die "in namespace $ns: '$*' failed"
-}
 
 tb_env() {
 	local i ws="" wips="" pins=""
@@ -112,12 +96,6 @@ EOF
 tb_namespaces() {
 	ip netns list | awk '{print $1}' |
 		grep -E "^$PREFIX-(client|rt|rds|lb[12]|w[0-9]+)\$" || true
-}
-
-make_ns() {
-	ip netns add "$1" || die "cannot create namespace $1 (left over? try:" \
-		"$SELF -p $PREFIX down)"
-	nsrun "$1" ip link set dev lo up
 }
 
 # linkdown_ignored NS: multipath routes in NS skip a nexthop whose link is
@@ -231,10 +209,7 @@ resolve() {
 
 tb_up() {
 	local i h
-	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
-	[ -f "$XDP_PASS_OBJ" ] || die "$XDP_PASS_OBJ not found: run 'make' first"
-	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS" ||
-		die "cannot mount bpffs on $BPFFS"
+	tbl_preflight
 	if [ -n "$(tb_namespaces)" ]; then
 		echo "$SELF: testbed '$PREFIX' already exists; run: $SELF -p $PREFIX down" >&2
 		exit 3
@@ -263,16 +238,9 @@ tb_up() {
 }
 
 tb_down() {
-	local ns pids d
+	local ns d
 	for ns in $(tb_namespaces); do
-		pids=$(ip netns pids "$ns" 2>/dev/null || true)
-		if [ -n "$pids" ]; then
-			# shellcheck disable=SC2086 # one line of PIDs
-			echo "$SELF: ending processes left in $ns:" $pids >&2
-			# shellcheck disable=SC2086
-			kill -KILL $pids 2>/dev/null || true
-		fi
-		ip netns del "$ns" || echo "$SELF: cannot delete namespace $ns" >&2
+		tbl_del_ns "$ns"
 	done
 	for d in "$BPFFS/siplb-ctb-$PREFIX-"*; do
 		[ -e "$d" ] || continue
@@ -280,36 +248,7 @@ tb_down() {
 	done
 }
 
-PREFIX=${SIPLB_TB_PREFIX:-}
-N=${SIPLB_TB_BACKENDS:-3}
-while getopts p:n:h opt; do
-	case $opt in
-	p) PREFIX=$OPTARG ;;
-	n) N=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 1 ] || usage
-CMD=$1
-case $CMD in
-up | down | env) ;;
-*) usage ;;
-esac
-case $N in
-'' | *[!0-9]*) die "worker count must be a number 1..9, not '$N'" ;;
-esac
-if [ "$N" -lt 1 ] || [ "$N" -gt 9 ]; then
-	die "worker count must be 1..9, not $N"
-fi
-if [ -z "$PREFIX" ]; then
-	[ "$CMD" = up ] || die "$CMD: which testbed? give -p PREFIX"
-	PREFIX=slct$$
-fi
-case $PREFIX in
-'' | *[!A-Za-z0-9_]*) die "prefix may hold only letters, digits and '_': '$PREFIX'" ;;
-esac
-[ ${#PREFIX} -le 32 ] || die "prefix longer than 32 characters: '$PREFIX'"
+tbl_args 9 worker slct "$@"
 
 case $CMD in
 up) tb_up ;;
