@@ -286,14 +286,21 @@ cl_ports() {
 }
 
 # cl_balancer_down K: balancer K dies: every link of it down (the peers
-# lose carrier; the router and the worker hosts drop it from their
-# multipath routes, see cluster_testbed.sh), its siplbd and its mirror
-# killed with SIGKILL. Sets CL_T_DOWN to the epoch (ns) of the links
-# going down.
+# lose carrier), its siplbd and its mirror killed with SIGKILL. Sets
+# CL_T_DOWN to the epoch (ns) of the links going down. How the router and
+# the worker hosts stop using it depends on CL_DETECT_MS:
+#   0 (default)  at once: they drop a nexthop whose link is down
+#                (ignore_routes_with_linkdown, see cluster_testbed.sh);
+#   N > 0        they keep sending into the dead links (as a router that
+#                does not see the failure on its own port would) until a
+#                routing daemon notices, after N ms (BFD, a BGP hold
+#                timer): cl_reroute replaces their routes with lb(3-K).
 CL_T_DOWN=""
+CL_DETECT_MS=${CL_DETECT_MS:-0}
 cl_balancer_down() {
 	local k=$1 ns dev
 	ns=$(nth "$k" "$TB_NS_LBS")
+	[ "$CL_DETECT_MS" = 0 ] || cl_linkdown_used
 	# shellcheck disable=SC2034 # for the caller
 	CL_T_DOWN=$(date +%s%N)
 	for dev in $TB_LB_DEVS; do
@@ -301,6 +308,38 @@ cl_balancer_down() {
 	done
 	lib_stop "${CL_NODE_PID[$k]}" KILL 5 || true
 	lib_stop "${CL_MIRROR_PID[lb$k]}" KILL 5 || true
+	[ "$CL_DETECT_MS" = 0 ] && return 0
+	sleep "$(python3 -c "print(max(0, $CL_T_DOWN / 1e9 + $CL_DETECT_MS \
+		/ 1e3 - $(date +%s.%N)))")"
+	cl_reroute $((3 - k))
+}
+
+# cl_linkdown_used: the router and the worker hosts keep using nexthops
+# whose link is down (the kernel's default; the testbed turns it off).
+cl_linkdown_used() {
+	local ns
+	for ns in "$TB_NS_ROUTER" $TB_NS_BACKENDS; do
+		# shellcheck disable=SC2016 # expanded by that sh
+		ip netns exec "$ns" sh -c 'for f in \
+			/proc/sys/net/ipv4/conf/*/ignore_routes_with_linkdown; do
+				echo 0 >"$f"; done'
+	done
+}
+
+# cl_reroute K: what a routing daemon does when the other balancer is
+# gone: every route through the two balancers now goes through K alone,
+# and the pinned ports' tables of the dead one lose their route.
+cl_reroute() {
+	local k=$1 dead=$((3 - $1)) i
+	ip -n "$TB_NS_ROUTER" route replace "$VIP/32" via "10.98.$((1 + k)).2"
+	ip -n "$TB_NS_ROUTER" route replace 10.98.100.0/24 via "10.98.$((1 + k)).2"
+	ip -n "$TB_NS_ROUTER" route del "$VIP/32" table $((100 + dead))
+	for i in $(seq 1 "$TB_N"); do
+		ip -n "$(nth "$i" "$TB_NS_BACKENDS")" route replace default \
+			via "10.98.$((10 * k + i)).1"
+		ip -n "$(nth "$i" "$TB_NS_BACKENDS")" route replace 10.98.4.0/24 \
+			via "10.98.$((10 * k + i)).1" src "10.98.100.$i"
+	done
 }
 
 # cl_route_via PORT: the balancer the router sends a client packet from
@@ -315,6 +354,35 @@ cl_route_via() {
 	*" dev lb2"*) echo lb2 ;;
 	*) echo none ;;
 	esac
+}
+
+# cl_probe_port: a client source port (5100..5199) whose flow to the VIP
+# the router sends through lb1 now, to watch it move.
+cl_probe_port() {
+	local port
+	for port in $(seq 5100 5199); do
+		[ "$(cl_route_via "$port")" != lb1 ] || { echo "$port"; return 0; }
+	done
+	die "no source port of 5100-5199 routed through lb1"
+}
+
+# cl_wait_moved PORT: after cl_balancer_down, look (cl_route_via) until
+# the router no longer sends PORT's flow through lb1. Sets CL_T_CONV (ns)
+# to when it was seen moved, CL_LOOKS to how many looks that took and
+# CL_LOOK_MS to what one look costs (measured after): the move itself
+# may be faster than one look.
+cl_wait_moved() {
+	local t
+	CL_LOOKS=1
+	while [ "$(cl_route_via "$1")" = lb1 ]; do
+		CL_LOOKS=$((CL_LOOKS + 1))
+		sleep 0.01
+	done
+	CL_T_CONV=$(date +%s%N)
+	cl_route_via "$1" >/dev/null
+	t=$(date +%s%N)
+	# shellcheck disable=SC2034 # for the caller
+	CL_LOOK_MS=$(((t - CL_T_CONV) / 1000000))
 }
 
 # cl_calls_ecmp VAR XML CSV CALLS RATE PORT: a caller sipp with a socket

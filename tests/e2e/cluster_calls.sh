@@ -31,7 +31,10 @@
 #   4. A late node: a fresh mirror on a new pin directory has every
 #      binding Redis has.
 # Run as root. Knobs: SIPLB_E2E_CALLS (20 calls each way in 2),
-# SIPLB_E2E_RATE (20 calls/s in 3), SIPLB_KEEP_LOGS=1.
+# SIPLB_E2E_RATE (20 calls/s in 3), CL_DETECT_MS (0: the router drops the
+# dead nexthop when the carrier goes; N: it keeps sending into the dead
+# link until a routing daemon replaces the routes after N ms, see
+# scripts/cluster_lib.sh), SIPLB_KEEP_LOGS=1.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -195,11 +198,7 @@ uas_a="" uas_b="" uac=""
 phones_answer uas_a "$CALLS_XML/uas_answer.xml" "$(cl_callee_port 1)" 100000
 phones_answer uas_b "$CALLS_XML/uas_answer.xml" "$(cl_callee_port 2)" 100000
 # A flow the router sends through lb1 now, to see when it moves.
-probe=""
-for port in $(seq 5100 5199); do
-	[ "$(cl_route_via "$port")" = lb1 ] && probe=$port && break
-done
-[ -n "$probe" ] || die "no source port of 5100-5199 routed through lb1"
+probe=$(cl_probe_port)
 t_load=$(date +%s.%N)
 cl_calls_ecmp uac "$CALLS_XML/uac_caller_bye.xml" "$LIB_WORK/load.csv" \
 	"$load_calls" "$RATE" 5090
@@ -209,14 +208,12 @@ sleep $((LOAD_SECS / 2))
 before1=$(cl_steered 1)
 cl_balancer_down 1
 t_down=$CL_T_DOWN
-while [ "$(cl_route_via "$probe")" = lb1 ]; do
-	sleep 0.01
-done
-t_conv=$(date +%s%N)
+cl_wait_moved "$probe"
+t_conv=$CL_T_CONV
 conv_ms=$(((t_conv - t_down) / 1000000))
 log "lb1 down at $(date -d "@$((t_down / 1000000000))" +%T); the router" \
-	"moved the probe flow (port $probe) to $(cl_route_via "$probe")" \
-	"after $conv_ms ms"
+	"sent the probe flow (port $probe) through $(cl_route_via "$probe")" \
+	"at look $CL_LOOKS, $conv_ms ms after (one look takes $CL_LOOK_MS ms)"
 rc=0
 sipp_wait "$uac" || rc=$?
 lib_stop "$uas_a" INT 5 || true
