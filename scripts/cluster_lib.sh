@@ -61,22 +61,29 @@ cl_secrets() {
 	head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
 }
 
+# cl_phone I: the name of phone I (cl_secrets' users).
+cl_phone() {
+	sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1
+}
+
+# cl_reg_csv FILE FIRST LAST DOMAIN: phones FIRST..LAST as
+# tests/e2e/sipp/register_auth.xml reads them (phones_register).
+cl_reg_csv() {
+	local i
+	echo SEQUENTIAL >"$1"
+	for i in $(seq "$2" "$3"); do
+		printf '%s;%s;3600\n' "$(sed -n "${i}p" "$LIB_WORK/users.list")" \
+			"$4" >>"$1"
+	done
+}
+
 # cl_node_conf K REALM: siplbd's configuration for balancer K.
 cl_node_conf() {
-	local k=$1 dev ip
-	echo "pin-dir $(nth "$k" "$TB_LB_PINDIRS")"
-	for dev in $TB_LB_DEVS; do
-		echo "interface $dev"
-	done
-	echo "control-socket $LIB_WORK/lb$k.sock"
-	echo "realm $2"
-	echo "users $LIB_WORK/users"
-	echo "vip $VIP_EP {"
-	for ip in $BACKEND_IPS; do
-		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
-	done
+	local k=$1
+	TB_PINDIR=$(nth "$k" "$TB_LB_PINDIRS") TB_LB_CLIENT_DEV=$TB_LB_DEVS \
+		TB_LB_BACKEND_DEVS="" SIPLBD_SOCK=$LIB_WORK/lb$k.sock \
+		siplbd_conf "$2" "$LIB_WORK/users"
 	cat <<EOF
-}
 auth {
 	# sipp 3.6 reads only the first challenge and knows only MD5.
 	algorithms MD5 SHA-256
@@ -432,10 +439,8 @@ cl_capture_start() {
 }
 
 cl_capture_stop() {
-	local pid
-	for pid in $CL_CAPTURE_PIDS; do
-		lib_stop "$pid" TERM 5 || true
-	done
+	# shellcheck disable=SC2086 # a list of PIDs
+	lib_stop_all TERM 5 $CL_CAPTURE_PIDS
 	CL_CAPTURE_PIDS=""
 }
 

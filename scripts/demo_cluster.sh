@@ -79,19 +79,10 @@ cl_workers_up
 echo
 
 # 1. Registration through both nodes.
-phone() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1; }
-reg_range() {	# CSV FIRST LAST
-	local i
-	echo SEQUENTIAL >"$1"
-	for i in $(seq "$2" "$3"); do
-		printf '%s;%s;3600\n' "$(sed -n "${i}p" "$LIB_WORK/users.list")" \
-			"$DOMAIN" >>"$1"
-	done
-}
 log "$PHONES phones register: 1-$HALF through lb1, the others through lb2"
 reg_rc=0
-reg_range "$LIB_WORK/reg-1.csv" 1 "$HALF"
-reg_range "$LIB_WORK/reg-2.csv" $((HALF + 1)) "$PHONES"
+cl_reg_csv "$LIB_WORK/reg-1.csv" 1 "$HALF" "$DOMAIN"
+cl_reg_csv "$LIB_WORK/reg-2.csv" $((HALF + 1)) "$PHONES" "$DOMAIN"
 cl_register_via 1 "$LIB_WORK/reg-1.csv" || reg_rc=$?
 cl_register_via 2 "$LIB_WORK/reg-2.csv" || reg_rc=$?
 for k in 1 2; do
@@ -102,8 +93,9 @@ sleep 0.5	# the mirrors
 # 2. Calls across the nodes; lb1 dies halfway.
 echo SEQUENTIAL >"$LIB_WORK/calls.csv"
 for i in $(seq 1 "$HALF"); do
-	printf '%s;%s;%s\n%s;%s;%s\n' "$(phone "$i")" "$(phone $((i + HALF)))" \
-		"$DOMAIN" "$(phone $((i + HALF)))" "$(phone "$i")" "$DOMAIN" \
+	printf '%s;%s;%s\n%s;%s;%s\n' "$(cl_phone "$i")" \
+		"$(cl_phone $((i + HALF)))" "$DOMAIN" "$(cl_phone $((i + HALF)))" \
+		"$(cl_phone "$i")" "$DOMAIN" \
 		>>"$LIB_WORK/calls.csv"
 done
 cl_capture_start

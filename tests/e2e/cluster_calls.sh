@@ -40,10 +40,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-if ! command -v redis-server >/dev/null; then
-	echo "1..0 # SKIP redis-server not installed (scripts/deps.sh)"
-	exit 0
-fi
+lib_skip_without redis-server
 lib_tap
 # shellcheck source=scripts/phones.sh
 . "$ROOT/scripts/phones.sh"
@@ -77,26 +74,17 @@ cl_workers_up
 pass "2 balancers (siplbd, XDP, mirror) and 3 worker hosts (mirror," \
 	"siplb-worker on their own maps) up; both nodes see every worker"
 
-phone() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1; }
-# reg_csv FILE FIRST LAST: phones FIRST..LAST for register_auth.xml.
-reg_csv() {
-	local i
-	echo SEQUENTIAL >"$1"
-	for i in $(seq "$2" "$3"); do
-		printf '%s;%s;3600\n' "$(sed -n "${i}p" "$LIB_WORK/users.list")" \
-			"$DOMAIN" >>"$1"
-	done
-}
 # call_csv FILE FROM TO [TO2]: phone FROM+i calls TO+i (i < HALF);
 # with TO2, every other line calls TO2+i instead.
 call_csv() {
 	local i
 	echo SEQUENTIAL >"$1"
 	for i in $(seq 0 $((HALF - 1))); do
-		printf '%s;%s;%s\n' "$(phone $(($2 + i)))" \
-			"$(phone $(($3 + i)))" "$DOMAIN" >>"$1"
-		[ -z "${4:-}" ] || printf '%s;%s;%s\n' "$(phone $(($3 + i)))" \
-			"$(phone $(($4 + i)))" "$DOMAIN" >>"$1"
+		printf '%s;%s;%s\n' "$(cl_phone $(($2 + i)))" \
+			"$(cl_phone $(($3 + i)))" "$DOMAIN" >>"$1"
+		[ -z "${4:-}" ] || printf '%s;%s;%s\n' \
+			"$(cl_phone $(($3 + i)))" "$(cl_phone $(($4 + i)))" \
+			"$DOMAIN" >>"$1"
 	done
 }
 # bindings_equal WHAT: every host's map equals Redis's bindings (waits
@@ -120,8 +108,8 @@ bindings_equal() {
 
 # --- 1. registrations through both nodes -------------------------------------
 
-reg_csv "$LIB_WORK/reg-a.csv" 1 "$HALF"
-reg_csv "$LIB_WORK/reg-b.csv" $((HALF + 1)) "$PHONES"
+cl_reg_csv "$LIB_WORK/reg-a.csv" 1 "$HALF" "$DOMAIN"
+cl_reg_csv "$LIB_WORK/reg-b.csv" $((HALF + 1)) "$PHONES" "$DOMAIN"
 cl_register_via 1 "$LIB_WORK/reg-a.csv" ||
 	fail "phones 1-$HALF: registration through lb1 failed"
 cl_register_via 2 "$LIB_WORK/reg-b.csv" ||
@@ -281,7 +269,7 @@ else
 		"begun in the window + $MARGIN"
 fi
 bindings_equal "after lb1's death"
-reg_csv "$LIB_WORK/rereg.csv" 1 "$HALF"
+cl_reg_csv "$LIB_WORK/rereg.csv" 1 "$HALF" "$DOMAIN"
 r2=$(cl_registered 2)
 cl_register_via 1 "$LIB_WORK/rereg.csv" ||
 	fail "re-registering phones 1-$HALF after lb1's death failed"
