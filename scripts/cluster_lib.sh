@@ -414,14 +414,16 @@ cl_calls_ecmp() {
 CL_CAPTURE_PIDS=""
 cl_capture_start() {
 	local i k pid name
+	# --immediate-mode: else libpcap hands packets over a block at a
+	# time, and those of the last block are lost when tcpdump stops.
 	lib_bg pid ip netns exec "$TB_NS_CLIENT" tcpdump -i "$TB_CLIENT_DEV" \
-		-nn -U -Z root -w "$LIB_WORK/phones.pcap" udp \
+		--immediate-mode -nn -U -Z root -w "$LIB_WORK/phones.pcap" udp \
 		2>"$LIB_WORK/tcpdump-phones.err"
 	CL_CAPTURE_PIDS=$pid
 	for i in $(seq 1 "$TB_N"); do
 		for k in 1 2; do
 			lib_bg pid ip netns exec "$(nth "$i" "$TB_NS_BACKENDS")" \
-				tcpdump -i "lb$k" -Q in -nn -U -Z root \
+				tcpdump -i "lb$k" -Q in --immediate-mode -nn -U -Z root \
 				-w "$LIB_WORK/w$i-lb$k.pcap" \
 				"udp dst port $TB_SIP_PORT" \
 				2>"$LIB_WORK/tcpdump-w$i-lb$k.err"
