@@ -77,29 +77,19 @@ cl_reg_csv() {
 	done
 }
 
-# cl_node_conf K REALM: siplbd's configuration for balancer K.
+# cl_node_conf K REALM FILE: siplbd's configuration for balancer K:
+# phones_conf's, with passive detection off and the cluster block. A
+# worker's replies go back over either balancer (its multipath default
+# route), so a node sees the requests it steered but not always their
+# responses: passive detection would mark live workers down on one node
+# only, and the nodes' Maglev tables would part (a call's messages at two
+# workers).
 cl_node_conf() {
 	local k=$1
 	TB_PINDIR=$(nth "$k" "$TB_LB_PINDIRS") TB_LB_CLIENT_DEV=$TB_LB_DEVS \
 		TB_LB_BACKEND_DEVS="" SIPLBD_SOCK=$LIB_WORK/lb$k.sock \
-		siplbd_conf "$2" "$LIB_WORK/users"
-	cat <<EOF
-auth {
-	# sipp 3.6 reads only the first challenge and knows only MD5.
-	algorithms MD5 SHA-256
-}
-health {
-	interval 2
-	timeout 1
-	down-after 2
-	up-after 1
-	# A worker's replies go back over either balancer (its multipath
-	# default route), so a node sees the requests it steered but not
-	# always their responses: passive detection would mark live
-	# workers down on one node only, and the nodes' Maglev tables
-	# would part (a call's messages at two workers).
-	passive off
-}
+		phones_conf "$3" "$2" "$LIB_WORK/users" "	passive off"
+	cat >>"$3" <<EOF
 cluster {
 	node lb$k
 	secret-file $LIB_WORK/cluster.key
@@ -108,12 +98,13 @@ cluster {
 EOF
 }
 
-# cl_node_start K REALM: siplbd on balancer K, until it listens.
+# cl_node_start K CONF: siplbd on balancer K with CONF (cl_node_conf's,
+# say), until it listens.
 cl_node_start() {
 	local k=$1 ns pid
 	ns=$(nth "$k" "$TB_NS_LBS")
-	cl_node_conf "$k" "$2" >"$LIB_WORK/lb$k.conf"
-	lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLBD" -c "$LIB_WORK/lb$k.conf" -d \
+	echo "=== siplbd -c $2 ($(date +%T))" >>"$LIB_WORK/siplbd-lb$k.log"
+	lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLBD" -c "$2" -d \
 		2>>"$LIB_WORK/siplbd-lb$k.log" </dev/null
 	CL_NODE_PID[$k]=$pid
 	for _ in $(seq 1 100); do
@@ -371,6 +362,20 @@ cl_probe_port() {
 		[ "$(cl_route_via "$port")" != lb1 ] || { echo "$port"; return 0; }
 	done
 	die "no source port of 5100-5199 routed through lb1"
+}
+
+# cl_load_end UAC UAS...: wait for the caller sipp UAC, stop the callee
+# sipps, then the captures; returns the caller's exit status.
+cl_load_end() {
+	local rc=0 pid
+	sipp_wait "$1" || rc=$?
+	shift
+	for pid in "$@"; do
+		lib_stop "$pid" INT 5 || true
+	done
+	sleep 0.5	# the last answers
+	cl_capture_stop
+	return "$rc"
 }
 
 # cl_wait_moved PORT: after cl_balancer_down, look (cl_route_via) until

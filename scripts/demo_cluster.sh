@@ -71,7 +71,8 @@ cl_workers_start "$DOMAIN"
 for k in 1 2; do
 	echo "  # siplbd -c lb$k.conf (cluster { node lb$k; secret-file ..;" \
 		"redis $TB_REDIS_IP4:$CL_REDIS_PORT }); siplb-mirror (lb$k)"
-	cl_node_start "$k" "$REALM"
+	cl_node_conf "$k" "$REALM" "$LIB_WORK/lb$k.conf"
+	cl_node_start "$k" "$LIB_WORK/lb$k.conf"
 	cl_mirror_start "lb$k" "$(nth "$k" "$TB_NS_LBS")" \
 		"$(nth "$k" "$TB_LB_PINDIRS")"
 done
@@ -115,11 +116,7 @@ cl_balancer_down 1
 cl_wait_moved "$probe"
 t_conv=$CL_T_CONV
 calls_rc=0
-sipp_wait "$uac" || calls_rc=$?
-lib_stop "$uas_1" INT 5 || true
-lib_stop "$uas_2" INT 5 || true
-sleep 0.5
-cl_capture_stop
+cl_load_end "$uac" "$uas_1" "$uas_2" || calls_rc=$?
 
 # 3. The report.
 t_down=$(python3 -c "print($CL_T_DOWN / 1e9)")

@@ -66,7 +66,8 @@ cl_secrets "$REALM" "$PHONES"
 cl_redis_start
 cl_workers_start "$DOMAIN"
 for k in 1 2; do
-	cl_node_start "$k" "$REALM"	# first: siplbd makes the node's maps
+	cl_node_conf "$k" "$REALM" "$LIB_WORK/lb$k.conf"
+	cl_node_start "$k" "$LIB_WORK/lb$k.conf"	# first: it makes the maps
 	cl_mirror_start "lb$k" "$(nth "$k" "$TB_NS_LBS")" \
 		"$(nth "$k" "$TB_LB_PINDIRS")"
 done
@@ -203,11 +204,7 @@ log "lb1 down at $(date -d "@$((t_down / 1000000000))" +%T); the router" \
 	"sent the probe flow (port $probe) through $(cl_route_via "$probe")" \
 	"at look $CL_LOOKS, $conv_ms ms after (one look takes $CL_LOOK_MS ms)"
 rc=0
-sipp_wait "$uac" || rc=$?
-lib_stop "$uas_a" INT 5 || true
-lib_stop "$uas_b" INT 5 || true
-sleep 0.5
-cl_capture_stop
+cl_load_end "$uac" "$uas_a" "$uas_b" || rc=$?
 read -r created ok failed <<<"$(sipp_counts "$LIB_WORK/uac-5090.csv")"
 log "sipp: $created calls created, $ok successful, $failed failed (exit $rc)"
 if [ "$before1" -gt 0 ]; then
