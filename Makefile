@@ -9,6 +9,8 @@
 #   make fuzz       build the fuzz targets (build/fuzz/), run each briefly
 #   make fuzz-build just build them (scripts/fuzz-long.sh runs them longer)
 #   make demo       install dependencies, build, run the namespace demo
+#   make demo-cluster  the same for a cluster: 2 balancers behind ECMP,
+#                   Redis, 3 worker hosts; one balancer dies halfway
 #   make bench      build the benchmarks, print the XDP fast-path figures
 #                   (scripts/bench/run.sh runs the Kamailio comparison)
 #   make programs   just the BPF object and the four programs
@@ -86,7 +88,7 @@ LIBSIP    := $(OUT)/libsip.a
 PROG_BINS := $(addprefix $(OUT)/,$(PROGRAMS))
 
 .PHONY: all deps check demo bench bench-build install uninstall clean asan \
-	fuzz fuzz-build programs
+	fuzz fuzz-build programs demo-cluster
 all: $(OUT)/siplb.bpf.o $(OUT)/xdp_pass.bpf.o $(PROG_BINS)
 programs: $(OUT)/siplb.bpf.o $(PROG_BINS)
 
@@ -100,6 +102,10 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+demo-cluster: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo_cluster.sh
 
 $(OUT)/siplb.bpf.o: bpf/siplb.bpf.c $(BPF_HDRS)
 	@mkdir -p $(@D)

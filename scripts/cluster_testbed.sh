@@ -31,10 +31,19 @@
 # Routing: the router reaches the VIP by a multipath route over both
 # balancers with net.ipv4.fib_multipath_hash_policy=1 (the L4 hash: each
 # UDP 5-tuple sticks to one balancer, different source ports spread).
-# Policy rules pin source ports 6001 and 6002 of the client to lb1 and
-# lb2, so that a test can send one call's messages through both. Workers
-# route back by a multipath default over both balancers (either one
-# rewrites a reply's source to the VIP: their siplb_snat maps agree).
+# Policy rules pin source ports 6001, 7001 and 7003 of the client to lb1,
+# 6002, 7002 and 7004 to lb2 (not 6003..: sipp takes media ports from 6000
+# up), so that a test can send one call's messages through both, or
+# register phones through one node and call them through the other. Workers route back by a multipath default over both balancers
+# (either one rewrites a reply's source to the VIP: their siplb_snat maps
+# agree); they reach Redis from their service address, which the router
+# reaches over both balancers, so that a mirror's connection outlives
+# either balancer.
+# A balancer that dies: the router and the worker hosts ignore a nexthop
+# whose link is down (ignore_routes_with_linkdown), so the multipath
+# routes lose it the moment its carrier goes, as a router that watches
+# its links (or BFD) would drop it; a pinned port's table then has no
+# usable route and the lookup falls through to the multipath one.
 # Knobs as in testbed.sh: rp_filter off and accept_local on the balancers'
 # worker links, TX checksum offload off, XDP_PASS on the far end of every
 # veth a balancer's XDP program may send into.
@@ -42,25 +51,9 @@ set -eu
 
 SELF=${0##*/}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XDP_PASS_OBJ=${SIPLB_XDP_PASS_OBJ:-$ROOT/build/xdp_pass.bpf.o}
-BPFFS=/sys/fs/bpf
+# shellcheck source=scripts/testbed_lib.sh
+. "$ROOT/scripts/testbed_lib.sh"
 VIP=10.98.0.10
-
-die() {
-	echo "$SELF: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-nsrun() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" || die "in namespace $ns: '$*' failed"
-}
 
 tb_env() {
 	local i ws="" wips="" pins=""
@@ -95,6 +88,8 @@ TB_LB_DEVS='up0$(for i in $(seq 1 "$N"); do printf ' w%s' "$i"; done)'
 TB_WORKER_PINDIRS='${pins# }'
 TB_CLIENT_PORT_LB1=6001
 TB_CLIENT_PORT_LB2=6002
+TB_CLIENT_PORTS_LB1='6001 7001 7003'
+TB_CLIENT_PORTS_LB2='6002 7002 7004'
 EOF
 }
 
@@ -103,10 +98,14 @@ tb_namespaces() {
 		grep -E "^$PREFIX-(client|rt|rds|lb[12]|w[0-9]+)\$" || true
 }
 
-make_ns() {
-	ip netns add "$1" || die "cannot create namespace $1 (left over? try:" \
-		"$SELF -p $PREFIX down)"
-	nsrun "$1" ip link set dev lo up
+# linkdown_ignored NS: multipath routes in NS skip a nexthop whose link is
+# down (the default keeps choosing it, and its packets are lost).
+linkdown_ignored() {
+	local c
+	for c in all default; do
+		nsrun "$1" sysctl -qw \
+			"net.ipv4.conf.$c.ignore_routes_with_linkdown=1"
+	done
 }
 
 # link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2 [xdp]: a veth pair, /24 addresses;
@@ -135,7 +134,8 @@ ping_from() {
 }
 
 build_router() {
-	local rt=$PREFIX-rt k i
+	local rt=$PREFIX-rt k i port
+	linkdown_ignored "$rt"
 	link "$PREFIX-client" rt0 10.98.1.2 "$rt" cli0 10.98.1.1
 	nsrun "$PREFIX-client" ip route add default via 10.98.1.1
 	link "$PREFIX-rds" rt0 10.98.4.2 "$rt" rds0 10.98.4.1
@@ -148,6 +148,8 @@ build_router() {
 	nsrun "$rt" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
 	nsrun "$rt" ip route add "$VIP/32" nexthop via 10.98.2.2 \
 		nexthop via 10.98.3.2
+	nsrun "$rt" ip route add 10.98.100.0/24 nexthop via 10.98.2.2 \
+		nexthop via 10.98.3.2
 	for k in 1 2; do
 		for i in $(seq 1 "$N"); do
 			nsrun "$rt" ip route add "10.98.$((10 * k + i)).0/24" \
@@ -155,8 +157,10 @@ build_router() {
 		done
 		nsrun "$rt" ip route add "$VIP/32" via "10.98.$((1 + k)).2" \
 			table $((100 + k))
-		nsrun "$rt" ip rule add from 10.98.1.2 ipproto udp \
-			sport $((6000 + k)) lookup $((100 + k))
+		for port in $((6000 + k)) $((7000 + k)) $((7002 + k)); do
+			nsrun "$rt" ip rule add from 10.98.1.2 ipproto udp \
+				sport "$port" lookup $((100 + k))
+		done
 	done
 }
 
@@ -184,8 +188,11 @@ build_worker() {
 	nsrun "$w" sysctl -qw net.ipv4.conf.all.rp_filter=0
 	nsrun "$w" sysctl -qw net.ipv4.conf.default.rp_filter=0
 	nsrun "$w" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	linkdown_ignored "$w"
 	nsrun "$w" ip route add default nexthop via "10.98.$((10 + i)).1" \
 		nexthop via "10.98.$((20 + i)).1"
+	nsrun "$w" ip route add 10.98.4.0/24 src "10.98.100.$i" \
+		nexthop via "10.98.$((10 + i)).1" nexthop via "10.98.$((20 + i)).1"
 }
 
 # Resolve the neighbours the balancers' XDP programs look up.
@@ -202,10 +209,7 @@ resolve() {
 
 tb_up() {
 	local i h
-	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
-	[ -f "$XDP_PASS_OBJ" ] || die "$XDP_PASS_OBJ not found: run 'make' first"
-	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS" ||
-		die "cannot mount bpffs on $BPFFS"
+	tbl_preflight
 	if [ -n "$(tb_namespaces)" ]; then
 		echo "$SELF: testbed '$PREFIX' already exists; run: $SELF -p $PREFIX down" >&2
 		exit 3
@@ -234,16 +238,9 @@ tb_up() {
 }
 
 tb_down() {
-	local ns pids d
+	local ns d
 	for ns in $(tb_namespaces); do
-		pids=$(ip netns pids "$ns" 2>/dev/null || true)
-		if [ -n "$pids" ]; then
-			# shellcheck disable=SC2086 # one line of PIDs
-			echo "$SELF: ending processes left in $ns:" $pids >&2
-			# shellcheck disable=SC2086
-			kill -KILL $pids 2>/dev/null || true
-		fi
-		ip netns del "$ns" || echo "$SELF: cannot delete namespace $ns" >&2
+		tbl_del_ns "$ns"
 	done
 	for d in "$BPFFS/siplb-ctb-$PREFIX-"*; do
 		[ -e "$d" ] || continue
@@ -251,36 +248,7 @@ tb_down() {
 	done
 }
 
-PREFIX=${SIPLB_TB_PREFIX:-}
-N=${SIPLB_TB_BACKENDS:-3}
-while getopts p:n:h opt; do
-	case $opt in
-	p) PREFIX=$OPTARG ;;
-	n) N=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 1 ] || usage
-CMD=$1
-case $CMD in
-up | down | env) ;;
-*) usage ;;
-esac
-case $N in
-'' | *[!0-9]*) die "worker count must be a number 1..9, not '$N'" ;;
-esac
-if [ "$N" -lt 1 ] || [ "$N" -gt 9 ]; then
-	die "worker count must be 1..9, not $N"
-fi
-if [ -z "$PREFIX" ]; then
-	[ "$CMD" = up ] || die "$CMD: which testbed? give -p PREFIX"
-	PREFIX=slct$$
-fi
-case $PREFIX in
-'' | *[!A-Za-z0-9_]*) die "prefix may hold only letters, digits and '_': '$PREFIX'" ;;
-esac
-[ ${#PREFIX} -le 32 ] || die "prefix longer than 32 characters: '$PREFIX'"
+tbl_args 9 worker slct "$@"
 
 case $CMD in
 up) tb_up ;;

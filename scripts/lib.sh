@@ -132,6 +132,23 @@ lib_bg() {
 	printf -v "$var" '%s' "$!"
 }
 
+# lib_stop_all SIGNAL SECONDS PID...: lib_stop each PID.
+lib_stop_all() {
+	local sig=$1 secs=$2 pid
+	shift 2
+	for pid in "$@"; do
+		lib_stop "$pid" "$sig" "$secs" || true
+	done
+}
+
+# lib_skip_without CMD: a test that needs CMD (a Debian package's) is
+# skipped, not failed, where it is missing. Before lib_tap.
+lib_skip_without() {
+	command -v "$1" >/dev/null && return 0
+	echo "1..0 # SKIP $1 not installed (scripts/deps.sh)"
+	exit 0
+}
+
 # lib_forget PID: a process we have reaped; the cleanup leaves it alone.
 lib_forget() {
 	local p kept=""
@@ -565,7 +582,8 @@ EOF
 
 # siplbd_conf REALM USERS [BACKEND_IPS]: the start of a siplbd
 # configuration for the testbed, to stdout: the pin directory, XDP on every
-# balancer port, the control socket $LIB_WORK/siplbd.sock, the registrar
+# balancer port, the control socket (SIPLBD_SOCK, default
+# $LIB_WORK/siplbd.sock), the registrar
 # for REALM with the users file USERS (relative to the configuration's
 # directory, or absolute), and the VIP with a backend on each address of
 # BACKEND_IPS (default: every backend). Callers add their own blocks.
@@ -575,7 +593,7 @@ siplbd_conf() {
 	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
 		echo "interface $dev"
 	done
-	echo "control-socket $LIB_WORK/siplbd.sock"
+	echo "control-socket ${SIPLBD_SOCK:-$LIB_WORK/siplbd.sock}"
 	echo "realm $1"
 	echo "users $2"
 	echo "vip $VIP_EP {"

@@ -24,10 +24,11 @@ phones_timer() {
 SIPLB_WORKER=${SIPLB_WORKER:-$ROOT/build/siplb-worker}
 REGISTER_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 
-# phones_conf FILE REALM USERS: a siplbd configuration for the testbed:
-# XDP on every balancer port, the VIP with one backend (a worker) per
-# backend namespace, the registrar for REALM with USERS (a path relative
-# to FILE's directory), health checks every 2 seconds.
+# phones_conf FILE REALM USERS [HEALTH]: a siplbd configuration for the
+# testbed: XDP on every balancer port, the VIP with one backend (a worker)
+# per backend namespace, the registrar for REALM with USERS (a path
+# relative to FILE's directory), health checks every 2 seconds (and the
+# lines HEALTH in the health block).
 phones_conf() {
 	{
 		siplbd_conf "$2" "$3"
@@ -41,6 +42,7 @@ health {
 	timeout 1
 	down-after 2
 	up-after 1
+${4:-}
 }
 EOC
 	} >"$1"

@@ -41,25 +41,8 @@ set -eu
 
 SELF=${0##*/}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XDP_PASS_OBJ=${SIPLB_XDP_PASS_OBJ:-$ROOT/build/xdp_pass.bpf.o}
-BPFFS=/sys/fs/bpf
-
-die() {
-	echo "$SELF: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-# Run a command inside namespace $1, saying which command failed if it does.
-nsrun() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" || die "in namespace $ns: '$*' failed"
-}
+# shellcheck source=scripts/testbed_lib.sh
+. "$ROOT/scripts/testbed_lib.sh"
 
 # The names and addresses of the instance, as shell assignments.
 tb_env() {
@@ -101,13 +84,6 @@ tb_namespaces() {
 		grep -E "^$PREFIX-(client|lb|b[0-9]+)\$" || true
 }
 
-# Create namespace $1 with loopback up.
-make_ns() {
-	ip netns add "$1" || die "cannot create namespace $1 (left over from" \
-		"an earlier run? try: $SELF -p $PREFIX down)"
-	nsrun "$1" ip link set dev lo up
-}
-
 # Link namespace $1 (device $2, addresses $3 $4) with $5 (device $6,
 # addresses $7 $8); $1 is the far end and gets the XDP_PASS program.
 make_link() {
@@ -132,12 +108,7 @@ make_link() {
 
 tb_up() {
 	local i ns4 ns6 b
-	[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, XDP)"
-	command -v ethtool >/dev/null || die "ethtool not found (apt-get install ethtool)"
-	command -v ping >/dev/null || die "ping not found (apt-get install iputils-ping)"
-	[ -f "$XDP_PASS_OBJ" ] || die "$XDP_PASS_OBJ not found: run 'make' first"
-	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS" ||
-		die "cannot mount bpffs on $BPFFS"
+	tbl_preflight
 	if [ -n "$(tb_namespaces)" ]; then
 		echo "$SELF: testbed '$PREFIX' already exists; run: $SELF -p $PREFIX down" >&2
 		exit 3
@@ -201,60 +172,16 @@ tb_up() {
 }
 
 tb_down() {
-	local ns pids pindir=$BPFFS/siplb-tb-$PREFIX
+	local ns pindir=$BPFFS/siplb-tb-$PREFIX
 	for ns in $(tb_namespaces); do
-		# A namespace lives on while a process is inside it; its
-		# callers should have ended theirs, so a process here is one
-		# this instance left behind (never anyone else's: the
-		# namespace is ours).
-		pids=$(ip netns pids "$ns" 2>/dev/null || true)
-		if [ -n "$pids" ]; then
-			# shellcheck disable=SC2086 # one line of PIDs
-			echo "$SELF: ending processes left in $ns:" $pids >&2
-			# shellcheck disable=SC2086
-			kill -KILL $pids 2>/dev/null || true
-		fi
-		# Deleting the namespace destroys its veths (and both ends of
-		# each pair) and detaches their XDP programs.
-		ip netns del "$ns" || echo "$SELF: cannot delete namespace $ns" >&2
+		tbl_del_ns "$ns"
 	done
 	if [ -e "$pindir" ]; then
 		rm -rf "$pindir" || die "cannot remove pin directory $pindir"
 	fi
 }
 
-PREFIX=${SIPLB_TB_PREFIX:-}
-N=${SIPLB_TB_BACKENDS:-3}
-while getopts p:n:h opt; do
-	case $opt in
-	p) PREFIX=$OPTARG ;;
-	n) N=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 1 ] || usage
-CMD=$1
-case $CMD in
-up | down | env) ;;
-*) usage ;;
-esac
-
-case $N in
-'' | *[!0-9]*) die "backend count must be a number 1..200, not '$N'" ;;
-esac
-if [ "$N" -lt 1 ] || [ "$N" -gt 200 ]; then
-	die "backend count must be 1..200, not $N"
-fi
-
-if [ -z "$PREFIX" ]; then
-	[ "$CMD" = up ] || die "$CMD: which testbed? give -p PREFIX (as printed by 'up')"
-	PREFIX=sltb$$
-fi
-case $PREFIX in
-'' | *[!A-Za-z0-9_]*) die "prefix may hold only letters, digits and '_': '$PREFIX'" ;;
-esac
-[ ${#PREFIX} -le 32 ] || die "prefix longer than 32 characters: '$PREFIX'"
+tbl_args 200 backend sltb "$@"
 
 case $CMD in
 up) tb_up ;;

@@ -35,10 +35,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-if ! command -v redis-server >/dev/null; then
-	echo "1..0 # SKIP redis-server not installed (scripts/deps.sh)"
-	exit 0
-fi
+lib_skip_without redis-server
 lib_tap
 SIPLBD=${SIPLBD:-$ROOT/build/siplbd}
 MIRROR=${SIPLB_MIRROR:-$ROOT/build/siplb-mirror}

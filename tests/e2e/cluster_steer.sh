@@ -28,6 +28,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 lib_tap
+# shellcheck source=scripts/phones.sh
+. "$ROOT/scripts/phones.sh"
+# shellcheck source=scripts/cluster_lib.sh
+. "$ROOT/scripts/cluster_lib.sh"
 
 CALLS=${SIPLB_E2E_CALLS:-30}
 CONTROL_CALLS=12
@@ -67,54 +71,16 @@ node_conf() {
 	fi
 }
 
-NODE_PIDS=""
-# node_start K CONF: siplbd on balancer K, until it listens on the VIP.
-node_start() {
-	local k=$1 ns pid i
-	ns=$(nth "$k" "$TB_NS_LBS")
-	echo "=== siplbd -c $2 ($(date +%T))" >>"$LIB_WORK/lb$k.log"
-	lib_bg pid nsenter --net="/run/netns/$ns" "$SIPLBD" -c "$2" -d \
-		2>>"$LIB_WORK/lb$k.log" </dev/null
-	NODE_PIDS="$NODE_PIDS $pid"
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null ||
-			die "siplbd on lb$k exited: $(tail -n 20 "$LIB_WORK/lb$k.log")"
-		ip netns exec "$ns" ss -Hlun "sport = :$TB_SIP_PORT" |
-			grep -q . && return 0
-		sleep 0.1
-	done
-	die "siplbd on lb$k does not listen after 10 s"
-}
-
+# nodes_stop: SIGTERM to both balancers' siplbd.
 nodes_stop() {
-	local pid
-	for pid in $NODE_PIDS; do
-		lib_stop "$pid" TERM 10 || true
-	done
-	NODE_PIDS=""
-}
-
-# ctl K ARGS...: siplbctl for balancer K (its pin dir and control socket).
-ctl() {
-	local k=$1 ns
-	shift
-	ns=$(nth "$k" "$TB_NS_LBS")
-	nsenter --net="/run/netns/$ns" "$SIPLBCTL" \
-		-P "$(nth "$k" "$TB_LB_PINDIRS")" -S "$LIB_WORK/lb$k.sock" "$@"
+	lib_stop_all TERM 10 "${CL_NODE_PID[@]}"
+	CL_NODE_PID=()
 }
 
 # mapsum K WHAT: a digest of balancer K's backends, rings or hashkey.
 mapsum() {
 	python3 "$HERE/mapsum.py" "$(nth "$1" "$TB_LB_PINDIRS")" "$VIP" \
 		"$TB_SIP_PORT" | awk -v w="$2" '$1 == w { print $2 }'
-}
-
-# steered K: packets balancer K's XDP program steered to a backend.
-steered() {
-	ctl "$1" -j stats | python3 -c '
-import json, sys
-c = json.load(sys.stdin)["counters"]
-print(sum(v for k, v in c.items() if k.startswith("steer_")))'
 }
 
 # uas_all_start: sipp UAS on every worker host for the whole test, -aa
@@ -164,8 +130,8 @@ field() {
 uas_all_start
 node_conf 1 single "$BACKEND_IPS" >"$LIB_WORK/lb1-single.conf"
 node_conf 2 single "$BACKEND_IPS" >"$LIB_WORK/lb2-single.conf"
-node_start 1 "$LIB_WORK/lb1-single.conf"
-node_start 2 "$LIB_WORK/lb2-single.conf"
+cl_node_start 1 "$LIB_WORK/lb1-single.conf"
+cl_node_start 2 "$LIB_WORK/lb2-single.conf"
 k1=$(mapsum 1 hashkey) k2=$(mapsum 2 hashkey)
 if [ -n "$k1" ] && [ "$k1" != "$k2" ]; then
 	pass "without a cluster block the nodes' Call-ID hash keys differ"
@@ -191,22 +157,22 @@ nodes_stop
 rev=$(printf "%s\n" $BACKEND_IPS | tac | tr "\n" " ")
 node_conf 1 cluster "$BACKEND_IPS" >"$LIB_WORK/lb1.conf"
 node_conf 2 cluster "$rev" >"$LIB_WORK/lb2.conf"
-node_start 1 "$LIB_WORK/lb1.conf"
-node_start 2 "$LIB_WORK/lb2.conf"
+cl_node_start 1 "$LIB_WORK/lb1.conf"
+cl_node_start 2 "$LIB_WORK/lb2.conf"
 w1=$(ep "$(nth 1 "$BACKEND_IPS")" "$TB_SIP_PORT")
 w2=$(ep "$(nth 2 "$BACKEND_IPS")" "$TB_SIP_PORT")
 w3=$(ep "$(nth 3 "$BACKEND_IPS")" "$TB_SIP_PORT")
 extra=$(ep 10.98.100.9 "$TB_SIP_PORT")
 hist_rc=0
 {
-	ctl 1 backend del "$VIP_EP" "$w2" &&
-		ctl 1 backend add "$VIP_EP" "$w2" &&
-		ctl 2 backend add "$VIP_EP" "$extra" &&
-		ctl 2 backend drain "$VIP_EP" "$w1" &&
-		ctl 2 backend del "$VIP_EP" "$w3" &&
-		ctl 2 backend up "$VIP_EP" "$w1" &&
-		ctl 2 backend add "$VIP_EP" "$w3" &&
-		ctl 2 backend del "$VIP_EP" "$extra"
+	cl_ctl 1 backend del "$VIP_EP" "$w2" &&
+		cl_ctl 1 backend add "$VIP_EP" "$w2" &&
+		cl_ctl 2 backend add "$VIP_EP" "$extra" &&
+		cl_ctl 2 backend drain "$VIP_EP" "$w1" &&
+		cl_ctl 2 backend del "$VIP_EP" "$w3" &&
+		cl_ctl 2 backend up "$VIP_EP" "$w1" &&
+		cl_ctl 2 backend add "$VIP_EP" "$w3" &&
+		cl_ctl 2 backend del "$VIP_EP" "$extra"
 } >"$LIB_WORK/history.out" 2>&1 || hist_rc=$?
 [ "$hist_rc" = 0 ] || die "runtime history failed: $(cat "$LIB_WORK/history.out")"
 log "histories: lb1 del/add $w2; lb2 +$extra, drain $w1, del/add $w3, -$extra"
@@ -225,7 +191,7 @@ fi
 
 # --- 3. one call, two balancers ------------------------------------------------
 
-s1=$(steered 1) s2=$(steered 2)
+s1=$(cl_steered 1) s2=$(cl_steered 2)
 log "$CALLS calls, INVITE and ACK via lb1, BYE via lb2"
 crosscalls "$CALLS" 3 cluster
 ok=$(awk '$1 == "calls" { print $4 }' "$LIB_WORK/cluster-calls.out")
@@ -246,7 +212,7 @@ else
 	fail "$callids Call-IDs seen, $split split between backends," \
 		"$inc incomplete"
 fi
-d1=$(($(steered 1) - s1)) d2=$(($(steered 2) - s2))
+d1=$(($(cl_steered 1) - s1)) d2=$(($(cl_steered 2) - s2))
 if [ "$d1" -ge $((2 * CALLS)) ] && [ "$d2" -ge "$CALLS" ]; then
 	pass "lb1 steered $d1 requests (INVITE, ACK), lb2 $d2 (BYE)"
 else
@@ -256,7 +222,7 @@ fi
 
 # --- 4. ECMP spreads calls over both ----------------------------------------
 
-s1=$(steered 1) s2=$(steered 2)
+s1=$(cl_steered 1) s2=$(cl_steered 2)
 log "$ECMP_CALLS sipp calls, a socket each, through the ECMP route"
 rc=0
 # From the work directory: sipp drops files of its own in its cwd.
@@ -271,7 +237,7 @@ if [ "$rc" = 0 ] && [ "$okc" = "$ECMP_CALLS" ] && [ "$failed" = 0 ]; then
 else
 	fail "sipp exit $rc, created $created, successful $okc, failed $failed"
 fi
-d1=$(($(steered 1) - s1)) d2=$(($(steered 2) - s2))
+d1=$(($(cl_steered 1) - s1)) d2=$(($(cl_steered 2) - s2))
 if [ "$d1" -gt 0 ] && [ "$d2" -gt 0 ]; then
 	pass "the ECMP route spread the calls: lb1 steered $d1, lb2 $d2"
 else
