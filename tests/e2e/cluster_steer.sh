@@ -65,6 +65,9 @@ node_conf() {
 		printf '\tbackend %s\n' "$(ep "$ip" "$TB_SIP_PORT")"
 	done
 	echo "}"
+	# As cluster_lib.sh's cl_node_conf says: replies return over either
+	# balancer, and passive detection would part the nodes' tables.
+	printf 'health {\n\tpassive off\n}\n'
 	if [ "$2" = cluster ]; then
 		printf 'cluster {\n\tnode lb%s\n\tsecret-file %s\n}\n' "$k" \
 			"$LIB_WORK/cluster.key"

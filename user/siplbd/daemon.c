@@ -500,6 +500,13 @@ int daemon_start(struct siplbd *d)
 		if (d->cluster_ready && d->conf->state_path[0])
 			log_warnx("cluster: state-file ignored, the bindings "
 				  "are Redis's");
+		/* Not refused: with a return route per balancer it works. */
+		if (d->conf->health.passive)
+			log_warnx("cluster: passive health detection is on; "
+				  "if backends reply over other balancers too, "
+				  "this node sees silence and marks live "
+				  "backends down on its own (set passive off; "
+				  "docs/ARCHITECTURE.md, Beyond one host)");
 	}
 	if (!d->cluster_ready) {
 		/* (__u64)-1: never matches: the first tick writes it. */
