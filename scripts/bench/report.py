@@ -357,21 +357,15 @@ class Report:
                 redis.append((rate, s['redis']))
             if on and kam and s.get('redis') is not None:
                 total.append((rate, (on + s['redis'] + (s['mirror'] or 0)) / kam))
-        lines = []
-        if on_off:
-            lines.append('- siplbd CPU per registration, cluster on / off: '
-                         'median %.2fx (%s)' % (
-                             statistics.median(v for _, v in on_off),
-                             ', '.join('%d/s: %.2fx' % x for x in on_off)))
-        if redis:
-            lines.append('- redis-server CPU per registration: median %.1f µs '
-                         '(%s)' % (statistics.median(v for _, v in redis),
-                                   ', '.join('%d/s: %.1f' % x for x in redis)))
-        if total:
-            lines.append('- siplbd + redis-server + siplb-mirror per '
-                         'registration / Kamailio: median %.2fx (%s)' % (
-                             statistics.median(v for _, v in total),
-                             ', '.join('%d/s: %.2fx' % x for x in total)))
+        def median_of(what, pts, spec):
+            return '- %s: median %s (%s)' % (
+                what, spec % statistics.median(v for _, v in pts),
+                ', '.join(('%d/s: ' + spec) % x for x in pts))
+        lines = [median_of(what, pts, spec) for what, pts, spec in (
+            ('siplbd CPU per registration, cluster on / off', on_off, '%.2fx'),
+            ('redis-server CPU per registration, µs', redis, '%.1f'),
+            ('siplbd + redis-server + siplb-mirror per registration / '
+             'Kamailio', total, '%.2fx')) if pts]
         if lines:
             self.w('**The cluster (same run):**', '', *lines)
             self.w('')
