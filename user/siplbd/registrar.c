@@ -369,10 +369,10 @@ static int authenticate(struct reg_ctx *c)
 	    !ha1)
 		goto failed;
 
-	if (r->cluster)
+	if (r->cluster)	/* and the source's failures cleared */
 		err = cluster_store_nonce_use(r->cluster, &id, creds.has_qop ?
 					      creds.nc_value : 1,
-					      nonce_clock(c));
+					      nonce_clock(c), &src);
 	else
 		err = nonce_replay_use(r->replay, &id, creds.has_qop ?
 				       creds.nc_value : 1, c->now->mono_s);
@@ -383,8 +383,6 @@ static int authenticate(struct reg_ctx *c)
 		return reply_challenge(c, err == -ESTALE);
 	}
 	auth_guard_success(r->guard, &src);
-	if (r->cluster)
-		cluster_store_auth_success(r->cluster, &src);
 	/* Step 3: one may only register one's own address-of-record. */
 	if (creds.username.len != strlen(c->aor_user) ||
 	    memcmp(creds.username.s, c->aor_user, creds.username.len)) {
