@@ -289,17 +289,19 @@ class Report:
                'workers); **siplbd**: siplbd '
                'with its users file and the pinned location map.', '',
                '- *registrar CPU*: utime+stime of every process in the '
-               'balancer namespace (Kamailio\'s, or siplbd).',
-               '- **siplbd-cluster** (BENCH_S3_CLUSTER=1): a second siplbd '
-               'with a cluster block, every REGISTER decided by the script in '
-               'a redis-server on the balancer (AOF, fsync every second), '
-               'siplb-mirror writing the bindings into its maps. *Redis* and '
-               '*mirror*: redis-server\'s and siplb-mirror\'s CPU in its steps; '
-               'its registrar CPU is siplbd\'s alone.',
+               'balancer namespace (Kamailio\'s), or of that siplbd (by PID).',
                '- *whole test*: the testbed\'s processes, the sipp client, '
                'ksoftirqd.', '')
         out, per, side = [], {}, {}
         cluster = any(num(r.get('redis_cpu_s')) is not None for r in rows)
+        if cluster:
+            self.w('**siplbd-cluster** (BENCH_S3_CLUSTER=1): a second siplbd '
+                   'with a cluster block, every REGISTER decided by the script '
+                   'in a redis-server on the balancer (AOF, fsync every '
+                   'second), siplb-mirror writing the bindings into its maps. '
+                   '*Redis* and *mirror*: redis-server\'s and siplb-mirror\'s '
+                   'CPU in its steps; its registrar CPU is siplbd\'s alone.',
+                   '')
         for r in rows:
             ok = num(r['ok'])
             c, ach = clean(r, 2)
