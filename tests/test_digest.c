@@ -666,6 +666,33 @@ TEST(challenge_lines)
 		  "unknown algorithm bit");
 }
 
+/* The buffer's edge: the challenge and its NUL fit exactly, or -ENOSPC;
+ * every size below is refused, none writes past its end. */
+TEST(challenge_buffer_edge)
+{
+	struct digest_challenge_opts o = {
+		.realm = "a\\b\"c", .nonce = "abcdef", .opaque = "o\"p",
+	};
+	char full[1024], buf[1024];
+	size_t len = 0, n, got;
+	bool all_refused = true;
+
+	if (!ASSERT_OK(digest_challenge(&o, full, sizeof(full), &len),
+		       "whole"))
+		return;
+	memset(buf, 'X', sizeof(buf));
+	ASSERT_OK(digest_challenge(&o, buf, len + 1, &got), "exact fit");
+	ASSERT_TRUE(got == len && !memcmp(buf, full, len + 1),
+		    "exact fit: the same bytes and the NUL");
+	for (n = 0; n < len + 1; n++) {
+		memset(buf, 'X', sizeof(buf));
+		all_refused &= digest_challenge(&o, buf, n, &got) == -ENOSPC &&
+			       buf[n] == 'X';
+	}
+	ASSERT_TRUE(all_refused, "every smaller buffer: -ENOSPC, nothing "
+		    "written past it");
+}
+
 /* ---- nonces ------------------------------------------------------------- */
 
 static const uint8_t test_secret[NONCE_SECRET_LEN] = {

@@ -8,7 +8,8 @@
  *   - location_read reads only the slots the index names (a binding whose
  *     bit is missing is not seen; without an index every slot is probed);
  *   - a refused put (siplb_location full) leaves no bit behind;
- *   - the sweep clears the bits of what it removes;
+ *   - the sweep clears the bits of what it removes, and starts a new pass
+ *     only every so many seconds after the last one ended;
  *   - location_index_rebuild indexes bindings written without an index
  *     (maps pinned by an older siplb).
  *
@@ -192,6 +193,42 @@ TEST(sweep_clears_bits)
 	ASSERT_EQ(removed, 2, "two expired");
 	ASSERT_EQ(bits(AOR), 0x4, "alice: slot 2 left");
 	ASSERT_EQ(bits("sip:bob@example.com"), -1, "bob: entry gone");
+}
+
+static const struct due_case {
+	const char *name;
+	struct location_cursor cur;
+	__u64 now;
+	bool due;
+} due_cases[] = {
+	{ "never swept", { 0 }, NOW, true },
+	{ "pass ended 1 s ago", { .pass_end = NOW - 1 }, NOW, false },
+	{ "pass ended 9 s ago", { .pass_end = NOW - 9 }, NOW, false },
+	{ "pass ended 10 s ago", { .pass_end = NOW - 10 }, NOW, true },
+	{ "within a pass", { .started = true, .pass_end = NOW - 1 }, NOW, true },
+	{ "clock set back", { .pass_end = NOW + 60 }, NOW, true },
+};
+
+TEST(sweep_paces_its_passes)
+{
+	struct location_cursor cur = { 0 };
+	__u64 removed = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(due_cases) / sizeof(due_cases[0]); i++)
+		ASSERT_EQ(location_sweep_due(&due_cases[i].cur, due_cases[i].now,
+					     10),
+			  due_cases[i].due, due_cases[i].name);
+	if (!maps_up(64) || !put(AOR, 0, NOW - 1))
+		return;
+	ASSERT_EQ(location_sweep_step(&L, NOW, &cur, 65536, &removed), 1,
+		  "a small map: one step is the whole pass");
+	ASSERT_EQ(removed, 1, "the expired binding removed");
+	ASSERT_EQ(cur.pass_end, NOW, "the pass's end noted");
+	ASSERT_FALSE(location_sweep_due(&cur, NOW + 9, 10),
+		     "no new pass 9 s later");
+	ASSERT_TRUE(location_sweep_due(&cur, NOW + 10, 10),
+		    "a new pass 10 s later");
 }
 
 TEST(rebuild_indexes_old_bindings)

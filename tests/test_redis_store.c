@@ -336,13 +336,13 @@ TEST(nonce_counts_shared_by_nodes)
 	node_open(&a, "a");
 	node_open(&b, "b");
 	memset(id.mac, 0x5a, sizeof(id.mac));
-	ASSERT_OK(cluster_store_nonce_use(&a, &id, 1, NOW), "nc 1 on A");
-	ASSERT_EQ(cluster_store_nonce_use(&b, &id, 1, NOW), -EALREADY,
+	ASSERT_OK(cluster_store_nonce_use(&a, &id, 1, NOW, NULL), "nc 1 on A");
+	ASSERT_EQ(cluster_store_nonce_use(&b, &id, 1, NOW, NULL), -EALREADY,
 		  "nc 1 replayed through B");
-	ASSERT_OK(cluster_store_nonce_use(&b, &id, 2, NOW), "nc 2 on B");
-	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 2, NOW), -EALREADY,
+	ASSERT_OK(cluster_store_nonce_use(&b, &id, 2, NOW, NULL), "nc 2 on B");
+	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 2, NOW, NULL), -EALREADY,
 		  "nc 2 replayed through A");
-	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 0, NOW), -EINVAL, "nc 0");
+	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 0, NOW, NULL), -EINVAL, "nc 0");
 	ASSERT_LE(redis_int(&a, "TTL", "siplb:nc:5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"),
 		  300, "kept as long as the nonce lives");
 	cluster_store_free(&a);
@@ -379,6 +379,40 @@ TEST(failures_counted_across_nodes)
 	ASSERT_EQ(n, 1, "a success starts the count again");
 	cluster_store_free(&a);
 	cluster_store_free(&b);
+}
+
+/* The registrar clears the count with the nonce count, in one round
+ * trip: only when the nc is accepted. */
+TEST(accepted_nonce_clears_failures)
+{
+	struct siplb_addr src = { .addr = { 0x0a000002 }, .family = 2 };
+	struct nonce_id id = { .issued = NOW, .expires = NOW + 300 };
+	struct cluster_store a;
+	bool blocked = false;
+	__u32 n = 0;
+
+	flush();
+	node_open(&a, "a");
+	memset(id.mac, 0x6b, sizeof(id.mac));
+	ASSERT_OK(cluster_store_auth_failure(&a, &src, 60, 3, 5000, &blocked,
+					     &n), "failure 1");
+	ASSERT_OK(cluster_store_auth_failure(&a, &src, 60, 3, 5000, &blocked,
+					     &n), "failure 2");
+	ASSERT_OK(cluster_store_nonce_use(&a, &id, 1, NOW, &src), "nc 1");
+	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 1, NOW, &src), -EALREADY,
+		  "nc 1 again: refused");
+	ASSERT_OK(cluster_store_auth_failure(&a, &src, 60, 3, 5000, &blocked,
+					     &n), "failure after it");
+	ASSERT_EQ(n, 1, "the accepted nc started the count again");
+	ASSERT_OK(cluster_store_auth_failure(&a, &src, 60, 3, 5000, &blocked,
+					     &n), "failure 2 again");
+	ASSERT_EQ(cluster_store_nonce_use(&a, &id, 1, NOW, &src), -EALREADY,
+		  "a replayed nc");
+	ASSERT_OK(cluster_store_auth_failure(&a, &src, 60, 3, 5000, &blocked,
+					     &n), "failure 3");
+	ASSERT_TRUE(n == 3 && blocked,
+		    "a refused nc clears nothing: the third failure blocks");
+	cluster_store_free(&a);
 }
 
 TEST(unreachable_redis_fails_fast)

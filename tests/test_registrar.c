@@ -1759,6 +1759,78 @@ out:
 	fixture_down();
 }
 
+/*
+ * Does the 200 list, in order, exactly what location_read() now returns
+ * for Alice (URI and seconds left)? The registrar builds the list from
+ * the set it planned with and what it wrote, not from a second read.
+ */
+static bool listed_as_in_map(const char *what)
+{
+	struct location_set set;
+	struct sip_slice value, rest;
+	struct sip_contact ct;
+	unsigned int pos = 0;
+	size_t i = 0;
+	bool same = true;
+
+	if (!ASSERT_OK(location_read(&F.loc, ALICE_AOR, strlen(ALICE_AOR),
+				     F.now.real_s, &set),
+		       say("%s: location_read", what)))
+		return false;
+	while (!sip_msg_hdr_next(&F.resp, SIP_HDR_CONTACT, &pos, &value)) {
+		rest = value;
+		while (same && !sip_contact_next(&rest, &ct)) {
+			same = i < set.n &&
+			       sip_slice_eq_str(ct.addr.uri_text,
+						set.b[i].contact) &&
+			       ct.has_expires &&
+			       ct.expires == set.b[i].expires_at - F.now.real_s;
+			i++;
+		}
+	}
+	return ASSERT_TRUE(same && i == set.n,
+			   say("%s: the 200 lists the map's %zu bindings in "
+			       "slot order (listed %zu)", what, set.n, i));
+}
+
+static const struct listed_step {
+	const char *headers;
+	__u64 advance;		/* seconds to let pass before it */
+	int listed;
+} listed_steps[] = {
+	{ "Contact: <sip:a@10.0.0.1>;expires=60, <sip:b@10.0.0.2>, "
+	  "<sip:c@10.0.0.3>\r\n", 0, 3 },
+	/* d takes b's slot, between a and c */
+	{ "Contact: <sip:b@10.0.0.2>;expires=0, <sip:d@10.0.0.4>\r\n", 0, 3 },
+	{ "Contact: <sip:c@10.0.0.3>;expires=1800, <sip:e@10.0.0.5>\r\n",
+	  10, 4 },
+	/* a has expired: f takes its slot, the first */
+	{ "Contact: <sip:f@10.0.0.6>\r\n", 61, 4 },
+	{ "", 5, 4 },	/* a query */
+	{ "Contact: *\r\nExpires: 0\r\n", 0, 0 },
+};
+
+TEST(ok_lists_the_map_in_slot_order)
+{
+	size_t i;
+
+	if (!fixture_up())
+		return;
+	for (i = 0; i < ARRAY_SIZE(listed_steps); i++) {
+		const struct listed_step *st = &listed_steps[i];
+
+		advance(st->advance);
+		if (!ASSERT_EQ(alice_sends(st->headers), 200,
+			       say("step %zu: 200", i)))
+			break;
+		ASSERT_EQ(listed_count(), st->listed,
+			  say("step %zu: contacts listed", i));
+		if (!listed_as_in_map(say("step %zu", i)))
+			break;
+	}
+	fixture_down();
+}
+
 TEST(source_recorded_and_counted)
 {
 	struct siplb_endpoint v4, v4_other_port, v6;

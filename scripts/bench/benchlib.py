@@ -6,8 +6,9 @@
                                       /run/netns) and of ksoftirqd/*
     benchlib.py cpu A B [WHO...]      seconds of CPU between two snapshots,
                                       for all of them, or only those WHO
-                                      names: a namespace, "ksoftirqd", or
-                                      comm:NAME (processes called NAME)
+                                      names: a namespace, "ksoftirqd",
+                                      comm:NAME (processes called NAME) or
+                                      pid:PID (that process)
     benchlib.py run OUT CMD...        run CMD, write its user+system CPU
                                       seconds (children included) to OUT,
                                       exit with its status
@@ -80,7 +81,8 @@ def cpu(a, b, only):
     after a counts with all its time."""
     total = 0
     for key, (ticks, where, comm) in b.items():
-        if only and where not in only and 'comm:' + comm not in only:
+        if (only and where not in only and 'comm:' + comm not in only
+                and 'pid:' + key.split(':')[0] not in only):
             continue
         total += ticks - (a[key][0] if key in a else 0)
     return total / HZ

@@ -56,7 +56,7 @@ snap() {
 
 # cpu_between A B [WHO...]: CPU seconds between two snapshots, of every
 # process in them, or only of those WHO names: a namespace, "ksoftirqd",
-# or comm:NAME (the processes called NAME).
+# comm:NAME (the processes called NAME) or pid:PID (that process).
 cpu_between() {
 	benchlib cpu "$@"
 }

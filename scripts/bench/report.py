@@ -22,7 +22,7 @@ import sys
 MSGS_PER_CALL = 5
 
 
-ORDER = ['none', 'kamailio', 'siplb', 'siplbd']
+ORDER = ['none', 'kamailio', 'siplb', 'siplbd', 'siplbd-cluster']
 
 
 def read_tsv(path):
@@ -289,24 +289,42 @@ class Report:
                'workers); **siplbd**: siplbd '
                'with its users file and the pinned location map.', '',
                '- *registrar CPU*: utime+stime of every process in the '
-               'balancer namespace (Kamailio\'s, or siplbd).',
+               'balancer namespace (Kamailio\'s), or of that siplbd (by PID).',
                '- *whole test*: the testbed\'s processes, the sipp client, '
                'ksoftirqd.', '')
-        out, per = [], {}
+        out, per, side = [], {}, {}
+        cluster = any(num(r.get('redis_cpu_s')) is not None for r in rows)
+        if cluster:
+            self.w('**siplbd-cluster** (BENCH_S3_CLUSTER=1): a second siplbd '
+                   'with a cluster block, every REGISTER decided by the script '
+                   'in a redis-server on the balancer (AOF, fsync every '
+                   'second), siplb-mirror writing the bindings into its maps. '
+                   '*Redis* and *mirror*: redis-server\'s and siplb-mirror\'s '
+                   'CPU in its steps; its registrar CPU is siplbd\'s alone.',
+                   '')
         for r in rows:
             ok = num(r['ok'])
             c, ach = clean(r, 2)
             us = num(r['lb_cpu_s']) * 1e6 / ok if ok else None
             whole = num(r['all_cpu_s']) * 1e6 / ok if ok else None
+            rd, mi = (num(r.get(k)) for k in ('redis_cpu_s', 'mirror_cpu_s'))
+            rd = rd * 1e6 / ok if ok and rd is not None else None
+            mi = mi * 1e6 / ok if ok and mi is not None else None
             per[(r['registrar'], int(r['rate']))] = us
+            side[int(r['rate'])] = side.get(int(r['rate']), {})
+            if rd is not None:
+                side[int(r['rate'])] = {'redis': rd, 'mirror': mi}
             out.append([r['registrar'], r['rate'], '%.0f' % ach, r['failed'],
                         r['retrans'], fmt(us), fmt(us / 4 if us else None),
-                        fmt(1e6 / us if us else None, '%.0f'),
-                        fmt(whole, '%.0f'), client(r), 'yes' if c else 'no'])
+                        fmt(1e6 / us if us else None, '%.0f')] +
+                       ([fmt(rd), fmt(mi)] if cluster else []) +
+                       [fmt(whole, '%.0f'), client(r), 'yes' if c else 'no'])
         self.table(['registrar', 'offered/s', 'achieved/s', 'failed',
                     'retrans', 'registrar CPU µs/reg', 'µs/msg (4 a reg.)',
-                    'registrations per CPU-second', 'whole test µs/reg',
-                    'sipp client CPU', 'clean'], out)
+                    'registrations per CPU-second'] +
+                   (['Redis CPU µs/reg', 'mirror CPU µs/reg'] if cluster
+                    else []) +
+                   ['whole test µs/reg', 'sipp client CPU', 'clean'], out)
         self.w(CLIENT_NOTE, '')
         best = highest(rows, 'registrar', 2)
         self.w('Highest clean rate: ' + ', '.join(
@@ -320,11 +338,39 @@ class Report:
                    '%.2fx** (%s). The claim is at least 3x.' % (
                        med, ', '.join('%d/s: %.2fx' % x for x in sorted(ratios))),
                    '')
+        if cluster:
+            self.s3_cluster(per, side)
         self.plot('s3_cpu_per_reg', [
             (p, sorted((rate, v) for (q, rate), v in per.items() if q == p and v))
-            for p in ('kamailio', 'siplbd')],
+            for p in ('kamailio', 'siplbd', 'siplbd-cluster')],
             'Registrar CPU per registration (scenario 3)',
             'offered registrations/s', 'µs of CPU per registration', ymin0=True)
+
+    def s3_cluster(self, per, side):
+        """The cluster's cost, per rate of the same run: siplbd with the
+        cluster against alone, and with Redis and the mirror added."""
+        on_off, total, redis = [], [], []
+        for rate in sorted(side):
+            on, off = per.get(('siplbd-cluster', rate)), per.get(('siplbd', rate))
+            kam, s = per.get(('kamailio', rate)), side[rate]
+            if on and off:
+                on_off.append((rate, on / off))
+            if s.get('redis') is not None:
+                redis.append((rate, s['redis']))
+            if on and kam and s.get('redis') is not None:
+                total.append((rate, (on + s['redis'] + (s['mirror'] or 0)) / kam))
+        def median_of(what, pts, spec):
+            return '- %s: median %s (%s)' % (
+                what, spec % statistics.median(v for _, v in pts),
+                ', '.join(('%d/s: ' + spec) % x for x in pts))
+        lines = [median_of(what, pts, spec) for what, pts, spec in (
+            ('siplbd CPU per registration, cluster on / off', on_off, '%.2fx'),
+            ('redis-server CPU per registration, µs', redis, '%.1f'),
+            ('siplbd + redis-server + siplb-mirror per registration / '
+             'Kamailio', total, '%.2fx')) if pts]
+        if lines:
+            self.w('**The cluster (same run):**', '', *lines)
+            self.w('')
 
     # -- scenario 4 ---------------------------------------------------------
     def s4(self):

@@ -33,6 +33,9 @@
 #   BENCH_CALL_RATES    scenario 1, calls/s ("1000 2000 4000 6000 8000")
 #   BENCH_REG_RATES     scenario 3, registrations/s ("2000 4000 8000 12000 16000")
 #   BENCH_USERS         scenario 3 users (10000)
+#   BENCH_S3_CLUSTER    scenario 3: 1 adds siplbd with the cluster block, a
+#                       redis-server and siplb-mirror, in turns with the
+#                       others (0)
 #   BENCH_S4_RATES      scenario 4, calls/s ("500 1000 2000 4000")
 #   BENCH_PPS_SECS      scenario 2, seconds per measurement (5)
 #   BENCH_PPS_ROUNDS    scenario 2, rounds of the three phases (3)

@@ -12,14 +12,25 @@
 #             same users (MD5 and SHA-256 HA1s; it offers MD5 first, the
 #             one sipp 3.6 answers), the location map pinned
 #
-# Both run the whole time (Kamailio on a second address) and take turns
-# at each rate. Per step a row of $BENCH_OUT/s3_register.tsv: sipp's
-# counts, the registrar's CPU (all Kamailio processes, or siplbd) and the
-# whole test's CPU (the testbed's processes, both registrars included,
-# the sipp client, ksoftirqd). A registrar sits out the higher rates after
-# a step with failures.
+#   siplbd-cluster  (BENCH_S3_CLUSTER=1) a second siplbd with a cluster
+#             block, on a third address: every REGISTER decided by the
+#             script in a real redis-server started here (persistence as
+#             docs/ARCHITECTURE.md says: AOF, fsync every second), and
+#             siplb-mirror writing Redis's bindings into its pinned maps;
+#             its XDP program sits on an idle veth of its own (the first
+#             siplbd's program passes its datagrams up untouched)
+#
+# All run the whole time (Kamailio and the cluster node on addresses of
+# their own) and take turns at each rate. Per step a row of
+# $BENCH_OUT/s3_register.tsv: sipp's counts, the registrar's CPU (all
+# Kamailio processes, or that siplbd), for siplbd-cluster also
+# redis-server's and siplb-mirror's, and the whole test's CPU (the
+# testbed's processes, every registrar included, the sipp client,
+# ksoftirqd). A registrar sits out the higher rates after a step with
+# failures.
 # Knobs: BENCH_REG_RATES ("2000 4000 8000 12000 16000"), BENCH_SECS (10),
-# BENCH_USERS (10000), BENCH_KAM_CHILDREN (2).
+# BENCH_USERS (10000), BENCH_KAM_CHILDREN (2), BENCH_S3_CLUSTER (0; 1 adds
+# siplbd-cluster, needs redis-server).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +45,9 @@ CHILDREN=${BENCH_KAM_CHILDREN:-2}
 REALM=example.com
 REG_XML=$ROOT/tests/e2e/sipp/register_auth.xml
 
-bench_init s3_register "registrar rate secs created ok failed retrans elapsed rtt_ms lb_cpu_s all_cpu_s uac_cpu_s lb_procs"
+CLUSTER=${BENCH_S3_CLUSTER:-0}
+CLU_PID=""	# s3_cluster.sh: the cluster node's siplbd
+bench_init s3_register "registrar rate secs created ok failed retrans elapsed rtt_ms lb_cpu_s all_cpu_s uac_cpu_s lb_procs redis_cpu_s mirror_cpu_s"
 tb_up 1
 log "testbed $TB_PREFIX: VIP $VIP_EP, $NUSERS users"
 
@@ -58,42 +71,52 @@ warmup() {
 	[ "$ok" = 200 ] || die "$1 warm-up: $ok of 200 registrations succeeded: $(tail -c 600 "$BENCH_RAW/$1-warmup.err" 2>/dev/null)"
 }
 
+# who NAME: the registrar's processes for cpu_between: Kamailio's by
+# name, each siplbd by its PID (two run at once with the cluster).
+who() {
+	case $1 in
+	kamailio) echo comm:kamailio ;;
+	siplbd) echo "pid:$SIPLBD_PID" ;;
+	siplbd-cluster) echo "pid:$CLU_PID" ;;
+	esac
+}
+
 # step NAME TARGET RATE: one step, one row; FAILED is set to its failures.
 step() {
 	local name=$1 target=$2 rate=$3 calls res lbcpu allcpu uaccpu procs
+	local rcpu=- mcpu=-
 	calls=$((rate * BENCH_SECS))
 	procs=$(ip netns pids "$TB_NS_LB" | while read -r p; do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$name" ] && echo "$p"
 	done | wc -l)
+	[ "$name" = kamailio ] || procs=1
 	snap "$LIB_WORK/a.snap"
 	res=$(sipp_step "$name-$rate" "$calls" "$rate" "$target" \
 		-sf "$REG_XML" -inf "$LIB_WORK/users.csv" \
 		-i "$CLIENT_IP" -p 5070)
 	snap "$LIB_WORK/b.snap"
 	read -r created ok FAILED retrans elapsed rtt <<<"$res"
-	lbcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap" "comm:$name")
+	lbcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap" "$(who "$name")")
+	if [ "$name" = siplbd-cluster ]; then
+		rcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap" comm:redis-server)
+		mcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap" comm:siplb-mirror)
+	fi
 	allcpu=$(cpu_between "$LIB_WORK/a.snap" "$LIB_WORK/b.snap")
 	uaccpu=$(cat "$BENCH_RAW/$name-$rate.cpu")
 	row "$name" "$rate" "$BENCH_SECS" "$created" "$ok" "$FAILED" \
 		"$retrans" "$elapsed" "$rtt" "$lbcpu" \
 		"$(awk -v a="$allcpu" -v u="$uaccpu" 'BEGIN { printf "%.3f", a + u }')" \
-		"$uaccpu" "$procs"
-	log "$name $rate/s: created $created ok $ok failed $FAILED, retrans $retrans, registrar CPU ${lbcpu}s"
+		"$uaccpu" "$procs" "$rcpu" "$mcpu"
+	log "$name $rate/s: created $created ok $ok failed $FAILED, retrans $retrans, registrar CPU ${lbcpu}s${rcpu#-}${mcpu#-}"
 }
 
-# 1. siplbd on the VIP.
-CONF=$LIB_WORK/siplb.conf
-{
-	echo "pin-dir $TB_PINDIR"
-	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
-		echo "interface $dev"
-	done
+# registrar_conf VIP-EP SOCKET: what both siplbd configurations share.
+registrar_conf() {
 	cat <<EOC
-xdp-mode auto
-control-socket $LIB_WORK/siplbd.sock
+control-socket $2
 realm $REALM
 users $LIB_WORK/users.htdigest
-vip $VIP_EP {
+vip $1 {
 	backend $(ep "$(nth 1 "$BACKEND_IPS")" "$TB_SIP_PORT")
 }
 registrar {
@@ -109,26 +132,45 @@ auth {
 	algorithms MD5 SHA-256
 }
 EOC
+}
+
+# 1. siplbd on the VIP.
+CONF=$LIB_WORK/siplb.conf
+{
+	echo "pin-dir $TB_PINDIR"
+	for dev in $TB_LB_CLIENT_DEV $TB_LB_BACKEND_DEVS; do
+		echo "interface $dev"
+	done
+	echo "xdp-mode auto"
+	registrar_conf "$VIP_EP" "$LIB_WORK/siplbd.sock"
 } >"$CONF"
 siplbd_check "$CONF" || die "siplbd -n refuses $CONF: $(cat "$LIB_WORK/siplbd-n.out")"
 siplbd_start "$CONF" || die "siplbd did not start"
+[ "$CLUSTER" = 1 ] && . "$ROOT/scripts/bench/s3_cluster.sh"
 
 # 2. Kamailio on KAM_IP.
 kam_start "$BENCH_DIR/kamailio/registrar.cfg" LISTEN="udp:$KAM_EP" \
 	DBURL="text://$LIB_WORK/kamdb" REALM="$REALM" CHILDREN="$CHILDREN"
 
-warmup kamailio "$KAM_EP"
-warmup siplbd "$VIP_EP"
-# Turns at each rate; a registrar that failed sits out the higher rates.
+# target NAME: where that registrar listens.
+target() {
+	case $1 in
+	kamailio) echo "$KAM_EP" ;;
+	siplbd) echo "$VIP_EP" ;;
+	siplbd-cluster) echo "$CLU_EP" ;;
+	esac
+}
+
 ACTIVE="kamailio siplbd"
+[ "$CLUSTER" = 1 ] && ACTIVE="$ACTIVE siplbd-cluster"
+for name in $ACTIVE; do
+	warmup "$name" "$(target "$name")"
+done
+# Turns at each rate; a registrar that failed sits out the higher rates.
 for rate in $RATES; do
 	next=""
 	for name in $ACTIVE; do
-		if [ "$name" = kamailio ]; then
-			step kamailio "$KAM_EP" "$rate"
-		else
-			step siplbd "$VIP_EP" "$rate"
-		fi
+		step "$name" "$(target "$name")" "$rate"
 		[ "$FAILED" -gt 0 ] || next="$next $name"
 		# Let the retransmissions of an overloaded step die out.
 		[ "$FAILED" -eq 0 ] || sleep 5
@@ -147,8 +189,16 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
 	sipp_step profile-siplbd $((prate * BENCH_SECS)) "$prate" "$VIP_EP" \
 		-sf "$REG_XML" -inf "$LIB_WORK/users.csv" -i "$CLIENT_IP" -p 5070 >/dev/null
 	profile_finish s3-siplbd dso,sym
+	if [ "$CLUSTER" = 1 ]; then
+		profile_start s3-siplbd-cluster "$BENCH_SECS" -p "$CLU_PID"
+		sipp_step profile-siplbd-cluster $((prate * BENCH_SECS)) "$prate" \
+			"$CLU_EP" -sf "$REG_XML" -inf "$LIB_WORK/users.csv" \
+			-i "$CLIENT_IP" -p 5070 >/dev/null
+		profile_finish s3-siplbd-cluster dso,sym
+	fi
 fi
 cp "$SIPLBD_LOG" "$BENCH_RAW/siplbd.log" 2>/dev/null || true
+[ "$CLUSTER" = 1 ] && cluster_stop
 siplbd_stop || true
 kam_stop
 log "done: $BENCH_ROWS"

@@ -353,11 +353,21 @@ int location_sweep_step(const struct location *loc, __u64 now,
 	}
 	if (ret != 0)
 		cur->started = false;	/* done, or failed: start over */
+	if (ret == 1)
+		cur->pass_end = now;
 out:
 	free(vals);
 	free(dead);
 	free(keys);
 	return ret;
+}
+
+bool location_sweep_due(const struct location_cursor *cur, __u64 now,
+			__u64 every)
+{
+	/* A clock set back starts a pass at once rather than never. */
+	return cur->started || !cur->pass_end || now < cur->pass_end ||
+	       now - cur->pass_end >= every;
 }
 
 int location_count(const struct location *loc, __u64 *count)

@@ -45,11 +45,17 @@ int location_remove(const struct location *loc, const char *aor, size_t len,
 struct location_cursor {
 	__u32 token;
 	bool started;
+	__u64 pass_end;		/* now when the last pass ended; 0: none yet */
 };
 
 int location_sweep_step(const struct location *loc, __u64 now,
 			struct location_cursor *cur, __u64 budget,
 			__u64 *removed);
+/* Is a slice due at now? Always during a pass; a new pass starts only
+ * every seconds after the last one ended (readers skip expired bindings
+ * meanwhile), so that a small map is not walked whole every second. */
+bool location_sweep_due(const struct location_cursor *cur, __u64 now,
+			__u64 every);
 int location_count(const struct location *loc, __u64 *count);
 /* Rebuild siplb_aors from siplb_location (maps pinned by a siplb that had
  * no index); *indexed: bindings indexed. */

@@ -151,11 +151,14 @@ static struct redis_script sweep_script = { .name = "sweep", .lua =
 "return removed\n"
 };
 
-/* KEYS: the nonce's key. ARGV: nc, seconds it has left. 1: accepted. */
+/* KEYS: the nonce's key, and the failure count to clear once the nonce
+ * count is accepted (optional). ARGV: nc, seconds it has left.
+ * 1: accepted. */
 static struct redis_script nonce_script = { .name = "nonce", .lua =
 "local top = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
 "if tonumber(ARGV[1]) <= top then return 0 end\n"
 "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+"if KEYS[2] then redis.call('DEL', KEYS[2]) end\n"
 "return 1\n"
 };
 
@@ -391,31 +394,6 @@ int cluster_store_sweep(struct cluster_store *cs, __u64 now, __u32 limit,
 	return 0;
 }
 
-int cluster_store_nonce_use(struct cluster_store *cs,
-			    const struct nonce_id *id, __u32 nc, __u64 now)
-{
-	char key[sizeof(REDIS_KEY_NONCE) + 2 * NONCE_MAC_LEN];
-	char nctext[16], ttl[24];
-	const char *argv[] = { key, nctext, ttl };
-	redisReply *r;
-	int err;
-
-	if (!nc)
-		return -EINVAL;
-	memcpy(key, REDIS_KEY_NONCE, strlen(REDIS_KEY_NONCE));
-	redis_hex(id->mac, NONCE_MAC_LEN, key + strlen(REDIS_KEY_NONCE));
-	snprintf(nctext, sizeof(nctext), "%u", nc);
-	/* The key lives as long as the nonce: then nonce_check says stale. */
-	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)
-		 (id->expires > now ? id->expires - now : 1));
-	r = redis_conn_script(&cs->rc, &nonce_script, 1, 3, argv, NULL);
-	if (!r || r->type != REDIS_REPLY_INTEGER)
-		return redis_failed(cs, r);
-	err = r->integer == 1 ? 0 : -EALREADY;
-	redis_reply_free(r);
-	return err;
-}
-
 static void addr_key(char *out, size_t size, const char *prefix,
 		     const struct siplb_addr *src)
 {
@@ -423,6 +401,40 @@ static void addr_key(char *out, size_t size, const char *prefix,
 
 	redis_hex(src, sizeof(*src), hex);
 	snprintf(out, size, "%s%s", prefix, hex);
+}
+
+int cluster_store_nonce_use(struct cluster_store *cs,
+			    const struct nonce_id *id, __u32 nc, __u64 now,
+			    const struct siplb_addr *src)
+{
+	char key[sizeof(REDIS_KEY_NONCE) + 2 * NONCE_MAC_LEN];
+	char nctext[16], ttl[24], fkey[64];
+	const char *argv[4];
+	redisReply *r;
+	int argc = 0, err;
+
+	if (!nc)
+		return -EINVAL;
+	argv[argc++] = key;
+	if (src) {	/* one round trip: the count cleared with the nc */
+		addr_key(fkey, sizeof(fkey), REDIS_KEY_FAILS, src);
+		argv[argc++] = fkey;
+	}
+	argv[argc++] = nctext;
+	argv[argc++] = ttl;
+	memcpy(key, REDIS_KEY_NONCE, strlen(REDIS_KEY_NONCE));
+	redis_hex(id->mac, NONCE_MAC_LEN, key + strlen(REDIS_KEY_NONCE));
+	snprintf(nctext, sizeof(nctext), "%u", nc);
+	/* The key lives as long as the nonce: then nonce_check says stale. */
+	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)
+		 (id->expires > now ? id->expires - now : 1));
+	r = redis_conn_script(&cs->rc, &nonce_script, src ? 2 : 1, argc, argv,
+			      NULL);
+	if (!r || r->type != REDIS_REPLY_INTEGER)
+		return redis_failed(cs, r);
+	err = r->integer == 1 ? 0 : -EALREADY;
+	redis_reply_free(r);
+	return err;
 }
 
 int cluster_store_auth_failure(struct cluster_store *cs,

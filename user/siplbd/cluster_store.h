@@ -83,9 +83,15 @@ int cluster_store_register(struct cluster_store *cs,
 /* Remove up to limit bindings expired at now; *removed counts them. */
 int cluster_store_sweep(struct cluster_store *cs, __u64 now, __u32 limit,
 			__u64 *removed);
-/* nonce_replay_use() across the cluster: 0, -EALREADY or -EIO. */
+/*
+ * nonce_replay_use() across the cluster: 0, -EALREADY or -EIO. An
+ * accepted nonce count also clears src's failure count (as
+ * cluster_store_auth_success() does) in the same round trip; src may be
+ * NULL.
+ */
 int cluster_store_nonce_use(struct cluster_store *cs,
-			    const struct nonce_id *id, __u32 nc, __u64 now);
+			    const struct nonce_id *id, __u32 nc, __u64 now,
+			    const struct siplb_addr *src);
 /*
  * A failed authentication from src counted cluster-wide within window_s;
  * at threshold the source is blocked for block_ms on every node (the

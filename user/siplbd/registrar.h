@@ -18,6 +18,7 @@
 struct cluster_store;
 struct nonce_issuer;
 struct nonce_replay;
+struct registrar_scratch;
 struct users;
 
 /* What the registrar needs from the configuration (copied at reload). */
@@ -62,6 +63,9 @@ struct registrar {
 	/* Cluster mode (cluster_store.h): bindings, nonce counts and
 	 * failed logins are decided in Redis; NULL: this node alone. */
 	struct cluster_store *cluster;
+	/* One REGISTER's plan, bindings and answer (about 200 KB), allocated
+	 * once: a request neither allocates nor clears them. */
+	struct registrar_scratch *scratch;
 	struct registrar_stats stats;
 };
 
