@@ -130,28 +130,45 @@ void redis_script_init(struct redis_script *s)
 
 #define SCRIPT_ARGS_MAX	512
 
+/* "VERB BODY NKEYS argv..." as one command's words. */
+struct script_words {
+	const char *av[SCRIPT_ARGS_MAX + 3];
+	size_t al[SCRIPT_ARGS_MAX + 3];
+	char nk[16];
+	int n;
+};
+
+static int script_words(struct script_words *w, const char *verb,
+			const char *body, int nkeys, int argc,
+			const char **argv, const size_t *lens)
+{
+	int i;
+
+	if (argc > SCRIPT_ARGS_MAX)
+		return -E2BIG;
+	snprintf(w->nk, sizeof(w->nk), "%d", nkeys);
+	w->av[0] = verb;
+	w->av[1] = body;
+	w->av[2] = w->nk;
+	for (i = 0; i < 3; i++)
+		w->al[i] = strlen(w->av[i]);
+	for (i = 0; i < argc; i++) {
+		w->av[i + 3] = argv[i];
+		w->al[i + 3] = lens ? lens[i] : strlen(argv[i]);
+	}
+	w->n = argc + 3;
+	return 0;
+}
+
 static redisReply *script_call(struct redis_conn *rc, const char *verb,
 			       const char *body, int nkeys, int argc,
 			       const char **argv, const size_t *lens)
 {
-	const char *av[SCRIPT_ARGS_MAX + 3];
-	size_t al[SCRIPT_ARGS_MAX + 3];
-	char nk[16];
-	int i;
+	static struct script_words w;	/* 12 KB: not on the stack */
 
-	if (argc > SCRIPT_ARGS_MAX)
+	if (script_words(&w, verb, body, nkeys, argc, argv, lens))
 		return NULL;
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	av[0] = verb;
-	av[1] = body;
-	av[2] = nk;
-	for (i = 0; i < 3; i++)
-		al[i] = strlen(av[i]);
-	for (i = 0; i < argc; i++) {
-		av[i + 3] = argv[i];
-		al[i + 3] = lens ? lens[i] : strlen(argv[i]);
-	}
-	return redis_conn_cmd(rc, argc + 3, av, al);
+	return redis_conn_cmd(rc, w.n, w.av, w.al);
 }
 
 redisReply *redis_conn_script(struct redis_conn *rc,
@@ -192,4 +209,68 @@ int redis_binding_parse(const char *v, size_t len, __u32 *slot,
 	b->instance[SIPLB_INSTANCE_MAX - 1] = '\0';
 	*slot = s;
 	return 0;
+}
+
+int redis_conn_load_scripts(struct redis_conn *rc,
+			    const struct redis_script *const *s, size_t n)
+{
+	const char *argv[3] = { "SCRIPT", "LOAD" };
+	redisReply *r;
+	size_t i;
+
+	if (!redis_conn_get(rc))
+		return -EIO;
+	if (rc->scripts_loaded_on == rc->connects)
+		return 0;
+	for (i = 0; i < n; i++) {
+		argv[2] = s[i]->lua;
+		r = redis_conn_cmd(rc, 3, argv, NULL);
+		if (!r || r->type != REDIS_REPLY_STRING ||
+		    strcmp(r->str, s[i]->sha)) {
+			log_warnx("Redis at %s:%u: SCRIPT LOAD %s failed",
+				  rc->host, rc->port, s[i]->name);
+			redis_reply_free(r);
+			return -EIO;
+		}
+		redis_reply_free(r);
+	}
+	rc->scripts_loaded_on = rc->connects;
+	return 0;
+}
+
+int redis_conn_append_script(struct redis_conn *rc,
+			     const struct redis_script *s, int nkeys, int argc,
+			     const char **argv, const size_t *lens)
+{
+	static struct script_words w;
+
+	if (!rc->c)
+		return -EIO;
+	if (script_words(&w, "EVALSHA", s->sha, nkeys, argc, argv, lens))
+		return -E2BIG;
+	if (redisAppendCommandArgv(rc->c, w.n, w.av, w.al) != REDIS_OK)
+		return -ENOMEM;
+	return 0;
+}
+
+redisReply *redis_conn_read(struct redis_conn *rc)
+{
+	void *r = NULL;
+
+	if (!rc->c)
+		return NULL;
+	if (redisGetReply(rc->c, &r) != REDIS_OK || !r) {
+		log_warnx("Redis at %s:%u: %s", rc->host, rc->port,
+			  rc->c->errstr[0] ? rc->c->errstr : "no reply");
+		redis_conn_drop(rc);
+		return NULL;
+	}
+	if (((redisReply *)r)->type == REDIS_REPLY_ERROR) {
+		log_warnx("Redis at %s:%u: %s", rc->host, rc->port,
+			  ((redisReply *)r)->str);
+		/* SCRIPT FLUSH: load them again before the next batch. */
+		if (!strncmp(((redisReply *)r)->str, "NOSCRIPT", 8))
+			rc->scripts_loaded_on = 0;
+	}
+	return r;
 }

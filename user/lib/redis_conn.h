@@ -39,6 +39,7 @@ struct redis_conn {
 	int timeout_ms;
 	__u64 next_try_ms;		/* CLOCK_MONOTONIC: no retry before */
 	__u64 connects, failures;
+	__u64 scripts_loaded_on;	/* connects when last loaded; 0: never */
 };
 
 struct redis_script {
@@ -64,6 +65,27 @@ struct redisReply *redis_conn_script(struct redis_conn *rc,
 				     int argc, const char **argv,
 				     const size_t *lens);
 void redis_reply_free(struct redisReply *r);
+
+/*
+ * Pipelining: commands appended to the connection's output buffer, then
+ * their replies read in the same order, so that a batch of requests
+ * costs one round trip (Redis runs them one after the other, in order).
+ * Pipelined scripts are called by SHA1 only: a NOSCRIPT there cannot be
+ * retried in its place without reordering, so the scripts are loaded
+ * (SCRIPT LOAD) once per connection, before its first batch.
+ */
+/* Connected, with scripts s[0..n) loaded on this connection: 0 or -EIO. */
+int redis_conn_load_scripts(struct redis_conn *rc,
+			    const struct redis_script *const *s, size_t n);
+/* EVALSHA appended, nothing sent yet: 0, -EIO (not connected), -E2BIG
+ * or -ENOMEM. */
+int redis_conn_append_script(struct redis_conn *rc,
+			     const struct redis_script *s, int nkeys, int argc,
+			     const char **argv, const size_t *lens);
+/* The next reply in order (sending what was appended first); NULL when
+ * the connection failed or timed out: it is dropped, and every later
+ * read of the batch gets NULL too. */
+struct redisReply *redis_conn_read(struct redis_conn *rc);
 struct siplb_binding;
 /* A stored binding value: its slot and the binding. 0 or -EINVAL. */
 int redis_binding_parse(const char *v, size_t len, __u32 *slot,

@@ -312,53 +312,63 @@ static int set_from_reply(const redisReply *r, struct location_set *set)
 /* Up to SIPLB_CONTACTS_MAX contacts, 3 words each, and the 10 fixed. */
 #define REGISTER_ARGS	(10 + 3 * SIPLB_CONTACTS_MAX)
 
-int cluster_store_register(struct cluster_store *cs,
-			   const struct cluster_register *req,
-			   struct location_set *set)
-{
+/* The REGISTER script's words, and the text they point to. */
+struct register_words {
 	char key[sizeof(REDIS_KEY_BINDINGS) + SIPLB_AOR_MAX];
 	char now[24], maxc[16], cid[24], cseq[16];
-	char (*exp)[24] = NULL;
+	char exp[SIPLB_CONTACTS_MAX][24];
 	const char *argv[REGISTER_ARGS];
-	size_t lens[REGISTER_ARGS], i;
-	int argc = 0, err;
-	redisReply *r;
+	size_t lens[REGISTER_ARGS];
+	int argc;
+};
+
+static int register_words(const struct cluster_store *cs,
+			  const struct cluster_register *req,
+			  struct register_words *w)
+{
+	size_t i;
+	int argc = 0;
 
 	if (req->n > SIPLB_CONTACTS_MAX)
 		return -E2BIG;
-	exp = calloc(req->n + 1, sizeof(*exp));
-	if (!exp)
-		return -ENOMEM;
-	snprintf(key, sizeof(key), REDIS_KEY_BINDINGS "%s", req->aor);
-	snprintf(now, sizeof(now), "%llu", (unsigned long long)req->now);
-	snprintf(maxc, sizeof(maxc), "%u", req->max_contacts);
-	snprintf(cid, sizeof(cid), "%016llx",
+	snprintf(w->key, sizeof(w->key), REDIS_KEY_BINDINGS "%s", req->aor);
+	snprintf(w->now, sizeof(w->now), "%llu", (unsigned long long)req->now);
+	snprintf(w->maxc, sizeof(w->maxc), "%u", req->max_contacts);
+	snprintf(w->cid, sizeof(w->cid), "%016llx",
 		 (unsigned long long)req->callid_hash);
-	snprintf(cseq, sizeof(cseq), "%u", req->cseq);
-	argv[argc++] = key;
-	argv[argc++] = REDIS_KEY_EXPIRIES;
-	argv[argc++] = REDIS_KEY_STREAM;
-	argv[argc++] = req->aor;
-	argv[argc++] = now;
-	argv[argc++] = maxc;
-	argv[argc++] = req->star ? "1" : "0";
-	argv[argc++] = cid;
-	argv[argc++] = cseq;
-	argv[argc++] = cs->node;
+	snprintf(w->cseq, sizeof(w->cseq), "%u", req->cseq);
+	w->argv[argc++] = w->key;
+	w->argv[argc++] = REDIS_KEY_EXPIRIES;
+	w->argv[argc++] = REDIS_KEY_STREAM;
+	w->argv[argc++] = req->aor;
+	w->argv[argc++] = w->now;
+	w->argv[argc++] = w->maxc;
+	w->argv[argc++] = req->star ? "1" : "0";
+	w->argv[argc++] = w->cid;
+	w->argv[argc++] = w->cseq;
+	w->argv[argc++] = cs->node;
 	for (i = 0; i < (size_t)argc; i++)
-		lens[i] = strlen(argv[i]);
+		w->lens[i] = strlen(w->argv[i]);
 	for (i = 0; i < req->n; i++) {
-		snprintf(exp[i], sizeof(exp[i]), "%llu",
+		snprintf(w->exp[i], sizeof(w->exp[i]), "%llu",
 			 (unsigned long long)req->contacts[i].b.expires_at);
-		argv[argc] = req->contacts[i].id;
-		lens[argc++] = strlen(req->contacts[i].id);
-		argv[argc] = exp[i];
-		lens[argc++] = strlen(exp[i]);
-		argv[argc] = (const char *)&req->contacts[i].b;
-		lens[argc++] = sizeof(req->contacts[i].b);
+		w->argv[argc] = req->contacts[i].id;
+		w->lens[argc++] = strlen(req->contacts[i].id);
+		w->argv[argc] = w->exp[i];
+		w->lens[argc++] = strlen(w->exp[i]);
+		w->argv[argc] = (const char *)&req->contacts[i].b;
+		w->lens[argc++] = sizeof(req->contacts[i].b);
 	}
-	r = redis_conn_script(&cs->rc, &register_script, 3, argc, argv, lens);
-	free(exp);
+	w->argc = argc;
+	return 0;
+}
+
+/* What the REGISTER script answered (r is freed). */
+static int register_result(struct cluster_store *cs, redisReply *r,
+			   struct location_set *set)
+{
+	int err;
+
 	if (!r || r->type != REDIS_REPLY_ARRAY || !r->elements ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return redis_failed(cs, r);
@@ -373,6 +383,27 @@ int cluster_store_register(struct cluster_store *cs,
 		return redis_failed(cs, r);
 	redis_reply_free(r);
 	return err;
+}
+
+int cluster_store_register(struct cluster_store *cs,
+			   const struct cluster_register *req,
+			   struct location_set *set)
+{
+	struct register_words *w = malloc(sizeof(*w));
+	redisReply *r;
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	err = register_words(cs, req, w);
+	if (err) {
+		free(w);
+		return err;
+	}
+	r = redis_conn_script(&cs->rc, &register_script, 3, w->argc, w->argv,
+			      w->lens);
+	free(w);
+	return register_result(cs, r, set);
 }
 
 int cluster_store_sweep(struct cluster_store *cs, __u64 now, __u32 limit,
@@ -403,38 +434,110 @@ static void addr_key(char *out, size_t size, const char *prefix,
 	snprintf(out, size, "%s%s", prefix, hex);
 }
 
-int cluster_store_nonce_use(struct cluster_store *cs,
-			    const struct nonce_id *id, __u32 nc, __u64 now,
-			    const struct siplb_addr *src)
-{
+/* The nonce script's words, and the text they point to. */
+struct nonce_words {
 	char key[sizeof(REDIS_KEY_NONCE) + 2 * NONCE_MAC_LEN];
 	char nctext[16], ttl[24], fkey[64];
 	const char *argv[4];
-	redisReply *r;
-	int argc = 0, err;
+	int argc, nkeys;
+};
+
+static int nonce_words(const struct nonce_id *id, __u32 nc, __u64 now,
+		       const struct siplb_addr *src, struct nonce_words *w)
+{
+	int argc = 0;
 
 	if (!nc)
 		return -EINVAL;
-	argv[argc++] = key;
+	w->argv[argc++] = w->key;
 	if (src) {	/* one round trip: the count cleared with the nc */
-		addr_key(fkey, sizeof(fkey), REDIS_KEY_FAILS, src);
-		argv[argc++] = fkey;
+		addr_key(w->fkey, sizeof(w->fkey), REDIS_KEY_FAILS, src);
+		w->argv[argc++] = w->fkey;
 	}
-	argv[argc++] = nctext;
-	argv[argc++] = ttl;
-	memcpy(key, REDIS_KEY_NONCE, strlen(REDIS_KEY_NONCE));
-	redis_hex(id->mac, NONCE_MAC_LEN, key + strlen(REDIS_KEY_NONCE));
-	snprintf(nctext, sizeof(nctext), "%u", nc);
+	w->nkeys = argc;
+	w->argv[argc++] = w->nctext;
+	w->argv[argc++] = w->ttl;
+	w->argc = argc;
+	memcpy(w->key, REDIS_KEY_NONCE, strlen(REDIS_KEY_NONCE));
+	redis_hex(id->mac, NONCE_MAC_LEN, w->key + strlen(REDIS_KEY_NONCE));
+	snprintf(w->nctext, sizeof(w->nctext), "%u", nc);
 	/* The key lives as long as the nonce: then nonce_check says stale. */
-	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)
+	snprintf(w->ttl, sizeof(w->ttl), "%llu", (unsigned long long)
 		 (id->expires > now ? id->expires - now : 1));
-	r = redis_conn_script(&cs->rc, &nonce_script, src ? 2 : 1, argc, argv,
-			      NULL);
+	return 0;
+}
+
+/* What the nonce script answered (r is freed). */
+static int nonce_result(struct cluster_store *cs, redisReply *r)
+{
+	int err;
+
 	if (!r || r->type != REDIS_REPLY_INTEGER)
 		return redis_failed(cs, r);
 	err = r->integer == 1 ? 0 : -EALREADY;
 	redis_reply_free(r);
 	return err;
+}
+
+int cluster_store_nonce_use(struct cluster_store *cs,
+			    const struct nonce_id *id, __u32 nc, __u64 now,
+			    const struct siplb_addr *src)
+{
+	struct nonce_words w;
+	int err = nonce_words(id, nc, now, src, &w);
+
+	if (err)
+		return err;
+	return nonce_result(cs, redis_conn_script(&cs->rc, &nonce_script,
+						  w.nkeys, w.argc, w.argv,
+						  NULL));
+}
+
+/* ---- pipelined: one round trip for a batch (cluster_store.h) ------- */
+
+int cluster_store_pipe_begin(struct cluster_store *cs)
+{
+	static const struct redis_script *const piped[] = {
+		&register_script, &nonce_script,
+	};
+
+	return redis_conn_load_scripts(&cs->rc, piped, 2);
+}
+
+int cluster_store_register_send(struct cluster_store *cs,
+				const struct cluster_register *req)
+{
+	static struct register_words w;	/* 17 KB; one process, one loop */
+	int err = register_words(cs, req, &w);
+
+	if (!err)
+		err = redis_conn_append_script(&cs->rc, &register_script, 3,
+					       w.argc, w.argv, w.lens);
+	return err;
+}
+
+int cluster_store_register_recv(struct cluster_store *cs,
+				struct location_set *set)
+{
+	return register_result(cs, redis_conn_read(&cs->rc), set);
+}
+
+int cluster_store_nonce_send(struct cluster_store *cs,
+			     const struct nonce_id *id, __u32 nc, __u64 now,
+			     const struct siplb_addr *src)
+{
+	struct nonce_words w;
+	int err = nonce_words(id, nc, now, src, &w);
+
+	if (!err)
+		err = redis_conn_append_script(&cs->rc, &nonce_script, w.nkeys,
+					       w.argc, w.argv, NULL);
+	return err;
+}
+
+int cluster_store_nonce_recv(struct cluster_store *cs)
+{
+	return nonce_result(cs, redis_conn_read(&cs->rc));
 }
 
 int cluster_store_auth_failure(struct cluster_store *cs,

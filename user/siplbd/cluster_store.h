@@ -104,4 +104,24 @@ int cluster_store_auth_failure(struct cluster_store *cs,
 int cluster_store_auth_success(struct cluster_store *cs,
 			       const struct siplb_addr *src);
 
+/*
+ * The same REGISTER and nonce-count scripts pipelined: a batch's calls
+ * appended (_send), then their answers read in the order sent (_recv,
+ * which returns what the call above would have). Redis runs them one
+ * after the other in that order, each atomically, so a batch decides
+ * exactly as the same requests one at a time would. Begin first, with
+ * nothing appended: it connects and loads the scripts (once per
+ * connection). A _send that fails appended nothing (no _recv for it);
+ * after a failed _recv every later one of the batch is -EIO too.
+ */
+int cluster_store_pipe_begin(struct cluster_store *cs);
+int cluster_store_register_send(struct cluster_store *cs,
+				const struct cluster_register *req);
+int cluster_store_register_recv(struct cluster_store *cs,
+				struct location_set *set);
+int cluster_store_nonce_send(struct cluster_store *cs,
+			     const struct nonce_id *id, __u32 nc, __u64 now,
+			     const struct siplb_addr *src);
+int cluster_store_nonce_recv(struct cluster_store *cs);
+
 #endif /* SIPLB_CLUSTER_STORE_H */

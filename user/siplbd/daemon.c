@@ -57,6 +57,9 @@ static char tx_buf[DATAGRAM_MAX + 1];
 static struct udp_rxq rxq;
 static struct udp_txq txq;
 static bool batch_ready;
+static int rx_fd;	/* the VIP socket whose batch is being handled */
+
+static void answer_batched(void *arg, unsigned int i, const char *buf, int n);
 
 size_t daemon_user_count(const struct siplbd *d)
 {
@@ -426,6 +429,10 @@ static int cluster_start(struct siplbd *d)
 	cluster_store_init(&d->cluster, host, port, cc->node);
 	d->cluster_ready = true;
 	d->reg.cluster = &d->cluster;
+	/* A batch's Redis calls in one round trip (registrar_pipe.c). */
+	err = registrar_pipe_init(&d->reg, answer_batched, NULL);
+	if (err)
+		return err;
 	if (!redis_conn_get(&d->cluster.rc))
 		log_warnx("cluster: Redis at %s:%u unreachable for now: "
 			  "REGISTERs get 503 until it answers", host, port);
@@ -583,9 +590,27 @@ static void note_source(struct sip_msg *msg, const struct siplb_endpoint *src)
 			   src->addr, ntohs(src->port));
 }
 
-/* One datagram that arrived on the socket of VIP vip. */
+/* The registrar's answer n (registrar_handle()) to a REGISTER. */
+static void answer_register(int fd, const char *buf, int n,
+			    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (n > 0)
+		send_to(fd, buf, n, to, tolen);
+	else if (n != REGISTRAR_NO_ANSWER)	/* blocked: silence */
+		log_warnx("no answer to a REGISTER: %s", strerror(-n));
+}
+
+/* Cluster mode: a REGISTER of the batch in rxq, entry i, answered. */
+static void answer_batched(void *arg, unsigned int i, const char *buf, int n)
+{
+	(void)arg;
+	answer_register(rx_fd, buf, n, &rxq.from[i],
+			rxq.msg[i].msg_hdr.msg_namelen);
+}
+
+/* One datagram (entry i of rxq) that arrived on the socket of VIP vip. */
 static void handle_datagram(struct siplbd *d, int fd,
-			    const struct siplb_endpoint *vip,
+			    const struct siplb_endpoint *vip, unsigned int i,
 			    const char *rx_buf, size_t len,
 			    const struct sockaddr_storage *from,
 			    socklen_t fromlen)
@@ -634,12 +659,13 @@ static void handle_datagram(struct siplbd *d, int fd,
 	}
 	if (msg.request && sip_slice_eq_str(msg.method, "REGISTER")) {
 		now_of(&now);
+		if (d->reg.pipe) {	/* a cluster: answered by the drain */
+			registrar_submit(&d->reg, &msg, &source, &now, i);
+			return;
+		}
 		n = registrar_handle(&d->reg, &msg, &source, &now, tx_buf,
 				     sizeof(tx_buf));
-		if (n > 0)
-			send_to(fd, tx_buf, n, from, fromlen);
-		else if (n != REGISTRAR_NO_ANSWER)	/* blocked: silence */
-			log_warnx("no answer to a REGISTER: %s", strerror(-n));
+		answer_register(fd, tx_buf, n, from, fromlen);
 		return;
 	}
 	slowpath_forward(&d->slow, vip, msg.call_id.p, msg.call_id.len,
@@ -659,11 +685,14 @@ static void on_vip(struct evloop *loop, int fd, uint32_t events, void *arg)
 		n = udp_rxq_recv(&rxq, fd, UDP_BATCH_MAX);
 		if (n <= 0)
 			return;	/* EAGAIN, or an ICMP error: nothing to do */
+		rx_fd = fd;
 		for (i = 0; i < rxq.n; i++)
-			handle_datagram(d, fd, &d->conf->vips[vs->vip].ep,
+			handle_datagram(d, fd, &d->conf->vips[vs->vip].ep, i,
 					udp_rxq_buf(&rxq, i),
 					rxq.msg[i].msg_len, &rxq.from[i],
 					rxq.msg[i].msg_hdr.msg_namelen);
+		/* Before the next recvmmsg reuses the datagrams. */
+		registrar_pipe_drain(&d->reg);
 		flush_replies(d);
 		if ((unsigned int)n < UDP_BATCH_MAX)
 			return;	/* drained */

@@ -45,6 +45,7 @@
 #include "option_tags.h"
 #include "outbuf.h"
 #include "registrar.h"
+#include "registrar_stage.h"
 #include "siplb_hash.h"
 #include "users.h"
 
@@ -87,6 +88,7 @@ int registrar_init(struct registrar *r, const struct registrar_conf *conf,
 
 void registrar_free(struct registrar *r)
 {
+	registrar_pipe_free(r);
 	nonce_replay_free(r->replay);
 	nonce_issuer_free(r->nonces);
 	free(r->scratch);
@@ -95,21 +97,6 @@ void registrar_free(struct registrar *r)
 	r->scratch = NULL;
 }
 
-/* One REGISTER being answered. */
-struct reg_ctx {
-	struct registrar *r;
-	const struct sip_msg *req;
-	const struct siplb_endpoint *source;
-	const struct registrar_now *now;
-	char aor[SIPLB_AOR_MAX];
-	size_t aor_len;
-	char aor_user[SIPLB_AOR_MAX];	/* %HH decoded */
-	bool foreign_domain;		/* step 5: 404, after authentication */
-	char to_tag[24];
-	char *out;
-	size_t size;
-	struct location_set *result;	/* the AOR's bindings once applied */
-};
 
 /*
  * Nonces carry their issue time: in a cluster another node checks it,
@@ -299,6 +286,11 @@ static bool count_failure(struct reg_ctx *c, const struct siplb_addr *src)
 	bool blocked = false;
 	__u32 failures = 0;
 
+	/* Requests of this batch still in the pipeline came first: they
+	 * are finished before this source's failure is counted (it may
+	 * clear or block what they found). */
+	if (c->r->pipe)
+		registrar_pipe_drain(c->r);
 	if (c->r->cluster && g->threshold && g->block_ns &&
 	    !cluster_store_auth_failure(c->r->cluster, src,
 					g->window_ns / 1000000000ULL,
@@ -313,19 +305,23 @@ static bool count_failure(struct reg_ctx *c, const struct siplb_addr *src)
 }
 
 /*
- * Step 2. Returns 0 when authenticated, else the length of the response
+ * Step 2, up to the nonce count: 0 when the credentials are right (the
+ * nonce count is then c->auth's to use), else the length of the response
  * already written (401/400), or -errno.
  */
-static int authenticate(struct reg_ctx *c)
+static int authenticate_check(struct reg_ctx *c)
 {
 	struct registrar *r = c->r;
-	char buf[AUTH_VALUE_MAX + 1], user[256] = "", dummy[DIGEST_HEX_SIZE];
+	char buf[AUTH_VALUE_MAX + 1], dummy[DIGEST_HEX_SIZE];
+	char *user = c->auth.user;
+	struct siplb_addr src;
 	struct digest_creds creds;
 	enum nonce_verdict verdict;
-	struct siplb_addr src;
 	struct nonce_id id;
 	const char *ha1;
 	int err;
+
+	user[0] = '\0';
 
 	/* Guesses already queued when the block landed are not checked: a
 	 * guesser that does not wait for answers gets no more tries than
@@ -358,9 +354,10 @@ static int authenticate(struct reg_ctx *c)
 		return reply_challenge(c, verdict == NONCE_STALE);
 	}
 
-	if (creds.username.len >= sizeof(user))
+	if (creds.username.len >= sizeof(c->auth.user))
 		goto failed;
 	memcpy(user, creds.username.s, creds.username.len + 1);
+	c->auth.user_len = creds.username.len;
 	/* A stranger's answer is checked against a dummy HA1 all the same,
 	 * so that the time does not tell users from strangers. */
 	ha1 = users_find(r->users, user, r->conf.realm, creds.alg);
@@ -369,27 +366,9 @@ static int authenticate(struct reg_ctx *c)
 	    !ha1)
 		goto failed;
 
-	if (r->cluster)	/* and the source's failures cleared */
-		err = cluster_store_nonce_use(r->cluster, &id, creds.has_qop ?
-					      creds.nc_value : 1,
-					      nonce_clock(c), &src);
-	else
-		err = nonce_replay_use(r->replay, &id, creds.has_qop ?
-				       creds.nc_value : 1, c->now->mono_s);
-	if (err == -EIO)
-		return reply_store_down(c);
-	if (err) {
-		r->stats.replayed++;
-		return reply_challenge(c, err == -ESTALE);
-	}
-	auth_guard_success(r->guard, &src);
-	/* Step 3: one may only register one's own address-of-record. */
-	if (creds.username.len != strlen(c->aor_user) ||
-	    memcmp(creds.username.s, c->aor_user, creds.username.len)) {
-		r->stats.forbidden++;
-		return reply(c, 403, "Username does not match the To URI",
-			     NULL);
-	}
+	c->auth.id = id;
+	c->auth.nc = creds.has_qop ? creds.nc_value : 1;
+	c->auth.src = src;
 	return 0;
 
 failed:
@@ -403,6 +382,38 @@ failed:
 						       sizeof(text)), user);
 	}
 	return reply_challenge(c, false);
+}
+
+/* The nonce count's use, here and now (not pipelined). */
+static int nonce_count_use(struct reg_ctx *c)
+{
+	const struct reg_auth *a = &c->auth;
+
+	if (c->r->cluster)	/* and the source's failures cleared */
+		return cluster_store_nonce_use(c->r->cluster, &a->id, a->nc,
+					       nonce_clock(c), &a->src);
+	return nonce_replay_use(c->r->replay, &a->id, a->nc, c->now->mono_s);
+}
+
+int registrar_stage_accept(struct reg_ctx *c, int err)
+{
+	struct registrar *r = c->r;
+
+	if (err == -EIO)
+		return reply_store_down(c);
+	if (err) {
+		r->stats.replayed++;
+		return reply_challenge(c, err == -ESTALE);
+	}
+	auth_guard_success(r->guard, &c->auth.src);
+	/* Step 3: one may only register one's own address-of-record. */
+	if (c->auth.user_len != strlen(c->aor_user) ||
+	    memcmp(c->auth.user, c->aor_user, c->auth.user_len)) {
+		r->stats.forbidden++;
+		return reply(c, 403, "Username does not match the To URI",
+			     NULL);
+	}
+	return 0;
 }
 
 /* The changes one REGISTER asks for, checked before any is made. */
@@ -773,17 +784,19 @@ static void undo(struct reg_ctx *c, const struct location_set *set,
  * the same AOR from different pictures of it. The result is the set the
  * 200 lists.
  */
-static int apply_plan_cluster(struct reg_ctx *c, const struct reg_plan *plan)
+int registrar_stage_request(struct reg_ctx *c, const struct reg_plan *plan,
+			    struct cluster_register *req)
 {
-	struct cluster_register req = {
-		.aor = c->aor, .now = c->now->real_s,
-		.max_contacts = c->r->loc->max_contacts, .star = plan->star,
-		.callid_hash = request_callid_hash(c), .cseq = c->req->cseq,
-	};
 	struct cluster_contact *cc = c->r->scratch->cc;
 	size_t i;
 	int err = 0;
 
+	*req = (struct cluster_register){
+		.aor = c->aor, .now = c->now->real_s,
+		.max_contacts = c->r->loc->max_contacts, .star = plan->star,
+		.callid_hash = request_callid_hash(c), .cseq = c->req->cseq,
+		.contacts = cc, .n = plan->n,
+	};
 	for (i = 0; i < plan->n && !err; i++) {
 		fill_binding(c, plan, i, &cc[i].b);
 		if (!plan->contact[i].expires)
@@ -793,8 +806,24 @@ static int apply_plan_cluster(struct reg_ctx *c, const struct reg_plan *plan)
 					 plan->contact[i].reg_id, cc[i].id,
 					 sizeof(cc[i].id));
 	}
-	req.contacts = cc;
-	req.n = plan->n;
+	return err;
+}
+
+bool registrar_plan_outbound(const struct reg_plan *plan)
+{
+	return plan->outbound;
+}
+
+struct location_set *registrar_stage_set(struct registrar *r)
+{
+	return &r->scratch->set;
+}
+
+static int apply_plan_cluster(struct reg_ctx *c, const struct reg_plan *plan)
+{
+	struct cluster_register req;
+	int err = registrar_stage_request(c, plan, &req);
+
 	if (!err)
 		err = cluster_store_register(c->r->cluster, &req,
 					     &c->r->scratch->set);
@@ -992,64 +1021,95 @@ static void make_to_tag(struct reg_ctx *c)
 	c->to_tag[16] = '\0';
 }
 
-static int reply_for(struct reg_ctx *c, int err, bool outbound);
+void registrar_stage_ctx(struct reg_ctx *c, struct registrar *r,
+			 const struct sip_msg *req,
+			 const struct siplb_endpoint *source,
+			 const struct registrar_now *now, char *out,
+			 size_t size)
+{
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->req = req;
+	c->source = source;
+	c->now = now;
+	c->out = out;
+	c->size = size;
+}
+
+int registrar_stage_begin(struct reg_ctx *c)
+{
+	struct registrar *r = c->r;
+	const struct sip_msg *req = c->req;
+	int err, ret;
+
+	r->stats.requests++;
+	make_to_tag(c);
+	ret = check_require(c);
+	if (ret)
+		return ret;
+	if (req->ruri.scheme != SIP_URI_SIP && req->ruri.scheme != SIP_URI_SIPS)
+		return reply_bad(c, 416, NULL);
+	err = take_aor(c);
+	if (err == -EPROTONOSUPPORT)
+		return reply_bad(c, 416, NULL);
+	if (err)
+		return reply_bad(c, 400, "Bad address-of-record in To");
+	return authenticate_check(c);
+}
+
+int registrar_stage_plan(struct reg_ctx *c, struct reg_plan **planp)
+{
+	struct registrar *r = c->r;
+	char min_expires[48];
+	struct reg_plan *plan;
+	const char *why = NULL;
+	int err, status;
+
+	if (c->foreign_domain) {
+		r->stats.forbidden++;
+		return reply(c, 404, "Address-of-record not of this domain",
+			     NULL);
+	}
+	plan = &r->scratch->plan;
+	*planp = plan;
+	err = plan_contacts(c, plan, &why, &status);
+	if (!err)
+		return 0;
+	if (status == 423) {
+		r->stats.too_brief++;
+		snprintf(min_expires, sizeof(min_expires),
+			 "Min-Expires: %u\r\n", r->conf.min_expires);
+		return reply(c, 423, NULL, min_expires);
+	}
+	if (status == 403) {
+		r->stats.forbidden++;
+		return reply(c, 403, why, NULL);
+	}
+	return reply_bad(c, 400, why);
+}
 
 int registrar_handle(struct registrar *r, const struct sip_msg *req,
 		     const struct siplb_endpoint *source,
 		     const struct registrar_now *now, char *out, size_t size)
 {
-	struct reg_ctx c = {
-		.r = r, .req = req, .source = source, .now = now,
-		.out = out, .size = size,
-	};
-	char min_expires[48];
 	struct reg_plan *plan;
-	const char *why = NULL;
-	int err, status, ret;
+	struct reg_ctx c;
+	int ret;
 
-	r->stats.requests++;
-	make_to_tag(&c);
-	ret = check_require(&c);
+	registrar_stage_ctx(&c, r, req, source, now, out, size);
+	ret = registrar_stage_begin(&c);
+	if (!ret)
+		ret = registrar_stage_accept(&c, nonce_count_use(&c));
+	if (!ret)
+		ret = registrar_stage_plan(&c, &plan);
 	if (ret)
 		return ret;
-	if (req->ruri.scheme != SIP_URI_SIP && req->ruri.scheme != SIP_URI_SIPS)
-		return reply_bad(&c, 416, NULL);
-	err = take_aor(&c);
-	if (err == -EPROTONOSUPPORT)
-		return reply_bad(&c, 416, NULL);
-	if (err)
-		return reply_bad(&c, 400, "Bad address-of-record in To");
-
-	ret = authenticate(&c);
-	if (ret)
-		return ret;
-	if (c.foreign_domain) {
-		r->stats.forbidden++;
-		return reply(&c, 404, "Address-of-record not of this domain",
-			     NULL);
-	}
-
-	plan = &r->scratch->plan;
-	err = plan_contacts(&c, plan, &why, &status);
-	if (err) {
-		if (status == 423) {
-			r->stats.too_brief++;
-			snprintf(min_expires, sizeof(min_expires),
-				 "Min-Expires: %u\r\n", r->conf.min_expires);
-			return reply(&c, 423, NULL, min_expires);
-		}
-		if (status == 403) {
-			r->stats.forbidden++;
-			return reply(&c, 403, why, NULL);
-		}
-		return reply_bad(&c, 400, why);
-	}
-	err = apply_plan(&c, plan);
-	return reply_for(&c, err, plan->outbound);
+	return registrar_stage_reply(&c, apply_plan(&c, plan),
+				     plan->outbound);
 }
 
 /* The answer to an applied (or refused) plan. */
-static int reply_for(struct reg_ctx *c, int err, bool outbound)
+int registrar_stage_reply(struct reg_ctx *c, int err, bool outbound)
 {
 	struct registrar *r = c->r;
 

@@ -18,6 +18,7 @@
 struct cluster_store;
 struct nonce_issuer;
 struct nonce_replay;
+struct registrar_pipe;
 struct registrar_scratch;
 struct users;
 
@@ -66,6 +67,9 @@ struct registrar {
 	/* One REGISTER's plan, bindings and answer (about 200 KB), allocated
 	 * once: a request neither allocates nor clears them. */
 	struct registrar_scratch *scratch;
+	/* Cluster mode: REGISTERs of a receive batch whose Redis calls go
+	 * out together (registrar_pipe.c); NULL: one at a time. */
+	struct registrar_pipe *pipe;
 	struct registrar_stats stats;
 };
 
@@ -93,5 +97,29 @@ void registrar_free(struct registrar *r);
 int registrar_handle(struct registrar *r, const struct sip_msg *req,
 		     const struct siplb_endpoint *source,
 		     const struct registrar_now *now, char *out, size_t size);
+
+/*
+ * Cluster mode, a receive batch at a time: registrar_submit() answers a
+ * REGISTER at once when it needs no Redis call, else keeps it (req,
+ * source and now are copied; the datagram req points into must stay
+ * until the drain); registrar_pipe_drain() sends the kept requests'
+ * Redis calls together, reads the answers in order and answers each.
+ * Every answer, at once or at the drain, goes to send(arg, tag, ...)
+ * with the length (or -errno) registrar_handle() would have returned.
+ * The decisions are those of registrar_handle() one request at a time:
+ * the scripts run in arrival order, each request's nonce count before
+ * its bindings, and a failed login (counted in Redis at once) drains
+ * the requests before it first.
+ */
+typedef void (*registrar_send_fn)(void *arg, unsigned int tag,
+				  const char *buf, int n);
+
+int registrar_pipe_init(struct registrar *r, registrar_send_fn send,
+			void *arg);
+void registrar_pipe_free(struct registrar *r);
+void registrar_submit(struct registrar *r, const struct sip_msg *req,
+		      const struct siplb_endpoint *source,
+		      const struct registrar_now *now, unsigned int tag);
+void registrar_pipe_drain(struct registrar *r);
 
 #endif /* SIPLB_REGISTRAR_H */
