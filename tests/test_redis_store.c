@@ -349,6 +349,166 @@ TEST(nonce_counts_shared_by_nodes)
 	cluster_store_free(&b);
 }
 
+/* ---- pipelined: a batch's calls appended, then read in order ------ */
+
+/* One REGISTER appended to the pipeline. */
+static int reg_send(struct cluster_store *cs, const char *aor, __u64 callid,
+		    __u32 cseq, __u32 maxc, const struct cluster_contact *c,
+		    size_t n)
+{
+	struct cluster_register r = {
+		.aor = aor, .now = NOW, .max_contacts = maxc,
+		.callid_hash = callid, .cseq = cseq, .contacts = c, .n = n,
+	};
+
+	return cluster_store_register_send(cs, &r);
+}
+
+/* A key of the wrong type: the script fails on this AOR alone. */
+#define BAD_AOR	"sip:broken@example.com"
+
+static const struct {
+	const char *name;
+	const char *aor;
+	__u64 callid;
+	__u32 cseq;
+	int contact;		/* index into the batch's contacts */
+	bool remove;
+	int want;
+	size_t bindings;	/* in the 200 */
+} batch_cases[] = {
+	{ "cseq 1 binds a", AOR, 7, 1, 0, false, 0, 1 },
+	{ "cseq 1 again, after it in the batch: 500", AOR, 7, 1, 0, false,
+	  -EALREADY, 0 },
+	{ "the AOR whose key is broken: its own error", BAD_AOR, 7, 1, 0,
+	  false, -EIO, 0 },
+	{ "cseq 2 binds b: the second of 2", AOR, 7, 2, 1, false, 0, 2 },
+	{ "another Call-ID binds c: a third, max 2: 403", AOR, 8, 1, 2, false,
+	  -ENOSPC, 0 },
+	{ "cseq 3 removes a: sees b, written two requests before", AOR, 7, 3,
+	  0, true, 0, 1 },
+	{ "c now fits", AOR, 8, 2, 2, false, 0, 2 },
+};
+
+TEST(pipelined_batch_decided_in_order)
+{
+	const size_t n = sizeof(batch_cases) / sizeof(batch_cases[0]);
+	const char *set_bad[] = { "SET", REDIS_KEY_BINDINGS BAD_AOR, "x" };
+	struct cluster_contact c[3];
+	struct location_set set;
+	struct cluster_store cs;
+	size_t i;
+
+	flush();
+	node_open(&cs, "a");
+	redis_reply_free(redis_conn_cmd(&cs.rc, 3, set_bad, NULL));
+	contact(&c[0], "sip:a@192.0.2.1", NOW + 3600);
+	contact(&c[1], "sip:a@192.0.2.2", NOW + 3600);
+	contact(&c[2], "sip:a@192.0.2.3", NOW + 3600);
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "connected, scripts loaded");
+	for (i = 0; i < n; i++) {
+		struct cluster_contact one = c[batch_cases[i].contact];
+
+		if (batch_cases[i].remove)
+			one.b.expires_at = 0;
+		ASSERT_OK(reg_send(&cs, batch_cases[i].aor,
+				   batch_cases[i].callid, batch_cases[i].cseq,
+				   2, &one, 1),
+			  testlib_say("%s: appended", batch_cases[i].name));
+	}
+	for (i = 0; i < n; i++) {
+		int err = cluster_store_register_recv(&cs, &set);
+
+		ASSERT_EQ(err, batch_cases[i].want, batch_cases[i].name);
+		if (!err)
+			ASSERT_EQ(set.n, batch_cases[i].bindings,
+				  testlib_say("%s: the 200's bindings",
+				      batch_cases[i].name));
+	}
+	ASSERT_EQ(cs.stats.redis_errors, 1, "one error: the broken AOR's");
+	ASSERT_EQ(redis_int(&cs, "HLEN", REDIS_KEY_BINDINGS AOR), 2,
+		  "b and c in Redis, as one at a time would leave them");
+	ASSERT_EQ(reg(&cs, AOR, 9, 1, 2, &c[0], 1, false, NOW, &set), -ENOSPC,
+		  "the connection goes on: a third is refused");
+	cluster_store_free(&cs);
+}
+
+TEST(pipelined_nonce_counts_in_order)
+{
+	struct nonce_id id = { .issued = NOW, .expires = NOW + 300 };
+	static const __u32 nc[] = { 1, 1, 3, 2, 4 };
+	static const int want[] = { 0, -EALREADY, 0, -EALREADY, 0 };
+	struct cluster_store cs;
+	size_t i;
+
+	flush();
+	node_open(&cs, "a");
+	memset(id.mac, 0x6b, sizeof(id.mac));
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "connected");
+	for (i = 0; i < 5; i++)
+		ASSERT_OK(cluster_store_nonce_send(&cs, &id, nc[i], NOW, NULL),
+			  testlib_say("nc %u appended", nc[i]));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(cluster_store_nonce_recv(&cs), want[i],
+			  testlib_say("request %zu, nc %u: in order", i + 1, nc[i]));
+	cluster_store_free(&cs);
+}
+
+TEST(pipelined_scripts_loaded_after_a_flush)
+{
+	const char *flush_scripts[] = { "SCRIPT", "FLUSH" };
+	struct cluster_contact c;
+	struct location_set set;
+	struct cluster_store cs;
+
+	flush();
+	node_open(&cs, "a");
+	contact(&c, "sip:a@192.0.2.1", NOW + 3600);
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "scripts loaded");
+	redis_reply_free(redis_conn_cmd(&cs.rc, 2, flush_scripts, NULL));
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "begin");
+	ASSERT_OK(reg_send(&cs, AOR, 1, 1, 10, &c, 1), "appended");
+	ASSERT_EQ(cluster_store_register_recv(&cs, &set), -EIO,
+		  "Redis lost the scripts: NOSCRIPT, an error (503)");
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "the next batch loads them");
+	ASSERT_OK(reg_send(&cs, AOR, 1, 2, 10, &c, 1), "appended");
+	ASSERT_OK(cluster_store_register_recv(&cs, &set), "and it works");
+	cluster_store_free(&cs);
+}
+
+TEST(pipelined_batch_redis_gone)
+{
+	struct redis_server own;
+	struct cluster_contact c;
+	struct location_set set;
+	struct cluster_store cs;
+	struct timespec t0, t1;
+	int i, err;
+	long ms;
+
+	err = redis_server_start(&own, false);
+	if (!ASSERT_OK(err, "a redis-server of this case's own"))
+		return;
+	cluster_store_init(&cs, "127.0.0.1", own.port, "a");
+	contact(&c, "sip:a@192.0.2.1", NOW + 3600);
+	ASSERT_OK(cluster_store_pipe_begin(&cs), "connected");
+	for (i = 0; i < 4; i++)
+		ASSERT_OK(reg_send(&cs, AOR, 1, i + 1, 10, &c, 1), "appended");
+	redis_server_stop(&own);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(cluster_store_register_recv(&cs, &set), -EIO,
+			  testlib_say("request %d of the batch: -EIO (503)", i + 1));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ASSERT_LE(ms, 1000, "within the timeout, not a hang");
+	ASSERT_EQ(cs.stats.redis_errors, 4, "each counted");
+	ASSERT_EQ(cluster_store_pipe_begin(&cs), -EIO,
+		  "the next batch: not connected, -EIO at once");
+	cluster_store_free(&cs);
+	redis_server_remove(&own);
+}
+
 TEST(failures_counted_across_nodes)
 {
 	struct siplb_addr src = { .addr = { 0x0a000001 }, .family = 2 };
@@ -611,6 +771,8 @@ int main(int argc, char **argv)
 		       strerror(-err));
 		return 1;
 	}
+	/* As siplbd: a write to a Redis that went away is an error. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = testlib_main(argc, argv);
 	redis_server_remove(&srv);
 	return ret;

@@ -89,6 +89,7 @@ static int start_on(struct redis_server *s, bool persist)
 
 int redis_server_start(struct redis_server *s, bool persist)
 {
+	static unsigned int starts;
 	int tries, err = -EADDRINUSE;
 
 	memset(s, 0, sizeof(*s));
@@ -97,7 +98,9 @@ int redis_server_start(struct redis_server *s, bool persist)
 	snprintf(s->dir, sizeof(s->dir), "/tmp/siplb-redis-XXXXXX");
 	if (!mkdtemp(s->dir))
 		return -errno;
-	srand(getpid() ^ time(NULL));
+	/* A second server of the same process in the same second must not
+	 * draw the first one's port: its PING would answer for it. */
+	srand(getpid() ^ time(NULL) ^ (++starts * 2654435761u));
 	for (tries = 0; tries < 10 && err == -EADDRINUSE; tries++) {
 		s->port = 20000 + rand() % 40000;
 		err = start_on(s, persist);

@@ -7,6 +7,7 @@
  * crashed half-way (fewer results than planned).
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -69,6 +70,19 @@ void testlib_note(const char *fmt, ...)
 	va_start(ap, fmt);
 	comment_vf(stdout, &note_open, fmt, ap);
 	va_end(ap);
+}
+
+const char *testlib_say(const char *fmt, ...)
+{
+	static char ring[4][256];
+	static unsigned int next;
+	char *buf = ring[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(ring[0]), fmt, ap);
+	va_end(ap);
+	return buf;
 }
 
 bool testlib_report(bool ok, const char *file, int line, const char *what,

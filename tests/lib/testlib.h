@@ -48,6 +48,9 @@ int testlib_main(int argc, char **argv);
 bool testlib_report(bool ok, const char *file, int line, const char *what,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void testlib_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A "what" for an assertion, built with printf (four alive at once). */
+const char *testlib_say(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 void testlib_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void testlib_skip_all(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
