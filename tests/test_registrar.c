@@ -2661,3 +2661,147 @@ TEST(cluster_redis_down_is_503)
 	ASSERT_EQ(map_entries(F.location_fd), 0, "no local binding written");
 	cluster_down(&srv, &cs);
 }
+
+/* ---- cluster mode, a receive batch at a time (registrar_pipe.c) ----- */
+
+#define BATCH	4
+
+/* A batch of REGISTERs kept by registrar_submit(), and their answers. */
+static struct {
+	char text[BATCH][2048];
+	struct sip_msg req[BATCH];
+	int status[BATCH];	/* 0: no answer yet */
+	unsigned int order[BATCH];	/* tags in the order answered */
+	unsigned int answers;
+} B;
+
+static void batch_answer(void *arg, unsigned int tag, const char *buf, int n)
+{
+	static struct sip_msg resp;
+
+	(void)arg;
+	if (tag >= BATCH || B.answers >= BATCH)
+		return;
+	B.order[B.answers++] = tag;
+	B.status[tag] = n > 0 && !sip_msg_parse(&resp, buf, (size_t)n) ?
+				(int)resp.status : -1;
+}
+
+static bool batch_up(struct redis_server *srv, struct cluster_store *cs)
+{
+	memset(&B, 0, sizeof(B));
+	if (!cluster_up(srv, cs))
+		return false;
+	if (ASSERT_OK(registrar_pipe_init(&F.reg, batch_answer, NULL),
+		      "the registrar's pipeline"))
+		return true;
+	cluster_down(srv, cs);
+	return false;
+}
+
+/* cr's REGISTER with CSeq cseq and nonce count nc (0: the next) kept as
+ * entry i of the batch. */
+static bool batch_add(unsigned int i, const struct creds *cr, __u32 cseq,
+		      __u32 nc, const char *headers)
+{
+	const struct reg_req rq = { .cseq = cseq, .headers = headers };
+	char auth[2048];
+	int n;
+
+	if (!F.nonce[0] && !client_challenge(&rq, cr->alg))
+		return false;
+	if (!make_authorization(cr, RURI, nc ? nc : ++F.nc, auth,
+				sizeof(auth)))
+		return false;
+	n = build_req(&rq, auth);
+	if (n < 0 || !ASSERT_LE(n, sizeof(B.text[i]) - 1, "fits the batch"))
+		return false;
+	memcpy(B.text[i], F.text, (size_t)n);
+	if (!ASSERT_OK(sip_msg_parse(&B.req[i], B.text[i], (size_t)n),
+		       "the batch's REGISTER parses"))
+		return false;
+	sip_msg_set_source(&B.req[i], AF_INET, F.source.addr,
+			   ntohs(F.source.port));
+	registrar_submit(&F.reg, &B.req[i], &F.source, &F.now, i);
+	return true;
+}
+
+TEST(cluster_batch_decided_in_order)
+{
+	struct redis_server srv;
+	struct cluster_store cs;
+	__u32 nc;
+
+	if (!batch_up(&srv, &cs))
+		return;
+	if (!batch_add(0, &alice, 10, 0, "Contact: <sip:alice@10.0.0.5>\r\n"))
+		goto out;
+	nc = F.nc;
+	batch_add(1, &alice, 10, 0, "Contact: <sip:alice@10.0.0.5>\r\n");
+	batch_add(2, &alice, 11, 0, "Contact: <sip:alice@10.0.0.6>\r\n");
+	batch_add(3, &alice, 12, nc, "Contact: <sip:alice@10.0.0.7>\r\n");
+	ASSERT_EQ(B.answers, 0, "all four kept for the batch's round trips");
+	registrar_pipe_drain(&F.reg);
+	ASSERT_EQ(B.answers, 4, "all four answered at the drain");
+	ASSERT_EQ(B.status[0], 200, "CSeq 10: 200");
+	ASSERT_EQ(B.status[1], 500,
+		  "CSeq 10 again, after it in the batch: 500 (out of order)");
+	ASSERT_EQ(B.status[2], 200, "CSeq 11: 200");
+	ASSERT_EQ(B.status[3], 401, "the first one's nonce count again: 401");
+	ASSERT_EQ(F.reg.stats.out_of_order, 1, "counted as out of order");
+	ASSERT_EQ(F.reg.stats.replayed, 1, "counted as replayed");
+	ASSERT_EQ(cs.stats.registers, 3, "three decided by the script");
+	ASSERT_EQ(alice_sends("Contact: <sip:alice@10.0.0.8>\r\n"), 200,
+		  "one at a time again, after the batch");
+	ASSERT_EQ(listed_count(), 3,
+		  "its 200 lists the batch's two bindings and its own");
+out:
+	cluster_down(&srv, &cs);
+}
+
+TEST(cluster_batch_redis_gone_all_503)
+{
+	struct redis_server srv;
+	struct cluster_store cs;
+	unsigned int i;
+
+	if (!batch_up(&srv, &cs))
+		return;
+	for (i = 0; i < 3; i++)
+		if (!batch_add(i, &alice, 20 + i, 0,
+			       "Contact: <sip:alice@10.0.0.5>\r\n"))
+			goto out;
+	redis_server_stop(&srv);
+	registrar_pipe_drain(&F.reg);
+	ASSERT_EQ(B.answers, 3, "every request of the batch answered");
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(B.status[i], 503,
+			  say("request %u: 503, Redis gone mid-batch", i + 1));
+	ASSERT_EQ(F.reg.stats.store_down, 3, "counted in stats.store_down");
+	ASSERT_EQ(map_entries(F.location_fd), 0, "no local binding written");
+out:
+	cluster_down(&srv, &cs);
+}
+
+TEST(cluster_batch_failed_login_drains_first)
+{
+	struct redis_server srv;
+	struct cluster_store cs;
+
+	if (!batch_up(&srv, &cs))
+		return;
+	if (!batch_add(0, &alice, 30, 0, "Contact: <sip:alice@10.0.0.5>\r\n"))
+		goto out;
+	ASSERT_EQ(B.answers, 0, "the first kept");
+	batch_add(1, &alice_wrong, 31, 0, "Contact: <sip:alice@10.0.0.5>\r\n");
+	ASSERT_EQ(B.answers, 2,
+		  "a failed login answers the kept one first, then itself");
+	ASSERT_EQ(B.order[0], 0, "the first answered first");
+	ASSERT_EQ(B.status[0], 200, "with its 200");
+	ASSERT_EQ(B.status[1], 401, "the wrong password: 401");
+	ASSERT_EQ(F.reg.guard->failures, 1, "its failure counted");
+	registrar_pipe_drain(&F.reg);
+	ASSERT_EQ(B.answers, 2, "nothing left for the drain");
+out:
+	cluster_down(&srv, &cs);
+}
