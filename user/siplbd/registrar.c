@@ -1027,13 +1027,8 @@ void registrar_stage_ctx(struct reg_ctx *c, struct registrar *r,
 			 const struct registrar_now *now, char *out,
 			 size_t size)
 {
-	memset(c, 0, sizeof(*c));
-	c->r = r;
-	c->req = req;
-	c->source = source;
-	c->now = now;
-	c->out = out;
-	c->size = size;
+	*c = (struct reg_ctx){ .r = r, .req = req, .source = source,
+			       .now = now, .out = out, .size = size };
 }
 
 int registrar_stage_begin(struct reg_ctx *c)
