@@ -5,7 +5,9 @@
  * this program: RFC 3261 10.3 ordering, max-contacts and all-or-nothing,
  * removal and "*", expiry by the sweep, the change stream, two nodes
  * racing on one AOR, nonce counts and failed logins shared by two nodes,
- * and an unreachable Redis. Skipped if redis-server is not installed.
+ * an unreachable Redis, and the same scripts pipelined (a batch decided in
+ * the order sent, one failing alone, Redis gone mid-batch). Skipped if
+ * redis-server is not installed.
  */
 #include <errno.h>
 #include <signal.h>

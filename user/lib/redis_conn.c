@@ -3,12 +3,13 @@
  * redis_conn.c - a hiredis connection that fails fast and recovers
  * (redis_conn.h).
  *
- * siplbd calls Redis from its event loop, synchronously: a round trip on
- * a LAN is about 100 us, less than answering the REGISTER costs. What
- * must not happen is the loop waiting seconds for a dead Redis, so every
- * command has a short timeout, and after a failure the connection is
- * dropped and not tried again for a second: meanwhile callers get NULL at
- * once (and the registrar answers 503).
+ * siplbd calls Redis from its event loop, synchronously: a command at a
+ * time, or a receive batch's commands pipelined (appended, then the
+ * replies read in order), so that the loop waits one round trip per batch
+ * rather than per request. What must not happen is the loop waiting
+ * seconds for a dead Redis, so every read has a short timeout, and after a
+ * failure the connection is dropped and not tried again for a second:
+ * meanwhile callers get NULL at once (and the registrar answers 503).
  */
 #include <errno.h>
 #include <stdio.h>
