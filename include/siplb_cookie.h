@@ -170,6 +170,57 @@ SIPLB_INLINE void siplb_nonce_put_be64(__u8 *p, __u64 v)
 		p[i] = (__u8)v;
 }
 
+/*
+ * The key of the To tag in the registrar's responses: 16 hex digits of
+ * SipHash-2-4 of the Call-ID under this public key, so that a
+ * retransmission gets the same tag from siplbd and from XDP. Public on
+ * purpose: it only has to be stable, not secret.
+ */
+#define SIPLB_TO_TAG_KEY0	0x7265676973747261ULL
+#define SIPLB_TO_TAG_KEY1	0x722d63616c6c6964ULL
+#define SIPLB_TO_TAG_LEN	16
+
+/*
+ * siplb_cookie (array of 1), written by siplbd at start and reload: what
+ * the XDP program needs to answer a REGISTER without credentials with
+ * the 401 siplbd would send, and to check the nonce of one with them.
+ * chal[0] is the WWW-Authenticate block digest_challenge() writes for
+ * the configured algorithms, chal[1] the same with stale=true, each with
+ * a placeholder nonce at nonce_off[0..nnonce) that XDP overwrites.
+ */
+#define SIPLB_COOKIE_CHAL_MAX	512	/* bytes of one challenge block */
+#define SIPLB_COOKIE_NONCES_MAX	3	/* one per algorithm */
+
+struct siplb_cookie_chal {
+	__u16 len;
+	__u16 nnonce;
+	__u16 nonce_off[SIPLB_COOKIE_NONCES_MAX];
+	__u16 pad;
+	char text[SIPLB_COOKIE_CHAL_MAX];	/* zero after len */
+};
+
+struct siplb_cookie {
+	__u32 enabled;		/* 0: every REGISTER goes up (PASS_REGISTER) */
+	__u32 lifetime_s;	/* nonce lifetime, seconds */
+	__s64 clock_offset_ns;	/* + bpf_ktime_get_ns() = siplbd's nonce
+				 * clock in ns: 0 alone, realtime minus
+				 * monotonic in a cluster */
+	__u64 key[4];		/* siplb_nonce_keys() of the nonce secret */
+	__u64 realm_tag;	/* siplb_nonce_realm_tag() of the realm */
+	struct siplb_cookie_chal chal[2];	/* [1]: stale=true */
+};
+_Static_assert(sizeof(struct siplb_cookie_chal) == 12 + SIPLB_COOKIE_CHAL_MAX,
+	       "cookie challenge layout");
+_Static_assert(sizeof(struct siplb_cookie) ==
+		       56 + 2 * sizeof(struct siplb_cookie_chal),
+	       "cookie layout");
+
+/* siplb_progs (prog array): the programs siplb_xdp tail-calls. */
+enum siplb_prog {
+	SIPLB_PROG_COOKIE,	/* a REGISTER: bpf/cookie.bpf.h */
+	SIPLB_PROG_MAX,
+};
+
 #ifndef __bpf__
 /* The realm's tag in the MAC input: SipHash-2-4 under the first key. */
 static inline __u64 siplb_nonce_realm_tag(const char *realm, __u32 len,

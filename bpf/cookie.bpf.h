@@ -1,0 +1,862 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * cookie.bpf.h - SIP cookies: the registrar's 401 answered in XDP.
+ *
+ * siplb_xdp tail-calls siplb_cookie (through siplb_progs) for a REGISTER
+ * to a VIP. A REGISTER without Authorization is answered here with the
+ * exact bytes siplbd's registrar would send (sip_build_response() with
+ * digest_challenge()'s block, which siplbd puts in siplb_cookie): the
+ * status line, every Via (the top one with received/rport, RFC 3581),
+ * From, To with the registrar's tag, Call-ID, CSeq, the challenges with
+ * a fresh nonce bound to the source (include/siplb_cookie.h) and
+ * Content-Length: 0, sent back with XDP_TX. A flood of REGISTERs from
+ * forged sources therefore never reaches user space.
+ *
+ * What it cannot answer exactly goes up to siplbd as before, counted
+ * under a reason: a folded line, a Via list on one line, a top Via that
+ * has received= or white space among its parameters, a To with a tag,
+ * Require or Proxy-Require (siplbd may answer 420), IPv6 (the received=
+ * text would have to be inet_ntop's) or IPv4 options, more lines or
+ * bytes than the buffers hold, cookies disabled.
+ *
+ * It is a program of its own so that the steering program's verification
+ * is unchanged and this one has its own instruction budget; it copies the
+ * payload into a per-CPU buffer of its own and uses bpf_loop() callbacks
+ * for the per-byte and per-line passes, so that the verifier walks each
+ * pass once rather than once per iteration.
+ */
+#ifndef SIPLB_COOKIE_BPF_H
+#define SIPLB_COOKIE_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "siplb_cookie.h"
+#include "maps.bpf.h"
+#include "parse_hdrs.bpf.h"
+#include "csum.bpf.h"
+
+#define CK_IN_MASK	2047	/* offsets into the copied REGISTER */
+#define CK_OUT_MASK	4095	/* offsets into the 401 being built */
+#define CK_LINES	64	/* lines of a REGISTER we look at */
+#define CK_LINE_MASK	(CK_LINES - 1)
+#define CK_VIAS		8
+#define CK_VALUE_MAX	256	/* top Via and To values we scan */
+#define CK_NAME_MAX	24
+#define CK_WS_MAX	SIPLB_NAME_WS_MAX
+
+/*
+ * The passes' state lives in the per-CPU map value, not on the stack: the
+ * verifier tracks neither what a map holds nor, then, each value a
+ * callback's counters take, so each bpf_loop() callback converges at once
+ * instead of being walked once per distinct value.
+ */
+struct ck_lines {
+	__u64 commas;		/* bit k: line k has a ',' */
+	__u64 junk;		/* bit k: line k is folded or has no colon */
+	__u32 cur;		/* the line being read */
+	__u32 state;		/* enum ck_state */
+	__u32 n;		/* lines before the empty one; 0: not found */
+	__u32 overflow;
+};
+
+struct ck_slice {
+	__u16 off, len;
+};
+
+struct ck_hdrs {
+	__u64 commas, junk;
+	__u32 nvia;
+	int bad;		/* a counter: XDP cannot answer this one */
+	struct ck_slice via[CK_VIAS];
+	struct ck_slice from, to, callid, cseq, auth;
+};
+
+struct ck_params {
+	__u32 start, end;
+	__u32 first_semi;	/* 0: none */
+	__u32 last_slash;	/* before the first ';' */
+	__u32 rport_end;	/* after a bare ";rport"; 0: none */
+	__u32 host_state;	/* after the last '/': WS transport WS host */
+	__u32 host_start, host_end;
+	bool received, tag, ws_after_semi;
+};
+
+/* The REGISTER and its 401, per CPU. Slack after each mask: in covers a
+ * Call-ID hashed in place, out a copy of up to CK_IN_MASK bytes or a
+ * whole challenge block at the last masked offset. */
+struct cookie_buf {
+	__u8 in[CK_IN_MASK + 1 + SIPLB_CALLID_MAX + 16];
+	__u8 out[CK_OUT_MASK + 1 + CK_IN_MASK + 1 + SIPLB_COOKIE_CHAL_MAX];
+	__u32 o;		/* the 401's length so far */
+	struct ck_lines l;
+	struct ck_hdrs h;
+	struct ck_params c;
+	__u16 line[CK_LINES];	/* where line k starts */
+	__u16 vstart[CK_LINES];	/* its value, white space trimmed */
+	__u16 vend[CK_LINES];
+	__u8 nlen[CK_LINES];	/* its name's length */
+};
+
+/* 0 -> struct siplb_cookie: keys, realm tag, challenge text (siplbd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct siplb_cookie);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_cookie SEC(".maps");
+
+/* 0 -> the cookie program's buffers (per CPU, no state between packets) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cookie_buf);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_cookie_buf SEC(".maps");
+
+/* enum siplb_prog -> program fd, filled by the loader (lb_attach.c) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SIPLB_PROG_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} siplb_progs SEC(".maps");
+
+static __always_inline bool ck_ws(__u8 c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static __always_inline __u8 ck_lower(__u8 c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* ---- pass 1: the lines, each split into name and value ---------------- */
+
+/*
+ * One callback per byte with a small state machine, rather than loops per
+ * line: the verifier walks a callback once, where nested loops with
+ * early exits multiply its paths beyond its budget.
+ */
+enum ck_state {
+	CK_NAME,	/* the header name */
+	CK_BEFORE_COLON,/* white space after it */
+	CK_AFTER_COLON,	/* white space after the colon */
+	CK_VALUE,
+	CK_JUNK,	/* no colon: not a header line */
+};
+
+
+static __always_inline bool ck_line_end(struct cookie_buf *b, __u32 i)
+{
+	struct ck_lines *l = &b->l;
+	__u32 cur = l->cur & CK_LINE_MASK;
+
+	if (i - 1 == b->line[cur]) {	/* the empty line */
+		l->n = l->cur;
+		return true;
+	}
+	if (l->state == CK_AFTER_COLON)
+		b->vstart[cur] = b->vend[cur] = i - 1;
+	else if (l->state != CK_VALUE)
+		l->junk |= 1ULL << cur;
+	if (l->cur + 1 >= CK_LINES) {
+		l->overflow = 1;
+		return true;
+	}
+	l->cur++;
+	l->state = CK_NAME;
+	b->line[l->cur & CK_LINE_MASK] = i + 1;
+	return false;
+}
+
+static long ck_line_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	struct ck_lines *l = &b->l;
+	__u32 cur = l->cur & CK_LINE_MASK;
+	__u8 c = b->in[i & CK_IN_MASK];
+
+	if (c == ',')
+		l->commas |= 1ULL << cur;
+	if (c == '\n' && i && b->in[(i - 1) & CK_IN_MASK] == '\r')
+		return ck_line_end(b, i);
+	if (c == '\r' || c == '\n')
+		return 0;
+	switch (l->state) {
+	case CK_NAME:
+		if (i == b->line[cur] && ck_ws(c))
+			l->state = CK_JUNK;	/* a folded line */
+		else if (c == ':')
+			l->state = CK_AFTER_COLON;
+		else if (ck_ws(c))
+			l->state = CK_BEFORE_COLON;
+		if (l->state != CK_NAME)
+			b->nlen[cur] = i - b->line[cur];
+		break;
+	case CK_BEFORE_COLON:
+		if (c == ':')
+			l->state = CK_AFTER_COLON;
+		else if (!ck_ws(c))
+			l->state = CK_JUNK;
+		break;
+	case CK_AFTER_COLON:
+		if (!ck_ws(c)) {
+			b->vstart[cur] = i;
+			b->vend[cur] = i + 1;
+			l->state = CK_VALUE;
+		}
+		break;
+	case CK_VALUE:
+		if (!ck_ws(c))
+			b->vend[cur] = i + 1;
+		break;
+	}
+	return 0;
+}
+
+/* ---- pass 2: the headers we copy --------------------------------------- */
+
+
+
+static __always_inline bool ck_name_is(const __u8 *in, __u32 s, __u32 n,
+				       const char *name, __u32 len)
+{
+	__u32 i;
+
+	if (n != len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (ck_lower(in[(s + i) & CK_IN_MASK]) != (__u8)name[i])
+			return false;
+	return true;
+}
+
+static __always_inline void ck_first(struct ck_slice *dst, __u32 vs, __u32 ve)
+{
+	if (dst->len == 0) {
+		dst->off = vs;
+		dst->len = ve - vs;
+	}
+}
+
+static long ck_hdr_cb(__u32 k, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	struct ck_hdrs *h = &b->h;
+	const __u8 *in = b->in;
+	__u32 line = (k + 1) & CK_LINE_MASK;
+	__u32 s = b->line[line], nlen = b->nlen[line];
+	__u32 vs = b->vstart[line], ve = b->vend[line], n;
+
+	if (h->junk & (1ULL << line)) {
+		h->bad = SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+		return 1;
+	}
+	if (ck_name_is(in, s, nlen, "via", 3) ||
+	    ck_name_is(in, s, nlen, "v", 1)) {
+		n = h->nvia;
+		if (n >= CK_VIAS || (h->commas & (1ULL << line))) {
+			h->bad = SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+			return 1;
+		}
+		h->via[n & (CK_VIAS - 1)].off = vs;
+		h->via[n & (CK_VIAS - 1)].len = ve - vs;
+		h->nvia = n + 1;
+	} else if (ck_name_is(in, s, nlen, "from", 4) ||
+		   ck_name_is(in, s, nlen, "f", 1)) {
+		ck_first(&h->from, vs, ve);
+	} else if (ck_name_is(in, s, nlen, "to", 2) ||
+		   ck_name_is(in, s, nlen, "t", 1)) {
+		ck_first(&h->to, vs, ve);
+	} else if (ck_name_is(in, s, nlen, "call-id", 7) ||
+		   ck_name_is(in, s, nlen, "i", 1)) {
+		ck_first(&h->callid, vs, ve);
+	} else if (ck_name_is(in, s, nlen, "cseq", 4)) {
+		ck_first(&h->cseq, vs, ve);
+	} else if (ck_name_is(in, s, nlen, "authorization", 13)) {
+		ck_first(&h->auth, vs, ve);
+	} else if (ck_name_is(in, s, nlen, "require", 7) ||
+		   ck_name_is(in, s, nlen, "proxy-require", 13)) {
+		h->bad = SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- pass 3: the parameters of the top Via and of To ------------------- */
+
+
+/* The sent-by host of a Via: the word after the transport. */
+static __always_inline void ck_host_track(struct ck_params *c, __u32 p,
+					  __u8 ch)
+{
+	bool ws = ck_ws(ch);
+
+	if (ch == '/') {
+		c->last_slash = p;
+		c->host_state = 1;
+		return;
+	}
+	switch (c->host_state) {
+	case 1:			/* white space before the transport */
+		if (!ws)
+			c->host_state = 2;
+		break;
+	case 2:			/* the transport */
+		if (ws)
+			c->host_state = 3;
+		break;
+	case 3:			/* white space before the host */
+		if (!ws) {
+			c->host_start = p;
+			c->host_state = 4;
+		}
+		break;
+	case 4:			/* the host, up to ':', ';' or space */
+		if (ch == ':' || ch == ';' || ws) {
+			c->host_end = p;
+			c->host_state = 5;
+		}
+		break;
+	}
+}
+
+/* Does the parameter name at p (just after a ';') equal name? */
+static __always_inline bool ck_param_is(const struct cookie_buf *b, __u32 p,
+					const char *name, __u32 len)
+{
+	const struct ck_params *c = &b->c;
+	__u32 i;
+	__u8 next;
+
+	if (p + len > c->end)
+		return false;
+	for (i = 0; i < len; i++)
+		if (ck_lower(b->in[(p + i) & CK_IN_MASK]) != (__u8)name[i])
+			return false;
+	next = p + len < c->end ? b->in[(p + len) & CK_IN_MASK] : ';';
+	return next == ';' || next == '=';
+}
+
+static long ck_param_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	struct ck_params *c = &b->c;
+	__u32 p = c->start + i;
+	__u8 ch = b->in[p & CK_IN_MASK];
+
+	if (!c->first_semi)
+		ck_host_track(c, p, ch);
+	if (c->first_semi && ck_ws(ch))
+		c->ws_after_semi = true;
+	if (ch != ';')
+		return 0;
+	if (!c->first_semi)
+		c->first_semi = p;
+	if (ck_param_is(b, p + 1, "received", 8))
+		c->received = true;
+	if (ck_param_is(b, p + 1, "tag", 3))
+		c->tag = true;
+	if (ck_param_is(b, p + 1, "rport", 5) &&
+	    (p + 6 >= c->end || b->in[(p + 6) & CK_IN_MASK] != '='))
+		c->rport_end = p + 6;
+	return 0;
+}
+
+/* Scan a value's parameters into b->c. */
+static __always_inline int ck_scan_params(struct cookie_buf *b,
+					  struct ck_slice v)
+{
+	struct ck_params *c = &b->c;
+
+	if (v.len > CK_VALUE_MAX)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->start = v.off;
+	c->end = v.off + v.len;
+	bpf_loop(v.len, ck_param_cb, &b, 0);
+	if (c->host_state == 4)
+		c->host_end = c->end;
+	return 0;
+}
+
+/* ---- writing the 401 --------------------------------------------------- */
+
+/* o & CK_OUT_MASK, kept where the verifier sees it (the compiler drops a
+ * mask it believes redundant, and the verifier then sees no bound). */
+static __always_inline __u32 ck_at(__u32 o)
+{
+	__u64 v = o;
+
+	asm volatile("%0 &= 4095" : "+r"(v));
+	return v;
+}
+
+/*
+ * The 401 is appended at b->o, which lives in the map value on purpose:
+ * the verifier does not track what a map holds, so after every step the
+ * offset is "some number" again on every path, the paths' states match,
+ * and it prunes them instead of walking 2^steps of them.
+ */
+static __always_inline void ck_put(struct cookie_buf *b, const char *s,
+				   __u32 n)
+{
+	__u32 i, o = b->o;
+
+	for (i = 0; i < n; i++)
+		b->out[ck_at(o + i)] = s[i];
+	b->o = o + n;
+}
+
+/* Append len bytes of the REGISTER at off (copied from the packet). */
+static __always_inline int ck_copy(struct xdp_md *ctx, __u32 payload_off,
+				   struct cookie_buf *b, __u32 off, __u32 len)
+{
+	__u32 o = b->o;
+	__u64 n;
+
+	if (len > CK_IN_MASK || o > CK_OUT_MASK)
+		return -1;
+	/* 1..2048 where the verifier sees it (a zero size is refused): an
+	 * empty copy writes one byte that the next step overwrites, so that
+	 * there is no branch whose paths the verifier must walk apart. */
+	n = len - (len != 0);
+	asm volatile("%0 &= 2047" : "+r"(n));
+	n += 1;
+	if (bpf_xdp_load_bytes(ctx, payload_off + off - (len == 0),
+			       &b->out[ck_at(o)], n))
+		return -1;
+	b->o = o + len;
+	return 0;
+}
+
+/* A number in decimal, as "%u" would write it. */
+static __always_inline void ck_put_u32(struct cookie_buf *b, __u32 v)
+{
+	__u32 o = b->o;
+	char d[10];
+	int n = 0, i;
+
+	for (i = 0; i < 10; i++) {
+		d[n++] = '0' + v % 10;
+		v /= 10;
+		if (!v)
+			break;
+	}
+	for (i = 0; i < 10; i++) {
+		if (i >= n)
+			break;
+		b->out[ck_at(o + i)] = d[(n - 1 - i) & 15];
+	}
+	b->o = o + n;
+}
+
+/* An IPv4 address as inet_ntop() writes it, into t; its length. */
+static __always_inline __u32 ck_ipv4_text(__be32 addr, char t[16])
+{
+	const __u8 *a = (const __u8 *)&addr;
+	__u32 n = 0, v;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		v = a[i];
+		if (v >= 100)
+			t[n++ & 15] = '0' + v / 100;
+		if (v >= 10)
+			t[n++ & 15] = '0' + v / 10 % 10;
+		t[n++ & 15] = '0' + v % 10;
+		if (i < 3)
+			t[n++ & 15] = '.';
+	}
+	return n;
+}
+
+/* Is the top Via's host the source address's text? */
+static __always_inline bool ck_host_is(const __u8 *in,
+				       const struct ck_params *c,
+				       const char *t, __u32 tlen)
+{
+	__u32 j;
+
+	if (!c->host_end || c->host_end - c->host_start != tlen)
+		return false;
+	for (j = 0; j < 16; j++)
+		if (j < tlen &&
+		    in[(c->host_start + j) & CK_IN_MASK] != (__u8)t[j & 15])
+			return false;
+	return true;
+}
+
+/* The top Via, with rport= filled and received= added (RFC 3581). */
+static __always_inline int ck_top_via(struct xdp_md *ctx, __u32 poff,
+				      struct cookie_buf *b,
+				      struct ck_slice v, const struct pkt *pkt)
+{
+	const struct ck_params *c = &b->c;
+	char t[16] = {};
+	__u32 tlen, cut;
+	int err;
+
+	err = ck_scan_params(b, v);
+	if (err || c->received || c->ws_after_semi || !c->last_slash)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	ck_put(b, "Via: ", 5);
+	cut = c->rport_end ? c->rport_end : v.off + v.len;
+	if (ck_copy(ctx, poff, b, v.off, cut - v.off))
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	if (c->rport_end) {
+		ck_put(b, "=", 1);
+		ck_put_u32(b, bpf_ntohs(pkt->src.port));
+		if (ck_copy(ctx, poff, b, cut, v.off + v.len - cut))
+			return SIPLB_STAT_PASS_COOKIE_LONG;
+	}
+	tlen = ck_ipv4_text(pkt->src.addr[0], t);
+	if (c->rport_end || !ck_host_is(b->in, c, t, tlen)) {
+		ck_put(b, ";received=", 10);
+		ck_put(b, t, 15);
+		b->o = b->o - 15 + tlen;
+	}
+	ck_put(b, "\r\n", 2);
+	return 0;
+}
+
+/* "Name: " value CRLF, the value copied from the REGISTER. */
+static __always_inline int ck_header(struct xdp_md *ctx, __u32 poff,
+				     struct cookie_buf *b, const char *name,
+				     __u32 nlen, struct ck_slice v, bool crlf)
+{
+	ck_put(b, name, nlen);
+	if (ck_copy(ctx, poff, b, v.off, v.len))
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	if (crlf)
+		ck_put(b, "\r\n", 2);
+	return 0;
+}
+
+static __always_inline void ck_put_hex64(struct cookie_buf *b, __u64 v)
+{
+	__u32 o = b->o;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		__u32 d = (v >> (60 - 4 * i)) & 15;
+
+		b->out[ck_at(o + i)] = d < 10 ? '0' + d : 'a' + d - 10;
+	}
+	b->o = o + 16;
+}
+
+/* The registrar's To tag: the Call-ID's hash under the public key. */
+static __always_inline __u64 ck_to_tag(const struct cookie_buf *b,
+				       struct ck_slice callid)
+{
+	static const __u64 key[2] = { SIPLB_TO_TAG_KEY0, SIPLB_TO_TAG_KEY1 };
+
+	__u64 len = callid.len;
+
+	/* Checked in ck_parse(), but read back from the map: bound it again
+	 * where the verifier sees it, or it walks 8191 rounds. */
+	asm volatile("%0 &= 511" : "+r"(len));
+	if (len > SIPLB_CALLID_MAX)
+		len = SIPLB_CALLID_MAX;
+	return siplb_siphash(&b->in[callid.off & CK_IN_MASK], len,
+			     SIPLB_CALLID_MAX, key);
+}
+
+/* A nonce for this source, issued now, into t (43 characters). */
+static __always_inline void ck_nonce(const struct siplb_cookie *cfg,
+				     const struct pkt *pkt, char *t)
+{
+	struct siplb_nonce_input in = {};
+	__u8 raw[SIPLB_NONCE_RAW_LEN];
+	__u64 now = (bpf_ktime_get_ns() + cfg->clock_offset_ns) /
+		    1000000000ULL;
+	__u32 salt[2] = { bpf_get_prandom_u32(), bpf_get_prandom_u32() };
+
+	siplb_nonce_put_be64(raw, now);
+	__builtin_memcpy(raw + 8, salt, 8);
+	__builtin_memcpy(in.issued_salt, raw, 16);
+	in.realm_tag = cfg->realm_tag;
+	__builtin_memcpy(in.src, pkt->src.addr, 16);
+	in.src[16] = pkt->src.family;
+	in.src_len = SIPLB_NONCE_SRC_MAX;
+	siplb_nonce_mac(&in, cfg->key, raw + 16);
+	siplb_nonce_encode(raw, t);
+}
+
+/* The challenge block, its placeholder nonces replaced. */
+static __always_inline void ck_challenge(struct cookie_buf *b,
+					 const struct siplb_cookie_chal *ch,
+					 const char *nonce)
+{
+	__u32 i, j, at, o = b->o;
+	__u8 *out = b->out;
+
+	for (i = 0; i < SIPLB_COOKIE_CHAL_MAX / 8; i++)
+		*(__u64 *)&out[ck_at(o) + 8 * i] =
+			*(const __u64 *)&ch->text[8 * i];
+	for (i = 0; i < SIPLB_COOKIE_NONCES_MAX; i++) {
+		if (i >= ch->nnonce)
+			break;
+		at = o + ch->nonce_off[i];
+		for (j = 0; j < SIPLB_NONCE_STR_LEN; j++)
+			out[ck_at(at + j)] = nonce[j];
+	}
+	b->o = o + (ch->len & (SIPLB_COOKIE_CHAL_MAX - 1));
+}
+
+/* ---- the packet -------------------------------------------------------- */
+
+/* The UDP checksum of the new datagram (IPv4), payload from out. */
+static __always_inline __u16 ck_udp_csum(struct cookie_buf *b, __u32 len,
+					 const struct iphdr *ip,
+					 const struct udphdr *udp)
+{
+	__u32 i, r = (len + 3) & ~3U;
+	__u64 sz;
+	__s64 sum = 0;
+	__u64 s;
+
+	*(__u32 *)&b->out[ck_at(len)] = 0;	/* pad to 4 bytes */
+	for (i = 0; i < 8; i++) {
+		if (i * 512 >= r)
+			break;
+		sz = r - i * 512;
+		if (sz > 512)
+			sz = 512;
+		asm volatile("%0 &= 1020" : "+r"(sz));	/* a bound it sees */
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&b->out[i * 512], sz,
+				    (__u32)sum);
+		if (sum < 0)
+			return 0;
+	}
+	s = (__u32)sum;
+	s += (ip->saddr & 0xffff) + (ip->saddr >> 16);
+	s += (ip->daddr & 0xffff) + (ip->daddr >> 16);
+	s += bpf_htons(IPPROTO_UDP) + udp->len;
+	s += udp->source + udp->dest + udp->len;
+	s = (s & 0xffffffff) + (s >> 32);
+	s = csum_fold_carry((__u32)s);
+	s = (__u16)~s;
+	return s ? s : 0xffff;
+}
+
+static __always_inline void ck_ip_csum(struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 s = 0;
+	int i;
+
+	ip->check = 0;
+	for (i = 0; i < 10; i++)
+		s += w[i];
+	ip->check = ~csum_fold_carry(s);
+}
+
+/* Make the REGISTER frame the 401 of len payload bytes in out. */
+static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
+				   __u32 len, __u32 l3off)
+{
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct udphdr *udp;
+	__u8 mac[ETH_ALEN];
+	__be32 a;
+	__be16 port;
+	int delta;
+
+	l3off &= 31;
+	delta = (int)(l3off + sizeof(*ip) + sizeof(*udp) + len) -
+		(int)bpf_xdp_get_buff_len(ctx);
+	if (bpf_xdp_adjust_tail(ctx, delta))
+		return -1;
+	if (len == 0)
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, l3off + sizeof(*ip) + sizeof(*udp),
+				b->out, ck_at(len - 1) + 1))
+		return -1;	/* cannot happen: the tail was made room for */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip = data + l3off;
+	udp = (void *)(ip + 1);
+	if ((void *)(eth + 1) > data_end || (void *)(udp + 1) > data_end)
+		return -1;
+	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+	a = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = a;
+	ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(*udp) + len);
+	ip->ttl = 64;
+	ck_ip_csum(ip);
+	port = udp->source;
+	udp->source = udp->dest;
+	udp->dest = port;
+	udp->len = bpf_htons(sizeof(*udp) + len);
+	udp->check = 0;
+	udp->check = ck_udp_csum(b, len, ip, udp);
+	return 0;
+}
+
+/* ---- the program ------------------------------------------------------- */
+
+/* Copy the REGISTER and find its lines and headers. 0 or a counter. */
+static __always_inline int ck_parse(struct xdp_md *ctx, const struct pkt *pkt,
+				    struct cookie_buf *b)
+{
+	struct ck_lines *l = &b->l;
+	struct ck_hdrs *h = &b->h;
+	__u32 len = pkt->payload_len;
+	const __u8 *in = b->in;
+
+	if (len > CK_IN_MASK || len < 16)
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, b->in, len))
+		return SIPLB_STAT_PASS_INTERNAL;
+	/* The request line: "REGISTER sip:" or "sips:" (else 416 upstairs). */
+	if (ck_lower(in[9]) != 's' || ck_lower(in[10]) != 'i' ||
+	    ck_lower(in[11]) != 'p' ||
+	    (in[12] != ':' && (ck_lower(in[12]) != 's' || in[13] != ':')))
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	b->line[0] = 0;
+	__builtin_memset(l, 0, sizeof(*l));
+	__builtin_memset(h, 0, sizeof(*h));
+	bpf_loop(len, ck_line_cb, &b, 0);
+	if (l->overflow)
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	if (l->n < 2)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	h->commas = l->commas;
+	h->junk = l->junk;
+	bpf_loop(l->n - 1, ck_hdr_cb, &b, 0);
+	if (h->bad)
+		return h->bad;
+	if (!h->nvia || !h->from.len || !h->to.len || !h->callid.len ||
+	    !h->cseq.len)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	if (h->callid.len > SIPLB_CALLID_MAX)
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	return 0;
+}
+
+/* Build the 401 into b->out; its length in *len. 0 or a counter. */
+static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
+				    const struct siplb_cookie *cfg,
+				    struct cookie_buf *b, bool stale,
+				    __u32 *len)
+{
+	const struct ck_hdrs *h = &b->h;
+	__u32 poff = pkt->payload_off, i;
+	char nonce[SIPLB_NONCE_STR_LEN + 5];
+	int err;
+
+	err = ck_scan_params(b, h->to);
+	if (err || b->c.tag)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	b->o = 0;
+	ck_put(b, "SIP/2.0 401 Unauthorized\r\n", 26);
+	err = ck_top_via(ctx, poff, b, h->via[0], pkt);
+	if (err)
+		return err;
+	for (i = 1; i < CK_VIAS; i++) {
+		if (i >= h->nvia)
+			break;
+		err = ck_header(ctx, poff, b, "Via: ", 5, h->via[i],
+				true);
+		if (err)
+			return err;
+	}
+	err = ck_header(ctx, poff, b, "From: ", 6, h->from, true);
+	err = err ?: ck_header(ctx, poff, b, "To: ", 4, h->to, false);
+	if (err)
+		return err;
+	ck_put(b, ";tag=", 5);
+	ck_put_hex64(b, ck_to_tag(b, h->callid));
+	ck_put(b, "\r\n", 2);
+	err = ck_header(ctx, poff, b, "Call-ID: ", 9, h->callid, true);
+	err = err ?: ck_header(ctx, poff, b, "CSeq: ", 6, h->cseq,
+			       true);
+	if (err)
+		return err;
+	if (b->o > CK_OUT_MASK - SIPLB_COOKIE_CHAL_MAX - 32)
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	ck_nonce(cfg, pkt, nonce);
+	ck_challenge(b, &cfg->chal[stale], nonce);
+	ck_put(b, "Content-Length: 0\r\n\r\n", 21);
+	*len = b->o;
+	return 0;
+}
+
+/* A REGISTER to a VIP (parsed into pkt). Returns the counter; sets
+ * *action. */
+static __always_inline int cookie_register(struct xdp_md *ctx,
+					   const struct pkt *p, int *action)
+{
+	struct siplb_cookie *cfg;
+	struct cookie_buf *b;
+	struct pkt pkt = *p;
+	__u32 zero = 0, len = 0;
+	int err;
+
+	cfg = bpf_map_lookup_elem(&siplb_cookie, &zero);
+	if (!cfg || !cfg->enabled)
+		return SIPLB_STAT_PASS_REGISTER;
+	if (!pkt.ip4 || pkt.ip4->ihl != 5)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	b = bpf_map_lookup_elem(&siplb_cookie_buf, &zero);
+	if (!b)
+		return SIPLB_STAT_PASS_INTERNAL;
+	err = ck_parse(ctx, &pkt, b);
+	if (err)
+		return err;
+	if (b->h.auth.len)
+		return SIPLB_STAT_PASS_REGISTER;	/* stage 3: check it */
+	err = ck_build(ctx, &pkt, cfg, b, false, &len);
+	if (err)
+		return err;
+	if (ck_send(ctx, b, len, (void *)pkt.ip4 - (void *)pkt.eth))
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	*action = XDP_TX;
+	return SIPLB_STAT_COOKIE_401;
+}
+
+SEC("xdp")
+int siplb_cookie_xdp(struct xdp_md *ctx)
+{
+	struct pkt pkt = {};
+	int action = XDP_PASS;
+	int stat;
+
+	/* siplb_xdp parsed it already: this cannot fail, but the verifier
+	 * wants its own bounds, and the trace its addresses. */
+	if (parse_packet(ctx, &pkt) || pkt.udp_cut)
+		stat = SIPLB_STAT_PASS_INTERNAL;
+	else
+		stat = cookie_register(ctx, &pkt, &action);
+	if (siplb_stat_is_drop(stat))
+		action = XDP_DROP;
+	count(stat);
+	trace_verdict(ctx, &pkt, stat, action);
+	return action;
+}
+
+/* From siplb_xdp: hand a REGISTER to siplb_cookie_xdp. Returns only if
+ * no program is in the slot (e.g. attached by `ip link`): as before. */
+static __always_inline void cookie_tail_call(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &siplb_progs, SIPLB_PROG_COOKIE);
+}
+
+#endif /* SIPLB_COOKIE_BPF_H */
