@@ -93,6 +93,15 @@ struct cookie_buf {
 	__u8 in[CK_IN_MASK + 1 + SIPLB_CALLID_MAX + 16];
 	__u8 out[CK_OUT_MASK + 1 + CK_IN_MASK + 1 + SIPLB_COOKIE_CHAL_MAX];
 	__u32 o;		/* the 401's length so far */
+	__u32 stale;		/* answering an expired nonce: stale=true */
+	__u32 nonce_at;		/* after nonce=" in Authorization; 0: none */
+	__u32 verdict;		/* ck_check_nonce()'s */
+	struct siplb_addr src;	/* the REGISTER's source */
+	/* ck_check_nonce()'s work: here, not on the stack, which the
+	 * callback shares with the program (512 bytes for both) */
+	struct siplb_nonce_input chk_in;
+	__u8 chk_raw[SIPLB_NONCE_RAW_LEN];
+	__u8 chk_mac[SIPLB_NONCE_MAC_LEN];
 	struct ck_lines l;
 	struct ck_hdrs h;
 	struct ck_params c;
@@ -614,6 +623,89 @@ static __always_inline void ck_challenge(struct cookie_buf *b,
 	b->o = o + (ch->len & (SIPLB_COOKIE_CHAL_MAX - 1));
 }
 
+/* ---- pass 4: the nonce of a REGISTER with credentials ------------------ */
+
+/* Finds `nonce="` (any case) at the start of a parameter of the
+ * Authorization value; other spellings are left to siplbd. */
+static long ck_nonce_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	__u32 p = b->h.auth.off + i;
+	__u8 before = b->in[(p - 1) & CK_IN_MASK];
+	static const char pat[] = "nonce=\"";
+	int j;
+
+	if (before != ' ' && before != '\t' && before != ',')
+		return 0;
+	for (j = 0; j < 7; j++)
+		if (ck_lower(b->in[(p + j) & CK_IN_MASK]) != (__u8)pat[j])
+			return 0;
+	b->nonce_at = p + 7;
+	return 1;
+}
+
+/*
+ * The Authorization's nonce against the MAC, the source and the clock:
+ * PASS_COOKIE_VALID (up to siplbd, which checks the password and the
+ * nonce count), COOKIE_401_STALE (ours but expired: answer stale=true),
+ * DROP_COOKIE_FORGED (not ours for this source, or not a nonce), or
+ * PASS_COOKIE_UNSUPPORTED (no nonce=" found: siplbd decides).
+ */
+static __always_inline int ck_check_nonce(const struct siplb_cookie *cfg,
+					  struct cookie_buf *b)
+{
+	struct siplb_nonce_input *in = &b->chk_in;
+	__u8 *raw = b->chk_raw, *mac = b->chk_mac, diff = 0;
+	__u32 at, i, len = b->h.auth.len;
+	__u64 issued, now;
+
+	b->nonce_at = 0;
+	if (len > CK_IN_MASK)
+		return SIPLB_STAT_PASS_COOKIE_LONG;
+	bpf_loop(len, ck_nonce_cb, &b, 0);
+	at = b->nonce_at;
+	if (!at)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	if (at + SIPLB_NONCE_STR_LEN >= b->h.auth.off + len ||
+	    b->in[(at + SIPLB_NONCE_STR_LEN) & CK_IN_MASK] != '"' ||
+	    siplb_nonce_decode(&b->in[at & CK_IN_MASK], raw))
+		return SIPLB_STAT_DROP_COOKIE_FORGED;
+	__builtin_memset(in, 0, sizeof(*in));
+	__builtin_memcpy(in->issued_salt, raw, 16);
+	in->realm_tag = cfg->realm_tag;
+	__builtin_memcpy(in->src, &b->src, SIPLB_NONCE_SRC_MAX);
+	in->src_len = SIPLB_NONCE_SRC_MAX;
+	siplb_nonce_mac(in, cfg->key, mac);
+	for (i = 0; i < SIPLB_NONCE_MAC_LEN; i++)
+		diff |= mac[i] ^ raw[16 + i];
+	if (diff)
+		return SIPLB_STAT_DROP_COOKIE_FORGED;
+	issued = siplb_nonce_get_be64(raw);
+	now = (bpf_ktime_get_ns() + cfg->clock_offset_ns) / 1000000000ULL;
+	/* As nonce_check(): from the future counts as expired. */
+	if (issued > now || now - issued >= cfg->lifetime_s)
+		return SIPLB_STAT_COOKIE_401_STALE;
+	return SIPLB_STAT_PASS_COOKIE_VALID;
+}
+
+struct ck_check_ctx {
+	struct cookie_buf *b;	/* first: the other callbacks read only it */
+	const struct siplb_cookie *cfg;
+};
+
+/*
+ * The check as a callback run once: the verifier walks it on its own, and
+ * the 401 built after it is then walked from one state, not from each of
+ * the check's paths (together they exceeded its budget).
+ */
+static long ck_check_cb(__u32 i, void *data)
+{
+	struct ck_check_ctx *c = data;
+
+	c->b->verdict = ck_check_nonce(c->cfg, c->b);
+	return 1;
+}
+
 /* ---- the packet -------------------------------------------------------- */
 
 /* The UDP checksum of the new datagram (IPv4), payload from out. */
@@ -712,6 +804,29 @@ static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
 
 /* ---- the program ------------------------------------------------------- */
 
+struct ck_via_ctx {
+	struct cookie_buf *b;	/* first, as for every callback */
+	struct xdp_md *ctx;
+	__u32 poff;
+};
+
+/* Via i + 1 (the second on), copied as it came: a callback, so that the
+ * verifier walks one copy, not one per number of Vias. */
+static long ck_via_cb(__u32 i, void *data)
+{
+	struct ck_via_ctx *vc = data;
+	struct cookie_buf *b = vc->b;
+	int err;
+
+	err = ck_header(vc->ctx, vc->poff, b, "Via: ", 5,
+			b->h.via[(i + 1) & (CK_VIAS - 1)], true);
+	if (err) {
+		b->verdict = err;
+		return 1;
+	}
+	return 0;
+}
+
 /* Copy the REGISTER and find its lines and headers. 0 or a counter. */
 static __always_inline int ck_parse(struct xdp_md *ctx, const struct pkt *pkt,
 				    struct cookie_buf *b)
@@ -754,11 +869,10 @@ static __always_inline int ck_parse(struct xdp_md *ctx, const struct pkt *pkt,
 /* Build the 401 into b->out; its length in *len. 0 or a counter. */
 static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 				    const struct siplb_cookie *cfg,
-				    struct cookie_buf *b, bool stale,
-				    __u32 *len)
+				    struct cookie_buf *b, __u32 *len)
 {
 	const struct ck_hdrs *h = &b->h;
-	__u32 poff = pkt->payload_off, i;
+	__u32 poff = pkt->payload_off;
 	char nonce[SIPLB_NONCE_STR_LEN + 5];
 	int err;
 
@@ -770,13 +884,13 @@ static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 	err = ck_top_via(ctx, poff, b, h->via[0], pkt);
 	if (err)
 		return err;
-	for (i = 1; i < CK_VIAS; i++) {
-		if (i >= h->nvia)
-			break;
-		err = ck_header(ctx, poff, b, "Via: ", 5, h->via[i],
-				true);
-		if (err)
-			return err;
+	if (h->nvia > 1) {
+		struct ck_via_ctx vc = { .b = b, .ctx = ctx, .poff = poff };
+
+		b->verdict = 0;
+		bpf_loop(h->nvia - 1, ck_via_cb, &vc, 0);
+		if (b->verdict)
+			return b->verdict;
 	}
 	err = ck_header(ctx, poff, b, "From: ", 6, h->from, true);
 	err = err ?: ck_header(ctx, poff, b, "To: ", 4, h->to, false);
@@ -793,7 +907,9 @@ static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 	if (b->o > CK_OUT_MASK - SIPLB_COOKIE_CHAL_MAX - 32)
 		return SIPLB_STAT_PASS_COOKIE_LONG;
 	ck_nonce(cfg, pkt, nonce);
-	ck_challenge(b, &cfg->chal[stale], nonce);
+	/* b->stale, not an argument: read from the map, it is the same
+	 * unknown on both paths here, so the verifier walks this once. */
+	ck_challenge(b, &cfg->chal[b->stale & 1], nonce);
 	ck_put(b, "Content-Length: 0\r\n\r\n", 21);
 	*len = b->o;
 	return 0;
@@ -821,15 +937,27 @@ static __always_inline int cookie_register(struct xdp_md *ctx,
 	err = ck_parse(ctx, &pkt, b);
 	if (err)
 		return err;
-	if (b->h.auth.len)
-		return SIPLB_STAT_PASS_REGISTER;	/* stage 3: check it */
-	err = ck_build(ctx, &pkt, cfg, b, false, &len);
+	b->stale = 0;
+	if (b->h.auth.len) {
+		struct ck_check_ctx cc = { .b = b, .cfg = cfg };
+
+		__builtin_memset(&b->src, 0, sizeof(b->src));
+		__builtin_memcpy(b->src.addr, pkt.src.addr, 16);
+		b->src.family = pkt.src.family;
+		b->verdict = SIPLB_STAT_PASS_INTERNAL;
+		bpf_loop(1, ck_check_cb, &cc, 0);
+		err = b->verdict;
+		if (err != SIPLB_STAT_COOKIE_401_STALE)
+			return err;
+		b->stale = 1;
+	}
+	err = ck_build(ctx, &pkt, cfg, b, &len);
 	if (err)
 		return err;
 	if (ck_send(ctx, b, len, (void *)pkt.ip4 - (void *)pkt.eth))
 		return SIPLB_STAT_PASS_COOKIE_LONG;
 	*action = XDP_TX;
-	return SIPLB_STAT_COOKIE_401;
+	return b->stale ? SIPLB_STAT_COOKIE_401_STALE : SIPLB_STAT_COOKIE_401;
 }
 
 SEC("xdp")

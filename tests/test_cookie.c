@@ -192,7 +192,8 @@ static void check_l3_l4(const __u8 *frame, size_t flen,
 }
 
 /* One REGISTER that XDP must answer exactly as siplbd. */
-static void expect_answered(const char *payload, const char *what)
+static void expect_answered_as(const char *payload, bool stale,
+			       const char *what)
 {
 	__u8 frame[PKT_MAX];
 	char want[4096];
@@ -202,13 +203,14 @@ static void expect_answered(const char *payload, const char *what)
 	__u64 issued = 0, now;
 	int n;
 
-	if (!run_expect(frame, flen, XDP_TX, SIPLB_STAT_COOKIE_401, &res,
-			what) ||
+	if (!run_expect(frame, flen, XDP_TX, stale ? SIPLB_STAT_COOKIE_401_STALE :
+						       SIPLB_STAT_COOKIE_401,
+			&res, what) ||
 	    !ASSERT_TRUE(pkt_parse(res.out, res.out_len, &view), "parses"))
 		return;
 	now = mono_s();
 	n = expected_401(payload, (const char *)res.out + view.payload_off,
-			 res.out_len - view.payload_off, false, want,
+			 res.out_len - view.payload_off, stale, want,
 			 sizeof(want), &issued);
 	if (!ASSERT_TRUE(n > 0, "siplbd's 401 for the same request"))
 		return;
@@ -220,6 +222,11 @@ static void expect_answered(const char *payload, const char *what)
 			     (int)(res.out_len - view.payload_off),
 			     (const char *)res.out + view.payload_off, want);
 	check_l3_l4(frame, flen, &res);
+}
+
+static void expect_answered(const char *payload, const char *what)
+{
+	expect_answered_as(payload, false, what);
 }
 
 #define CRLF "\r\n"
@@ -441,6 +448,101 @@ TEST(cookie_user_agent_policy_disables)
 	ASSERT_EQ(v.chal[0].nnonce, 1, "MD5 alone: one nonce to write");
 	ASSERT_TRUE(memmem(v.chal[1].text, v.chal[1].len, "stale=true", 10) !=
 			    NULL, "the stale variant says stale=true");
+}
+
+/* A REGISTER from the client whose Authorization carries nonce. */
+static void register_with_nonce(char *out, size_t size, const char *nonce)
+{
+	snprintf(out, size, "REGISTER sip:example.com SIP/2.0" CRLF
+		 "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKauth;rport" CRLF
+		 "To: <sip:bob@example.com>" CRLF
+		 "From: <sip:bob@example.com>;tag=a1" CRLF
+		 "Call-ID: auth-call@10.10.1.2" CRLF
+		 "CSeq: 2 REGISTER" CRLF
+		 "Authorization: Digest username=\"bob\", realm=\"example.com\", "
+		 "nonce=\"%s\", uri=\"sip:example.com\", "
+		 "response=\"0123456789abcdef0123456789abcdef\", "
+		 "algorithm=MD5" CRLF
+		 "Content-Length: 0" CRLF CRLF, nonce);
+}
+
+/* A nonce issued at `issued` to `addr` (text) by the test's issuer. */
+static void nonce_for(const char *addr, __u64 issued,
+		      char nonce[NONCE_STR_SIZE])
+{
+	struct siplb_endpoint ep;
+	struct siplb_addr src;
+
+	fixture_endpoint(addr, CLIENT_PORT, &ep);
+	endpoint_addr(&ep, &src);
+	ASSERT_OK(nonce_make(issuer, REALM, strlen(REALM), &src, sizeof(src),
+			     issued, nonce), "nonce made by siplbd's code");
+}
+
+static void expect_verdict(const char *nonce, int action, int stat,
+			   const char *what)
+{
+	char msg[PKT_MAX];
+	struct xdp_result res;
+	__u8 frame[PKT_MAX];
+	size_t flen;
+
+	register_with_nonce(msg, sizeof(msg), nonce);
+	flen = client_frame(frame, 4, msg);
+	if (run_expect(frame, flen, action, stat, &res, what) &&
+	    action == XDP_PASS)
+		ASSERT_MEM_EQ(res.out, frame, flen, "goes up unchanged");
+}
+
+TEST(cookie_nonce_checked)
+{
+	char nonce[NONCE_STR_SIZE], msg[PKT_MAX];
+	__u64 now = mono_s();
+
+	nonce_for(FIX_CLIENT4, now, nonce);
+	expect_verdict(nonce, XDP_PASS, SIPLB_STAT_PASS_COOKIE_VALID,
+		       "valid nonce: up to siplbd");
+	nonce[30] = nonce[30] == 'A' ? 'B' : 'A';	/* a MAC byte */
+	expect_verdict(nonce, XDP_DROP, SIPLB_STAT_DROP_COOKIE_FORGED,
+		       "forged MAC: dropped");
+	nonce_for("10.10.1.99", now, nonce);
+	expect_verdict(nonce, XDP_DROP, SIPLB_STAT_DROP_COOKIE_FORGED,
+		       "issued to another source: dropped");
+	expect_verdict("abc", XDP_DROP, SIPLB_STAT_DROP_COOKIE_FORGED,
+		       "garbage nonce: dropped");
+	expect_verdict("+AAAAAAAAA-igoaKjpKWmp4uwuBYa2Cb5okdSN-QPSgI"
+		       + 1, XDP_DROP, SIPLB_STAT_DROP_COOKIE_FORGED,
+		       "someone else's nonce of the right length: dropped");
+	memset(nonce, '+', NONCE_STR_LEN);
+	expect_verdict(nonce, XDP_DROP, SIPLB_STAT_DROP_COOKIE_FORGED,
+		       "43 characters outside base64url: dropped");
+
+	nonce_for(FIX_CLIENT4, now - LIFETIME - 5, nonce);
+	register_with_nonce(msg, sizeof(msg), nonce);
+	expect_answered_as(msg, true, "expired nonce: 401 stale=true");
+	nonce_for(FIX_CLIENT4, now + 100, nonce);
+	register_with_nonce(msg, sizeof(msg), nonce);
+	expect_answered_as(msg, true, "nonce from the future: stale=true");
+}
+
+TEST(cookie_credentials_without_nonce_go_up)
+{
+	static const char msg[] =
+		"REGISTER sip:example.com SIP/2.0" CRLF
+		"Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKbasic" CRLF
+		"To: <sip:bob@example.com>" CRLF
+		"From: <sip:bob@example.com>;tag=a1" CRLF
+		"Call-ID: basic@10.10.1.2" CRLF
+		"CSeq: 1 REGISTER" CRLF
+		"Authorization: Basic Ym9iOnNlY3JldA==" CRLF CRLF;
+	struct xdp_result res;
+	__u8 frame[PKT_MAX];
+	size_t flen = client_frame(frame, 4, msg);
+
+	if (run_expect(frame, flen, XDP_PASS,
+		       SIPLB_STAT_PASS_COOKIE_UNSUPPORTED, &res,
+		       "no nonce=\" to check: siplbd decides"))
+		ASSERT_MEM_EQ(res.out, frame, flen, "unchanged");
 }
 
 int main(int argc, char **argv)
