@@ -754,6 +754,26 @@ static __always_inline void ck_ip_csum(struct iphdr *ip)
 	ip->check = ~csum_fold_carry(s);
 }
 
+/*
+ * Grow the frame by delta bytes at the front, the hlen bytes of headers
+ * moved there: where the driver left no room at the tail (veth with a
+ * frame from the stack often does), there is always XDP_PACKET_HEADROOM
+ * at the head. Nothing is changed unless it returns 0.
+ */
+static __always_inline int ck_grow_head(struct xdp_md *ctx, int delta,
+					__u32 hlen)
+{
+	__u8 hdr[64];
+
+	if (delta <= 0 || hlen < 28 || hlen > sizeof(hdr))
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, 0, hdr, hlen) ||
+	    bpf_xdp_adjust_head(ctx, -delta))
+		return -1;
+	/* Cannot fail: the frame was just made longer than hlen. */
+	return bpf_xdp_store_bytes(ctx, 0, hdr, hlen) ? -1 : 0;
+}
+
 /* Make the REGISTER frame the 401 of len payload bytes in out. */
 static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
 				   __u32 len, __u32 l3off)
@@ -770,7 +790,8 @@ static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
 	l3off &= 31;
 	delta = (int)(l3off + sizeof(*ip) + sizeof(*udp) + len) -
 		(int)bpf_xdp_get_buff_len(ctx);
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	if (bpf_xdp_adjust_tail(ctx, delta) &&
+	    ck_grow_head(ctx, delta, l3off + sizeof(*ip) + sizeof(*udp)))
 		return -1;
 	if (len == 0)
 		return -1;
@@ -955,7 +976,7 @@ static __always_inline int cookie_register(struct xdp_md *ctx,
 	if (err)
 		return err;
 	if (ck_send(ctx, b, len, (void *)pkt.ip4 - (void *)pkt.eth))
-		return SIPLB_STAT_PASS_COOKIE_LONG;
+		return SIPLB_STAT_PASS_COOKIE_NOROOM;
 	*action = XDP_TX;
 	return b->stale ? SIPLB_STAT_COOKIE_401_STALE : SIPLB_STAT_COOKIE_401;
 }

@@ -164,6 +164,7 @@ _Static_assert(sizeof(struct siplb_passive_stats) == 32, "passive layout");
 	X(PASS_COOKIE_VALID, "pass_cookie_valid", "REGISTER whose nonce XDP checked (MAC, source, age): to the registrar") \
 	X(PASS_COOKIE_UNSUPPORTED, "pass_cookie_unsupported", "REGISTER XDP cannot answer exactly (folded or listed Via, received, IPv6, IP options, Require): registrar") \
 	X(PASS_COOKIE_LONG, "pass_cookie_long", "REGISTER over the scan window or with too many lines for XDP: registrar") \
+	X(PASS_COOKIE_NOROOM, "pass_cookie_noroom", "REGISTER whose frame XDP could not grow to the 401's size: registrar") \
 	X(DROP_TRUNCATED, "drop_truncated", "IP/UDP length beyond the packet (to a VIP)") \
 	X(DROP_SIP_TRUNCATED, "drop_sip_truncated", "SIP message cut short")  \
 	X(DROP_NOT_SIP, "drop_not_sip", "payload to a VIP is not SIP")          \
