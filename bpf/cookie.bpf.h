@@ -2,7 +2,7 @@
 /*
  * cookie.bpf.h - SIP cookies: the registrar's 401 answered in XDP.
  *
- * siplb_xdp tail-calls siplb_cookie (through siplb_progs) for a REGISTER
+ * siplb_xdp tail-calls siplb_cookie_xdp (progs.bpf.h) for a REGISTER
  * to a VIP. A REGISTER without Authorization is answered here with the
  * exact bytes siplbd's registrar would send (sip_build_response() with
  * digest_challenge()'s block, which siplbd puts in siplb_cookie): the
@@ -129,14 +129,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } siplb_cookie_buf SEC(".maps");
 
-/* enum siplb_prog -> program fd, filled by the loader (lb_attach.c) */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, SIPLB_PROG_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} siplb_progs SEC(".maps");
 
 static __always_inline bool ck_ws(__u8 c)
 {
@@ -519,13 +511,16 @@ static __always_inline int ck_top_via(struct xdp_md *ctx, __u32 poff,
 	if (err || c->received || c->ws_after_semi || !c->last_slash)
 		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
 	ck_put(b, "Via: ", 5);
-	cut = c->rport_end ? c->rport_end : v.off + v.len;
+	/* A bare rport, in any case, becomes "rport=PORT" in lower case, as
+	 * sip_out_via_top() writes it. */
+	cut = c->rport_end ? c->rport_end - 5 : v.off + v.len;
 	if (ck_copy(ctx, poff, b, v.off, cut - v.off))
 		return SIPLB_STAT_PASS_COOKIE_LONG;
 	if (c->rport_end) {
-		ck_put(b, "=", 1);
+		ck_put(b, "rport=", 6);
 		ck_put_u32(b, bpf_ntohs(pkt->src.port));
-		if (ck_copy(ctx, poff, b, cut, v.off + v.len - cut))
+		if (ck_copy(ctx, poff, b, c->rport_end,
+			    v.off + v.len - c->rport_end))
 			return SIPLB_STAT_PASS_COOKIE_LONG;
 	}
 	tlen = ck_ipv4_text(pkt->src.addr[0], t);
@@ -999,13 +994,6 @@ int siplb_cookie_xdp(struct xdp_md *ctx)
 	count(stat);
 	trace_verdict(ctx, &pkt, stat, action);
 	return action;
-}
-
-/* From siplb_xdp: hand a REGISTER to siplb_cookie_xdp. Returns only if
- * no program is in the slot (e.g. attached by `ip link`): as before. */
-static __always_inline void cookie_tail_call(struct xdp_md *ctx)
-{
-	bpf_tail_call(ctx, &siplb_progs, SIPLB_PROG_COOKIE);
 }
 
 #endif /* SIPLB_COOKIE_BPF_H */

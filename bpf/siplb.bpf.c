@@ -30,7 +30,7 @@
 #include "guard.bpf.h"
 #include "trace.bpf.h"
 #include "passive.bpf.h"
-#include "cookie.bpf.h"
+#include "progs.bpf.h"
 
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
@@ -241,5 +241,12 @@ int siplb_xdp(struct xdp_md *ctx)
 	trace_verdict(ctx, &pkt, stat, action);
 	return action;
 }
+
+/*
+ * After siplb_xdp, on purpose: `ip link ... xdp obj siplb.bpf.o sec xdp`
+ * attaches the first program of the section (and loads no other, so
+ * siplb_progs stays empty and REGISTERs go up).
+ */
+#include "cookie.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -267,9 +267,9 @@ static const struct {
 	  "From: <sip:alice@example.com>;tag=1" CRLF
 	  "Call-ID: a3" CRLF
 	  "CSeq: 3 REGISTER" CRLF CRLF },
-	{ "rport in the middle of the parameters",
+	{ "RPort in the middle of the parameters, in another case",
 	  "REGISTER sip:example.com SIP/2.0" CRLF
-	  "Via: SIP/2.0/UDP 10.10.1.2:5070;rport;branch=z9hG4bKmid;x=y" CRLF
+	  "Via: SIP/2.0/UDP 10.10.1.2:5070;RPort;branch=z9hG4bKmid;x=y" CRLF
 	  "To: <sip:alice@example.com>" CRLF
 	  "From: <sip:alice@example.com>;tag=1" CRLF
 	  "Call-ID: a4" CRLF

@@ -4,7 +4,9 @@
 # and phones register through it, and what the answers cost in XDP.
 #
 # Runs tests/e2e/cookie.sh (which checks 0 registrations lost and that
-# the flood never reaches siplbd) BENCH_COOKIE_ROUNDS times with
+# the flood never reaches siplbd) BENCH_COOKIE_ROUNDS times, each with
+# xdp-challenge on and then off (SIPLB_COOKIE_XDP=off: siplbd answers the
+# flood, as before SIP cookies), with
 # kernel.bpf_stats_enabled on (set back as it was), and prints, per flood
 # kind (live: the in-kernel generator, skipped where the kernel refuses
 # live frames; sendmmsg: sipflood, one thread), one line per round and the
@@ -24,16 +26,21 @@ STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 trap 'sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" || true; rm -rf "$OUT"' EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
+# Each round runs with xdp-challenge on, then off (the same flood reaching
+# siplbd: what SIP cookies save), so both see the same machine load.
 for r in $(seq 1 "$ROUNDS"); do
-	SIPLB_COOKIE_FIGURES=$OUT/round$r \
-		SIPLB_COOKIE_FLOOD_SECS=${BENCH_COOKIE_SECS:-20} \
-		SIPLB_COOKIE_USERS=${BENCH_COOKIE_USERS:-300} \
-		SIPLB_COOKIE_FLOOD_RATE=${BENCH_COOKIE_RATE:-200000} \
-		"$ROOT/tests/e2e/cookie.sh" >"$OUT/round$r.tap" 2>&1 || {
-		echo "cookie_flood: round $r failed:" >&2
-		grep -v '^ok' "$OUT/round$r.tap" | tail -n 20 >&2
-		exit 1
-	}
+	for mode in on off; do
+		SIPLB_COOKIE_XDP=$mode SIPLB_COOKIE_FIGURES=$OUT/round$r-$mode \
+			SIPLB_COOKIE_FLOOD_SECS=${BENCH_COOKIE_SECS:-20} \
+			SIPLB_COOKIE_USERS=${BENCH_COOKIE_USERS:-300} \
+			SIPLB_COOKIE_FLOOD_RATE=${BENCH_COOKIE_RATE:-200000} \
+			"$ROOT/tests/e2e/cookie.sh" >"$OUT/round$r-$mode.tap" 2>&1 || {
+			echo "cookie_flood: round $r ($mode) failed:" >&2
+			grep -v '^ok' "$OUT/round$r-$mode.tap" | tail -n 20 >&2
+			exit 1
+		}
+		cat "$OUT/round$r-$mode" >>"$OUT/round$r"
+	done
 done
 
 echo "cookie_flood: $ROUNDS rounds, $(nproc) CPUs (shared with other work)"
@@ -55,16 +62,16 @@ for r in range(1, rounds + 1):
         })
 cols = ['offered/s', 'answered/s', 'siplbd %core', 'legit ok', 'xdp ns']
 for kind, rs in rows.items():
-    print('%-9s %s' % (kind, '  '.join('%12s' % c for c in cols)))
+    print('%-16s %s' % (kind, '  '.join('%12s' % c for c in cols)))
     for i, r in enumerate(rs, 1):
-        print('%-9s %s' % ('round %d' % i, '  '.join(
+        print('%-16s %s' % ('round %d' % i, '  '.join(
             '%12s' % (r[c] if isinstance(r[c], str) else '%.2f' % r[c])
             for c in cols)))
     med = ['%12.2f' % statistics.median(r[c] for r in rs)
            if c != 'legit ok' else '%12s' % ' '.join(r[c] for r in rs)
            for c in cols]
-    print('%-9s %s' % ('median', '  '.join(med)))
-missing = [k for k in ('live', 'sendmmsg') if k not in rows]
-for k in missing:
-    print('%s: not run here (see the e2e output: live frames refused?)' % k)
+    print('%-16s %s' % ('median', '  '.join(med)))
+for k in ('live-xdp-on', 'live-xdp-off'):
+    if k not in rows:
+        print('%s: not run here (live frames refused by this kernel?)' % k)
 EOF

@@ -136,6 +136,10 @@ register_round() {
 		pass "$what: $ok of $USERS registrations succeeded, 0 failed"
 		return 0
 	fi
+	if [ "$XDP_CHALLENGE" = off ] && [ "$name" != reg1 ]; then
+		log "xdp-challenge off: $what: $ok of $USERS succeeded (measured)"
+		return 0
+	fi
 	fail "$what: sipp exit $rc, created $created, successful $ok," \
 		"failed $failed (expected $USERS/$USERS/0)"
 	sed -n '/Messages  Retrans/,/Test Terminated/p' "$LIB_WORK/$name.out" >&2 || true
@@ -230,9 +234,7 @@ if [ "$XDP_CHALLENGE" = on ]; then
 fi
 
 # --- 2. the flood, and the phones through it ------------------------------
-for f in "$GEN" "$GEN_OBJ" "$FLOODER"; do
-	[ -e "$f" ] || die "$f not found: run 'make bench-build' and 'make' first"
-done
+[ -x "$FLOODER" ] || die "$FLOODER not found: run 'make' first"
 LB_MAC=$(ip -n "$TB_NS_LB" -j link show dev "$TB_LB_CLIENT_DEV" |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])')
 
@@ -271,6 +273,11 @@ flood_offered() {
 flood_round() {
 	local kind=$1 what=$2 rc=0 offered secs retrans d401 dreq answered
 	local cpu0 cpu1 wall0 wall1 cpu_s cpu_pct wall x0 x1 xdp_ns xdp_runs
+	if [ "$kind" = live ] && { [ ! -x "$GEN" ] || [ ! -e "$GEN_OBJ" ]; }; then
+		skip "REGISTER flood from $what" \
+			"$GEN not built (make bench-build)"
+		return 1
+	fi
 	snapshot
 	x0=$(xdp_runs)
 	cpu0=$(cpu_ticks "$SIPLBD_PID")
@@ -328,7 +335,7 @@ flood_round() {
 		echo "  XDP run time: kernel.bpf_stats_enabled is 0 (the benchmark sets it)"
 	fi
 	echo
-	echo "$kind offered $offered secs $secs answered $answered" \
+	echo "$kind-xdp-$XDP_CHALLENGE offered $offered secs $secs answered $answered" \
 		"siplbd_cpu_s $cpu_s wall_s $wall siplbd_cpu_pct $cpu_pct" \
 		"xdp_runs $xdp_runs xdp_ns $xdp_ns" \
 		"legit_ok $LAST_OK legit_total $USERS" >>"$LIB_WORK/figures"
