@@ -46,8 +46,6 @@
 #define CK_LINE_MASK	(CK_LINES - 1)
 #define CK_VIAS		8
 #define CK_VALUE_MAX	256	/* top Via and To values we scan */
-#define CK_NAME_MAX	24
-#define CK_WS_MAX	SIPLB_NAME_WS_MAX
 
 /*
  * The passes' state lives in the per-CPU map value, not on the stack: the
