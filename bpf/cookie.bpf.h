@@ -32,6 +32,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -81,7 +82,15 @@ struct ck_params {
 	__u32 rport_end;	/* after a bare ";rport"; 0: none */
 	__u32 host_state;	/* after the last '/': WS transport WS host */
 	__u32 host_start, host_end;
-	bool received, tag, ws_after_semi;
+	bool received, tag, ws_after_semi, host_bracket;
+};
+
+/* ck_ipv6_text()'s work, in the map value: its callbacks then converge
+ * at once (see the passes' state above). */
+struct ck_v6text {
+	__s32 cur, curlen;	/* the zero run being read */
+	__s32 base, len;	/* the first longest one */
+	__u32 n;		/* characters written */
 };
 
 /* The REGISTER and its 401, per CPU. Slack after each mask: in covers a
@@ -94,7 +103,19 @@ struct cookie_buf {
 	__u32 stale;		/* answering an expired nonce: stale=true */
 	__u32 nonce_at;		/* after nonce=" in Authorization; 0: none */
 	__u32 verdict;		/* ck_check_nonce()'s */
+	/* The packet, kept here so that nothing after the parse depends on
+	 * the family's pointers: the verifier then walks both families as
+	 * one from there. */
+	__u32 poff, plen;	/* UDP payload: offset, length */
+	__u32 l3off;		/* the IP header's offset */
+	__u32 v6;
+	__be16 sport;
 	struct siplb_addr src;	/* the REGISTER's source */
+	char srctext[64];	/* ... as inet_ntop() writes it */
+	__u32 srctext_len;	/* 0: a form not done (ck_ipv6_text()) */
+	struct ck_v6text v6t;
+	__u32 via_verdict;	/* ck_received_cb(): 0, 1 add received=, or
+				 * a counter (the Via cannot be answered) */
 	/* ck_check_nonce()'s work: here, not on the stack, which the
 	 * callback shares with the program (512 bytes for both) */
 	struct siplb_nonce_input chk_in;
@@ -317,12 +338,14 @@ static __always_inline void ck_host_track(struct ck_params *c, __u32 p,
 	case 3:			/* white space before the host */
 		if (!ws) {
 			c->host_start = p;
+			c->host_bracket = ch == '[';
 			c->host_state = 4;
 		}
 		break;
-	case 4:			/* the host, up to ':', ';' or space */
-		if (ch == ':' || ch == ';' || ws) {
-			c->host_end = p;
+	case 4:			/* the host, up to ':', ';' or space, or
+				 * an IPv6 reference up to its ']' */
+		if (c->host_bracket ? ch == ']' : ch == ':' || ch == ';' || ws) {
+			c->host_end = p + c->host_bracket;
 			c->host_state = 5;
 		}
 		break;
@@ -460,7 +483,7 @@ static __always_inline void ck_put_u32(struct cookie_buf *b, __u32 v)
 }
 
 /* An IPv4 address as inet_ntop() writes it, into t; its length. */
-static __always_inline __u32 ck_ipv4_text(__be32 addr, char t[16])
+static __always_inline __u32 ck_ipv4_text(__be32 addr, char *t)
 {
 	const __u8 *a = (const __u8 *)&addr;
 	__u32 n = 0, v;
@@ -469,45 +492,166 @@ static __always_inline __u32 ck_ipv4_text(__be32 addr, char t[16])
 	for (i = 0; i < 4; i++) {
 		v = a[i];
 		if (v >= 100)
-			t[n++ & 15] = '0' + v / 100;
+			t[n++ & 63] = '0' + v / 100;
 		if (v >= 10)
-			t[n++ & 15] = '0' + v / 10 % 10;
-		t[n++ & 15] = '0' + v % 10;
+			t[n++ & 63] = '0' + v / 10 % 10;
+		t[n++ & 63] = '0' + v % 10;
 		if (i < 3)
-			t[n++ & 15] = '.';
+			t[n++ & 63] = '.';
 	}
 	return n;
 }
 
-/* Is the top Via's host the source address's text? */
-static __always_inline bool ck_host_is(const __u8 *in,
-				       const struct ck_params *c,
-				       const char *t, __u32 tlen)
-{
-	__u32 j;
 
-	if (!c->host_end || c->host_end - c->host_start != tlen)
-		return false;
-	for (j = 0; j < 16; j++)
-		if (j < tlen &&
-		    in[(c->host_start + j) & CK_IN_MASK] != (__u8)t[j & 15])
-			return false;
-	return true;
+static __always_inline __u32 ck_v6word(const struct cookie_buf *b, __u32 i)
+{
+	const __u8 *a = (const __u8 *)b->src.addr;
+
+	return (__u32)a[(2 * i) & 15] << 8 | a[(2 * i + 1) & 15];
+}
+
+/* Word i: part of the longest run of zero words so far? */
+static long ck_zrun_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	struct ck_v6text *x = &b->v6t;
+
+	if (ck_v6word(b, i)) {
+		x->cur = -1;
+		return 0;
+	}
+	if (x->cur < 0) {
+		x->cur = i;
+		x->curlen = 0;
+	}
+	x->curlen++;
+	if (x->curlen > x->len) {
+		x->base = x->cur;
+		x->len = x->curlen;
+	}
+	return 0;
+}
+
+/* Word i into b->srctext: "::" for the run, else ':' and its hex. */
+static long ck_v6out_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	struct ck_v6text *x = &b->v6t;
+	__u32 w = ck_v6word(b, i), d;
+	int j;
+
+	if (x->base >= 0 && (int)i >= x->base && (int)i < x->base + x->len) {
+		if ((int)i == x->base)
+			b->srctext[x->n++ & 63] = ':';
+		return 0;
+	}
+	if (i)
+		b->srctext[x->n++ & 63] = ':';
+	for (j = 3; j >= 0; j--) {
+		if (j && !(w >> (4 * j)))
+			continue;	/* no leading zeros */
+		d = (w >> (4 * j)) & 15;
+		b->srctext[x->n++ & 63] = d < 10 ? '0' + d : 'a' + d - 10;
+	}
+	return 0;
+}
+
+/*
+ * The source (IPv6) as glibc's inet_ntop() writes it (RFC 5952: lower-
+ * case hex without leading zeros, the first longest run of two or more
+ * zero words as "::") into b->srctext; its length, or 0 for the forms it
+ * writes with a dotted IPv4 tail (::a.b.c.d, ::ffff:a.b.c.d), not done.
+ */
+static __always_inline __u32 ck_ipv6_text(struct cookie_buf *b)
+{
+	struct ck_v6text *x = &b->v6t;
+	const __u8 *a = (const __u8 *)b->src.addr;
+
+	x->cur = x->base = -1;
+	x->curlen = x->len = 0;
+	x->n = 0;
+	bpf_loop(8, ck_zrun_cb, &b, 0);
+	if (x->len < 2)
+		x->base = -1;
+	if (x->base == 0 && (x->len == 6 || (x->len == 5 && a[10] == 0xff &&
+					     a[11] == 0xff)))
+		return 0;
+	bpf_loop(8, ck_v6out_cb, &b, 0);
+	if (x->base >= 0 && x->base + x->len == 8)
+		b->srctext[x->n++ & 63] = ':';
+	return x->n;
+}
+
+/*
+ * Is the top Via's host the source address (via_host_is_source())? 1 or
+ * 0, or -1 where only a parser could tell: an IPv6 reference spelt other
+ * than inet_ntop() spells the source (it may be the same address).
+ */
+static __always_inline int ck_host_is(const __u8 *in,
+				      const struct ck_params *c, bool v6,
+				      const char *t, __u32 tlen)
+{
+	__u32 j, hs = c->host_start, he = c->host_end;
+
+	if (!he)
+		return 0;
+	if (c->host_bracket) {
+		if (!v6)
+			return 0;	/* an IPv6 reference is no IPv4 source */
+		hs++;
+		he--;
+	}
+	if (he - hs != tlen)
+		return v6 && c->host_bracket ? -1 : 0;
+	for (j = 0; j < 48; j++)
+		if (j < tlen && in[(hs + j) & CK_IN_MASK] != (__u8)t[j & 63])
+			return v6 && c->host_bracket ? -1 : 0;
+	return 1;
+}
+
+/*
+ * The source's text into b->srctext, and whether the top Via (scanned
+ * into b->c) gets received= (b->via_verdict). A callback, so that the
+ * verifier walks these loops and branches once, not once for each path
+ * that reaches them.
+ */
+static long ck_received_cb(__u32 i, void *data)
+{
+	struct cookie_buf *b = *(struct cookie_buf **)data;
+	bool v6 = b->src.family == SIPLB_AF_INET6;
+	__u32 tlen;
+	int is_src;
+
+	if (v6)
+		tlen = ck_ipv6_text(b);
+	else
+		tlen = ck_ipv4_text(b->src.addr[0], b->srctext);
+	b->srctext_len = tlen;
+	is_src = ck_host_is(b->in, &b->c, v6, b->srctext, tlen & 63);
+	if (!tlen || (is_src < 0 && !b->c.rport_end))
+		b->via_verdict = SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	else
+		b->via_verdict = b->c.rport_end || !is_src;
+	return 1;
 }
 
 /* The top Via, with rport= filled and received= added (RFC 3581). */
 static __always_inline int ck_top_via(struct xdp_md *ctx, __u32 poff,
 				      struct cookie_buf *b,
-				      struct ck_slice v, const struct pkt *pkt)
+				      struct ck_slice v)
 {
 	const struct ck_params *c = &b->c;
-	char t[16] = {};
 	__u32 tlen, cut;
 	int err;
 
 	err = ck_scan_params(b, v);
 	if (err || c->received || c->ws_after_semi || !c->last_slash)
 		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
+	b->via_verdict = SIPLB_STAT_PASS_INTERNAL;
+	bpf_loop(1, ck_received_cb, &b, 0);
+	if (b->via_verdict > 1)
+		return b->via_verdict;
+	tlen = b->srctext_len & 63;
 	ck_put(b, "Via: ", 5);
 	/* A bare rport, in any case, becomes "rport=PORT" in lower case, as
 	 * sip_out_via_top() writes it. */
@@ -516,16 +660,15 @@ static __always_inline int ck_top_via(struct xdp_md *ctx, __u32 poff,
 		return SIPLB_STAT_PASS_COOKIE_LONG;
 	if (c->rport_end) {
 		ck_put(b, "rport=", 6);
-		ck_put_u32(b, bpf_ntohs(pkt->src.port));
+		ck_put_u32(b, bpf_ntohs(b->sport));
 		if (ck_copy(ctx, poff, b, c->rport_end,
 			    v.off + v.len - c->rport_end))
 			return SIPLB_STAT_PASS_COOKIE_LONG;
 	}
-	tlen = ck_ipv4_text(pkt->src.addr[0], t);
-	if (c->rport_end || !ck_host_is(b->in, c, t, tlen)) {
+	if (b->via_verdict) {
 		ck_put(b, ";received=", 10);
-		ck_put(b, t, 15);
-		b->o = b->o - 15 + tlen;
+		ck_put(b, b->srctext, 40);
+		b->o = b->o - 40 + tlen;
 	}
 	ck_put(b, "\r\n", 2);
 	return 0;
@@ -576,7 +719,7 @@ static __always_inline __u64 ck_to_tag(const struct cookie_buf *b,
 
 /* A nonce for this source, issued now, into t (43 characters). */
 static __always_inline void ck_nonce(const struct siplb_cookie *cfg,
-				     const struct pkt *pkt, char *t)
+				     const struct cookie_buf *b, char *t)
 {
 	struct siplb_nonce_input in = {};
 	__u8 raw[SIPLB_NONCE_RAW_LEN];
@@ -588,8 +731,7 @@ static __always_inline void ck_nonce(const struct siplb_cookie *cfg,
 	__builtin_memcpy(raw + 8, salt, 8);
 	__builtin_memcpy(in.issued_salt, raw, 16);
 	in.realm_tag = cfg->realm_tag;
-	__builtin_memcpy(in.src, pkt->src.addr, 16);
-	in.src[16] = pkt->src.family;
+	__builtin_memcpy(in.src, &b->src, SIPLB_NONCE_SRC_MAX);
 	in.src_len = SIPLB_NONCE_SRC_MAX;
 	siplb_nonce_mac(&in, cfg->key, raw + 16);
 	siplb_nonce_encode(raw, t);
@@ -701,9 +843,10 @@ static long ck_check_cb(__u32 i, void *data)
 
 /* ---- the packet -------------------------------------------------------- */
 
-/* The UDP checksum of the new datagram (IPv4), payload from out. */
+/* The UDP checksum of the new datagram, payload from out; pseudo: the
+ * sum of the pseudo-header's 16-bit words (addresses, protocol, length). */
 static __always_inline __u16 ck_udp_csum(struct cookie_buf *b, __u32 len,
-					 const struct iphdr *ip,
+					 __u64 pseudo,
 					 const struct udphdr *udp)
 {
 	__u32 i, r = (len + 3) & ~3U;
@@ -724,10 +867,7 @@ static __always_inline __u16 ck_udp_csum(struct cookie_buf *b, __u32 len,
 		if (sum < 0)
 			return 0;
 	}
-	s = (__u32)sum;
-	s += (ip->saddr & 0xffff) + (ip->saddr >> 16);
-	s += (ip->daddr & 0xffff) + (ip->daddr >> 16);
-	s += bpf_htons(IPPROTO_UDP) + udp->len;
+	s = (__u32)sum + pseudo;
 	s += udp->source + udp->dest + udp->len;
 	s = (s & 0xffffffff) + (s >> 32);
 	s = csum_fold_carry((__u32)s);
@@ -756,7 +896,7 @@ static __always_inline void ck_ip_csum(struct iphdr *ip)
 static __always_inline int ck_grow_head(struct xdp_md *ctx, int delta,
 					__u32 hlen)
 {
-	__u8 hdr[64];
+	__u8 hdr[80];
 
 	if (delta <= 0 || hlen < 28 || hlen > sizeof(hdr))
 		return -1;
@@ -768,51 +908,92 @@ static __always_inline int ck_grow_head(struct xdp_md *ctx, int delta,
 }
 
 /* Make the REGISTER frame the 401 of len payload bytes in out. */
-static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
-				   __u32 len, __u32 l3off)
+/* Swap the addresses of an IPv4 header and set its length; the pseudo-
+ * header's sum for the UDP checksum. */
+static __always_inline __u64 ck_ip4_reply(struct iphdr *ip, __u32 udp_len)
 {
+	__be32 a = ip->saddr;
+
+	ip->saddr = ip->daddr;
+	ip->daddr = a;
+	ip->tot_len = bpf_htons(sizeof(*ip) + udp_len);
+	ip->ttl = 64;
+	ck_ip_csum(ip);
+	return (ip->saddr & 0xffff) + (ip->saddr >> 16) +
+	       (ip->daddr & 0xffff) + (ip->daddr >> 16) +
+	       bpf_htons(IPPROTO_UDP) + bpf_htons(udp_len);
+}
+
+static __always_inline __u64 ck_ip6_reply(struct ipv6hdr *ip6, __u32 udp_len)
+{
+	struct in6_addr a = ip6->saddr;
+	const __u16 *w = (const __u16 *)&ip6->saddr;
+	__u64 s = bpf_htons(IPPROTO_UDP) + bpf_htons(udp_len);
+	int i;
+
+	ip6->saddr = ip6->daddr;
+	ip6->daddr = a;
+	ip6->payload_len = bpf_htons(udp_len);
+	ip6->hop_limit = 64;
+	for (i = 0; i < 16; i++)	/* saddr and daddr, side by side */
+		s += w[i];
+	return s;
+}
+
+/* Make the REGISTER frame the 401 of len payload bytes in out: l3off is
+ * where its IP header starts, l4off its UDP header. */
+static __always_inline int ck_send(struct xdp_md *ctx, struct cookie_buf *b,
+				   __u32 len, __u32 l3off, bool v6)
+{
+	__u32 l4off = (l3off & 31) + (v6 ? sizeof(struct ipv6hdr) :
+					   sizeof(struct iphdr));
+	__u32 udp_len = sizeof(struct udphdr) + len;
 	void *data, *data_end;
 	struct ethhdr *eth;
-	struct iphdr *ip;
 	struct udphdr *udp;
 	__u8 mac[ETH_ALEN];
-	__be32 a;
 	__be16 port;
+	__u64 pseudo;
 	int delta;
 
 	l3off &= 31;
-	delta = (int)(l3off + sizeof(*ip) + sizeof(*udp) + len) -
-		(int)bpf_xdp_get_buff_len(ctx);
+	delta = (int)(l4off + udp_len) - (int)bpf_xdp_get_buff_len(ctx);
 	if (bpf_xdp_adjust_tail(ctx, delta) &&
-	    ck_grow_head(ctx, delta, l3off + sizeof(*ip) + sizeof(*udp)))
+	    ck_grow_head(ctx, delta, l4off + sizeof(*udp)))
 		return -1;
 	if (len == 0)
 		return -1;
-	if (bpf_xdp_store_bytes(ctx, l3off + sizeof(*ip) + sizeof(*udp),
-				b->out, ck_at(len - 1) + 1))
-		return -1;	/* cannot happen: the tail was made room for */
+	if (bpf_xdp_store_bytes(ctx, l4off + sizeof(*udp), b->out,
+				ck_at(len - 1) + 1))
+		return -1;	/* cannot happen: the frame was made room for */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
-	ip = data + l3off;
-	udp = (void *)(ip + 1);
+	udp = data + l4off;
 	if ((void *)(eth + 1) > data_end || (void *)(udp + 1) > data_end)
 		return -1;
 	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
-	a = ip->saddr;
-	ip->saddr = ip->daddr;
-	ip->daddr = a;
-	ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(*udp) + len);
-	ip->ttl = 64;
-	ck_ip_csum(ip);
+	if (v6) {
+		struct ipv6hdr *ip6 = data + l3off;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		pseudo = ck_ip6_reply(ip6, udp_len);
+	} else {
+		struct iphdr *ip = data + l3off;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		pseudo = ck_ip4_reply(ip, udp_len);
+	}
 	port = udp->source;
 	udp->source = udp->dest;
 	udp->dest = port;
-	udp->len = bpf_htons(sizeof(*udp) + len);
+	udp->len = bpf_htons(udp_len);
 	udp->check = 0;
-	udp->check = ck_udp_csum(b, len, ip, udp);
+	udp->check = ck_udp_csum(b, len, pseudo, udp);
 	return 0;
 }
 
@@ -842,17 +1023,17 @@ static long ck_via_cb(__u32 i, void *data)
 }
 
 /* Copy the REGISTER and find its lines and headers. 0 or a counter. */
-static __always_inline int ck_parse(struct xdp_md *ctx, const struct pkt *pkt,
+static __always_inline int ck_parse(struct xdp_md *ctx,
 				    struct cookie_buf *b)
 {
 	struct ck_lines *l = &b->l;
 	struct ck_hdrs *h = &b->h;
-	__u32 len = pkt->payload_len;
+	__u32 len = b->plen;
 	const __u8 *in = b->in;
 
 	if (len > CK_IN_MASK || len < 16)
 		return SIPLB_STAT_PASS_COOKIE_LONG;
-	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, b->in, len))
+	if (bpf_xdp_load_bytes(ctx, b->poff, b->in, len))
 		return SIPLB_STAT_PASS_INTERNAL;
 	/* The request line: "REGISTER sip:" or "sips:" (else 416 upstairs). */
 	if (ck_lower(in[9]) != 's' || ck_lower(in[10]) != 'i' ||
@@ -881,12 +1062,12 @@ static __always_inline int ck_parse(struct xdp_md *ctx, const struct pkt *pkt,
 }
 
 /* Build the 401 into b->out; its length in *len. 0 or a counter. */
-static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
+static __always_inline int ck_build(struct xdp_md *ctx,
 				    const struct siplb_cookie *cfg,
 				    struct cookie_buf *b, __u32 *len)
 {
 	const struct ck_hdrs *h = &b->h;
-	__u32 poff = pkt->payload_off;
+	__u32 poff = b->poff;
 	char nonce[SIPLB_NONCE_STR_LEN + 5];
 	int err;
 
@@ -895,7 +1076,7 @@ static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
 	b->o = 0;
 	ck_put(b, "SIP/2.0 401 Unauthorized\r\n", 26);
-	err = ck_top_via(ctx, poff, b, h->via[0], pkt);
+	err = ck_top_via(ctx, poff, b, h->via[0]);
 	if (err)
 		return err;
 	if (h->nvia > 1) {
@@ -920,7 +1101,7 @@ static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 		return err;
 	if (b->o > CK_OUT_MASK - SIPLB_COOKIE_CHAL_MAX - 32)
 		return SIPLB_STAT_PASS_COOKIE_LONG;
-	ck_nonce(cfg, pkt, nonce);
+	ck_nonce(cfg, b, nonce);
 	/* b->stale, not an argument: read from the map, it is the same
 	 * unknown on both paths here, so the verifier walks this once. */
 	ck_challenge(b, &cfg->chal[b->stale & 1], nonce);
@@ -929,35 +1110,60 @@ static __always_inline int ck_build(struct xdp_md *ctx, const struct pkt *pkt,
 	return 0;
 }
 
-/* A REGISTER to a VIP (parsed into pkt). Returns the counter; sets
- * *action. */
-static __always_inline int cookie_register(struct xdp_md *ctx,
-					   const struct pkt *p, int *action)
+/* The packet into b (the fields of cookie_buf above): 0 or a counter. */
+static __always_inline int ck_take_packet(struct xdp_md *ctx,
+					  struct cookie_buf *b, struct pkt *tp)
+{
+	struct pkt pkt = {};
+
+	if (parse_packet(ctx, &pkt) || pkt.udp_cut)
+		return SIPLB_STAT_PASS_INTERNAL;	/* siplb_xdp parsed it */
+	/* For the trace: its addresses, and where the payload is (a
+	 * non-NULL udp says there is one; no pointer is kept). */
+	tp->src = pkt.src;
+	tp->dst = pkt.dst;
+	tp->payload_off = pkt.payload_off;
+	tp->udp = (struct udphdr *)1;
+	if (pkt.ip4 && pkt.ip4->ihl != 5)
+		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;	/* IP options */
+	b->poff = pkt.payload_off;
+	b->plen = pkt.payload_len;
+	b->v6 = pkt.ip6 != NULL;
+	b->l3off = pkt.payload_off - sizeof(struct udphdr) -
+		   (pkt.ip6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr));
+	b->sport = pkt.src.port;
+	__builtin_memset(&b->src, 0, sizeof(b->src));
+	__builtin_memcpy(b->src.addr, pkt.src.addr, 16);
+	b->src.family = pkt.src.family;
+	return 0;
+}
+
+/* A REGISTER to a VIP. Returns the counter; sets *action; tp gets what
+ * the trace shows. */
+static __always_inline int cookie_register(struct xdp_md *ctx, struct pkt *tp,
+					   int *action)
 {
 	struct siplb_cookie *cfg;
 	struct cookie_buf *b;
-	struct pkt pkt = *p;
 	__u32 zero = 0, len = 0;
 	int err;
 
-	cfg = bpf_map_lookup_elem(&siplb_cookie, &zero);
-	if (!cfg || !cfg->enabled)
-		return SIPLB_STAT_PASS_REGISTER;
-	if (!pkt.ip4 || pkt.ip4->ihl != 5)
-		return SIPLB_STAT_PASS_COOKIE_UNSUPPORTED;
 	b = bpf_map_lookup_elem(&siplb_cookie_buf, &zero);
 	if (!b)
 		return SIPLB_STAT_PASS_INTERNAL;
-	err = ck_parse(ctx, &pkt, b);
+	err = ck_take_packet(ctx, b, tp);
+	if (err)
+		return err;
+	cfg = bpf_map_lookup_elem(&siplb_cookie, &zero);
+	if (!cfg || !cfg->enabled)
+		return SIPLB_STAT_PASS_REGISTER;
+	err = ck_parse(ctx, b);
 	if (err)
 		return err;
 	b->stale = 0;
 	if (b->h.auth.len) {
 		struct ck_check_ctx cc = { .b = b, .cfg = cfg };
 
-		__builtin_memset(&b->src, 0, sizeof(b->src));
-		__builtin_memcpy(b->src.addr, pkt.src.addr, 16);
-		b->src.family = pkt.src.family;
 		b->verdict = SIPLB_STAT_PASS_INTERNAL;
 		bpf_loop(1, ck_check_cb, &cc, 0);
 		err = b->verdict;
@@ -965,10 +1171,10 @@ static __always_inline int cookie_register(struct xdp_md *ctx,
 			return err;
 		b->stale = 1;
 	}
-	err = ck_build(ctx, &pkt, cfg, b, &len);
+	err = ck_build(ctx, cfg, b, &len);
 	if (err)
 		return err;
-	if (ck_send(ctx, b, len, (void *)pkt.ip4 - (void *)pkt.eth))
+	if (ck_send(ctx, b, len, b->l3off, b->v6))
 		return SIPLB_STAT_PASS_COOKIE_NOROOM;
 	*action = XDP_TX;
 	return b->stale ? SIPLB_STAT_COOKIE_401_STALE : SIPLB_STAT_COOKIE_401;
@@ -977,20 +1183,14 @@ static __always_inline int cookie_register(struct xdp_md *ctx,
 SEC("xdp")
 int siplb_cookie_xdp(struct xdp_md *ctx)
 {
-	struct pkt pkt = {};
+	struct pkt tp = {};
 	int action = XDP_PASS;
-	int stat;
+	int stat = cookie_register(ctx, &tp, &action);
 
-	/* siplb_xdp parsed it already: this cannot fail, but the verifier
-	 * wants its own bounds, and the trace its addresses. */
-	if (parse_packet(ctx, &pkt) || pkt.udp_cut)
-		stat = SIPLB_STAT_PASS_INTERNAL;
-	else
-		stat = cookie_register(ctx, &pkt, &action);
 	if (siplb_stat_is_drop(stat))
 		action = XDP_DROP;
 	count(stat);
-	trace_verdict(ctx, &pkt, stat, action);
+	trace_verdict(ctx, &tp, stat, action);
 	return action;
 }
 
