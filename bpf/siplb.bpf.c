@@ -8,7 +8,9 @@
  * XDP_REDIRECT, or XDP_PASS for a local backend). REGISTER, keep-alives and
  * whatever cannot be steered safely go up to the local stack (siplbd);
  * what is not SIP is dropped. Requests from unregistered sources may be
- * limited or refused, and scanners dropped, first (guard.bpf.h). Every
+ * limited or refused, and scanners dropped, first (guard.bpf.h). A
+ * REGISTER is handed to siplb_cookie_xdp (cookie.bpf.h), which answers
+ * the digest challenge itself or passes it up. Every
  * packet is counted under one reason, and may then be traced (trace.bpf.h).
  *
  * For a datagram from a backend's endpoint (siplb_snat): rewrite the source
@@ -28,6 +30,7 @@
 #include "guard.bpf.h"
 #include "trace.bpf.h"
 #include "passive.bpf.h"
+#include "progs.bpf.h"
 
 /* Backend for a Call-ID hash: its affinity entry, else the Maglev table. */
 static __always_inline struct siplb_backend *
@@ -146,6 +149,8 @@ static __always_inline int handle_vip_packet(struct xdp_md *ctx,
 			return rc;
 		}
 	}
+	if (err == SIPLB_STAT_PASS_REGISTER)
+		cookie_tail_call(ctx);	/* returns only if none is loaded */
 	if (err || !s) {
 		*action = siplb_stat_is_drop(err) ? XDP_DROP : XDP_PASS;
 		return err ? err : SIPLB_STAT_PASS_INTERNAL;
@@ -236,5 +241,12 @@ int siplb_xdp(struct xdp_md *ctx)
 	trace_verdict(ctx, &pkt, stat, action);
 	return action;
 }
+
+/*
+ * After siplb_xdp, on purpose: `ip link ... xdp obj siplb.bpf.o sec xdp`
+ * attaches the first program of the section (and loads no other, so
+ * siplb_progs stays empty and REGISTERs go up).
+ */
+#include "cookie.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

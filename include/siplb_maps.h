@@ -159,6 +159,12 @@ _Static_assert(sizeof(struct siplb_passive_stats) == 32, "passive layout");
 	X(SNAT_REDIRECT, "snat_redirect", "from a backend, source set to the VIP, other port") \
 	X(SNAT_KERNEL, "snat_kernel", "from a backend, source set to the VIP; the kernel forwards") \
 	X(SNAT_TO_HOST, "snat_to_host", "from a backend to this host: untouched") \
+	X(COOKIE_401, "cookie_401", "REGISTER without credentials: 401 answered by XDP (XDP_TX)") \
+	X(COOKIE_401_STALE, "cookie_401_stale", "REGISTER with an expired nonce: 401 stale=true answered by XDP") \
+	X(PASS_COOKIE_VALID, "pass_cookie_valid", "REGISTER whose nonce XDP checked (MAC, source, age): to the registrar") \
+	X(PASS_COOKIE_UNSUPPORTED, "pass_cookie_unsupported", "REGISTER XDP cannot answer exactly (folded or listed Via, received, IPv6, IP options, Require): registrar") \
+	X(PASS_COOKIE_LONG, "pass_cookie_long", "REGISTER over the scan window or with too many lines for XDP: registrar") \
+	X(PASS_COOKIE_NOROOM, "pass_cookie_noroom", "REGISTER whose frame XDP could not grow to the 401's size: registrar") \
 	X(DROP_TRUNCATED, "drop_truncated", "IP/UDP length beyond the packet (to a VIP)") \
 	X(DROP_SIP_TRUNCATED, "drop_sip_truncated", "SIP message cut short")  \
 	X(DROP_NOT_SIP, "drop_not_sip", "payload to a VIP is not SIP")          \
@@ -169,7 +175,8 @@ _Static_assert(sizeof(struct siplb_passive_stats) == 32, "passive layout");
 	X(DROP_BUDGET_INVITE, "drop_budget_invite", "INVITE over its unregistered source's budget") \
 	X(DROP_BUDGET_OPTIONS, "drop_budget_options", "OPTIONS over its unregistered source's budget") \
 	X(DROP_BUDGET_OTHER, "drop_budget_other", "other request over its unregistered source's budget") \
-	X(DROP_BUDGET_REGISTERED, "drop_budget_registered", "request over its registered source's budget")
+	X(DROP_BUDGET_REGISTERED, "drop_budget_registered", "request over its registered source's budget") \
+	X(DROP_COOKIE_FORGED, "drop_cookie_forged", "REGISTER whose nonce is not ours: bad MAC, another source or garbage")
 
 enum siplb_stat {
 #define SIPLB_STAT_ENUM(id, name, help) SIPLB_STAT_##id,

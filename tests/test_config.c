@@ -368,6 +368,10 @@ static const struct conf_case cases[] = {
 	  "nonce-lifetime: 0 is out of range 1..86400" },
 	{ "nonce-lifetime 86401", "auth {\nnonce-lifetime 86401\n}\n" MIN, 2,
 	  "nonce-lifetime: 86401 is out of range 1..86400" },
+	{ "xdp-challenge yes", "auth {\nxdp-challenge yes\n}\n" MIN, 2,
+	  "xdp-challenge: 'yes' is not on or off" },
+	{ "xdp-challenge outside auth", "xdp-challenge on\n" MIN, 1,
+	  "xdp-challenge: only allowed inside a auth block" },
 
 	/* health */
 	{ "timeout equal to interval",
@@ -1257,6 +1261,24 @@ TEST(config_metrics_and_xdp_replace_stored)
 		return;
 	ASSERT_FALSE(c->metrics_on, "metrics off by default");
 	ASSERT_FALSE(c->xdp_replace, "xdp-replace off by default");
+	conf_free(c);
+}
+
+TEST(config_xdp_challenge_stored)
+{
+	static const char text[] = "auth {\nxdp-challenge off\n}\n" MIN;
+	struct siplb_conf *c;
+
+	c = check_parse("xdp-challenge off", NAME, text, strlen(text), 0,
+			NULL);
+	if (!c)
+		return;
+	ASSERT_FALSE(c->auth.xdp_challenge, "xdp-challenge off");
+	conf_free(c);
+	c = check_parse("minimal", NAME, MIN, strlen(MIN), 0, NULL);
+	if (!c)
+		return;
+	ASSERT_TRUE(c->auth.xdp_challenge, "xdp-challenge on by default");
 	conf_free(c);
 }
 

@@ -808,6 +808,36 @@ TEST(nonce_bound_to_source)
 	nonce_issuer_free(iss);
 }
 
+/*
+ * The format (include/siplb_cookie.h) pinned by a vector computed with an
+ * independent Python SipHash-2-4 and Python's base64: the XDP program
+ * makes the same bytes, so a change here is a change of the wire format.
+ */
+TEST(nonce_vector)
+{
+	static const uint8_t salt[NONCE_SALT_LEN] = {
+		0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+	};
+	static const uint8_t long_src[NONCE_SRC_MAX + 1];
+	struct nonce_issuer *iss = test_issuer();
+	char n[NONCE_STR_SIZE], again[NONCE_STR_SIZE];
+
+	if (!iss)
+		return;
+	ASSERT_OK(nonce_make_salted(iss, REALM, RLEN, SRCARG, 1000, salt, n),
+		  "make with a given salt");
+	ASSERT_MEM_EQ(n, "AAAAAAAAA-igoaKjpKWmp4uwuBYa2Cb5okdSN-QPSgI", NONCE_STR_SIZE,
+		      "the reference nonce");
+	ASSERT_OK(nonce_make_salted(iss, REALM, RLEN, SRCARG, 1000, salt,
+				    again), "make again");
+	ASSERT_MEM_EQ(again, n, NONCE_STR_SIZE, "same inputs, same nonce");
+	ASSERT_EQ(check_at(iss, n, 1000), NONCE_VALID, "the vector checks");
+	ASSERT_EQ(nonce_make(iss, REALM, RLEN, long_src, sizeof(long_src),
+			     1000, again), -EINVAL,
+		  "a source over NONCE_SRC_MAX bytes: -EINVAL");
+	nonce_issuer_free(iss);
+}
+
 TEST(nonce_tampering_is_invalid)
 {
 	static const char alphabet[] =

@@ -12,6 +12,11 @@
  * loops on test runs of --batch frames until --secs have passed (each
  * test run sets up a page pool of its own: small batches measure that).
  *
+ * With --register SOURCES (a power of two up to 65536) the frame is a
+ * REGISTER without credentials instead, from SOURCES forged addresses
+ * (the low bits of --src vary per frame): the flood that siplb's
+ * challenge program answers in XDP (scripts/bench/cookie_flood.sh).
+ *
  * Prints one line: "offered N secs S" (frames the program was run on, and
  * the wall-clock time). What arrived is counted at the far end.
  *
@@ -63,6 +68,19 @@ static const char invite[] =
 	"t=0 0\r\n"
 	"m=audio 6000 RTP/AVP 0\r\n"
 	"a=rtpmap:0 PCMU/8000\r\n";
+
+/* --register: what a phone sends first, without credentials. */
+static const char reg[] =
+	"REGISTER sip:siplb.test SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 10.99.1.2:5070;branch=z9hG4bK-flood-1;rport\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: <sip:flood@siplb.test>;tag=flood1\r\n"
+	"To: <sip:flood@siplb.test>\r\n"
+	"Call-ID: 00000000-flood@10.99.1.2\r\n"
+	"CSeq: 1 REGISTER\r\n"
+	"Contact: <sip:flood@10.99.1.2:5070>\r\n"
+	"Expires: 3600\r\n"
+	"Content-Length: 0\r\n\r\n";
 
 struct gen {
 	int prog_fd;
@@ -142,7 +160,8 @@ static void usage(void)
 	fprintf(stderr, "usage: pps_gen --obj FILE --dev IFNAME --dmac MAC "
 		"--src IP --dst IP [--sport N] [--dport N] [--secs S]\n"
 		"              [--threads N] [--callids POW2] [--batch N] "
-		"[--print-frame]\n");
+		"[--print-frame]\n"
+		"              [--register SOURCES]\n");
 	exit(2);
 }
 
@@ -155,14 +174,21 @@ int main(int argc, char **argv)
 		{ "dport", 1, 0, 'D' }, { "secs", 1, 0, 'T' },
 		{ "threads", 1, 0, 'n' }, { "callids", 1, 0, 'c' },
 		{ "batch", 1, 0, 'b' }, { "print-frame", 0, 0, 'p' },
+		{ "register", 1, 0, 'r' },
 		{ 0 }
 	};
 	const char *obj_path = NULL, *dev = NULL, *src = NULL, *dst = NULL;
 	struct pkt_spec spec = { .family = 4, .sport = 5070, .dport = 5060,
 				 .payload = invite, .len = sizeof(invite) - 1,
 				 .no_udp_csum = true };
-	struct { __u32 callid_off, mask; __u8 hdr[48]; } cfg = { 0 };
-	unsigned long callids = 65536;
+	/* pps_gen.bpf.c's struct pps_cfg */
+	struct {
+		__u32 callid_off, mask;
+		__u8 hdr[48];
+		__u32 src_mask, len;
+		__u8 frame[512];
+	} cfg = { 0 };
+	unsigned long callids = 65536, sources = 0;
 	double secs = 5, t0, t1;
 	int threads = 0, opt, i, map_fd, prog_fd, print = 0;
 	__u32 batch = 262144, key = 0;
@@ -189,12 +215,18 @@ int main(int argc, char **argv)
 		case 'c': callids = strtoul(optarg, NULL, 0); break;
 		case 'b': batch = strtoul(optarg, NULL, 0); break;
 		case 'p': print = 1; break;
+		case 'r': sources = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
 	if (!obj_path || !dev || !src || !dst || secs <= 0 || !batch ||
-	    !callids || (callids & (callids - 1)) || callids > (1UL << 32))
+	    !callids || (callids & (callids - 1)) || callids > (1UL << 32) ||
+	    (sources & (sources - 1)) || sources > 65536)
 		usage();
+	if (sources) {
+		spec.payload = reg;
+		spec.len = sizeof(reg) - 1;
+	}
 	if (threads <= 0)
 		threads = sysconf(_SC_NPROCESSORS_ONLN);
 	spec.src = src;
@@ -218,6 +250,13 @@ int main(int argc, char **argv)
 	cfg.mask = callids - 1;
 	/* Restored on every frame (pps_gen.bpf.c): Ethernet, IPv4, UDP. */
 	memcpy(cfg.hdr, frame, 42);
+	if (sources > 1) {
+		if (len > sizeof(cfg.frame))
+			return 1;
+		memcpy(cfg.frame, frame, len);
+		cfg.len = len;
+		cfg.src_mask = sources - 1;
+	}
 	if (print) {
 		fwrite(frame + len - spec.len, 1, spec.len, stdout);
 		return 0;

@@ -17,7 +17,8 @@
 # Checks: every registration and every call succeeded; the flood was at
 # least 10 times the legitimate message rate; every junk datagram counted
 # as drop_not_sip, every scanner OPTIONS as drop_scanner, every flood
-# INVITE as drop_strict; REGISTERs over budget as drop_budget_register; no
+# INVITE as drop_strict; REGISTERs over budget as drop_budget_register,
+# the others answered by XDP's challenge (bpf/cookie.bpf.h) or passed; no
 # legitimate request dropped by the guard (the backends saw exactly the
 # legitimate calls). Reports the legitimate success rate, the flood sent
 # and dropped by reason, what reached siplbd, and siplbd's CPU time (from
@@ -206,9 +207,14 @@ siplbd_start "$CONF" || die "siplbd did not start"
 sleep 1	# a health round: backends up
 stats_json
 declare -A BEFORE
+# What a REGISTER that passed the guard became: the challenge program
+# (bpf/cookie.bpf.h) answers or checks it, or it goes up (pass_*).
+REG_VERDICTS="pass_register cookie_401 cookie_401_stale pass_cookie_valid
+	pass_cookie_unsupported pass_cookie_long pass_cookie_noroom
+	drop_cookie_forged"
 for c in drop_not_sip drop_scanner drop_strict drop_budget_register \
 	drop_budget_invite drop_budget_options drop_budget_other \
-	pass_register drop_blocked; do
+	drop_blocked $REG_VERDICTS; do
 	BEFORE[$c]=$(stats_get "$c")
 done
 
@@ -269,7 +275,11 @@ d_breg=$(delta drop_budget_register)
 d_binv=$(delta drop_budget_invite)
 d_bopt=$(delta drop_budget_options)
 d_both=$(delta drop_budget_other)
-d_passreg=$(delta pass_register)
+d_passreg=0	# REGISTERs through the guard, whatever became of them
+for c in $REG_VERDICTS; do
+	d_passreg=$((d_passreg + $(delta "$c")))
+done
+d_cookie=$(delta cookie_401)
 d_blocked=$(delta drop_blocked)
 # REGISTERs the legitimate sipps sent: 2 per registration, plus any
 # retransmission (a lost or late answer).
@@ -298,7 +308,8 @@ printf '  %-10s %9s   %s\n' junk "$junk" "drop_not_sip $d_junk"
 printf '  %-10s %9s   %s\n' scanner "$scan" "drop_scanner $d_scan"
 printf '  %-10s %9s   %s\n' INVITE "$inv" "drop_strict $d_strict"
 printf '  %-10s %9s   %s\n' REGISTER "$reg" \
-	"drop_budget_register $d_breg; passed to siplbd within budget $flood_reg_passed"
+	"drop_budget_register $d_breg; within budget $flood_reg_passed" \
+	"(XDP answered $d_cookie REGISTERs with a 401 in all)"
 echo "  other guard counters: drop_budget_invite $d_binv," \
 	"drop_budget_options $d_bopt, drop_budget_other $d_both, drop_blocked $d_blocked"
 echo "  legitimate: $legit_msgs messages in ~${LEGIT_SECS}s (~$legit_rate/s);" \
@@ -318,7 +329,7 @@ uas_invites=$(cat "$LIB_WORK"/uas*.tsv 2>/dev/null |
 		END { n = 0; for (k in c) n++; print n }')
 if [ "$GUARD" = off ]; then
 	echo "  guard off: the backends received the INVITEs of $uas_invites" \
-		"calls ($CALLS legitimate); $d_passreg REGISTERs reached siplbd"
+		"calls ($CALLS legitimate); $d_passreg REGISTERs passed the guard, $d_cookie answered by XDP"
 	log "MEASURED with the guard off (SIPLB_FLOOD_GUARD=off): no checks"
 	exit 0
 fi
@@ -339,10 +350,10 @@ fi
 	fail "INVITE: sent $inv, drop_strict moved by $d_strict"
 if [ "$flood_reg_passed" -ge 0 ] && [ $((d_breg + flood_reg_passed)) -eq "$reg" ]; then
 	pass "flood REGISTERs: $d_breg dropped over budget, $flood_reg_passed" \
-		"within budget reached siplbd (of $reg)"
+		"within budget went on to the challenge (of $reg)"
 else
-	fail "REGISTER: sent $reg, drop_budget_register $d_breg, pass_register" \
-		"$d_passreg of which $legit_reg_msgs legitimate"
+	fail "REGISTER: sent $reg, drop_budget_register $d_breg, through the" \
+		"guard $d_passreg of which $legit_reg_msgs legitimate"
 fi
 [ $((d_binv + d_bopt + d_both + d_blocked)) -eq 0 ] &&
 	pass "no legitimate request was dropped by a budget or a block" ||

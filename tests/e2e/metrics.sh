@@ -11,9 +11,11 @@
 #      3 requests steered per call) and is scraped while they run; then
 #      sipp registers USERS users (REGISTER, 401, REGISTER, 200 each).
 #   3. The counters moved as the traffic says: steered packets and the
-#      backends' packets up by at least 3 * CALLS; pass_register and the
-#      registrar's requests up by at least 2 * USERS; 200s and 401s by at
-#      least USERS each; siplb_bindings == USERS; health probes went out
+#      backends' packets up by at least 3 * CALLS; the REGISTERs XDP saw
+#      (pass_register and the SIP cookies' verdicts) up by at least
+#      2 * USERS, the registrar's requests by at least USERS (the 401 for
+#      the first REGISTER may come from XDP: cookie_401); 200s and 401s
+#      (siplbd's and XDP's) by at least USERS each; siplb_bindings == USERS; health probes went out
 #      and the backends' state labels agree with the health counters.
 #      promtool accepts the scrape during and after the traffic.
 #   4. A siplb-worker on the first backend (port WORKER_PORT) gets
@@ -206,16 +208,22 @@ moved "source-rewritten replies (snat_*)" \
 	"$(sum before 'siplb_xdp_packets_total\{reason="snat_(tx|redirect|kernel)"\}')" \
 	"$(sum after 'siplb_xdp_packets_total\{reason="snat_(tx|redirect|kernel)"\}')" \
 	$((2 * CALLS))
-moved "pass_register" \
-	"$(sum before 'siplb_xdp_packets_total\{reason="pass_register"\}')" \
-	"$(sum after 'siplb_xdp_packets_total\{reason="pass_register"\}')" \
+# A REGISTER's verdicts: up to siplbd, or answered or checked by the
+# challenge program (bpf/cookie.bpf.h: xdp-challenge is on by default).
+REG_RE='pass_register|cookie_401|cookie_401_stale|pass_cookie_[a-z]*'
+moved "REGISTERs in XDP (pass_register, cookie_401*, pass_cookie_*)" \
+	"$(sum before "siplb_xdp_packets_total\\{reason=\"($REG_RE)\"\\}")" \
+	"$(sum after "siplb_xdp_packets_total\\{reason=\"($REG_RE)\"\\}")" \
 	$((2 * USERS))
 moved "siplb_registrar_requests_total" \
 	"$(value before siplb_registrar_requests_total)" \
-	"$(value after siplb_registrar_requests_total)" $((2 * USERS))
-moved "siplb_registrar_challenged_total" \
-	"$(value before siplb_registrar_challenged_total)" \
-	"$(value after siplb_registrar_challenged_total)" "$USERS"
+	"$(value after siplb_registrar_requests_total)" "$USERS"
+moved "401s (siplb_registrar_challenged_total and cookie_401)" \
+	"$(($(value before siplb_registrar_challenged_total) +
+	    $(sum before 'siplb_xdp_packets_total\{reason="cookie_401"\}')))" \
+	"$(($(value after siplb_registrar_challenged_total) +
+	    $(sum after 'siplb_xdp_packets_total\{reason="cookie_401"\}')))" \
+	"$USERS"
 moved "siplb_registrar_ok_total" \
 	"$(value before siplb_registrar_ok_total)" \
 	"$(value after siplb_registrar_ok_total)" "$USERS"

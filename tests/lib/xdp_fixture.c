@@ -209,6 +209,10 @@ int fixture_setup(struct xdp_fixture *f)
 		return err;
 	}
 	f->prog_fd = bpf_program__fd(f->skel->progs.siplb_xdp);
+	err = lb_progs_install(bpf_map__fd(f->skel->maps.siplb_progs),
+			       bpf_program__fd(f->skel->progs.siplb_cookie_xdp));
+	if (err)
+		return err;
 	err = lb_maps_open(&f->maps, f->pin_dir);
 	if (err)
 		return err;

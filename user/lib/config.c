@@ -71,7 +71,7 @@ struct parser {
 	unsigned int line;
 	enum conf_ctx ctx;
 	unsigned int block_line;	/* where the open block began */
-	unsigned int seen[64];		/* per directive: first line, 0 = no */
+	unsigned int seen[96];		/* per directive: first line, 0 = no */
 	unsigned int iface_line[CONF_MAX_INTERFACES];
 	unsigned int budget_line[SIPLB_METHOD_CLASSES];
 	unsigned int scanner_line[SIPLB_SCANNER_MAX];
@@ -602,6 +602,11 @@ static int parse_on_off(struct parser *p, bool *out)
 		return fail(p, "%s: '%s' is not on or off", p->dir->keyword,
 			    p->argv[0]);
 	return 0;
+}
+
+static int handle_xdp_challenge(struct parser *p)
+{
+	return parse_on_off(p, &p->conf->auth.xdp_challenge);
 }
 
 static int handle_strict(struct parser *p)
@@ -1155,6 +1160,8 @@ static const struct directive directives[] = {
 	NUMBER("block-time", CTX_AUTH, auth.block_time, 0, CONF_EXPIRES_MAX),
 	{ .keyword = "algorithms", .ctx = CTX_AUTH, .min_args = 1,
 	  .max_args = DIGEST_ALG_COUNT, .handle = handle_algorithms },
+	{ .keyword = "xdp-challenge", .ctx = CTX_AUTH, .min_args = 1,
+	  .max_args = 1, .handle = handle_xdp_challenge },
 	{ .keyword = "user-agent-algorithms", .ctx = CTX_AUTH, .min_args = 2,
 	  .max_args = 1 + DIGEST_ALG_COUNT, .repeatable = true,
 	  .handle = handle_ua_algorithms },
@@ -1528,6 +1535,7 @@ static struct siplb_conf *conf_new(const char *path)
 	c->registrar.max_contacts = CONF_DEFAULT_MAX_CONTACTS;
 	c->registrar.max_bindings = CONF_DEFAULT_MAX_BINDINGS;
 	c->auth.nonce_lifetime = CONF_DEFAULT_NONCE_LIFETIME;
+	c->auth.xdp_challenge = true;
 	digest_policy_init(&c->auth.digest);
 	c->auth.block_threshold = CONF_DEFAULT_BLOCK_THRESHOLD;
 	c->auth.block_window = CONF_DEFAULT_BLOCK_WINDOW;

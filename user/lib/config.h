@@ -190,6 +190,9 @@ struct siplb_conf {
 		__u32 block_threshold, block_window, block_time;
 		/* `algorithms` and `user-agent-algorithms` */
 		struct digest_policy digest;
+		/* xdp-challenge on|off: XDP answers REGISTERs without
+		 * credentials and checks nonces (bpf/cookie.bpf.h) */
+		bool xdp_challenge;
 	} auth;
 	struct {
 		__u32 interval, timeout, down_after, up_after;

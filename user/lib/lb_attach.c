@@ -24,6 +24,7 @@
 #include "lb_attach.h"
 #include "lb_table.h"
 #include "log.h"
+#include "siplb_cookie.h"
 #include "siplb_maps.h"
 #include "siplb.skel.h"
 
@@ -286,6 +287,13 @@ int lb_attach(const struct attach_opts *o)
 		log_warnx("Couldn't set the hash key: %s", strerror(-err));
 		goto cleanup;
 	}
+	err = lb_progs_install(bpf_map__fd(skel->maps.siplb_progs),
+			       bpf_program__fd(skel->progs.siplb_cookie_xdp));
+	if (err) {
+		log_warnx("Couldn't install the challenge program: %s",
+			  strerror(-err));
+		goto cleanup;
+	}
 	err = attach_prog(ifindex, bpf_program__fd(skel->progs.siplb_xdp), o,
 			  &cur);
 	if (!err)
@@ -295,6 +303,20 @@ cleanup:
 	xdp_current_release(&cur);
 	siplb__destroy(skel);
 	return err;
+}
+
+/*
+ * The programs siplb_xdp tail-calls (siplb_progs, include/siplb_cookie.h).
+ * The array is pinned, so the slot outlives this process as the maps do;
+ * until it is filled, a REGISTER goes up as it always did.
+ */
+int lb_progs_install(int progs_fd, int cookie_prog_fd)
+{
+	__u32 key = SIPLB_PROG_COOKIE;
+
+	if (bpf_map_update_elem(progs_fd, &key, &cookie_prog_fd, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int lb_detach(const char *ifname)

@@ -37,6 +37,8 @@ struct attach_opts {
 
 int lb_attach(const struct attach_opts *opts);
 int lb_detach(const char *ifname);
+/* Fill siplb_progs: the challenge program (bpf/cookie.bpf.h). */
+int lb_progs_install(int progs_fd, int cookie_prog_fd);
 int lb_pin_dir_prepare(const char *pin_dir);
 
 #endif /* SIPLB_ATTACH_H */

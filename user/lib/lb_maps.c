@@ -57,7 +57,7 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	maps->aors = -1;
 	maps->workers = -1;
 	maps->guard = maps->budgets = maps->trunks = -1;
-	maps->events = maps->nexthops = -1;
+	maps->events = maps->nexthops = maps->cookie = -1;
 	maps->cluster = false;
 	skel = siplb__open();
 	if (!skel)
@@ -113,6 +113,9 @@ int lb_maps_open(struct lb_maps *maps, const char *pin_dir)
 	if (!err)
 		err = lb_map_open(pin_dir, skel->maps.siplb_nexthops,
 				  &maps->nexthops);
+	if (!err)
+		err = lb_map_open(pin_dir, skel->maps.siplb_cookie,
+				  &maps->cookie);
 	siplb__destroy(skel);
 	if (err)
 		lb_maps_close(maps);
@@ -126,7 +129,8 @@ void lb_maps_close(struct lb_maps *maps)
 		       &maps->stats, &maps->be_stats, &maps->location,
 		       &maps->sources, &maps->aors, &maps->blocked,
 		       &maps->workers, &maps->guard, &maps->budgets,
-		       &maps->trunks, &maps->events, &maps->nexthops };
+		       &maps->trunks, &maps->events, &maps->nexthops,
+		       &maps->cookie };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -148,7 +152,9 @@ int lb_maps_unpin(const char *pin_dir)
 	if (!skel)
 		return -errno;
 	bpf_object__for_each_map(map, skel->obj) {
-		if (pin_path(path, sizeof(path), pin_dir, map))
+		/* .rodata and the like are never pinned */
+		if (bpf_map__is_internal(map) ||
+		    pin_path(path, sizeof(path), pin_dir, map))
 			continue;
 		if (unlink(path) && errno != ENOENT) {
 			err = -errno;

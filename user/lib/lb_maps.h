@@ -28,6 +28,7 @@ struct lb_maps {
 	int trunks;
 	int events;	/* siplb_events: not verdicts (siplb_maps.h) */
 	int nexthops;	/* siplb_nexthops: per-backend next-hop cache */
+	int cookie;	/* siplb_cookie: XDP's challenge (siplb_cookie.h) */
 	/* Cluster mode (lb_canon.h): backend ids canonical, both rings of a
 	 * VIP written alike. Set by siplbd from the cluster block. */
 	bool cluster;

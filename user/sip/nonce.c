@@ -2,11 +2,12 @@
 /*
  * nonce.c - stateless nonces and the nonce-count replay table (nonce.h).
  *
- * The issuer keeps no secret bytes of its own: the key lives only inside
- * an HMAC context keyed once, which OpenSSL cleanses when it is freed, and
- * each nonce is MACed on a copy of that context, so making or checking a
- * nonce costs two SHA-256 compressions plus a small allocation, and
- * concurrent readers never share mutable state.
+ * The layout, the MAC (two SipHash-2-4) and the base64url coding are
+ * include/siplb_cookie.h, shared with the XDP program that answers and
+ * checks challenges itself; this file adds the randomness, the length
+ * checks and the verdicts. Making or checking a nonce costs two SipHash
+ * runs over 48 bytes plus the realm's tag, no allocation, and the issuer
+ * is only read, so concurrent readers never share mutable state.
  *
  * The replay table is open addressing over a power-of-two array with a
  * short linear probe window. Its keys are MACs, which an attacker cannot
@@ -20,130 +21,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "nonce.h"
+#include "siplb_cookie.h"
+
+_Static_assert(NONCE_SECRET_LEN == SIPLB_NONCE_SECRET_LEN, "one secret size");
+_Static_assert(NONCE_MAC_LEN == SIPLB_NONCE_MAC_LEN, "one MAC size");
+_Static_assert(NONCE_STR_LEN == SIPLB_NONCE_STR_LEN, "one nonce length");
 
 struct nonce_issuer {
-	EVP_MAC *hmac;
-	EVP_MAC_CTX *keyed;	/* HMAC-SHA256 keyed with the secret */
+	__u64 key[4];		/* the two SipHash keys (siplb_cookie.h) */
 };
-
-/* ---- base64url (RFC 4648 section 5, no padding) ------------------------ */
-
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void b64url_encode(const uint8_t *in, size_t len, char *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			*out++ = b64url[(acc >> bits) & 63];
-		}
-	}
-	if (bits)
-		*out++ = b64url[(acc << (6 - bits)) & 63];
-	*out = '\0';
-}
-
-static int b64url_value(char ch)
-{
-	const char *p = ch ? strchr(b64url, ch) : NULL;
-
-	return p ? (int)(p - b64url) : -1;
-}
-
-/*
- * Decode exactly outlen bytes. Strict: the unused low bits of the last
- * character must be zero, so that each nonce has one spelling only.
- */
-static int b64url_decode(const char *in, size_t len, uint8_t *out,
-			 size_t outlen)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t i, n = 0;
-
-	if (len != (outlen * 8 + 5) / 6)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		int v = b64url_value(in[i]);
-
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (n != outlen || (acc & ((1u << bits) - 1)))
-		return -EINVAL;
-	return 0;
-}
-
-/* ---- the issuer -------------------------------------------------------- */
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 int nonce_issuer_set_secret(struct nonce_issuer *iss, const void *secret,
 			    size_t len)
 {
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
-						 0),
-		OSSL_PARAM_construct_end(),
-	};
-	EVP_MAC_CTX *ctx;
-
 	if (len != NONCE_SECRET_LEN)
 		return -EINVAL;
-	ctx = EVP_MAC_CTX_new(iss->hmac);
-	if (!ctx)
-		return -ENOMEM;
-	if (!EVP_MAC_init(ctx, secret, len, params)) {
-		EVP_MAC_CTX_free(ctx);
-		return -EIO;
-	}
-	EVP_MAC_CTX_free(iss->keyed);
-	iss->keyed = ctx;
+	siplb_nonce_keys(secret, iss->key);
 	return 0;
 }
 
-static int random_secret(uint8_t *secret)
+static int random_bytes(void *buf, size_t len)
 {
 	size_t got = 0;
 
-	while (got < NONCE_SECRET_LEN) {
-		ssize_t n = getrandom(secret + got, NONCE_SECRET_LEN - got, 0);
+	while (got < len) {
+		ssize_t n = getrandom((char *)buf + got, len - got, 0);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -163,8 +68,7 @@ int nonce_issuer_new(struct nonce_issuer **out)
 	iss = calloc(1, sizeof(*iss));
 	if (!iss)
 		return -ENOMEM;
-	iss->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	err = iss->hmac ? random_secret(secret) : -ENOTSUP;
+	err = random_bytes(secret, sizeof(secret));
 	if (!err)
 		err = nonce_issuer_set_secret(iss, secret, sizeof(secret));
 	explicit_bzero(secret, sizeof(secret));
@@ -180,62 +84,65 @@ void nonce_issuer_free(struct nonce_issuer *iss)
 {
 	if (!iss)
 		return;
-	EVP_MAC_CTX_free(iss->keyed);
-	EVP_MAC_free(iss->hmac);
+	explicit_bzero(iss, sizeof(*iss));
 	free(iss);
 }
 
-/*
- * The truncated MAC of issued || salt (the first 16 bytes of raw) ||
- * realm_len || realm || src_len || src, the lengths 8 bytes big-endian so
- * that no realm and address pair can be spelled as another.
- */
+void nonce_issuer_keys(const struct nonce_issuer *iss, uint64_t key[4])
+{
+	memcpy(key, iss->key, sizeof(iss->key));
+}
+
+/* The MAC of issued || salt (the first 16 bytes of raw), realm and src. */
 static int nonce_mac(const struct nonce_issuer *iss, const uint8_t *raw,
 		     const char *realm, size_t realm_len,
 		     const void *src, size_t src_len,
 		     uint8_t mac[NONCE_MAC_LEN])
 {
-	uint8_t full[32], rlen[8], slen[8];
-	size_t full_len = 0;
-	EVP_MAC_CTX *ctx;
-	int err = -EIO;
+	struct siplb_nonce_input in = {};
 
-	if (!iss->keyed || (src_len && !src))
+	if ((src_len && !src) || src_len > SIPLB_NONCE_SRC_MAX ||
+	    realm_len > UINT32_MAX)
 		return -EINVAL;
-	put_be64(rlen, realm_len);
-	put_be64(slen, src_len);
-	ctx = EVP_MAC_CTX_dup(iss->keyed);
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_MAC_update(ctx, raw, 16) &&
-	    EVP_MAC_update(ctx, rlen, sizeof(rlen)) &&
-	    EVP_MAC_update(ctx, (const uint8_t *)realm, realm_len) &&
-	    EVP_MAC_update(ctx, slen, sizeof(slen)) &&
-	    (!src_len || EVP_MAC_update(ctx, src, src_len)) &&
-	    EVP_MAC_final(ctx, full, &full_len, sizeof(full)) &&
-	    full_len == sizeof(full)) {
-		memcpy(mac, full, NONCE_MAC_LEN);
-		err = 0;
-	}
-	EVP_MAC_CTX_free(ctx);
-	return err;
+	memcpy(in.issued_salt, raw, sizeof(in.issued_salt));
+	in.realm_tag = siplb_nonce_realm_tag(realm, (__u32)realm_len,
+					     iss->key);
+	if (src_len)
+		memcpy(in.src, src, src_len);
+	in.src_len = (__u32)src_len;
+	siplb_nonce_mac(&in, iss->key, mac);
+	return 0;
+}
+
+int nonce_make_salted(const struct nonce_issuer *iss, const char *realm,
+		      size_t realm_len, const void *src, size_t src_len,
+		      uint64_t now, const uint8_t salt[NONCE_SALT_LEN],
+		      char out[NONCE_STR_SIZE])
+{
+	uint8_t raw[NONCE_RAW_LEN];
+	int err;
+
+	siplb_nonce_put_be64(raw, now);
+	memcpy(raw + 8, salt, NONCE_SALT_LEN);
+	err = nonce_mac(iss, raw, realm, realm_len, src, src_len, raw + 16);
+	if (err)
+		return err;
+	siplb_nonce_encode(raw, out);
+	out[NONCE_STR_LEN] = '\0';
+	return 0;
 }
 
 int nonce_make(const struct nonce_issuer *iss, const char *realm,
 	       size_t realm_len, const void *src, size_t src_len,
 	       uint64_t now, char out[NONCE_STR_SIZE])
 {
-	uint8_t raw[NONCE_RAW_LEN];
-	int err;
+	uint8_t salt[NONCE_SALT_LEN];
+	int err = random_bytes(salt, sizeof(salt));
 
-	put_be64(raw, now);
-	if (RAND_bytes(raw + 8, 8) != 1)
-		return -EIO;
-	err = nonce_mac(iss, raw, realm, realm_len, src, src_len, raw + 16);
 	if (err)
 		return err;
-	b64url_encode(raw, sizeof(raw), out);
-	return 0;
+	return nonce_make_salted(iss, realm, realm_len, src, src_len, now,
+				 salt, out);
 }
 
 enum nonce_verdict nonce_check(const struct nonce_issuer *iss,
@@ -250,11 +157,12 @@ enum nonce_verdict nonce_check(const struct nonce_issuer *iss,
 
 	if (id)
 		memset(id, 0, sizeof(*id));
-	if (b64url_decode(nonce, len, raw, sizeof(raw)) ||
+	if (len != NONCE_STR_LEN ||
+	    siplb_nonce_decode((const __u8 *)nonce, raw) ||
 	    nonce_mac(iss, raw, realm, realm_len, src, src_len, mac) ||
 	    CRYPTO_memcmp(mac, raw + 16, NONCE_MAC_LEN))
 		return NONCE_INVALID;
-	issued = get_be64(raw);
+	issued = siplb_nonce_get_be64(raw);
 	/* From the future: ours (the MAC says so) but the clock went back. */
 	if (issued > now || now - issued >= lifetime)
 		return NONCE_STALE;

@@ -10,9 +10,11 @@
  *
  *	issued	 8 bytes  seconds, big-endian, on the caller's clock
  *	salt	 8 bytes  random, so two nonces of one second differ
- *	mac	16 bytes  HMAC-SHA256(secret, issued || salt ||
- *			  len(realm) || realm || len(src) || src),
- *			  first 128 bits; each len 8 bytes big-endian
+ *	mac	16 bytes  two SipHash-2-4 under the secret's halves over
+ *			  issued, salt, the realm's keyed tag and src
+ *			  with its length (include/siplb_cookie.h: one
+ *			  definition with the XDP program, which answers
+ *			  and checks challenges too)
  *
  * The secret is 32 bytes from getrandom() when the issuer is made; nonces
  * therefore die with the process (clients get a fresh challenge), and one
@@ -67,6 +69,8 @@
 
 #define NONCE_SECRET_LEN 32
 #define NONCE_MAC_LEN 16
+#define NONCE_SALT_LEN 8
+#define NONCE_SRC_MAX 20		/* longest src: a struct siplb_addr */
 #define NONCE_RAW_LEN (8 + 8 + NONCE_MAC_LEN)
 #define NONCE_STR_LEN 43		/* base64url of NONCE_RAW_LEN bytes */
 #define NONCE_STR_SIZE (NONCE_STR_LEN + 1)
@@ -99,13 +103,23 @@ int nonce_issuer_set_secret(struct nonce_issuer *iss, const void *secret,
 /* Free the issuer; the key material is wiped. NULL is fine. */
 void nonce_issuer_free(struct nonce_issuer *iss);
 
+/* The two SipHash keys, for the XDP program's map (siplb_cookie.h). */
+void nonce_issuer_keys(const struct nonce_issuer *iss, uint64_t key[4]);
+
 /*
  * A nonce for realm, bound to the src_len bytes at src (the source
- * address; 0 bytes: bound to none), issued at now, NUL-terminated into out.
+ * address, at most NONCE_SRC_MAX bytes; 0 bytes: bound to none), issued
+ * at now, NUL-terminated into out. -EINVAL for a longer src.
  */
 int nonce_make(const struct nonce_issuer *iss, const char *realm,
 	       size_t realm_len, const void *src, size_t src_len,
 	       uint64_t now, char out[NONCE_STR_SIZE]);
+
+/* The same with a given salt, so that a test can predict the bytes. */
+int nonce_make_salted(const struct nonce_issuer *iss, const char *realm,
+		      size_t realm_len, const void *src, size_t src_len,
+		      uint64_t now, const uint8_t salt[NONCE_SALT_LEN],
+		      char out[NONCE_STR_SIZE]);
 
 /*
  * Judge a nonce a client sent back for realm from source src: VALID while

@@ -24,6 +24,7 @@
 
 #include "lb_attach.h"
 #include "control.h"
+#include "cookie_apply.h"
 #include "cluster_apply.h"
 #include "lb_canon.h"
 #include "daemon.h"
@@ -467,6 +468,37 @@ static int index_upgrade(struct siplbd *d)
 	return 0;
 }
 
+/*
+ * The XDP challenge program's settings (cookie_apply.h), from the
+ * registrar's: at start, at reload and, when nonces are on the real-time
+ * clock (a cluster with Redis), on every tick for the clock's offset.
+ */
+static int cookie_update(struct siplbd *d)
+{
+	struct cookie_conf cc = {
+		.enabled = d->conf->auth.xdp_challenge,
+		.realm = d->reg.conf.realm,
+		.policy = &d->reg.conf.digest,
+		.lifetime_s = d->reg.conf.nonce_lifetime,
+		.nonces = d->reg.nonces,
+		.clock_offset_ns = cookie_clock_offset(d->reg.cluster != NULL),
+	};
+	struct siplb_cookie v;
+	int err;
+
+	if (!d->reg_ready || d->maps.cookie < 0)
+		return 0;	/* nothing to take the keys from, or to */
+	err = cookie_build(&cc, &v);
+	if (err)
+		log_warnx("XDP challenges off: the challenge does not fit "
+			  "siplb_cookie: %s", strerror(-err));
+	err = cookie_apply(d->maps.cookie, &v);
+	explicit_bzero(&v, sizeof(v));	/* the nonce keys */
+	if (err)
+		log_warnx("Couldn't write siplb_cookie: %s", strerror(-err));
+	return err;
+}
+
 int daemon_start(struct siplbd *d)
 {
 	struct registrar_conf rc;
@@ -531,6 +563,9 @@ int daemon_start(struct siplbd *d)
 		return err;
 	d->health_ready = true;
 	err = passive_setup(d);
+	if (err)
+		return err;
+	err = cookie_update(d);
 	if (err)
 		return err;
 	err = control_open(&d->ctl, d->conf->control_socket, &d->loop,
@@ -715,6 +750,8 @@ void daemon_tick(struct siplbd *d)
 	control_tick(&d->ctl);
 	metrics_tick(&d->metrics);
 	now_of(&now);
+	if (d->reg.cluster)	/* the offset of the real-time clock */
+		cookie_update(d);
 	health_tick(&d->health, now.mono_ns / 1000000);
 	err = 0;
 	if (location_sweep_due(&d->sweep, now.real_s, SWEEP_PASS_EVERY))
@@ -946,6 +983,7 @@ int daemon_reload(struct siplbd *d, char *why, size_t whylen)
 		return err;
 	}
 	reload_commit(d, &rp);
+	cookie_update(d);	/* logged if it fails; the old one stays */
 	reload_plan_free(&rp);
 	log_info("reloaded: %zu VIPs, %zu users", d->conf->nvips,
 		 users_count(d->users));

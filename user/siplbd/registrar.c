@@ -46,6 +46,7 @@
 #include "outbuf.h"
 #include "registrar.h"
 #include "registrar_stage.h"
+#include "siplb_cookie.h"
 #include "siplb_hash.h"
 #include "users.h"
 
@@ -60,8 +61,9 @@
 #define EXTRA_MAX	(SIPLB_CONTACTS_MAX * (SIPLB_CONTACT_MAX + \
 					       SIPLB_INSTANCE_MAX + 64) + 1024)
 
-/* Equality of Call-IDs through a hash: a public key is enough. */
-static const __u64 callid_key[2] = { 0x7265676973747261ULL, 0x722d63616c6c6964ULL };
+/* Equality of Call-IDs through a hash, and our To tag: a public key is
+ * enough. siplb_cookie.h's, so that XDP's 401 carries the same tag. */
+static const __u64 callid_key[2] = { SIPLB_TO_TAG_KEY0, SIPLB_TO_TAG_KEY1 };
 
 static int scratch_new(struct registrar *r);
 
