@@ -96,7 +96,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all asan fuzz-build
+	$(Q)$(MAKE) --no-print-directory all asan fuzz-build bench-build
 	$(Q)FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) tests/check.sh
 
 demo: deps

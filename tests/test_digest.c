@@ -948,6 +948,55 @@ TEST(replay_nc_rules)
 	nonce_replay_free(t);
 }
 
+/*
+ * What siplbd does at a restart that keeps its nonce keys (daemon.c,
+ * nonce_keys_keep): a second issuer with the first one's keys accepts its
+ * nonces, and a fresh replay table told to forget everything issued
+ * before the restart refuses them as stale, never as a first use, so the
+ * credentials of before the restart cannot be replayed after it.
+ */
+TEST(restart_keeps_keys_and_refuses_old_nonces)
+{
+	struct nonce_issuer *before = test_issuer(), *after = NULL;
+	struct nonce_replay *fresh = NULL;
+	char old_nonce[NONCE_STR_SIZE], new_nonce[NONCE_STR_SIZE];
+	struct nonce_id old_id, new_id;
+	uint64_t key[4];
+
+	if (!before)
+		return;
+	if (!ASSERT_OK(nonce_issuer_new(&after), "the restarted issuer") ||
+	    !ASSERT_OK(nonce_replay_new(0, &fresh), "its empty table"))
+		goto out;
+	ASSERT_OK(nonce_make(before, REALM, RLEN, SRCARG, 1000, old_nonce),
+		  "a nonce before the restart");
+	ASSERT_EQ(nonce_check(after, old_nonce, strlen(old_nonce), REALM,
+			      RLEN, SRCARG, 1010, 300, NULL),
+		  NONCE_INVALID, "new keys: the old nonce is not ours");
+	nonce_issuer_keys(before, key);
+	nonce_issuer_set_keys(after, key);
+	ASSERT_EQ(nonce_check(after, old_nonce, strlen(old_nonce), REALM,
+			      RLEN, SRCARG, 1010, 300, &old_id),
+		  NONCE_VALID, "keys kept: the old nonce checks out");
+	nonce_replay_forget_before(fresh, 1011);
+	ASSERT_EQ(nonce_replay_use(fresh, &old_id, 1, 1011), -ESTALE,
+		  "issued before the restart: stale, not a first use");
+	ASSERT_OK(nonce_make(after, REALM, RLEN, SRCARG, 1011, new_nonce),
+		  "a nonce after the restart");
+	ASSERT_EQ(nonce_check(after, new_nonce, strlen(new_nonce), REALM,
+			      RLEN, SRCARG, 1011, 300, &new_id),
+		  NONCE_VALID, "checks out");
+	ASSERT_OK(nonce_replay_use(fresh, &new_id, 1, 1011),
+		  "issued after the restart: accepted");
+	nonce_replay_forget_before(fresh, 5);
+	ASSERT_EQ(nonce_replay_use(fresh, &old_id, 2, 1012), -ESTALE,
+		  "an earlier horizon does not move it back");
+out:
+	nonce_replay_free(fresh);
+	nonce_issuer_free(after);
+	nonce_issuer_free(before);
+}
+
 TEST(replay_eviction_never_reopens_a_nonce)
 {
 	struct nonce_replay *t = NULL;

@@ -16,7 +16,8 @@ Commands (common options below):
              "challenge", "register".
   replay     as register, then the very same authenticated datagram again
              (same nonce, same nc). Steps: "challenge", "register",
-             "replay".
+             "replay". With --replay-after PATH the replay waits (at most
+             60 s) until PATH exists: a test restarts siplbd meanwhile.
   cseq       on one Call-ID: CSeq 10 (200 expected), then CSeq 4/5 (a
              lower CSeq with fresh credentials: 500 expected), then
              CSeq 20/21 (200 expected). Steps: "challenge", "register",
@@ -274,6 +275,8 @@ def main():
     ap.add_argument('--replay-server',
                     help='replay: send the replayed datagram to this '
                     'registrar (another node of a cluster)')
+    ap.add_argument('--replay-after', metavar='PATH',
+                    help='replay: wait until PATH exists (60 s at most)')
     ap.add_argument('--answer-server',
                     help='register: send the credentials to this registrar '
                     'instead (another node of a cluster)')
@@ -313,6 +316,12 @@ def main():
             if r is not None and r['code'] == 200:
                 if a.replay_server:
                     c.server = (a.replay_server, a.server_port)
+                sys.stdout.flush()
+                deadline = time.monotonic() + 60
+                while a.replay_after and not os.path.exists(a.replay_after):
+                    if time.monotonic() > deadline:
+                        raise Surprise('%s never appeared' % a.replay_after)
+                    time.sleep(0.05)
                 c.step('replay', c.exchange(data, 2))
         elif a.command == 'cseq':
             c.login(10)

@@ -612,6 +612,17 @@ fi
 
 # --- 7. restart -----------------------------------------------------------
 phase "7. siplbd restart"
+# Credentials used before the restart, sent again after it: siplbd keeps
+# its nonce keys (the pinned siplb_cookie), so XDP passes them up instead
+# of dropping them as forged, and refuses them as stale (401), never
+# accepts them (200): the replay table restarts empty.
+lib_bg replay_pid client replay --bind "$CLIENT_IP" --port "$SIPP_PORT" \
+	--user "$U3" --password "$(password 3)" \
+	--replay-after "$LIB_WORK/restarted" >"$LIB_WORK/replay-restart.out"
+for _ in $(seq 1 100); do
+	grep -q '^register ' "$LIB_WORK/replay-restart.out" && break
+	sleep 0.1
+done
 before=$(dump before-restart)
 rc=0
 siplbd_stop || rc=$?
@@ -624,6 +635,18 @@ else
 fi
 siplbd_start "$CONF" || die "siplbd did not start again"
 pass "siplbd started again (PID $SIPLBD_PID)"
+touch "$LIB_WORK/restarted"
+wait "$replay_pid" || true
+lib_forget "$replay_pid"
+out=$(cat "$LIB_WORK/replay-restart.out")
+r=$(step "$out" register) p=$(step "$out" replay)
+if [ "$r" = 200 ] && [ "$p" = 401 ]; then
+	pass "credentials of before the restart, replayed after it: 401" \
+		"(nonce keys kept, the nonce refused as stale)"
+else
+	fail "replay across the restart: register '$r' (200), replay '$p'" \
+		"(401; timeout: XDP dropped it as forged; 200: replayed)"
+fi
 n=$(dump after-restart)
 if [ "$n" -eq "$before" ] && [ "$n" -eq "$REMAINING" ] &&
 	cmp -s "$LIB_WORK/before-restart.loc" "$LIB_WORK/after-restart.loc"; then

@@ -93,6 +93,11 @@ void nonce_issuer_keys(const struct nonce_issuer *iss, uint64_t key[4])
 	memcpy(key, iss->key, sizeof(iss->key));
 }
 
+void nonce_issuer_set_keys(struct nonce_issuer *iss, const uint64_t key[4])
+{
+	memcpy(iss->key, key, sizeof(iss->key));
+}
+
 /* The MAC of issued || salt (the first 16 bytes of raw), realm and src. */
 static int nonce_mac(const struct nonce_issuer *iss, const uint8_t *raw,
 		     const char *realm, size_t realm_len,
@@ -294,6 +299,12 @@ int nonce_replay_use(struct nonce_replay *t, const struct nonce_id *id,
 	slot_take(t, victim, id, nc, now);
 	t->stats.accepted++;
 	return 0;
+}
+
+void nonce_replay_forget_before(struct nonce_replay *t, uint64_t issued)
+{
+	if (issued > t->forget_before)
+		t->forget_before = issued;
 }
 
 void nonce_replay_stats(const struct nonce_replay *t,

@@ -97,14 +97,17 @@ struct nonce_id {
 
 /* A new issuer with a secret from getrandom(). */
 int nonce_issuer_new(struct nonce_issuer **out);
+/* The two SipHash keys the issuer uses (siplb_nonce_keys() of its
+ * secret), as the XDP challenge program gets them (siplb_cookie.h);
+ * set_keys takes such keys back, so that a restarted siplbd goes on with
+ * the nonces it issued before. */
+void nonce_issuer_keys(const struct nonce_issuer *iss, uint64_t key[4]);
+void nonce_issuer_set_keys(struct nonce_issuer *iss, const uint64_t key[4]);
 /* Replace the secret (exactly NONCE_SECRET_LEN bytes): for tests. */
 int nonce_issuer_set_secret(struct nonce_issuer *iss, const void *secret,
 			    size_t len);
 /* Free the issuer; the key material is wiped. NULL is fine. */
 void nonce_issuer_free(struct nonce_issuer *iss);
-
-/* The two SipHash keys, for the XDP program's map (siplb_cookie.h). */
-void nonce_issuer_keys(const struct nonce_issuer *iss, uint64_t key[4]);
 
 /*
  * A nonce for realm, bound to the src_len bytes at src (the source
@@ -155,6 +158,15 @@ void nonce_replay_free(struct nonce_replay *t);
  */
 int nonce_replay_use(struct nonce_replay *t, const struct nonce_id *id,
 		     uint32_t nc, uint64_t now);
+
+/*
+ * Refuse (-ESTALE) every nonce issued before `issued` that the table does
+ * not remember, as if it had forgotten them: for a table that starts
+ * empty while nonces issued earlier under the same keys may still be
+ * about (a restart that kept the keys), so that none of them can be
+ * replayed; their UAs get stale=true and a fresh nonce.
+ */
+void nonce_replay_forget_before(struct nonce_replay *t, uint64_t issued);
 
 void nonce_replay_stats(const struct nonce_replay *t,
 			struct nonce_replay_stats *stats);

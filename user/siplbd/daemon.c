@@ -468,6 +468,39 @@ static int index_upgrade(struct siplbd *d)
 	return 0;
 }
 
+static void now_of(struct registrar_now *now);
+
+/*
+ * Alone, siplbd draws its nonce secret at start; the pinned siplb_cookie
+ * outlives it. Taking the keys back from there keeps the nonces issued
+ * before a restart valid: XDP would otherwise drop every answer to them
+ * as forged, and phones that refresh with their last nonce would get no
+ * answer at all. The replay table starts empty, so every nonce issued
+ * before now is refused as forgotten (stale=true, a fresh nonce): none
+ * can be replayed across the restart. A cluster derives its keys.
+ */
+static void nonce_keys_keep(struct siplbd *d)
+{
+	struct siplb_cookie old;
+	struct registrar_now now;
+	uint64_t key[4];
+	__u32 zero = 0;
+
+	if (d->conf->cluster.enabled || d->maps.cookie < 0 ||
+	    bpf_map_lookup_elem(d->maps.cookie, &zero, &old))
+		return;
+	if (!(old.key[0] | old.key[1] | old.key[2] | old.key[3]))
+		return;		/* a new map: keep the fresh secret */
+	now_of(&now);
+	memcpy(key, old.key, sizeof(key));	/* __u64 and uint64_t differ */
+	nonce_issuer_set_keys(d->reg.nonces, key);
+	nonce_replay_forget_before(d->reg.replay, now.mono_s + 1);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(&old, sizeof(old));
+	log_info("nonce keys kept from the pinned siplb_cookie: nonces "
+		 "issued before this start get stale=true, not silence");
+}
+
 /*
  * The XDP challenge program's settings (cookie_apply.h), from the
  * registrar's: at start, at reload and, when nonces are on the real-time
@@ -565,6 +598,7 @@ int daemon_start(struct siplbd *d)
 	err = passive_setup(d);
 	if (err)
 		return err;
+	nonce_keys_keep(d);
 	err = cookie_update(d);
 	if (err)
 		return err;
