@@ -16,9 +16,10 @@
  *			  definition with the XDP program, which answers
  *			  and checks challenges too)
  *
- * The secret is 32 bytes from getrandom() when the issuer is made; nonces
- * therefore die with the process (clients get a fresh challenge), and one
- * realm's nonce is refused in another.
+ * The secret is 32 bytes from getrandom() when the issuer is made (siplbd
+ * takes the keys back from the pinned siplb_cookie at a restart, and a
+ * cluster derives them: nonce_issuer_set_keys()); one realm's nonce is
+ * refused in another.
  *
  * src is the address the challenge was sent to (opaque bytes to this
  * module; siplb passes the struct siplb_addr of endpoint_addr(), the
