@@ -319,6 +319,72 @@ int lb_progs_install(int progs_fd, int cookie_prog_fd)
 	return 0;
 }
 
+/* The skeleton's maps on the maps pinned in pin_dir, whatever sizes they
+ * were made with (libbpf refuses to reuse a pinned map of another size). */
+static int maps_on_pinned(struct siplb *skel, const char *pin_dir)
+{
+	struct bpf_map_info info;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	__u32 len;
+	int fd, err;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (!bpf_map__pin_path(map))
+			continue;	/* internal maps: .rodata, .bss */
+		snprintf(path, sizeof(path), "%s/%s", pin_dir,
+			 bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* libbpf creates and pins it */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		if (!err)
+			err = bpf_map__set_max_entries(map, info.max_entries);
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lb_progs_ensure(const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_dir);
+	__u32 key = SIPLB_PROG_COOKIE, id;
+	struct siplb *skel = NULL;
+	char path[PATH_MAX];
+	int progs_fd, err;
+
+	snprintf(path, sizeof(path), "%s/siplb_progs", pin_dir);
+	progs_fd = bpf_obj_get(path);
+	if (progs_fd < 0)
+		return -errno;
+	/* From user space a program array's value is the program's id. */
+	if (!bpf_map_lookup_elem(progs_fd, &key, &id)) {
+		close(progs_fd);
+		return 0;
+	}
+	skel = siplb__open_opts(&open_opts);
+	err = skel ? maps_on_pinned(skel, pin_dir) : -errno;
+	/* siplb_xdp is the attached one's twin: only its helper is needed. */
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.siplb_xdp, false);
+	if (!err)
+		err = siplb__load(skel);
+	if (!err)
+		err = lb_progs_install(progs_fd,
+				       bpf_program__fd(skel->progs.siplb_cookie_xdp));
+	if (err)
+		log_warnx("Couldn't load the challenge program on the maps in "
+			  "%s: %s (REGISTERs go up to siplbd)", pin_dir,
+			  strerror(-err));
+	siplb__destroy(skel);
+	close(progs_fd);
+	return err;
+}
+
 int lb_detach(const char *ifname)
 {
 	char how[64 + IF_NAMESIZE];

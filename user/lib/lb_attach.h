@@ -39,6 +39,14 @@ int lb_attach(const struct attach_opts *opts);
 int lb_detach(const char *ifname);
 /* Fill siplb_progs: the challenge program (bpf/cookie.bpf.h). */
 int lb_progs_install(int progs_fd, int cookie_prog_fd);
+/*
+ * For a program attached by someone else (`ip link ... xdp obj`, which
+ * loads only the section's first program): if the pinned siplb_progs in
+ * pin_dir has no challenge program, load one on the pinned maps and put
+ * it there. 0 if one is there now; -ENOENT if pin_dir has no siplb_progs
+ * (an object from before SIP cookies).
+ */
+int lb_progs_ensure(const char *pin_dir);
 int lb_pin_dir_prepare(const char *pin_dir);
 
 #endif /* SIPLB_ATTACH_H */

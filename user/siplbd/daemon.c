@@ -224,6 +224,12 @@ static int data_plane_start(struct siplbd *d)
 
 		log_info("adopted the XDP program whose maps are in %s",
 			 c->pin_dir);
+		/* `ip link` loaded siplb_xdp alone: add its challenge
+		 * program, else every REGISTER would go up (logged there). */
+		if (lb_progs_ensure(c->pin_dir) == -ENOENT)
+			log_warnx("%s has no siplb_progs (an older siplb.bpf.o?):"
+				  " REGISTERs are challenged by siplbd, not XDP",
+				  c->pin_dir);
 		if (!bpf_obj_get_info_by_fd(d->maps.location, &info, &len) &&
 		    info.max_entries != c->registrar.max_bindings)
 			log_warnx("max-bindings is %u but the adopted "
