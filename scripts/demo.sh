@@ -152,13 +152,15 @@ lb_ctl -S "$LIB_WORK/siplbd.sock" -j stats >"$LIB_WORK/stats.json"
 read -r created_ab ok_ab failed_ab <<<"$(sipp_counts "$LIB_WORK/uac-5071.csv")"
 read -r created_ba ok_ba failed_ba <<<"$(sipp_counts "$LIB_WORK/uac-5074.csv")"
 echo
-echo "Registrations (siplbd's registrar):"
+echo "Registrations (the 401s from XDP, SIP cookies; the rest siplbd's registrar):"
 python3 - "$LIB_WORK/stats.json" <<'EOF'
 import json, sys
-r = json.load(open(sys.argv[1])).get('daemon', {}).get('registrar', {})
-print('  %d REGISTERs: %d challenged (401), %d answered 200, %d failed auth'
-      % (r.get('requests', 0), r.get('challenged', 0), r.get('ok', 0),
-         r.get('auth_failed', 0)))
+s = json.load(open(sys.argv[1]))
+r = s.get('daemon', {}).get('registrar', {})
+print('  %d challenged in XDP (cookie_401)' % s.get('counters', {}).get('cookie_401', 0))
+print('  %d REGISTERs reached siplbd: %d challenged there (401), %d answered '
+      '200, %d failed auth' % (r.get('requests', 0), r.get('challenged', 0),
+                               r.get('ok', 0), r.get('auth_failed', 0)))
 EOF
 echo
 echo "Calls (sipp's counts):"

@@ -9,7 +9,9 @@
 #
 #   1. A listing of /sys/fs/bpf (every entry's type, name and symlink
 #      target, and everything under tc/) before a short demo;
-#   2. the demo (SIPLB_DEMO_PHONES=4, SIPLB_DEMO_CALLS=20) succeeds;
+#   2. the demo (SIPLB_DEMO_PHONES=4, SIPLB_DEMO_CALLS=20) succeeds, and
+#      the phones' 401s came from XDP: siplbd, adopting ip link's
+#      attachment (siplb_xdp alone), added the challenge program;
 #   3. the same listing after it is identical.
 #
 # bpffs is global to the machine: other tests' pin directories (siplb-*:
@@ -56,6 +58,15 @@ if [ "$rc" -eq 0 ]; then
 else
 	fail "the demo failed with status $rc"
 	tail -n 20 "$LIB_WORK/demo.out" | sed "s/^/$LIB_NAME:   /" >&2
+fi
+# siplbd adopted `ip link`'s program, which loads siplb_xdp alone: it
+# must have added the challenge program (lb_progs_ensure).
+n=$(awk '/challenged in XDP \(cookie_401\)/ { print $1; exit }' "$LIB_WORK/demo.out")
+if [ "${n:-0}" -ge 4 ]; then
+	pass "the phones' 401s came from XDP on ip link's attachment ($n)"
+else
+	fail "cookie_401 is '${n:-none}' after 4 phones registered (expected"\
+		"at least 4: siplbd adds the challenge program to ip link's)"
 fi
 grep -E 'created|symlink|/sys/fs/bpf' "$LIB_WORK/demo.out" |
 	sed "s/^/$LIB_NAME:   demo: /" | head -n 5 || true
