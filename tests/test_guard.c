@@ -91,37 +91,17 @@ static bool expect_from(int family, const char *src, const char *start,
 			const char *extra, int action, int stat,
 			const char *what)
 {
-	__u64 before[SIPLB_STAT_MAX], after[SIPLB_STAT_MAX];
 	char payload[1400];
 	__u8 frame[PKT_MAX];
 	struct xdp_result res;
 	size_t len, flen;
-	bool ok = true;
-	int i;
 
 	len = sip_sample(payload, sizeof(payload), start, extra);
 	flen = frame_from(frame, family, src, payload, len);
 	if (!ASSERT_TRUE(len && flen, "frame built"))
 		return false;
-	if (!ASSERT_OK(fixture_stats(&fix, before), "read counters") ||
-	    !ASSERT_OK(fixture_run(&fix, fix.ifindex_client, frame, flen, 1,
-				   &res), "BPF_PROG_TEST_RUN") ||
-	    !ASSERT_OK(fixture_stats(&fix, after), "read counters"))
-		return false;
-	if (!testlib_report(res.action == action, __FILE__, __LINE__, what,
-			    "verdict %d, expected %d", res.action, action))
-		ok = false;
-	for (i = 0; i < SIPLB_STAT_MAX; i++) {
-		__u64 want = i == stat ? 1 : 0;
-
-		if (!testlib_report(after[i] - before[i] == want, __FILE__,
-				    __LINE__, what, "counter %s moved by %llu, "
-				    "expected %llu", siplb_stat_names[i],
-				    (unsigned long long)(after[i] - before[i]),
-				    (unsigned long long)want))
-			ok = false;
-	}
-	return ok;
+	return fixture_run_expect(&fix, fix.ifindex_client, frame, flen,
+				  action, stat, &res, what);
 }
 
 #define CALLID		"Call-ID: guard-test-1"

@@ -61,31 +61,8 @@ static bool run_expect(int ifindex, const __u8 *frame, size_t len,
 		       int action, int stat, struct xdp_result *res,
 		       const char *what)
 {
-	__u64 before[SIPLB_STAT_MAX], after[SIPLB_STAT_MAX];
-	bool ok = true;
-	int i;
-
-	if (!ASSERT_OK(fixture_stats(&fix, before), "read counters"))
-		return false;
-	if (!ASSERT_OK(fixture_run(&fix, ifindex, frame, len, 1, res),
-		       "BPF_PROG_TEST_RUN"))
-		return false;
-	if (!ASSERT_OK(fixture_stats(&fix, after), "read counters"))
-		return false;
-	if (!testlib_report(res->action == action, __FILE__, __LINE__, what,
-			    "verdict %d, expected %d", res->action, action))
-		ok = false;
-	for (i = 0; i < SIPLB_STAT_MAX; i++) {
-		__u64 want = i == stat ? 1 : 0;
-
-		if (!testlib_report(after[i] - before[i] == want, __FILE__,
-				    __LINE__, what, "counter %s moved by %llu, "
-				    "expected %llu", siplb_stat_names[i],
-				    (unsigned long long)(after[i] - before[i]),
-				    (unsigned long long)want))
-			ok = false;
-	}
-	return ok;
+	return fixture_run_expect(&fix, ifindex, frame, len, action, stat, res,
+				  what);
 }
 
 static bool expect_unchanged(const struct xdp_result *res, const __u8 *frame,

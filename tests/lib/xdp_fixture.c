@@ -19,6 +19,7 @@
 #include "log.h"
 #include "siplb.skel.h"
 #include "lb_stats.h"
+#include "testlib.h"
 #include "xdp_fixture.h"
 
 const char *const fix_backends4[FIX_NBACKENDS] = {
@@ -261,4 +262,33 @@ int fixture_run(const struct xdp_fixture *f, int ifindex, const void *frame,
 int fixture_stats(const struct xdp_fixture *f, __u64 out[SIPLB_STAT_MAX])
 {
 	return lb_stats_read(&f->maps, out);
+}
+
+bool fixture_run_expect(const struct xdp_fixture *fix, int ifindex,
+			const void *frame, size_t len, int action, int stat,
+			struct xdp_result *res, const char *what)
+{
+	__u64 before[SIPLB_STAT_MAX], after[SIPLB_STAT_MAX];
+	bool ok = true;
+	int i;
+
+	if (!ASSERT_OK(fixture_stats(fix, before), "read counters") ||
+	    !ASSERT_OK(fixture_run(fix, ifindex, frame, len, 1, res),
+		       "BPF_PROG_TEST_RUN") ||
+	    !ASSERT_OK(fixture_stats(fix, after), "read counters"))
+		return false;
+	if (!testlib_report(res->action == action, __FILE__, __LINE__, what,
+			    "verdict %d, expected %d", res->action, action))
+		ok = false;
+	for (i = 0; i < SIPLB_STAT_MAX; i++) {
+		__u64 want = i == stat ? 1 : 0;
+
+		if (!testlib_report(after[i] - before[i] == want, __FILE__,
+				    __LINE__, what, "counter %s moved by %llu, "
+				    "expected %llu", siplb_stat_names[i],
+				    (unsigned long long)(after[i] - before[i]),
+				    (unsigned long long)want))
+			ok = false;
+	}
+	return ok;
 }

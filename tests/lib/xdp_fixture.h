@@ -70,6 +70,14 @@ void fixture_teardown(struct xdp_fixture *fix);
 int fixture_run(const struct xdp_fixture *fix, int ifindex, const void *frame,
 		size_t len, __u32 repeat, struct xdp_result *res);
 int fixture_stats(const struct xdp_fixture *fix, __u64 out[SIPLB_STAT_MAX]);
+/*
+ * Run one frame on ifindex and check, as test results (testlib), that its
+ * verdict is action and that stat -- and no other counter -- went up by
+ * one. true if all of that held.
+ */
+bool fixture_run_expect(const struct xdp_fixture *fix, int ifindex,
+			const void *frame, size_t len, int action, int stat,
+			struct xdp_result *res, const char *what);
 int fixture_endpoint(const char *addr, __u16 port, struct siplb_endpoint *ep);
 
 #endif /* SIPLB_XDP_FIXTURE_H */
