@@ -56,9 +56,9 @@ cl_redis_start() {
 # list, the cluster secret and the workers' Record-Route key.
 cl_secrets() {
 	users_make "$LIB_WORK/users" "$LIB_WORK/users.list" "$1" "$2" phone
-	head -c 32 /dev/urandom >"$LIB_WORK/cluster.key"
+	lib_key_file "$LIB_WORK/cluster.key"
 	chmod 600 "$LIB_WORK/cluster.key"	# siplbd refuses others reading it
-	head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
+	lib_key_file "$LIB_WORK/rr.key"
 }
 
 # cl_phone I: the name of phone I (cl_secrets' users).

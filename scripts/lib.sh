@@ -136,6 +136,14 @@ lib_init() {
 }
 
 # lib_bg VAR CMD...: run CMD in the background and store its PID in VAR.
+# lib_key_file FILE: a random key (48 bytes) into FILE (the caller sets
+# its mode). A cluster secret loses a trailing newline and CR when read
+# (config.c, secret_trim) and must keep 32 bytes: 32 random bytes that
+# ended in a newline were refused as too short, about once in 256 runs.
+lib_key_file() {
+	head -c 48 /dev/urandom >"$1"
+}
+
 lib_bg() {
 	local var=$1
 	shift

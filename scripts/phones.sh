@@ -66,7 +66,7 @@ workers_start() {
 	[ "${WORKERS_NO_TRUNK:-0}" = 1 ] || trunk=(-T "$CLIENT_IP")
 	[ -x "$SIPLB_WORKER" ] || die "$SIPLB_WORKER not found: run 'make' first"
 	# The Record-Route key every worker shares (-k, needed with -r).
-	[ -s "$LIB_WORK/rr.key" ] || head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
+	[ -s "$LIB_WORK/rr.key" ] || lib_key_file "$LIB_WORK/rr.key"
 	WORKER_PIDS=""
 	for ns in $TB_NS_BACKENDS; do
 		i=$((i + 1))

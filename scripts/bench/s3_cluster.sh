@@ -59,7 +59,7 @@ done
 in_lb redis-cli -p 6379 ping 2>/dev/null | grep -q PONG ||
 	die "redis-server did not answer within 5 s: $(tail -n 5 "$BENCH_RAW/redis.log")"
 
-head -c 32 /dev/urandom >"$LIB_WORK/cluster.key"
+lib_key_file "$LIB_WORK/cluster.key"
 chmod 600 "$LIB_WORK/cluster.key"	# siplbd refuses a secret others can read
 CLU_CONF=$LIB_WORK/siplb-cluster.conf
 {

@@ -136,7 +136,7 @@ EOC
 } >"$CONF"
 siplbd_start "$CONF" || die "siplbd did not start"
 i=0
-head -c 32 /dev/urandom >"$BENCH_RAW/rr.key"
+lib_key_file "$BENCH_RAW/rr.key"
 for ns in $TB_NS_BACKENDS; do
 	i=$((i + 1))
 	# shellcheck disable=SC2086 # WORKER_ARGS: options, split

@@ -103,7 +103,7 @@ expect 1 err "siplbd: Couldn't read the configuration $W/none.conf: No such file
 
 log "siplb-worker"
 : >"$W/users"
-head -c 32 /dev/urandom >"$W/rr.key"
+lib_key_file "$W/rr.key"
 printf short >"$W/short.key"
 worker() { "$WORKER" -l 127.0.0.1:5999 -P "$NOPINS" -d example.test -u "$W/users" -k "$W/rr.key" "$@"; }
 expect 2 err "siplb-worker: -l, -P and -d are required" "$WORKER" -l 127.0.0.1:5999

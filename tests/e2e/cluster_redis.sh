@@ -109,7 +109,7 @@ redis_start
 
 # Users, the shared secret, a configuration per node.
 users_make "$LIB_WORK/users" "$LIB_WORK/users.list" "$REALM" 5
-head -c 32 /dev/urandom >"$LIB_WORK/secret"
+lib_key_file "$LIB_WORK/secret"
 chmod 600 "$LIB_WORK/secret"	# siplbd refuses a secret others can read
 pw_of() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f2; }
 user_of() { sed -n "${1}p" "$LIB_WORK/users.list" | cut -d';' -f1; }

@@ -115,7 +115,7 @@ worker_start() {
 	ns=$(nth "$i" "$TB_NS_BACKENDS")
 	ip=$(nth "$i" "$BACKEND_IPS")
 	# One Record-Route key for all: a restarted worker takes the calls.
-	[ -s "$W/rr.key" ] || head -c 32 /dev/urandom >"$W/rr.key"
+	[ -s "$W/rr.key" ] || lib_key_file "$W/rr.key"
 	lib_bg pid nsenter --net="/run/netns/$ns" "$WORKER" \
 		-l "$(ep "$ip" "$TB_SIP_PORT")" -P "$TB_PINDIR" -d "$DOMAIN" \
 		-r "$VIP_EP" -k "$W/rr.key" -u "$W/users.htdigest" -R "$REALM" \

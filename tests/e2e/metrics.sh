@@ -268,7 +268,7 @@ W_NS=$(nth 1 "$TB_NS_BACKENDS")
 W_IP=$(nth 1 "$BACKEND_IPS")
 W_EP=$(ep "$W_IP" "$WORKER_PORT")
 # -r needs the Record-Route key every worker shares (-k).
-head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
+lib_key_file "$LIB_WORK/rr.key"
 lib_bg WORKER nsenter --net="/run/netns/$W_NS" "$SIPLB_WORKER" -l "$W_EP" \
 	-P "$TB_PINDIR" -d "$DOMAIN" -r "$VIP_EP" -k "$LIB_WORK/rr.key" \
 	-u "$LIB_WORK/users.htdigest" 2>>"$LIB_WORK/worker.log" </dev/null

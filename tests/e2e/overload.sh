@@ -89,7 +89,7 @@ wait_state() {
 }
 
 # The Record-Route key every worker shares (-k, needed with -r).
-head -c 32 /dev/urandom >"$W/rr.key"
+lib_key_file "$W/rr.key"
 for i in $(seq 1 "$BACKENDS"); do
 	ns=$(nth "$i" "$TB_NS_BACKENDS")
 	limit=""

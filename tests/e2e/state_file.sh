@@ -128,7 +128,7 @@ for f in "$W"/state/*.tmp; do
 done
 
 # The workers start now and keep running through the "reboot" below.
-head -c 32 /dev/urandom >"$W/rr.key"
+lib_key_file "$W/rr.key"
 WORKER_PIDS=""
 i=0
 for ns in $TB_NS_BACKENDS; do

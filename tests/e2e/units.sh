@@ -79,7 +79,7 @@ log "testbed $TB_PREFIX up: VIP $VIP_EP, client $CLIENT_IP, worker $BACKEND_IPS"
 users_make "$LIB_WORK/users.htdigest" "$LIB_WORK/users.list" "$REALM" 2
 worker_ep=$(ep "$BACKEND_IPS" "$TB_SIP_PORT")
 conf=$LIB_WORK/siplb.conf
-head -c 32 /dev/urandom >"$LIB_WORK/rr.key"
+lib_key_file "$LIB_WORK/rr.key"
 {
 	siplbd_conf "$REALM" users.htdigest
 	cat <<EOC

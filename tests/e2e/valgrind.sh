@@ -86,7 +86,7 @@ siplbd_start "$CONF" || {
 }
 log "siplbd runs under valgrind (PID $SIPLBD_PID)"
 
-head -c 32 /dev/urandom >"$W/rr.key"
+lib_key_file "$W/rr.key"
 # shellcheck disable=SC2086 # VG_OPTS: one option per word
 lib_bg WORKER_PID nsenter --net="/run/netns/$TB_NS_BACKENDS" \
 	valgrind $VG_OPTS --log-file="$W/worker.vg" "$WORKER" \
