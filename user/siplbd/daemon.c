@@ -476,14 +476,30 @@ static int index_upgrade(struct siplbd *d)
 
 static void now_of(struct registrar_now *now);
 
+/* Sleep until CLOCK_MONOTONIC's next whole second. */
+static void wait_next_second(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec++;
+	t.tv_nsec = 0;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) ==
+	       EINTR)
+		;
+}
+
 /*
  * Alone, siplbd draws its nonce secret at start; the pinned siplb_cookie
  * outlives it. Taking the keys back from there keeps the nonces issued
  * before a restart valid: XDP would otherwise drop every answer to them
  * as forged, and phones that refresh with their last nonce would get no
  * answer at all. The replay table starts empty, so every nonce issued
- * before now is refused as forgotten (stale=true, a fresh nonce): none
- * can be replayed across the restart. A cluster derives its keys.
+ * before the next second is refused as forgotten (stale=true, a fresh
+ * nonce): none can be replayed across the restart. Nonces carry whole
+ * seconds, so siplbd then waits for that second to begin (under 1 s, at
+ * a restart only): a nonce XDP issues once siplbd answers is never one of
+ * the refused. A cluster derives its keys.
  */
 static void nonce_keys_keep(struct siplbd *d)
 {
@@ -505,6 +521,7 @@ static void nonce_keys_keep(struct siplbd *d)
 	explicit_bzero(&old, sizeof(old));
 	log_info("nonce keys kept from the pinned siplb_cookie: nonces "
 		 "issued before this start get stale=true, not silence");
+	wait_next_second();
 }
 
 /*
