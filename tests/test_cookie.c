@@ -293,6 +293,16 @@ static const struct {
 	  "FROM\t:\t<sip:dave@example.com>;tag=9" CRLF
 	  "call-ID:   spaced-call-id   " CRLF
 	  "cseq:  6   REGISTER" CRLF CRLF, 4 },
+	{ "blanks filling whole 8-byte words at values' ends and inside "
+	  "(the word pass, cookie_words.bpf.h)",
+	  "REGISTER sip:example.com SIP/2.0" CRLF
+	  "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKwords;rport \t      "
+	  "   \t " CRLF
+	  "To: <sip:frank@example.com>                  " CRLF
+	  "From: \"Frank  \t Words\" <sip:frank@example.com>;tag=8\t\t\t\t"
+	  "\t\t\t\t\t" CRLF
+	  "Call-ID: word-call-id@10.10.1.2         " CRLF
+	  "CSeq: 8 REGISTER                " CRLF CRLF, 4 },
 	{ "Call-ID of 200 bytes, a body after the headers",
 	  "REGISTER sips:example.com SIP/2.0" CRLF
 	  "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKlong;rport" CRLF
