@@ -34,6 +34,10 @@
  * checked to end as siplb's does (the Call-ID's hash, or the same counter).
  * A benchmark of the wrong path fails instead of printing.
  *
+ * Two more rows time SIP cookies (bpf/cookie.bpf.h) with xdp-challenge on
+ * for them only: a REGISTER answered with the 401 from XDP, and one whose
+ * nonce XDP checks and passes up (see "the challenge rows" below).
+ *
  * Usage: bench_xdp [--runs N] [--repeat N] [--iters N] [--kv]
  *                  [--floor-obj PATH] [--scan-obj PATH]      (as root)
  */
