@@ -23,15 +23,18 @@
  * is unchanged and this one has its own instruction budget; it copies the
  * payload into a per-CPU buffer of its own and uses bpf_loop() callbacks
  * for the per-byte and per-line passes, so that the verifier walks each
- * pass once rather than once per iteration. Its parts: cookie_buf.bpf.h
- * (the state), cookie_parse.bpf.h, cookie_write.bpf.h, cookie_nonce.bpf.h,
- * cookie_send.bpf.h; here, the order of the steps.
+ * pass once rather than once per iteration; the lines are read eight
+ * bytes a callback (cookie_words.bpf.h). Its parts: cookie_buf.bpf.h
+ * (the state), cookie_parse.bpf.h, cookie_words.bpf.h,
+ * cookie_write.bpf.h, cookie_nonce.bpf.h, cookie_send.bpf.h; here, the
+ * order of the steps.
  */
 #ifndef SIPLB_COOKIE_BPF_H
 #define SIPLB_COOKIE_BPF_H
 
 #include "cookie_buf.bpf.h"
 #include "cookie_parse.bpf.h"
+#include "cookie_words.bpf.h"
 #include "cookie_write.bpf.h"
 #include "cookie_nonce.bpf.h"
 #include "cookie_send.bpf.h"
@@ -82,7 +85,7 @@ static __always_inline int ck_parse(struct xdp_md *ctx,
 	b->line[0] = 0;
 	__builtin_memset(l, 0, sizeof(*l));
 	__builtin_memset(h, 0, sizeof(*h));
-	bpf_loop(len, ck_line_cb, &b, 0);
+	bpf_loop((len + 7) / 8, ck_word_cb, &b, 0);
 	if (l->overflow)
 		return SIPLB_STAT_PASS_COOKIE_LONG;
 	if (l->n < 2)

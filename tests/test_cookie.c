@@ -272,6 +272,17 @@ static const struct {
 	  "FROM\t:\t<sip:dave@example.com>;tag=9" CRLF
 	  "call-ID:   spaced-call-id   " CRLF
 	  "cseq:  6   REGISTER" CRLF CRLF, 4 },
+	{ "blanks filling whole 8-byte words at values' ends and inside "
+	  "(the word pass, cookie_words.bpf.h)",
+	  "REGISTER sip:example.com SIP/2.0" CRLF
+	  "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKwords;rport \t      "
+	  "   \t " CRLF
+	  "To: <sip:frank@example.com>                  " CRLF
+	  "From \t        \t: \"Frank  \t Words\" <sip:frank@example.com>"
+	  ";tag=8\t\t\t\t"
+	  "\t\t\t\t\t" CRLF
+	  "Call-ID: word-call-id@10.10.1.2         " CRLF
+	  "CSeq: 8 REGISTER                " CRLF CRLF, 4 },
 	{ "Call-ID of 200 bytes, a body after the headers",
 	  "REGISTER sips:example.com SIP/2.0" CRLF
 	  "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKlong;rport" CRLF
@@ -396,6 +407,35 @@ TEST(cookie_unanswerable_goes_up)
 		if (run_expect(frame, flen, XDP_PASS, passed[i].stat, &res,
 			       passed[i].what))
 			ASSERT_MEM_EQ(res.out, frame, flen, passed[i].what);
+	}
+}
+
+/* A name that fills whole words, blanks before its colon: at each of the
+ * eight alignments some word of it has a blank and no colon, which the
+ * word pass (cookie_words.bpf.h) must read byte by byte. */
+TEST(cookie_name_words_at_every_alignment)
+{
+	char msg[PKT_MAX], what[64];
+	struct xdp_result res;
+	__u8 frame[PKT_MAX];
+	size_t flen;
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		snprintf(msg, sizeof(msg), "REGISTER sip:example.com SIP/2.0"
+			 CRLF "X-Pad: %.*s" CRLF
+			 "Via: SIP/2.0/UDP 10.10.1.2:5070;branch=z9hG4bKal"
+			 CRLF "Proxy-Require \t        \t: foo" CRLF
+			 "To: <sip:a@example.com>" CRLF
+			 "From: <sip:a@example.com>;tag=1" CRLF
+			 "Call-ID: al%d" CRLF "CSeq: 1 REGISTER" CRLF CRLF,
+			 k, "xxxxxxxx", k);
+		snprintf(what, sizeof(what), "Proxy-Require at alignment %d",
+			 k);
+		flen = client_frame(frame, 4, msg);
+		if (run_expect(frame, flen, XDP_PASS,
+			       SIPLB_STAT_PASS_COOKIE_UNSUPPORTED, &res, what))
+			ASSERT_MEM_EQ(res.out, frame, flen, what);
 	}
 }
 

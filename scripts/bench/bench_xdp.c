@@ -34,6 +34,10 @@
  * checked to end as siplb's does (the Call-ID's hash, or the same counter).
  * A benchmark of the wrong path fails instead of printing.
  *
+ * Two more rows time SIP cookies (bpf/cookie.bpf.h) with xdp-challenge on
+ * for them only: a REGISTER answered with the 401 from XDP, and one whose
+ * nonce XDP checks and passes up (see "the challenge rows" below).
+ *
  * Usage: bench_xdp [--runs N] [--repeat N] [--iters N] [--kv]
  *                  [--floor-obj PATH] [--scan-obj PATH]      (as root)
  */
@@ -54,9 +58,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cookie_apply.h"
+#include "digest_policy.h"
+#include "endpoint.h"
 #include "lb_table.h"
+#include "nonce.h"
 #include "packet.h"
 #include "siplb_hash.h"
+#include "siplb.skel.h"
 #include "lb_stats.h"
 #include "xdp_fixture.h"
 
@@ -733,6 +742,203 @@ static struct series summarize(const double *v, int n)
 	return r;
 }
 
+/* ---- the challenge rows (SIP cookies, bpf/cookie.bpf.h) ------------------ */
+
+/*
+ * Two rows with xdp-challenge on, for the REGISTER above sent to the
+ * fixture's VIP: answered with the 401 (siplb_xdp, then the tail-called
+ * siplb_cookie_xdp), and the same REGISTER with Authorization whose nonce
+ * XDP checks and passes up. The 401 rewrites the test run's one buffer
+ * into an answer, so its runs cannot repeat: each of CK_CALLS test runs
+ * has repeat=1 and its kernel time is averaged (that time includes the
+ * kernel's clock reads around one run, a few tens of ns). The nonce row
+ * leaves the frame as it was and repeats as the other rows do.
+ */
+#define CK_CALLS	2000
+#define CK_REALM	"example.com"
+#define CK_LIFETIME	300
+
+struct ck_case {
+	const char *id, *label;
+	int want_action, want_stat;
+	bool single;		/* repeat=1, CK_CALLS times */
+	__u8 frame[PKT_MAX];
+	size_t frame_len, len;
+	double ns[MAX_RUNS];
+};
+
+static struct ck_case ck_cases[] = {
+	{ .id = "register_401", .label = "REGISTER, 401 from XDP",
+	  .want_action = XDP_TX, .want_stat = SIPLB_STAT_COOKIE_401,
+	  .single = true },
+	{ .id = "register_auth", .label = "REGISTER+Auth, nonce ok",
+	  .want_action = XDP_PASS, .want_stat = SIPLB_STAT_PASS_COOKIE_VALID },
+};
+#define CK_NCASES (sizeof(ck_cases) / sizeof(ck_cases[0]))
+
+static struct nonce_issuer *ck_issuer;
+static struct digest_policy ck_policy;
+
+static int ck_set(const struct xdp_fixture *fix, bool enabled)
+{
+	struct cookie_conf cc = {
+		.enabled = enabled,
+		.realm = CK_REALM,
+		.policy = &ck_policy,
+		.lifetime_s = CK_LIFETIME,
+		.nonces = ck_issuer,
+	};
+	struct siplb_cookie v;
+	int err = cookie_build(&cc, &v);
+
+	return err ?: cookie_apply(bpf_map__fd(fix->skel->maps.siplb_cookie),
+				   &v);
+}
+
+static size_t ck_frame(__u8 *frame, const char *payload, size_t len)
+{
+	struct pkt_spec spec = {
+		.family = 4,
+		.src = FIX_CLIENT4,
+		.dst = FIX_VIP4,
+		.sport = CLIENT_PORT,
+		.dport = FIX_SIP_PORT,
+		.payload = payload,
+		.len = len,
+	};
+
+	return pkt_build(&spec, frame, PKT_MAX);
+}
+
+/* The REGISTER of the table, and the same with credentials. 0 or -errno. */
+static int ck_prepare(void)
+{
+	static const uint8_t secret[NONCE_SECRET_LEN] = { 9, 8, 7, 6, 5 };
+	char reg[PKT_MAX], auth[PKT_MAX], nonce[NONCE_STR_SIZE];
+	struct siplb_endpoint ep;
+	struct siplb_addr src;
+	struct timespec ts;
+	size_t len = build_register(reg, sizeof(reg));
+	char *end = strstr(reg, "Content-Length:");
+	int err;
+
+	digest_policy_init(&ck_policy);
+	err = nonce_issuer_new(&ck_issuer);
+	err = err ?: nonce_issuer_set_secret(ck_issuer, secret,
+					     sizeof(secret));
+	err = err ?: fixture_endpoint(FIX_CLIENT4, CLIENT_PORT, &ep);
+	if (err || !len || !end)
+		return err ?: -EINVAL;
+	endpoint_addr(&ep, &src);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	err = nonce_make(ck_issuer, CK_REALM, strlen(CK_REALM), &src,
+			 sizeof(src), ts.tv_sec, nonce);
+	if (err)
+		return err;
+	snprintf(auth, sizeof(auth), "%.*sAuthorization: Digest "
+		 "username=\"bob\", realm=\"" CK_REALM "\", nonce=\"%s\", "
+		 "uri=\"sip:" CK_REALM "\", response=\"0123456789abcdef"
+		 "0123456789abcdef\", algorithm=MD5\r\n%s",
+		 (int)(end - reg), reg, nonce, end);
+	ck_cases[0].len = len;
+	ck_cases[0].frame_len = ck_frame(ck_cases[0].frame, reg, len);
+	ck_cases[1].len = strlen(auth);
+	ck_cases[1].frame_len = ck_frame(ck_cases[1].frame, auth,
+					 ck_cases[1].len);
+	return ck_cases[0].frame_len && ck_cases[1].frame_len ? 0 : -EINVAL;
+}
+
+/* One test run of c, checked: its verdict, and every packet under its
+ * counter. *ns: the kernel's mean per packet. */
+static int ck_run(const struct xdp_fixture *fix, const struct ck_case *c,
+		  __u32 repeat, double *ns)
+{
+	static struct xdp_result res;
+	__u64 before[SIPLB_STAT_MAX], after[SIPLB_STAT_MAX];
+	int err;
+
+	err = fixture_stats(fix, before);
+	err = err ?: fixture_run(fix, fix->ifindex_client, c->frame,
+				 c->frame_len, repeat, &res);
+	err = err ?: fixture_stats(fix, after);
+	if (err)
+		return err;
+	if (res.action != c->want_action ||
+	    after[c->want_stat] - before[c->want_stat] != repeat) {
+		fprintf(stderr, "bench_xdp: %s: verdict %s, %llu of %u "
+			"counted as %s\n", c->id, action_name(res.action),
+			(unsigned long long)(after[c->want_stat] -
+					     before[c->want_stat]),
+			repeat, siplb_stat_names[c->want_stat]);
+		return -EINVAL;
+	}
+	*ns = res.duration_ns;
+	return 0;
+}
+
+static int ck_time(const struct xdp_fixture *fix, struct ck_case *c,
+		   __u32 repeat, double *ns)
+{
+	double sum = 0, one;
+	int i, err;
+
+	if (!c->single)
+		return ck_run(fix, c, repeat, ns);
+	for (i = 0; i < CK_CALLS; i++) {
+		err = ck_run(fix, c, 1, &one);
+		if (err)
+			return err;
+		sum += one;
+	}
+	*ns = sum / CK_CALLS;
+	return 0;
+}
+
+/* Run r of the challenge rows: the challenge on only for them. */
+static int ck_measure(const struct xdp_fixture *fix,
+		      const struct bench_opts *o, int r)
+{
+	size_t i;
+	int err = ck_set(fix, true);
+
+	for (i = 0; !err && i < CK_NCASES; i++)
+		err = ck_time(fix, &ck_cases[i], o->repeat, &ck_cases[i].ns[r]);
+	if (err)
+		fprintf(stderr, "bench_xdp: challenge rows: %s\n",
+			strerror(-err));
+	return ck_set(fix, false) ?: err;
+}
+
+static void ck_print(const struct bench_opts *o)
+{
+	size_t i;
+
+	if (!o->kv)
+		printf("\nSIP cookies (xdp-challenge on; to VIP %s; siplb_xdp + "
+		       "siplb_cookie_xdp):\n\n| message                 | "
+		       "payload B | verdict  | ns [min-max]       | runs of |\n"
+		       "|-------------------------|----------:|----------|"
+		       "-------------------:|--------:|\n", FIX_VIP4);
+	for (i = 0; i < CK_NCASES; i++) {
+		const struct ck_case *c = &ck_cases[i];
+		struct series s = summarize(c->ns, o->runs);
+		char range[40];
+
+		if (o->kv) {
+			printf("case=%s payload_bytes=%zu verdict=%s "
+			       "siplb_ns=%.0f siplb_min=%.0f siplb_max=%.0f\n",
+			       c->id, c->len, action_name(c->want_action),
+			       s.med, s.min, s.max);
+			continue;
+		}
+		snprintf(range, sizeof(range), "%.0f [%.0f-%.0f]", s.med,
+			 s.min, s.max);
+		printf("| %-23s | %9zu | %-8s | %18s | %7s |\n", c->label,
+		       c->len, action_name(c->want_action), range,
+		       c->single ? "1 x 2000" : "repeat");
+	}
+}
+
 /* Runs outermost, so that a slow spell of the machine touches every case. */
 static int measure(const struct xdp_fixture *fix,
 		   const struct bench_prog *floor, const struct bench_prog *scan,
@@ -756,6 +962,7 @@ static int measure(const struct xdp_fixture *fix,
 		}
 		err = time_floor(floor, fix->ifindex_client, &cases[0],
 				 o->repeat, &floor_ns[r]);
+		err = err ?: ck_measure(fix, o, r);
 		if (err)
 			return err;
 	}
@@ -1055,6 +1262,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = add_bench_vip(&fix);
+	err = err ?: ck_prepare();
 	for (i = 0; !err && i < NCASES; i++)
 		err = check_real_vip(&fix, &cases[i]);
 	if (!err)
@@ -1077,9 +1285,11 @@ int main(int argc, char **argv)
 		print_header(&o, cpu, prog_jited(fix.prog_fd));
 		print_table(&o, floor_ns);
 	}
+	ck_print(&o);
 cleanup:
 	bpf_object__close(scan.obj);
 	bpf_object__close(floor.obj);
 	fixture_teardown(&fix);
+	nonce_issuer_free(ck_issuer);
 	return err ? 1 : 0;
 }
